@@ -1,0 +1,82 @@
+/**
+ * Runner glue shared by every action entry: inputs parsed by a zod schema from the runner's
+ * `INPUT_*` protocol, failures prefixed with the action name and split into configuration
+ * errors (annotated at the file/line they name) and bugs.
+ */
+import * as core from '@actions/core';
+import { z } from 'zod';
+import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
+
+/**
+ * Reads every input named in `schema`'s shape from the environment (`core.getInput`), turning empty
+ * strings into `undefined` so zod defaults apply, and validates them.
+ * @throws ConfigError naming the input and the accepted values.
+ */
+export function readInputs<S extends z.ZodObject>(schema: S): z.output<S> {
+  const raw: Record<string, string | undefined> = {};
+  for (const name of Object.keys(schema.shape)) {
+    const value = core.getInput(name);
+    raw[name] = value === '' ? undefined : value;
+  }
+  const result = schema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigErrors(
+    result.error.issues.map(
+      (issue) =>
+        new ConfigError(raw[String(issue.path[0])] === undefined ? 'is required' : `${issue.message} (got "${raw[String(issue.path[0])]}")`, {
+          location: { field: `input "${String(issue.path[0])}"` },
+          fix: 'Fix the value under "with:" in your workflow step.',
+        }),
+    ),
+  );
+}
+
+/** zod helpers for action inputs, which always arrive as strings. */
+export const input = {
+  boolean: (def: boolean) =>
+    z
+      .enum(['true', 'false', 'True', 'False', 'TRUE', 'FALSE'])
+      .optional()
+      .transform((v) => (v === undefined ? def : v.toLowerCase() === 'true')),
+  int: (def: number) =>
+    z
+      .string()
+      .regex(/^\d+$/, 'expected a whole number')
+      .optional()
+      .transform((v) => (v === undefined ? def : Number(v))),
+  list: () =>
+    z
+      .string()
+      .optional()
+      .transform((v) =>
+        (v ?? '')
+          .split(/[\n,]/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+};
+
+/**
+ * Runs an action body: on a thrown ConfigError the step fails with
+ * `<action>: configuration error: …` and an error annotation at the named file/line;
+ * any other error fails it as an internal error with its stack.
+ */
+export async function runAction(action: string, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } catch (err) {
+    if (isConfigError(err)) {
+      const errors = err instanceof ConfigErrors ? err.errors : [err];
+      for (const e of errors) {
+        core.error(e.message, {
+          title: `${action}: configuration error`,
+          ...(e.location.file ? { file: e.location.file } : {}),
+          ...(e.location.line ? { startLine: e.location.line } : {}),
+        });
+      }
+      core.setFailed(describeError(action, err));
+    } else {
+      core.setFailed(describeError(action, err));
+    }
+  }
+}

@@ -1,0 +1,47 @@
+/** `dataops flow`: runs every stage of the DataOps flow on a project, with progress and a final summary. */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { loadProject } from '../../core/project.ts';
+import { runFlow } from '../../core/flow/runner.ts';
+import { FLOW_STAGES } from '../../core/flow/stages/index.ts';
+import { action, EXIT } from '../errors.ts';
+import { color, confirm, formatDuration, progress, statusLabel } from '../ui.ts';
+
+export function register(program: Command): void {
+  program
+    .command('flow')
+    .description('Run the whole DataOps flow on a project: lint → quality → build → system test → push → deploy staging → verify → promote')
+    .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
+    .option('--only <stages>', 'comma-separated stage names to run (others are skipped)')
+    .option('--work-dir <dir>', 'scratch directory for reports and artifacts (default <project>/.dataops/run)')
+    .option('--now <iso>', 'clock for freshness and expiry checks (ISO 8601)')
+    .option('--approve', 'approve the production gate without asking', false)
+    .action(
+      action('flow', async (opts: { project: string; only?: string; workDir?: string; now?: string; approve: boolean }) => {
+        const project = await loadProject(opts.project);
+        const workDir = path.resolve(opts.workDir ?? path.join(project.dir, '.dataops', 'run'));
+        await mkdir(workDir, { recursive: true });
+        const only = opts.only?.split(',').map((s) => s.trim());
+        const stages = only ? FLOW_STAGES.filter((s) => only.includes(s.name)) : [...FLOW_STAGES];
+        progress(color.bold(`dataops flow: ${project.config.name} (${stages.length} stages)`));
+        const outcome = await runFlow(
+          stages,
+          { project, workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, confirm, state: {} },
+          {
+            stageStart: (stage, i, total) => progress(`${color.blue(`[${i + 1}/${total}]`)} ${color.bold(stage.name)} — ${stage.title}`),
+            stageLog: (_stage, m) => progress(`      ${color.dim(m)}`),
+            stageEnd: (_stage, r, ms) => progress(`      ${statusLabel(r.status)} ${r.summary} ${color.dim(`(${formatDuration(ms)})`)}`),
+          },
+        );
+        progress('');
+        progress(color.bold('Summary'));
+        for (const s of outcome.stages) {
+          progress(`  ${statusLabel(s.result.status).padEnd(18)} ${s.stage.padEnd(20)} ${s.result.summary}`);
+          const details = 'details' in s.result ? s.result.details : undefined;
+          for (const [k, v] of Object.entries(details ?? {})) progress(`  ${' '.repeat(18)} ${' '.repeat(20)} ${color.dim(`${k}: ${v}`)}`);
+        }
+        process.exitCode = outcome.ok ? EXIT.ok : EXIT.failed;
+      }),
+    );
+}

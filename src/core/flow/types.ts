@@ -1,0 +1,57 @@
+/**
+ * Types of the `dataops flow` runner: the stages of the DataOps flow run in order over one
+ * project, each reading what earlier stages left in {@link FlowState}.
+ */
+import type { Project } from '../project.ts';
+
+/** How a stage ended. `skipped` stages are not configured or lack a tool; they never count as passed. */
+export type StageStatus = 'passed' | 'warned' | 'failed' | 'skipped';
+
+/** Result of one stage. */
+export interface StageResult {
+  status: StageStatus;
+  /** One line shown in the final summary. */
+  summary: string;
+  /** Key facts (digest, report path, deployment id…) shown under the line. */
+  details?: Record<string, string | number>;
+}
+
+/** What stages hand on to later ones. Each stage owns its field. */
+export interface FlowState {
+  quality?: { reports: Array<{ suite: string; status: string; reportPath: string; sha256: string }> };
+  image?: { name: string; digest: string; ref: string; tags: string[]; archive?: string };
+  systemTest?: { status: string; reportPath: string; sha256: string };
+  registry?: { host: string; repository: string };
+  pushed?: { refs: string[] };
+  staging?: { deploymentId?: number; environmentUrl?: string; gitopsRepo?: string; overlay?: string; digest: string };
+  verify?: { status: string; reportPath: string; sha256: string };
+  promotion?: { eventId: string; messageId?: string; file?: string };
+  production?: { deploymentId?: number; digest: string; ref: string };
+  [extra: string]: unknown;
+}
+
+/** Everything a stage gets. */
+export interface FlowContext {
+  project: Project;
+  /** Scratch directory of this flow run (reports, archives, logs): `<project>/.dataops/run` by default. */
+  workDir: string;
+  /** Injected clock for deterministic runs (freshness, expiry). */
+  now: Date;
+  /** Answer yes to approval prompts (the production gate). */
+  approve: boolean;
+  /** Ask the user a yes/no question; resolves false when there is no terminal. */
+  confirm(question: string): Promise<boolean>;
+  /** Progress line under the current stage. */
+  log(message: string): void;
+  /** Registers cleanup (stop a loopback registry or emulator) run when the flow ends, in reverse order. */
+  onCleanup(fn: () => Promise<void> | void): void;
+  state: FlowState;
+}
+
+/** A stage of the flow. */
+export interface Stage {
+  name: string;
+  /** One-line description for the progress display. */
+  title: string;
+  run(ctx: FlowContext): Promise<StageResult>;
+}

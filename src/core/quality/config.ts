@@ -1,0 +1,21 @@
+/**
+ * The `datasets:` and `quality:` sections of dataops.yml. Dataset declarations share one schema
+ * with quality suites (see suite.ts), so a project can name its datasets once.
+ */
+import { z } from 'zod';
+import { datasetSchema, failOnSchema } from './suite.ts';
+
+/** `quality:` in dataops.yml: which suites run in the quality stage and how the outcome is decided. */
+export const qualityConfigSchema = z
+  .strictObject({
+    suites: z.array(z.string().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
+    fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
+    samples: z.number().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
+    memory_limit: z.string().optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+  })
+  .describe('Data-quality stage.');
+
+export type QualityConfig = z.output<typeof qualityConfigSchema>;
+
+/** `datasets:` in dataops.yml: named datasets every suite of the project can use. */
+export const projectDatasetsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), datasetSchema);
