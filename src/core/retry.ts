@@ -27,12 +27,10 @@ export class PermanentError extends Error {
 /** Error raised when every attempt failed; `attempts` counts them, `cause` is the last error. */
 export class RetryExhaustedError extends Error {
   override readonly name = 'RetryExhaustedError';
-  constructor(
-    message: string,
-    readonly attempts: number,
-    options: { cause: unknown },
-  ) {
+  readonly attempts: number;
+  constructor(message: string, attempts: number, options: { cause: unknown }) {
     super(message, options);
+    this.attempts = attempts;
   }
 }
 

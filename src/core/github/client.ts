@@ -10,14 +10,17 @@ import { isRetryableNetworkError, isRetryableStatus, retry, type RetryPolicy } f
 /** Error response of the GitHub REST API. */
 export class GitHubApiError extends Error {
   override readonly name = 'GitHubApiError';
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    readonly status: number,
-    readonly body: unknown,
-  ) {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly body: unknown;
+  constructor(method: string, path: string, status: number, body: unknown) {
     const msg = (body as { message?: string } | undefined)?.message ?? '';
     super(`GitHub API ${method} ${path} answered ${status}${msg ? `: ${msg}` : ''}`);
+    this.method = method;
+    this.path = path;
+    this.status = status;
+    this.body = body;
   }
 }
 
