@@ -3,7 +3,7 @@
  * Written as JSON (`report-path`), and rendered as job summary, annotations, JUnit XML and check runs.
  * System test and staging verification reuse this family (their checks carry other `type`s).
  */
-import type { CheckType, Severity } from './suite.ts';
+import type { Severity } from './suite.ts';
 
 /** Verdict of one check. `error`: the check itself could not run (bad SQL, missing column, unreadable file), never a data verdict. */
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'error';
@@ -32,7 +32,8 @@ export interface DatasetReport {
 /** Result of one check. */
 export interface CheckResult {
   id: string;
-  type: CheckType | string;
+  /** A suite check type, or another family member's (golden_row_count, budget_duration…). */
+  type: string;
   dataset: string;
   columns: string[];
   severity: Severity;
