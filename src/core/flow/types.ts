@@ -19,7 +19,8 @@ export interface StageResult {
 /** What stages hand on to later ones. Each stage owns its field. */
 export interface FlowState {
   quality?: { reports: Array<{ suite: string; status: string; reportPath: string; sha256: string }> };
-  image?: { name: string; digest: string; ref: string; tags: string[]; archive?: string };
+  /** Built image: `layoutDir` is the OCI image layout directory holding exactly the manifest `digest`. */
+  image?: { name: string; digest: string; ref: string; tags: string[]; layoutDir: string; labels?: Record<string, string> };
   systemTest?: { status: string; reportPath: string; sha256: string };
   registry?: { host: string; repository: string };
   pushed?: { refs: string[] };
