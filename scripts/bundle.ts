@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { engineLockFrom, type PackageLock } from '../src/core/engine/install.ts';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc') as (input: string, opts: Record<string, unknown>) => Promise<{ code: string; assets: Record<string, { source: Buffer | string }> }>;
@@ -20,22 +21,7 @@ const root = path.resolve(import.meta.dirname, '..');
 export const EXTERNALS = ['@duckdb/node-api', '@duckdb/node-bindings'];
 
 async function engineLock(): Promise<object> {
-  const lock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version: string; integrity?: string; os?: string[]; cpu?: string[]; optional?: boolean; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> }> };
-  const packages: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(lock.packages)) {
-    if (key.startsWith('node_modules/@duckdb/')) {
-      const { version, integrity, os, cpu, optional, dependencies, optionalDependencies } = value;
-      packages[key] = { version, integrity, os, cpu, optional, dependencies, optionalDependencies };
-    }
-  }
-  const api = lock.packages['node_modules/@duckdb/node-api'];
-  if (!api) throw new Error('package-lock.json has no @duckdb/node-api: run npm install');
-  return {
-    name: 'dataops-engine',
-    lockfileVersion: 3,
-    requires: true,
-    packages: { '': { name: 'dataops-engine', dependencies: { '@duckdb/node-api': api.version } }, ...packages },
-  };
+  return engineLockFrom(JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock);
 }
 
 const { values: args, positionals: wanted } = parseArgs({ options: { 'build-dir': { type: 'string', default: 'build' }, out: { type: 'string', default: 'dist' } }, allowPositionals: true });

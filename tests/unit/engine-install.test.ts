@@ -1,0 +1,84 @@
+/**
+ * Engine packaging: the pinned DuckDB engine is installed with npm ci (real npm, real registry or
+ * npm cache) into a temporary tool cache, reused on the next call, and refused when the lock's
+ * integrity does not match what npm downloads.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engineDir, engineLockFrom, ensureEngine, EngineInstallError, loadEngine, platformBinding, type EngineLock, type PackageLock } from '../../src/core/engine/install.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'engine-install-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const lock = engineLockFrom(JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock);
+const lockFile = path.join(tmp, 'engine-lock.json');
+writeFileSync(lockFile, JSON.stringify(lock, null, 2));
+
+describe('engineLockFrom', () => {
+  it('keeps the @duckdb packages and their dependency closure, with integrity', () => {
+    expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-api');
+    expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-bindings');
+    expect(Object.keys(lock.packages)).toContain('node_modules/detect-libc');
+    for (const [key, value] of Object.entries(lock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
+    // only bindings present in the lock remain optional dependencies (npm ci needs an in-sync lock)
+    for (const dep of Object.keys(lock.packages['node_modules/@duckdb/node-bindings']!.optionalDependencies ?? {})) expect(lock.packages[`node_modules/${dep}`]).toBeDefined();
+  });
+
+  it('names the binding of this platform and refuses an unpinned one', () => {
+    expect(platformBinding(lock)).toMatch(/^@duckdb\/node-bindings-/);
+    expect(() => platformBinding(lock, 'aix', 'ppc64')).toThrow(/pins no DuckDB binding for aix-ppc64/);
+  });
+});
+
+describe('ensureEngine', () => {
+  const toolCache = path.join(tmp, 'tool-cache');
+
+  it('installs into the tool cache on first use, then reuses it', async () => {
+    const first = await ensureEngine({ lockFile, toolCache });
+    expect(first.cached).toBe(false);
+    expect(first.dir).toBe(engineDir(toolCache, lock.packages['node_modules/@duckdb/node-api']!.version));
+    expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
+    const second = await ensureEngine({ lockFile, toolCache });
+    expect(second).toMatchObject({ cached: true, dir: first.dir });
+
+    const duckdb = await loadEngine(second.dir);
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    expect((await conn.runAndReadAll('SELECT 6 * 7 AS x')).getRowObjects()).toEqual([{ x: 42 }]);
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  it('reinstalls over an incomplete directory (no .complete marker)', async () => {
+    const cache = path.join(tmp, 'tool-cache-broken');
+    const first = await ensureEngine({ lockFile, toolCache: cache });
+    rmSync(path.join(first.dir, '.complete'));
+    const again = await ensureEngine({ lockFile, toolCache: cache });
+    expect(again.cached).toBe(false);
+    expect(existsSync(path.join(again.dir, '.complete'))).toBe(true);
+  });
+
+  it('refuses a package whose integrity does not match the lock, with a clear error', async () => {
+    const binding = platformBinding(lock);
+    const tampered: EngineLock = structuredClone(lock);
+    tampered.packages[`node_modules/${binding}`]!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    const bad = path.join(tmp, 'tampered-lock.json');
+    writeFileSync(bad, JSON.stringify(tampered));
+    const cache = path.join(tmp, 'tool-cache-tampered');
+    const err = await ensureEngine({ lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineInstallError);
+    expect(String(err)).toContain(`engine integrity check failed for ${binding}`);
+    expect(String(err)).toContain('EINTEGRITY');
+    // nothing half-installed is left to be reused
+    expect(existsSync(path.join(engineDir(cache, lock.packages['node_modules/@duckdb/node-api']!.version), '.complete'))).toBe(false);
+  });
+
+  it('refuses a lock that pins no engine', async () => {
+    const empty = path.join(tmp, 'empty-lock.json');
+    writeFileSync(empty, JSON.stringify({ name: 'x', lockfileVersion: 3, packages: {} }));
+    await expect(ensureEngine({ lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-api version/);
+  });
+});
