@@ -59,8 +59,8 @@ export interface FakeGitHub {
   deployments: Deployment[];
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }>;
   repos: Map<string, { id: number; owner: { id: number; login: string }; full_name: string }>;
-  /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status`. */
-  failNext(pattern: string, status: number, n?: number): void;
+  /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
+  failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
 }
 
@@ -70,7 +70,7 @@ const json = (status: number, body: unknown) => ({ status, body });
 export async function startFakeGitHub(options: { token?: string } = {}): Promise<FakeGitHub> {
   const token = options.token ?? 'ghs_test_token';
   let nextId = 1000;
-  const failures: Array<{ pattern: string; status: number; left: number }> = [];
+  const failures: Array<{ pattern: string; status: number; left: number; message?: string }> = [];
   const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'token'> = {
     requests: [],
     checkRuns: [],
@@ -221,7 +221,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       const failure = failures.find((f) => f.left > 0 && key.startsWith(f.pattern));
       if (failure) {
         failure.left--;
-        res.writeHead(failure.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Server Error' }));
+        res.writeHead(failure.status, { 'content-type': 'application/json' }).end(JSON.stringify({ message: failure.message ?? 'Server Error' }));
         return;
       }
       const out = route(req.method ?? 'GET', url.pathname, url.searchParams, (body ?? {}) as Record<string, unknown>);
@@ -235,7 +235,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     ...state,
     url: `http://127.0.0.1:${port}`,
     token,
-    failNext: (pattern, status, n = 1) => failures.push({ pattern, status, left: n }),
+    failNext: (pattern, status, n = 1, message) => failures.push({ pattern, status, left: n, ...(message ? { message } : {}) }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
