@@ -38,9 +38,16 @@ export function sortChecks(checks: readonly CheckResult[]): CheckResult[] {
   return checks.map((c, i) => [c, i] as const).sort(([a, i], [b, j]) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || i - j).map(([c]) => c);
 }
 
+function toText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return JSON.stringify(value) ?? '';
+}
+
 /** Escapes text for a Markdown table cell (pipes, newlines, HTML). */
 export function cell(value: unknown, maxChars = 200): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let text = toText(value);
   if (text.length > maxChars) text = `${text.slice(0, maxChars - 1)}…`;
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
 }
