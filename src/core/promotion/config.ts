@@ -1,5 +1,89 @@
-/** Placeholder for the `promotion` section(s) of dataops.yml; replaced by the stage that owns them. */
+/**
+ * `promotion` in dataops.yml: how the promotion message is signed (sigstore keyless or an Ed25519
+ * key), how it travels (Google Cloud Pub/Sub or GitHub `repository_dispatch`) and the verification
+ * policy the production side applies before it deploys anything.
+ */
 import { z } from 'zod';
 
-export const promotionConfigSchema = z.looseObject({}).describe('promotion settings (not yet defined).');
+const globList = z.array(z.string().min(1));
+
+export const signingConfigSchema = z
+  .strictObject({
+    mode: z
+      .enum(['sigstore', 'key'])
+      .default('key')
+      .describe('"sigstore": keyless signature bound to the workflow identity (GitHub OIDC → Fulcio certificate, Rekor transparency log). "key": Ed25519 JWS (EdDSA) with a key pair from secrets.'),
+    key_id: z.string().min(1).default('dataops-promotion-1').describe('Key id ("kid") written into the JWS header and looked up on verification (mode key).'),
+    private_key_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('DATAOPS_PROMOTION_PRIVATE_KEY')
+      .describe('Environment variable holding the Ed25519 private key (PKCS#8 PEM or JWK JSON) used to sign (mode key).'),
+    public_keys_env: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/)
+      .default('DATAOPS_PROMOTION_PUBLIC_KEYS')
+      .describe('Environment variable holding the trusted public keys: a JWKS JSON ({"keys":[…]} with "kid"), a single JWK or an SPKI PEM (mode key).'),
+    public_keys_file: z.string().optional().describe('File (relative to dataops.yml) holding the trusted public keys as JWKS JSON (mode key). Used when the environment variable is unset.'),
+  })
+  .describe('Signing of the promotion message.');
+
+export const pubsubConfigSchema = z
+  .strictObject({
+    project: z.string().min(1).default('dataops-local').describe('Google Cloud project id of the topic and subscription.'),
+    topic: z.string().min(1).default('dataops-promotions').describe('Topic the promotion message is published to.'),
+    subscription: z.string().min(1).default('dataops-promotions-production').describe('Pull subscription the production side (`dataops promote listen`) reads.'),
+    dead_letter_topic: z.string().min(1).default('dataops-promotions-dead-letter').describe('Dead-letter topic for messages the consumer keeps failing.'),
+    max_delivery_attempts: z.number().int().min(5).max(100).default(5).describe('Delivery attempts before a message goes to the dead-letter topic (Pub/Sub allows 5-100).'),
+    ack_deadline_seconds: z.number().int().min(10).max(600).default(60).describe('Ack deadline of the subscription, in seconds.'),
+  })
+  .describe('Google Cloud Pub/Sub transport (honours PUBSUB_EMULATOR_HOST).');
+
+export const dispatchConfigSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional().describe('owner/repo receiving the repository_dispatch event (default: the current repository).'),
+    event_type: z.string().min(1).max(100).default('dataops-promotion').describe('event_type of the repository_dispatch (what the production workflow listens for).'),
+  })
+  .describe('GitHub repository_dispatch transport.');
+
+export const transportConfigSchema = z
+  .strictObject({
+    type: z.enum(['gcp-pubsub', 'github-dispatch']).default('gcp-pubsub').describe('How the signed message travels to the production side.'),
+    pubsub: pubsubConfigSchema.default(pubsubConfigSchema.parse({})),
+    dispatch: dispatchConfigSchema.default(dispatchConfigSchema.parse({})),
+  })
+  .describe('Transport of the promotion message.');
+
+export const policyConfigSchema = z
+  .strictObject({
+    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional().describe('owner/repo allowed to promote (names can be re-registered: the ids below are what counts).'),
+    repository_id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String).optional().describe('Numeric GitHub repository id allowed to promote (from GET /repos/{owner}/{repo}).'),
+    repository_owner_id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String).optional().describe('Numeric GitHub owner id allowed to promote; a fork has a different owner id.'),
+    signer_workflows: globList
+      .default([])
+      .describe('Allowed signer workflows (`job_workflow_ref`, e.g. "octo/dataops/.github/workflows/dataops.yml@refs/tags/v1*"); "*" matches any run of characters. Empty: any workflow of the allowed repository.'),
+    allowed_refs: globList.default(['refs/heads/main', 'refs/tags/*']).describe('Git refs the promoted commit may come from.'),
+    max_age_seconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
+    clock_skew_seconds: z.number().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),
+    algorithms: z.array(z.enum(['EdDSA'])).default(['EdDSA']).describe('JWS algorithms accepted in key mode (EdDSA only; "none" and HMAC are never accepted).'),
+    oidc_issuer: z.string().url().default('https://token.actions.githubusercontent.com').describe('Issuer of the OIDC token behind a sigstore certificate.'),
+  })
+  .describe('Verification policy applied before anything is deployed.');
+
+export const promotionConfigSchema = z
+  .strictObject({
+    signing: signingConfigSchema.default(signingConfigSchema.parse({})),
+    transport: transportConfigSchema.default(transportConfigSchema.parse({})),
+    policy: policyConfigSchema.default(policyConfigSchema.parse({})),
+    environment: z.string().min(1).default('production').describe('Environment the promotion deploys to.'),
+    staging_environment: z.string().min(1).default('staging').describe('Environment whose successful deployment of the digest is required first.'),
+    expires_in_seconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Lifetime written into the message (data.expires_at).'),
+  })
+  .describe('Signed promotion from staging to production.');
 export type PromotionConfig = z.output<typeof promotionConfigSchema>;
+export type PromotionPolicy = z.output<typeof policyConfigSchema>;
+
+/** Defaults of every promotion setting (the section may be absent from dataops.yml). */
+export function defaultPromotionConfig(): PromotionConfig {
+  return promotionConfigSchema.parse({});
+}
