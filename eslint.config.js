@@ -41,6 +41,6 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', 'templates/**'],
     ...tseslint.configs.disableTypeChecked,
-    languageOptions: { globals: globals.node },
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
   },
 );
