@@ -1,12 +1,144 @@
-/** `dataops quality`: placeholder until the command is implemented. */
+/**
+ * `dataops quality`: runs quality suites on the local machine with the same engine as the
+ * data-quality action, prints a table (failures first), and writes JSON and JUnit reports.
+ * Exit codes: 0 pass, 1 the step fails under --fail-on, 2 configuration error (malformed suite,
+ * missing data file, unknown dataset…). The JSON report is written even on errors.
+ */
+import { existsSync } from 'node:fs';
+import { writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
+import { loadProject, PROJECT_FILE } from '../../core/project.ts';
+import { errorReport, runSuite, STATUS_ORDER, writeReport } from '../../core/quality/engine.ts';
+import { renderJUnit } from '../../core/quality/junit.ts';
+import type { QualityReport } from '../../core/quality/report.ts';
+import type { DatasetSpec, FailOn } from '../../core/quality/suite.ts';
+import { action, EXIT } from '../errors.ts';
+import { color, formatDuration, progress, statusLabel } from '../ui.ts';
+
+interface Options {
+  suite: string[];
+  project?: string;
+  report?: string;
+  junit?: string;
+  failOn: string;
+  samples: string;
+  now?: string;
+  memoryLimit?: string;
+}
+
+/** Expands suite arguments (files or globs) to files, in order, without duplicates. */
+async function expandSuites(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const a of args) {
+    if (isDynamicPattern(a)) {
+      const found = (await glob(a, { onlyFiles: true })).sort();
+      if (!found.length) throw new ConfigError(`"${a}" matches no suite file`, { location: { field: '--suite' }, fix: 'Check the glob (quote it so the shell does not expand it).' });
+      out.push(...found);
+    } else out.push(a);
+  }
+  return [...new Set(out)];
+}
+
+/** dataops.yml in the suite's directory or the nearest parent, if any. */
+function findProject(suiteFile: string): string | undefined {
+  let dir = path.dirname(path.resolve(suiteFile));
+  for (;;) {
+    if (existsSync(path.join(dir, PROJECT_FILE))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir || existsSync(path.join(dir, '.git'))) return undefined;
+    dir = parent;
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+/** Terminal table of one report, failures first. */
+export function renderTable(report: QualityReport): string {
+  const lines: string[] = [];
+  const c = report.counts;
+  lines.push(
+    `${color.bold(`suite ${report.suite.name}`)} ${statusLabel(report.status)}  ${c.total} checks: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error  (${formatDuration(report.duration_ms)})`,
+  );
+  for (const d of report.datasets) lines.push(color.dim(`  dataset ${d.name}: ${d.row_count ?? '?'} rows${d.error ? ` — ${d.error}` : ''}`));
+  const checks = [...report.checks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const idWidth = Math.min(40, Math.max(8, ...checks.map((x) => x.id.length)));
+  for (const x of checks) {
+    const label = statusLabel(x.status) + ' '.repeat(Math.max(0, 6 - x.status.length));
+    lines.push(`  ${label}${x.id.padEnd(idWidth)}  ${truncate(x.status === 'error' ? (x.error ?? x.message) : x.message, 140)}${x.line ? color.dim(`  (line ${x.line})`) : ''}`);
+    if (x.status === 'fail' || x.status === 'warn') for (const s of x.samples.slice(0, 3)) lines.push(color.dim(`          ${truncate(JSON.stringify(s), 150)}`));
+  }
+  for (const e of report.errors) lines.push(`  ${statusLabel('error')} ${e}`);
+  return lines.join('\n');
+}
 
 export function register(program: Command): void {
   program
     .command('quality')
-    .description('(not implemented yet)')
-    .action(() => {
-      process.stderr.write('dataops quality: not implemented yet\n');
-      process.exitCode = 2;
-    });
+    .description('Run data-quality suites (YAML) on local data files with DuckDB.')
+    .requiredOption('-s, --suite <files...>', 'suite files or globs')
+    .option('-p, --project <dir>', `project directory or ${PROJECT_FILE} (its datasets: are visible to the suites; default: found next to the suite)`)
+    .option('-r, --report <file>', 'JSON report path (several suites: one file holding an array)')
+    .option('--junit <file>', 'JUnit XML report path')
+    .option('--fail-on <level>', 'error | warn | never', 'error')
+    .option('--samples <n>', 'failing sample rows kept per check', '5')
+    .option('--now <iso>', 'clock for freshness checks (ISO 8601)')
+    .option('--memory-limit <size>', 'engine memory limit, e.g. 1GB (larger inputs spill to disk)')
+    .action(
+      action('quality', async (opts: Options) => {
+        if (!['error', 'warn', 'never'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn or never.' });
+        const failOn = opts.failOn as FailOn;
+        const samples = Number(opts.samples);
+        if (!Number.isInteger(samples) || samples < 0) throw new ConfigError(`invalid value "${opts.samples}"`, { location: { field: '--samples' }, fix: 'Use a whole number ≥ 0.' });
+        let now: Date | undefined;
+        if (opts.now) {
+          now = new Date(opts.now);
+          if (Number.isNaN(now.getTime())) throw new ConfigError(`invalid date "${opts.now}"`, { location: { field: '--now' }, fix: 'Use ISO 8601, e.g. 2001-07-05T00:00:00Z.' });
+        }
+        const suites = await expandSuites(opts.suite);
+        const reports: QualityReport[] = [];
+        let configError = false;
+        for (const suiteFile of suites) {
+          let report: QualityReport;
+          try {
+            const projectDir = opts.project ?? findProject(suiteFile);
+            let projectDatasets: Record<string, DatasetSpec> | undefined;
+            let dir: string | undefined;
+            if (projectDir) {
+              const project = await loadProject(projectDir);
+              projectDatasets = project.config.datasets;
+              dir = project.dir;
+            }
+            report = await runSuite({ suiteFile, projectDatasets, projectDir: dir, now, samples, failOn, memoryLimit: opts.memoryLimit });
+          } catch (err) {
+            if (!isConfigError(err)) throw err;
+            progress(describeError('dataops quality', err));
+            report = errorReport(suiteFile, err, failOn);
+          }
+          if (report.errors.length) configError = true;
+          reports.push(report);
+          process.stdout.write(renderTable(report) + '\n\n');
+        }
+        if (opts.report) {
+          if (reports.length === 1) await writeReport(reports[0]!, opts.report);
+          else {
+            await mkdir(path.dirname(path.resolve(opts.report)), { recursive: true });
+            await writeFile(opts.report, JSON.stringify(reports, null, 2) + '\n');
+          }
+          progress(color.dim(`report: ${opts.report}`));
+        }
+        if (opts.junit) {
+          await mkdir(path.dirname(path.resolve(opts.junit)), { recursive: true });
+          await writeFile(opts.junit, renderJUnit(reports));
+          progress(color.dim(`junit: ${opts.junit}`));
+        }
+        if (configError) process.exitCode = EXIT.config;
+        else if (reports.some((r) => r.failed_step)) process.exitCode = EXIT.failed;
+        else process.exitCode = EXIT.ok;
+      }),
+    );
 }

@@ -1,0 +1,251 @@
+/**
+ * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
+ * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
+ * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
+ * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
+ * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
+ *
+ * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
+ * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
+ * `count(DISTINCT hash(a, b, c))` for composite keys (64-bit hash: a collision could hide one
+ * duplicate in ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
+ * that did not pass, with targeted `LIMIT n` queries.
+ */
+import { ident, literal } from '../engine/duckdb.ts';
+import type { CheckSpec } from './suite.ts';
+
+/** What the compiler knows about a registered dataset. */
+export interface DatasetInfo {
+  name: string;
+  /** Column name → DuckDB type, in table order. */
+  columns: Map<string, string>;
+}
+
+/** A check that cannot be compiled because of the suite or the data's shape (reported as `error`). */
+export class CheckCompileError extends Error {
+  override readonly name = 'CheckCompileError';
+}
+
+/** Aggregate expressions of a check, evaluated over `FROM <dataset> AS t`. */
+export interface AggregateParts {
+  /** Rows checked (after `where`). */
+  total: string;
+  /** Failing rows; absent for row_count/freshness (decided from `value`). */
+  failing?: string;
+  /** Extra value (freshness: newest timestamp in epoch ms). */
+  value?: string;
+}
+
+/** A compiled check. */
+export interface CompiledCheck {
+  kind: 'aggregate' | 'schema' | 'sql';
+  /** Columns the check reads, as resolved in the dataset. */
+  columns: string[];
+  aggregate?: AggregateParts;
+  /** Row-level query of up to `n` failing rows (aggregate and sql kinds). */
+  samples?: (n: number) => string;
+  /** For `sql` checks: counts the failing rows. */
+  countQuery?: string;
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  int: 'INTEGER', int4: 'INTEGER', integer: 'INTEGER', signed: 'INTEGER', int8: 'BIGINT', long: 'BIGINT', bigint: 'BIGINT', int64: 'BIGINT',
+  int2: 'SMALLINT', short: 'SMALLINT', smallint: 'SMALLINT', int1: 'TINYINT', tinyint: 'TINYINT', hugeint: 'HUGEINT', int128: 'HUGEINT',
+  float: 'FLOAT', float4: 'FLOAT', real: 'FLOAT', double: 'DOUBLE', float8: 'DOUBLE', numeric: 'DECIMAL', decimal: 'DECIMAL',
+  varchar: 'VARCHAR', string: 'VARCHAR', text: 'VARCHAR', char: 'VARCHAR', bpchar: 'VARCHAR', bool: 'BOOLEAN', boolean: 'BOOLEAN', logical: 'BOOLEAN',
+  date: 'DATE', timestamp: 'TIMESTAMP', datetime: 'TIMESTAMP', timestamptz: 'TIMESTAMP WITH TIME ZONE', 'timestamp with time zone': 'TIMESTAMP WITH TIME ZONE',
+  time: 'TIME', blob: 'BLOB', bytea: 'BLOB', binary: 'BLOB', varbinary: 'BLOB', uuid: 'UUID', json: 'JSON', interval: 'INTERVAL',
+  ubigint: 'UBIGINT', uinteger: 'UINTEGER', usmallint: 'USMALLINT', utinyint: 'UTINYINT',
+};
+
+/** Canonical DuckDB type name for comparison (`int` → INTEGER, `text` → VARCHAR; `DECIMAL(10,2)` kept with precision). */
+export function normalizeType(t: string): string {
+  const s = t.trim().replace(/\s+/g, ' ');
+  const m = /^([A-Za-z0-9_ ]+?)\s*(\(.*\))?$/.exec(s);
+  if (!m) return s.toUpperCase();
+  const base = TYPE_NAMES[m[1]!.toLowerCase()] ?? m[1]!.toUpperCase();
+  if (base === 'VARCHAR') return 'VARCHAR';
+  return m[2] ? `${base}${m[2].replace(/\s/g, '')}` : base;
+}
+
+/** Milliseconds in a `max_age` duration (`90m`, `36h`, `7d`, `2w`, `30s`). */
+export function parseDuration(d: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/.exec(d.trim());
+  if (!m) throw new CheckCompileError(`invalid duration "${d}"`);
+  const unit = { s: 1e3, m: 6e4, h: 3.6e6, d: 8.64e7, w: 6.048e8 }[m[2] as 's' | 'm' | 'h' | 'd' | 'w'];
+  return Number(m[1]) * unit;
+}
+
+const asList = (c: string | string[]) => (Array.isArray(c) ? c : [c]);
+
+/** Columns named by a check (before resolution). */
+export function checkColumns(check: CheckSpec): string[] {
+  switch (check.type) {
+    case 'not_null':
+    case 'unique':
+    case 'relationships':
+      return asList(check.columns);
+    case 'accepted_values':
+    case 'range':
+    case 'regex':
+    case 'freshness':
+      return [check.column];
+    case 'schema':
+      return Object.keys(check.columns);
+    default:
+      return [];
+  }
+}
+
+/** Default id: `<type>_<dataset>_<columns>` made SQL/URL safe, suffixed `_2`, `_3`… when taken. */
+export function defaultCheckId(check: CheckSpec, taken: Set<string>): string {
+  let base = check.id;
+  if (!base) {
+    const cols = check.type === 'schema' ? [] : checkColumns(check);
+    base = [check.type, check.dataset, ...cols].join('_').replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+/g, '_').replace(/_$/, '').toLowerCase();
+  }
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}_${n}`;
+  taken.add(id);
+  return id;
+}
+
+/** Resolves a column name against a dataset (exact, then case-insensitive like DuckDB). */
+export function resolveColumn(ds: DatasetInfo, name: string): string {
+  if (ds.columns.has(name)) return name;
+  const lower = name.toLowerCase();
+  for (const c of ds.columns.keys()) if (c.toLowerCase() === lower) return c;
+  throw new CheckCompileError(`column "${name}" not found in dataset "${ds.name}"; available columns: ${[...ds.columns.keys()].join(', ')}`);
+}
+
+function sqlScalar(v: string | number | boolean): string {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : literal(String(v));
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  return literal(v);
+}
+
+const isTextType = (t: string | undefined) => !!t && /^(VARCHAR|JSON|UUID|ENUM)/i.test(t);
+
+/**
+ * Compiles one check against the datasets it reads.
+ * @throws CheckCompileError for a missing column or dataset (the check ends in `error`).
+ */
+export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: string) => DatasetInfo | undefined): CompiledCheck {
+  const from = `${ident(ds.name)} AS t`;
+  const w = check.where ? `(${check.where})` : undefined;
+  const and = (pred: string) => (w ? `${w} AND (${pred})` : `(${pred})`);
+  const total = w ? `count_if(${w})` : 'count(*)';
+  const rowsWhere = (pred: string) => `SELECT * FROM ${from} WHERE ${and(pred)}`;
+  const col = (name: string) => `t.${ident(resolveColumn(ds, name))}`;
+  switch (check.type) {
+    case 'row_count':
+      return { kind: 'aggregate', columns: [], aggregate: { total } };
+    case 'not_null': {
+      const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
+      const refs = cols.map((c) => `t.${ident(c)}`);
+      const pred = refs.map((r) => `${r} IS NULL`).join(' OR ');
+      const failing = cols.length === 1 && !w ? `count(*) - count(${refs[0]})` : `count_if(${and(pred)})`;
+      return { kind: 'aggregate', columns: cols, aggregate: { total, failing }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+    }
+    case 'unique': {
+      const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
+      const refs = cols.map((c) => `t.${ident(c)}`);
+      const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
+      const key = cols.length === 1 ? refs[0]! : `hash(${refs.join(', ')})`;
+      const filter = and(notNull);
+      const failing = `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})`;
+      const samples = (n: number) =>
+        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} GROUP BY ALL HAVING count(*) > 1 ORDER BY occurrences DESC LIMIT ${n}`;
+      return { kind: 'aggregate', columns: cols, aggregate: { total: `count_if(${filter})`, failing }, samples };
+    }
+    case 'accepted_values': {
+      const c = resolveColumn(ds, check.column);
+      const allText = check.values.every((v) => typeof v === 'string');
+      const ref = allText && !isTextType(ds.columns.get(c)) ? `CAST(t.${ident(c)} AS VARCHAR)` : `t.${ident(c)}`;
+      const pred = `t.${ident(c)} IS NOT NULL AND NOT list_contains([${check.values.map(sqlScalar).join(', ')}], ${ref})`;
+      return { kind: 'aggregate', columns: [c], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+    }
+    case 'range': {
+      const c = col(check.column);
+      if (check.min === undefined && check.max === undefined) throw new CheckCompileError('a range check needs min, max or both');
+      const inc = typeof check.inclusive === 'boolean' ? { min: check.inclusive, max: check.inclusive } : check.inclusive;
+      const parts: string[] = [];
+      if (check.min !== undefined) parts.push(`${c} ${inc.min ? '<' : '<='} ${sqlScalar(check.min)}`);
+      if (check.max !== undefined) parts.push(`${c} ${inc.max ? '>' : '>='} ${sqlScalar(check.max)}`);
+      const pred = parts.join(' OR ');
+      return { kind: 'aggregate', columns: [resolveColumn(ds, check.column)], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+    }
+    case 'regex': {
+      const name = resolveColumn(ds, check.column);
+      const c = `t.${ident(name)}`;
+      const ref = isTextType(ds.columns.get(name)) ? c : `CAST(${c} AS VARCHAR)`;
+      const pred = `${c} IS NOT NULL AND NOT regexp_full_match(${ref}, ${literal(check.pattern)})`;
+      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+    }
+    case 'relationships': {
+      const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
+      const parent = lookup(check.to.dataset);
+      if (!parent) throw new CheckCompileError(`relationships target dataset "${check.to.dataset}" is not declared or could not be read`);
+      const pcols = asList(check.to.columns).map((c) => resolveColumn(parent, c));
+      if (pcols.length !== cols.length) throw new CheckCompileError(`columns (${cols.length}) and to.columns (${pcols.length}) differ in number`);
+      const refs = cols.map((c) => `t.${ident(c)}`);
+      const prefs = pcols.map((c) => `p.${ident(c)}`);
+      const tuple = (xs: string[]) => (xs.length === 1 ? xs[0]! : `row(${xs.join(', ')})`);
+      const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
+      const pred = `${notNull} AND NOT (${tuple(refs)} IN (SELECT ${tuple(prefs)} FROM ${ident(parent.name)} AS p WHERE ${prefs.map((r) => `${r} IS NOT NULL`).join(' AND ')}))`;
+      return { kind: 'aggregate', columns: cols, aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+    }
+    case 'freshness': {
+      const name = resolveColumn(ds, check.column);
+      const type = ds.columns.get(name) ?? '';
+      const c = `t.${ident(name)}`;
+      const ts = /^TIMESTAMP/i.test(type) ? c : /^DATE$/i.test(type) ? `CAST(${c} AS TIMESTAMP)` : `TRY_CAST(${c} AS TIMESTAMP)`;
+      const value = w ? `epoch_ms(max(${ts}) FILTER (WHERE ${w}))` : `epoch_ms(max(${ts}))`;
+      parseDuration(check.max_age);
+      return { kind: 'aggregate', columns: [name], aggregate: { total, value } };
+    }
+    case 'schema':
+      return { kind: 'schema', columns: Object.keys(check.columns) };
+    case 'sql': {
+      const q = check.query.trim().replace(/;\s*$/, '');
+      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q`, samples: (n) => `SELECT * FROM (${q}) AS q LIMIT ${n}` };
+    }
+  }
+}
+
+/** Aliases of a check's aggregate expressions in {@link aggregateQuery}. */
+export const aggAlias = (i: number, part: keyof AggregateParts) => `c${i}_${part}`;
+
+/**
+ * One aggregate query over a dataset answering all `checks` (keyed by index): columns `__rows`
+ * (all rows of the dataset) and `c<i>_total`, `c<i>_failing`, `c<i>_value`.
+ */
+export function aggregateQuery(dataset: string, checks: Array<{ index: number; parts: AggregateParts }>): string {
+  const exprs = ['count(*) AS __rows'];
+  for (const { index, parts } of checks) {
+    for (const k of ['total', 'failing', 'value'] as const) {
+      const e = parts[k];
+      if (e) exprs.push(`${e} AS ${aggAlias(index, k)}`);
+    }
+  }
+  return `SELECT ${exprs.join(', ')} FROM ${ident(dataset)} AS t`;
+}
+
+/** Engine reader expression for a file dataset (a view is created over it). */
+export function readerSql(files: string[], format: string, options: Record<string, string | number | boolean> = {}): string {
+  const list = `[${files.map(literal).join(', ')}]`;
+  const opts = Object.entries(options).map(([k, v]) => `${k} = ${sqlScalar(v)}`);
+  switch (format) {
+    case 'parquet':
+      return `read_parquet(${[list, ...opts].join(', ')})`;
+    case 'csv':
+      return `read_csv(${[list, ...opts].join(', ')})`;
+    case 'tsv':
+      return `read_csv(${[list, ...(options.delim === undefined && options.sep === undefined ? ["delim = '\\t'"] : []), ...opts].join(', ')})`;
+    case 'ndjson':
+      return `read_json(${[list, ...(options.format === undefined ? ["format = 'newline_delimited'"] : []), ...opts].join(', ')})`;
+    default:
+      return `read_json(${[list, ...opts].join(', ')})`;
+  }
+}
