@@ -13,7 +13,7 @@ import type * as DuckDB from '@duckdb/node-api';
 /** The `@duckdb/node-api` module shape. */
 export type EngineModule = typeof DuckDB;
 
-let loader: () => Promise<EngineModule> = () => import('@duckdb/node-api');
+let loader: () => Promise<EngineModule> = () => import(/* webpackIgnore: true */ '@duckdb/node-api'); // left to Node at run time: the bundle does not carry the native engine
 let loaded: Promise<EngineModule> | undefined;
 
 /**
