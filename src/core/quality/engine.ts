@@ -389,7 +389,7 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
         const raw: unknown[] = [];
         for (const r of rows) for (const c of pii) if (c in r) raw.push(r[c]);
         p.result.samples = rows.map((r) => maskRow(r, pii));
-        if (rows.length && p.result.type !== 'unique' && p.result.columns.length === 1) {
+        if (rows.length && p.result.type !== 'unique' && p.result.type !== 'not_null' && p.result.columns.length === 1) {
           const col = p.result.columns[0]!;
           const shown = rows.map((r) => r[col]).filter((v, i, a) => a.indexOf(v) === i).slice(0, 3);
           const vals = shown.map((v) => (pii.has(col) ? '••••' : JSON.stringify(v))).join(', ');
