@@ -15,13 +15,14 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { sha256File } from '../hash.ts';
 import { ident, literal, openEngine, type Engine, type Row } from '../engine/duckdb.ts';
+import { MASK, maskRow } from '../quality/mask.ts';
 import type { CheckResult, CheckStatus, DatasetReport } from '../quality/report.ts';
 import type { DatasetFormat } from '../quality/suite.ts';
 import type { GoldenComparison, Tolerance } from '../image/system-test-config.ts';
 import { goldenComparisonSchema, type GoldenComparisonInput } from '../image/system-test-config.ts';
 
-/** Value shown instead of a PII column's content in samples. */
-export const MASK = '***';
+/** Value shown instead of a PII column's content in samples (the quality reports' mask). */
+export { MASK };
 /** Relative slack added to every tolerance for float rounding (sums in another order). */
 export const FLOAT_SLACK = 1e-12;
 
@@ -103,12 +104,6 @@ const exists = (file: string) =>
 function keyColumns(c: GoldenComparison): string[] {
   if (!c.key) return [];
   return Array.isArray(c.key) ? c.key : [c.key];
-}
-
-function mask(row: Row, pii: Set<string>): Row {
-  const out: Row = {};
-  for (const [k, v] of Object.entries(row)) out[k] = pii.has(k) && v !== null ? MASK : v;
-  return out;
 }
 
 function fmt(n: number | null): string {
@@ -293,7 +288,7 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
     } else {
       const kl = keys.map(ident).join(', ');
       const count = async (sql: string) => Number((await engine.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
-      const sample = async (sql: string, side: string) => (samples > 0 ? (await engine.query(`SELECT ${literal(side)} AS side, * FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => mask(r, pii)) : []);
+      const sample = async (sql: string, side: string) => (samples > 0 ? (await engine.query(`SELECT ${literal(side)} AS side, * FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => maskRow(r, pii)) : []);
       // cast keys to the expected types so EXCEPT works across sniffed types
       const outKeys = `SELECT ${keys.map((k) => `TRY_CAST(${ident(k)} AS ${expTypes.get(k)!}) AS ${ident(k)}`).join(', ')} FROM ${T(out)}`;
       const expKeys = `SELECT ${kl} FROM ${T(exp)}`;
@@ -395,7 +390,7 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
             .map((col) => `SELECT ${keys.map((k) => `o.${ident(k)}`).join(', ')}, ${literal(col)} AS "column", o.${ident(col)}::VARCHAR AS "output", e.${ident(col)}::VARCHAR AS "expected" ${joined} WHERE ${differs(col)}`)
             .join(' UNION ALL ');
           rows = (await engine.query(`SELECT * FROM (${union}) ORDER BY ALL LIMIT ${samples}`)).map((r) => {
-            const masked = mask(r, pii);
+            const masked = maskRow(r, pii);
             if (pii.has(String(r.column))) {
               masked.output = r.output === null ? null : MASK;
               masked.expected = r.expected === null ? null : MASK;

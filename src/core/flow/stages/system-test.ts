@@ -1,10 +1,50 @@
-/** Flow stage `system-test`: placeholder until the stage is implemented. */
+/**
+ * Flow stage `system-test`: runs the image the build stage produced (by digest, from its OCI layout)
+ * on the project's fixtures and checks the outputs (`image.system_test` in dataops.yml). Reports go
+ * to `<workDir>/system-test/` (report.json, junit.xml, summary.md); the container writes to
+ * `<workDir>/system-test/out/`. Hands on `state.systemTest = { status, reportPath, sha256 }`.
+ */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { sha256File } from '../../hash.ts';
+import { renderJUnit } from '../../quality/junit.ts';
+import { writeReport } from '../../quality/engine.ts';
+import { renderSummary } from '../../quality/summary.ts';
+import { runSystemTest } from '../../system-test/run.ts';
+import { projectSystemTest, resolveSystemTestOptions } from '../../system-test/options.ts';
 import type { Stage } from '../types.ts';
 
 export const systemTestStage: Stage = {
   name: 'system-test',
   title: 'Run the image on fixtures and check its outputs',
-  run() {
-    return Promise.resolve({ status: 'skipped', summary: 'not implemented yet' });
+  async run(ctx) {
+    const image = ctx.state.image;
+    if (!image) return { status: 'skipped', summary: 'no image was built' };
+    if (!projectSystemTest(ctx.project)) return { status: 'skipped', summary: 'not configured (image.system_test in dataops.yml)' };
+    const dir = path.join(ctx.workDir, 'system-test');
+    const outputDir = path.join(dir, 'out');
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    const opts = await resolveSystemTestOptions(ctx.project, { image: image.ref, layoutDir: image.layoutDir, outputDir, now: ctx.now }, ctx.project.dir);
+    ctx.log(`running ${image.ref} on ${path.relative(ctx.project.dir, opts.fixturesDir) || '.'}/ (runner ${opts.runner ?? 'auto'}, timeout ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min${opts.memoryLimit ? `, memory ${opts.memoryLimit}` : ''})`);
+    const report = await runSystemTest(opts);
+    const reportPath = path.join(dir, 'report.json');
+    await writeReport(report, reportPath);
+    await writeFile(path.join(dir, 'junit.xml'), renderJUnit([report]));
+    await writeFile(path.join(dir, 'summary.md'), renderSummary([report], { reportPath }));
+    const sha256 = await sha256File(reportPath);
+    ctx.state.systemTest = { status: report.status, reportPath, sha256 };
+    for (const c of report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message.split('\n')[0] ?? ''}`);
+    const run = report.checks.find((c) => c.type === 'container_run');
+    const { pass, total, fail, error, warn } = report.counts;
+    return {
+      status: report.failed_step ? 'failed' : report.status === 'pass' ? 'passed' : 'warned',
+      summary: `${pass}/${total} checks passed${fail ? `, ${fail} failed` : ''}${error ? `, ${error} errors` : ''}${warn ? `, ${warn} warned` : ''}`,
+      details: {
+        digest: image.digest,
+        ...(run ? { container: run.message.split('\n')[0] ?? '' } : {}),
+        report: path.relative(process.cwd(), reportPath) || reportPath,
+      },
+    };
   },
 };

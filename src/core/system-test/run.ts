@@ -1,0 +1,256 @@
+/**
+ * System test of a built image: the image, pinned by digest, runs on fixture inputs (mounted
+ * read-only at /data/in, outputs written to /data/out); then its outputs are compared with
+ * `expected/` (golden.ts) and checked by quality suites. The result is one report of the
+ * data-quality family (JSON, job summary, JUnit, check run), suite name `system_test`:
+ * - `container_run`: exit code, duration, peak memory; a non-zero exit or a timeout fails it with
+ *   the tail of the container's stderr, and the outputs are then not checked;
+ * - `golden_*` checks per compared output;
+ * - the output suites' checks, ids prefixed with their suite name (`outputs.unique_…`).
+ */
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError, isConfigError } from '../errors.ts';
+import { sha256 } from '../hash.ts';
+import { requireDigestRef } from '../image/ref.ts';
+import { runImage } from '../image/run.ts';
+import { goldenComparisonSchema, type GoldenComparisonInput, type Runner } from '../image/system-test-config.ts';
+import { TOOL_VERSION, runSuite } from '../quality/engine.ts';
+import type { CheckResult, DatasetReport, QualityReport } from '../quality/report.ts';
+import type { DatasetSpec, FailOn } from '../quality/suite.ts';
+import { stepFails, suiteStatus } from '../quality/verdict.ts';
+import { compareGolden, comparisonName } from './golden.ts';
+
+/** Suite name of system-test reports (check run `dataops system-test`). */
+export const SYSTEM_TEST_SUITE = 'system_test';
+/** Lines of the container's stderr kept in the report. */
+export const STDERR_TAIL_LINES = 20;
+
+/** Options of {@link runSystemTest}. */
+export interface SystemTestOptions {
+  /** Image by digest, `name@sha256:…`; a tag-only reference is refused. */
+  image: string;
+  /** OCI image layout holding the image (from the build); otherwise the runner pulls it. */
+  layoutDir?: string;
+  /** Fixture inputs, mounted read-only at /data/in. */
+  fixturesDir: string;
+  /** Expected outputs. */
+  expectedDir: string;
+  /** Where the container writes (/data/out): created; must be empty so stale files cannot pass. */
+  outputDir: string;
+  /** Golden comparisons (see `image.system_test.compare`). */
+  comparisons: GoldenComparisonInput[];
+  /** Quality suite files run on the outputs; each compared output is a dataset by its name. */
+  suites?: string[];
+  /** Further output files (relative to outputDir) exposed to the suites by name. */
+  outputs?: Record<string, string>;
+  /** Project datasets (dataops.yml) also visible to the suites, resolved from `projectDir`. */
+  projectDatasets?: Record<string, DatasetSpec>;
+  projectDir?: string;
+  /** Container environment. */
+  env?: Record<string, string>;
+  /** Arguments appended to the entrypoint. */
+  args?: string[];
+  /** The container is stopped after this long. Default 10 minutes. */
+  timeoutMs?: number;
+  /** Container memory limit, e.g. "1g". */
+  memoryLimit?: string;
+  runner?: Runner;
+  /** buildah storage root (runner buildah). */
+  storageRoot?: string;
+  registryTlsVerify?: boolean;
+  /** Default `error`. */
+  failOn?: FailOn;
+  /** Failing samples per check. Default 5. */
+  samples?: number;
+  now?: Date;
+  /** File named in the report (and annotations), e.g. dataops.yml. */
+  configFile?: string;
+  /** 1-based line of the container settings and of each comparison in `configFile`. */
+  lines?: { run?: number | undefined; compare?: Array<number | undefined> };
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Last `n` non-empty lines of `text`. */
+export function tail(text: string, n = STDERR_TAIL_LINES): string[] {
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(-n);
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}
+
+/**
+ * Runs the system test and returns its report. Never throws for a failing container or bad
+ * outputs (they are failing checks).
+ * @throws ConfigError for a tag-only image, missing fixtures/expected files, a non-empty output
+ *   directory, an invalid comparison or an invalid suite.
+ */
+export async function runSystemTest(opts: SystemTestOptions): Promise<QualityReport> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  requireDigestRef(opts.image, 'image');
+  const failOn = opts.failOn ?? 'error';
+  const samples = opts.samples ?? 5;
+  const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
+
+  // configuration problems surface before the (slow) container run
+  const comparisons = opts.comparisons.map((c, i) => {
+    const parsed = goldenComparisonSchema.safeParse(c);
+    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '), { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}]` } });
+    return parsed.data;
+  });
+  if (!(await isDir(opts.fixturesDir))) {
+    throw new ConfigError(`fixtures directory ${opts.fixturesDir} not found`, { location: { file: opts.configFile, field: 'fixtures' }, fix: 'Create it with a slice of real input data, or point "fixtures" at it.' });
+  }
+  for (const [i, c] of comparisons.entries()) {
+    const expected = path.resolve(opts.expectedDir, c.expected ?? c.output);
+    try {
+      await stat(expected);
+    } catch {
+      throw new ConfigError(`expected file ${expected} not found`, { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}].expected` }, fix: 'Commit the expected output (run the pipeline on the fixtures and review the result) or fix the path.' });
+    }
+  }
+  await mkdir(opts.outputDir, { recursive: true });
+  const leftovers = await readdir(opts.outputDir);
+  if (leftovers.length) {
+    throw new ConfigError(`output directory ${opts.outputDir} is not empty (${leftovers.slice(0, 3).join(', ')}${leftovers.length > 3 ? ', …' : ''})`, { location: { field: 'output-dir' }, fix: 'Use a new or empty directory: stale outputs could pass the comparison.' });
+  }
+
+  const checks: CheckResult[] = [];
+  const datasets: DatasetReport[] = [];
+  const errors: string[] = [];
+  const runLine = opts.lines?.run;
+
+  // 1. the container
+  const runStarted = performance.now();
+  let ran = false;
+  try {
+    const result = await runImage({
+      image: opts.image.trim(),
+      ...(opts.layoutDir ? { layoutDir: opts.layoutDir } : {}),
+      ...(opts.registryTlsVerify !== undefined ? { registryTlsVerify: opts.registryTlsVerify } : {}),
+      inputDir: path.resolve(opts.fixturesDir),
+      outputDir: path.resolve(opts.outputDir),
+      env: opts.env ?? {},
+      args: opts.args ?? [],
+      timeoutMs,
+      ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}),
+      runner: opts.runner ?? 'auto',
+      ...(opts.storageRoot ? { storageRoot: opts.storageRoot } : {}),
+    });
+    const stderrTail = tail(result.stderr);
+    const ok = result.exitCode === 0 && !result.timedOut;
+    ran = ok;
+    const facts = `in ${(result.durationMs / 1000).toFixed(1)} s${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
+    const last = stderrTail.slice(-5).join('\n');
+    checks.push({
+      id: 'container_run',
+      type: 'container_run',
+      dataset: 'container',
+      columns: [],
+      severity: 'error',
+      description: `${opts.image} on ${path.basename(path.resolve(opts.fixturesDir))}/`,
+      status: ok ? 'pass' : 'fail',
+      failing_rows: ok ? 0 : 1,
+      total_rows: 1,
+      threshold: { timeout_ms: timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
+      samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n') }],
+      message: result.timedOut
+        ? `timed out after ${(timeoutMs / 1000).toFixed(0)} s and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
+        : result.exitCode !== 0
+          ? `exited with code ${result.exitCode} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
+          : `exited 0 ${facts}`,
+      ...(runLine ? { line: runLine } : {}),
+      duration_ms: result.durationMs,
+    });
+  } catch (err) {
+    if (isConfigError(err)) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    checks.push({
+      id: 'container_run',
+      type: 'container_run',
+      dataset: 'container',
+      columns: [],
+      severity: 'error',
+      status: 'error',
+      failing_rows: null,
+      total_rows: null,
+      threshold: { timeout_ms: timeoutMs },
+      samples: [],
+      message: `the container could not be started: ${message}`,
+      error: message,
+      ...(runLine ? { line: runLine } : {}),
+      duration_ms: performance.now() - runStarted,
+    });
+    errors.push(`container_run: ${message}`);
+  }
+
+  if (ran) {
+    // 2. golden comparisons
+    const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples });
+    const lineOfDataset = new Map(comparisons.map((c, i) => [comparisonName(c), opts.lines?.compare?.[i]]));
+    for (const c of golden.checks) {
+      const line = lineOfDataset.get(c.dataset);
+      checks.push(line ? { ...c, line } : c);
+    }
+    datasets.push(...golden.datasets);
+
+    // 3. output suites: outputs are datasets by name, pointing into the output directory
+    const outputDatasets: Record<string, DatasetSpec> = {};
+    for (const c of comparisons) outputDatasets[comparisonName(c)] = { path: path.resolve(opts.outputDir, c.output), ...(c.format ? { format: c.format } : {}) };
+    for (const [name, p] of Object.entries(opts.outputs ?? {})) outputDatasets[name] = { path: path.resolve(opts.outputDir, p) };
+    for (const suiteFile of opts.suites ?? []) {
+      let report: QualityReport;
+      try {
+        report = await runSuite({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? path.dirname(suiteFile), samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
+      } catch (err) {
+        // a missing output file is the image's fault, not a configuration error: record it
+        if (!isConfigError(err) || !/matches no file|is empty/.test(err.message)) throw err;
+        errors.push(`${path.basename(suiteFile)}: ${err.message}`);
+        continue;
+      }
+      for (const c of report.checks) {
+        const { line: _line, ...rest } = c;
+        checks.push({ ...rest, id: `${report.suite.name}.${c.id}`, description: [c.description, `suite ${report.suite.file}${c.line ? `:${c.line}` : ''}`].filter(Boolean).join(' · ') });
+      }
+      for (const d of report.datasets) if (!datasets.some((x) => x.name === d.name && x.source === d.source)) datasets.push(d);
+      for (const e of report.errors) errors.push(`${report.suite.name}: ${e}`);
+    }
+  }
+
+  const counts = { total: checks.length, pass: 0, warn: 0, fail: 0, error: 0 };
+  for (const c of checks) counts[c.status]++;
+  const status = errors.length ? 'error' : suiteStatus(checks);
+  const report: QualityReport = {
+    report_version: 1,
+    tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: 'duckdb' },
+    suite: {
+      name: SYSTEM_TEST_SUITE,
+      file: opts.configFile ?? '',
+      sha256: sha256(JSON.stringify({ image: opts.image, comparisons, suites: opts.suites ?? [], env: opts.env ?? {}, args: opts.args ?? [] })),
+      description: `${opts.image} run on ${opts.fixturesDir}, outputs compared with ${opts.expectedDir}`,
+    },
+    status,
+    fail_on: failOn,
+    failed_step: false,
+    started_at: startedAt.toISOString(),
+    duration_ms: performance.now() - t0,
+    counts,
+    datasets,
+    checks,
+    errors,
+  };
+  report.failed_step = stepFails(report);
+  return report;
+}
