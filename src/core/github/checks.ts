@@ -102,6 +102,8 @@ export interface PublishOptions {
   annotations: readonly CheckRunAnnotation[];
   /** Link from the check run to the workflow run. */
   detailsUrl?: string;
+  /** Check-run name (default {@link checkRunName} of the suite), e.g. `dataops system-test`. */
+  name?: string;
 }
 
 interface CheckRunShape {
@@ -122,7 +124,7 @@ function isPermissionError(err: unknown): boolean {
  * @throws GitHubApiError for other API failures (after the client's retries).
  */
 export async function publishCheckRun(client: GitHubClient, target: CheckTarget, report: QualityReport, options: PublishOptions): Promise<PublishedCheckRun> {
-  const name = checkRunName(report.suite.name);
+  const name = options.name ?? checkRunName(report.suite.name);
   const base = `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
   const conclusion = conclusionFor(report);
   const c = report.counts;
