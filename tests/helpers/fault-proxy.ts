@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Failure injected. */
-export type Fault = 502 | 503 | 429 | 'reset';
+export type Fault = number | 'reset';
 
 export interface FaultProxyOptions {
   /** `host:port` of the registry. */
@@ -17,6 +17,10 @@ export interface FaultProxyOptions {
   failFirst?: number;
   /** Kinds that always fail. */
   persistent?: string[];
+  /** Kinds whose requests fail once more than this many of them were seen. */
+  failAfter?: Record<string, number>;
+  /** Requests whose `METHOD path?query` matches always fail. */
+  failMatching?: RegExp;
   /** What the injected failure is; a function may vary it per kind/number (default 502). */
   fault?: Fault | ((kind: string, n: number) => Fault);
 }
@@ -54,7 +58,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const kind = routeKind(req.method ?? 'GET', req.url ?? '/');
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
-    const fail = plan.persistent?.includes(kind) || n <= (plan.failFirst ?? 0);
+    const after = plan.failAfter?.[kind];
+    const fail = plan.failMatching?.test(`${req.method} ${req.url}`) || plan.persistent?.includes(kind) || n <= (plan.failFirst ?? 0) || (after !== undefined && n > after);
     if (fail) {
       injected.set(kind, (injected.get(kind) ?? 0) + 1);
       const fault = typeof plan.fault === 'function' ? plan.fault(kind, n) : (plan.fault ?? 502);
@@ -67,7 +72,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault === 429) headers['retry-after'] = '0';
         res.writeHead(fault, headers);
-        res.end(JSON.stringify({ errors: [{ code: fault === 429 ? 'TOOMANYREQUESTS' : 'UNAVAILABLE', message: `injected ${fault} for ${kind} #${n}` }] }));
+        res.end(JSON.stringify({ errors: [{ code: fault === 429 ? 'TOOMANYREQUESTS' : fault < 500 ? 'DENIED' : 'UNAVAILABLE', message: `injected ${fault} for ${kind} #${n}` }] }));
       });
       return;
     }

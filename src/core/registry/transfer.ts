@@ -77,13 +77,25 @@ export function parseManifest(bytes: Buffer, mediaType: string, where: string): 
   return { blobs: [json.config, ...json.layers.filter((l) => !l.urls?.length)], manifests: [] };
 }
 
-/** Runs `fn` over `items` with at most `limit` at a time. */
+/**
+ * Runs `fn` over `items` with at most `limit` at a time. After a failure no new item starts, and
+ * the first error is thrown only once the running ones have settled (nothing keeps running behind
+ * the caller's back).
+ */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { err: unknown } | undefined;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (!failure && next < items.length) {
+      try {
+        await fn(items[next++]!);
+      } catch (err) {
+        failure ??= { err };
+      }
+    }
   });
   await Promise.all(workers);
+  if (failure) throw failure.err;
 }
 
 /** Options of {@link putImage}. */
