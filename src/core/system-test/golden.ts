@@ -414,7 +414,7 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
           ? `column(s) ${unknownValue.join(', ')} not in both files`
           : failing
             ? `${failing} of ${matched} rows matched on ${keys.join(', ')} differ${first ? `; e.g. ${keys.map((k) => String(first[k])).join('/')}: ${String(first.column)} = ${String(first.output)}, expected ${String(first.expected)}` : ''}`
-            : `${matched} rows matched on ${keys.join(', ')}: ${comparable.length} column(s) equal${numeric.length ? ` (numbers within ${tolText(c.tolerance)})` : ''}`,
+            : `${matched} rows matched on ${keys.join(', ')}: ${comparable.length} column(s) equal${numeric.length ? ` (numeric tolerance: ${tolText(c.tolerance)})` : ''}`,
         ...(unknownValue.length ? { error: `unknown column(s): ${unknownValue.join(', ')}` } : {}),
         duration_ms: performance.now() - started,
       });
