@@ -35,7 +35,7 @@ interface ExecResult {
 function run(cmd: string, args: string[], cwd: string, input?: string): Promise<ExecResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(err as Error);
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`${cmd}: not found`, { cause: err }));
       resolve({ code: typeof err?.code === 'number' ? err.code : err ? 1 : 0, stdout, stderr });
     });
     if (input !== undefined) child.stdin?.end(input);

@@ -99,7 +99,9 @@ function has(map: unknown, key: string): boolean {
   return keyNode(map, key) !== undefined;
 }
 function str(node: unknown): string | undefined {
-  return isScalar(node) && node.value !== null && node.value !== undefined ? String(node.value) : undefined;
+  if (!isScalar(node)) return undefined;
+  const v: unknown = node.value;
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }
 function entries(map: unknown): Array<[string, Node | undefined, Node]> {
   if (!isMap(map)) return [];
