@@ -518,7 +518,9 @@ export class RegistryClient {
         const res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
         const text = await res.text();
         if (!res.ok) {
-          throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: `get a token from ${url.origin}${url.pathname}`, status: res.status, detail: errorOf(text).message || (res.status === 401 ? 'credentials refused' : undefined), retryable: isRetryableStatus(res.status) });
+          const { code, message } = errorOf(text);
+          const detail = message || (res.status === 401 ? 'credentials refused' : '');
+          throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: `get a token from ${url.origin}${url.pathname}`, status: res.status, ...(code ? { code } : {}), ...(detail ? { detail } : {}), retryable: isRetryableStatus(res.status) });
         }
         return JSON.parse(text) as { token?: string; access_token?: string };
       },
