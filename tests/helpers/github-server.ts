@@ -12,6 +12,7 @@
  * - POST   /repos/{o}/{r}/dispatches (204)
  * - POST   /app/installations/{id}/access_tokens (201, expires in 1 h)
  * - GET    /repos/{o}/{r} (id and owner id, for promotion policy checks)
+ * - POST   /repos/{o}/{r}/pulls (GitOps pull requests; 422 when an open one has the same head)
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -59,6 +60,7 @@ export interface FakeGitHub {
   deployments: Deployment[];
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }>;
   repos: Map<string, { id: number; owner: { id: number; login: string }; full_name: string }>;
+  pulls: Array<{ number: number; repo: string; title: string; head: string; base: string; body: string; draft: boolean; state: string; html_url: string }>;
   /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
   failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     deployments: [],
     dispatches: [],
     repos: new Map(),
+    pulls: [],
   };
   const repoInfo = (full: string) => {
     let r = state.repos.get(full);
@@ -190,6 +193,16 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       if (payload && JSON.stringify(payload).length > 65_535) return json(422, { message: 'client_payload is too large', status: '422' });
       state.dispatches.push({ repo: m[1]!, event_type: String(body.event_type), client_payload: payload });
       return { status: 204, body: undefined };
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/pulls$/)) && method === 'POST') {
+      if (!body.title || !body.head || !body.base) return json(422, { message: 'Invalid request.\n\n"title", "head" and "base" are required.', status: '422' });
+      if (state.pulls.some((p) => p.repo === m![1] && p.head === body.head && p.state === 'open')) {
+        return json(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${String(body.head)}.` }], status: '422' });
+      }
+      const number = state.pulls.filter((p) => p.repo === m![1]).length + 1;
+      const pr = { number, repo: m[1]!, title: String(body.title), head: String(body.head), base: String(body.base), body: String(body.body ?? ''), draft: Boolean(body.draft), state: 'open', html_url: `https://github.com/${m[1]}/pull/${number}` };
+      state.pulls.push(pr);
+      return json(201, { id: nextId++, number, state: 'open', title: pr.title, body: pr.body, draft: pr.draft, html_url: pr.html_url, head: { ref: pr.head }, base: { ref: pr.base } });
     }
     if ((m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === 'POST') {
       return json(201, { token: `ghs_installation_${m[1]}_${nextId++}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: body.permissions ?? { contents: 'write' } });
