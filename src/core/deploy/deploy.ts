@@ -52,7 +52,7 @@ export interface DeployRequest {
   logUrl?: string | undefined;
   log?: ((message: string) => void) | undefined;
   /** Test seams of the cluster/cloud targets. */
-  seams?: { kubectl?: KubectlRunner; cloudRun?: ServicesApi } | undefined;
+  seams?: { kubectl?: KubectlRunner; cloudRun?: ServicesApi; beforePush?: () => Promise<void> } | undefined;
 }
 
 /** Outcome of a deploy. */
@@ -182,6 +182,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
           rollback: req.rollback,
           force: req.force,
           github: req.github,
+          beforePush: req.seams?.beforePush,
           log,
         });
         notes.push(...g.notes);

@@ -48,6 +48,8 @@ export interface GitOpsDeployRequest {
   log?: ((message: string) => void) | undefined;
   /** Attempts of rebase-and-push after a non-fast-forward rejection that kept the expectation. Default 3. */
   pushAttempts?: number | undefined;
+  /** Test seam: runs after the commit, before each push (simulates a concurrent deploy). */
+  beforePush?: (() => Promise<void>) | undefined;
 }
 
 /** Outcome of a GitOps deploy. */
@@ -227,6 +229,7 @@ export async function deployGitOps(req: GitOpsDeployRequest): Promise<GitOpsDepl
 
     const attempts = req.pushAttempts ?? 3;
     for (let attempt = 1; ; attempt++) {
+      await req.beforePush?.();
       const pushed = await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${target.branch}`], { cwd: clone });
       if (pushed.code === 0) break;
       if (!/non-fast-forward|fetch first|rejected|failed to update ref|cannot lock ref/i.test(pushed.stderr)) {
