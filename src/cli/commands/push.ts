@@ -1,12 +1,96 @@
-/** `dataops push`: placeholder until the command is implemented. */
+/**
+ * `dataops push`: pushes an image by digest, from an OCI image layout (`--layout` + `--digest`) or
+ * from another registry (`--image registry/repo@sha256:…`, copied registry to registry), to one
+ * or more `--to registry/repository` destinations, then applies `--tag`s. Prints the pushed
+ * references by digest on stdout, one per line (or JSON with `--json`).
+ * Exit codes: 0 pushed and verified, 1 the registry failed after retries, 2 configuration error.
+ */
 import type { Command } from 'commander';
+import { ConfigError } from '../../core/errors.ts';
+import { requireDigestRef } from '../../core/image/ref.ts';
+import { resolveCredentials } from '../../core/registry/auth.ts';
+import { RegistryError } from '../../core/registry/client.ts';
+import { copyImage } from '../../core/registry/copy.ts';
+import { pushImage } from '../../core/registry/push.ts';
+import { formatBytes } from '../../core/flow/stages/push.ts';
+import { action, EXIT } from '../errors.ts';
+import { color, formatDuration, progress } from '../ui.ts';
+
+interface Options {
+  layout?: string;
+  digest?: string;
+  image?: string;
+  to: string[];
+  tag: string[];
+  username?: string;
+  passwordEnv: string;
+  insecure: string[];
+  retryBudget: string;
+  json: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
 export function register(program: Command): void {
   program
     .command('push')
-    .description('(not implemented yet)')
-    .action(() => {
-      process.stderr.write('dataops push: not implemented yet\n');
-      process.exitCode = 2;
-    });
+    .description('Push an image by digest to registries (from an OCI layout or another registry), verify it, then tag it')
+    .option('--layout <dir>', 'OCI image layout directory (as written by dataops build)')
+    .option('--digest <sha256>', 'digest of the image in the layout (sha256:…)')
+    .option('--image <ref>', 'registry/repository@sha256:… to copy from another registry (tag-only references are refused)')
+    .option('--to <registry/repository>', 'destination, repeatable or comma-separated', collect, [])
+    .option('--tag <tag>', 'tag applied after every destination serves the digest, repeatable', collect, [])
+    .option('--username <name>', 'registry username (else docker config, or GITHUB_TOKEN for ghcr.io)')
+    .option('--password-env <VAR>', 'environment variable holding the password or token', 'REGISTRY_PASSWORD')
+    .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts always are)', collect, [])
+    .option('--retry-budget <seconds>', 'total time budget for retries', '300')
+    .option('--json', 'print the result as JSON', false)
+    .action(
+      action('push', async (opts: Options) => {
+        if (opts.to.length === 0) throw new ConfigError('no destination', { location: { field: '--to' }, fix: 'Pass --to registry/repository (e.g. --to 127.0.0.1:5000/flights-routes).' });
+        if (!/^\d+$/.test(opts.retryBudget)) throw new ConfigError(`"${opts.retryBudget}" is not a whole number of seconds`, { location: { field: '--retry-budget' } });
+        const password = process.env[opts.passwordEnv];
+        const auth = (registry: string) => {
+          const r = resolveCredentials(registry, { username: opts.username, password: opts.username ? password : undefined });
+          for (const n of r.notes) progress(color.yellow(n));
+          return r.credentials;
+        };
+        const retry = { budgetMs: Number(opts.retryBudget) * 1000 };
+        const insecure = opts.insecure.length ? opts.insecure : undefined;
+        const started = performance.now();
+        const onProgress = (p: { kind: string; action: string; digest: string; destination: string; bytes?: number; tag?: string }) => {
+          if (p.kind === 'blob') progress(color.dim(`  ${p.action.padEnd(8)} ${p.digest.slice(0, 19)}… ${p.bytes !== undefined ? formatBytes(p.bytes) : ''} → ${p.destination}`));
+          else if (p.action === 'verified') progress(`  ${color.green('verified')} ${p.destination}@${p.digest}`);
+          else if (p.kind === 'tag') progress(`  ${color.blue('tagged')}   ${p.destination}:${p.tag}`);
+        };
+        try {
+          let refs: string[];
+          let uploaded: number;
+          let digest: string;
+          if (opts.layout) {
+            if (opts.image && !opts.digest) opts.digest = requireDigestRef(opts.image, '--image').digest;
+            if (!opts.digest) throw new ConfigError('--layout needs --digest', { location: { field: '--digest' }, fix: 'Pass the digest of the built image (sha256:…).' });
+            const r = await pushImage({ layoutDir: opts.layout, digest: opts.digest, destinations: opts.to, tags: opts.tag, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
+            ({ refs, uploadedBytes: uploaded, digest } = r);
+          } else if (opts.image) {
+            digest = requireDigestRef(opts.image, '--image').digest;
+            refs = [];
+            uploaded = 0;
+            for (const to of opts.to) {
+              const r = await copyImage({ source: opts.image, destination: to, tags: opts.tag, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
+              refs.push(r.ref);
+              uploaded += r.uploadedBytes;
+            }
+          } else {
+            throw new ConfigError('nothing to push', { location: { field: '--layout' }, fix: 'Pass --layout <dir> --digest sha256:… (a built image) or --image registry/repo@sha256:… (copy).' });
+          }
+          progress(`pushed ${digest} to ${refs.length} destination(s), ${formatBytes(uploaded)} uploaded ${color.dim(`(${formatDuration(performance.now() - started)})`)}`);
+          process.stdout.write(opts.json ? JSON.stringify({ digest, refs, uploadedBytes: uploaded }, null, 2) + '\n' : refs.join('\n') + '\n');
+        } catch (err) {
+          if (!(err instanceof RegistryError)) throw err;
+          progress(`dataops push: ${color.red('failed')}: ${err.message}`);
+          process.exitCode = EXIT.failed;
+        }
+      }),
+    );
 }
