@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/setup/global.ts'],
+    globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

@@ -35,6 +35,10 @@ export const pubsubConfigSchema = z
     subscription: z.string().min(1).default('dataops-promotions-production').describe('Pull subscription the production side (`dataops promote listen`) reads.'),
     dead_letter_topic: z.string().min(1).default('dataops-promotions-dead-letter').describe('Dead-letter topic for messages the consumer keeps failing.'),
     max_delivery_attempts: z.number().int().min(5).max(100).default(5).describe('Delivery attempts before a message goes to the dead-letter topic (Pub/Sub allows 5-100).'),
+    message_ordering: z
+      .boolean()
+      .default(false)
+      .describe('Create the subscription with message ordering (messages carry the ordering key pipeline/environment either way). Off by default: the consumer refuses promotions older than the deployed one anyway, and the Pub/Sub emulator does not dead-letter ordered subscriptions.'),
     ack_deadline_seconds: z.number().int().min(10).max(600).default(60).describe('Ack deadline of the subscription, in seconds.'),
   })
   .describe('Google Cloud Pub/Sub transport (honours PUBSUB_EMULATOR_HOST).');

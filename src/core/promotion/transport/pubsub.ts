@@ -1,0 +1,186 @@
+/**
+ * Google Cloud Pub/Sub transport of the promotion message (`@google-cloud/pubsub`; the client
+ * honours PUBSUB_EMULATOR_HOST). Publishing uses the ordering key `<pipeline>/<environment>` and
+ * CloudEvents attributes in the Pub/Sub binding's `ce-` form; the consumer pulls, acks handled
+ * messages, nacks failures (Pub/Sub redelivers them and, after `max_delivery_attempts`, moves them
+ * to the dead-letter topic) and forwards refused (forged) messages straight to the dead-letter topic.
+ */
+import { PubSub, v1, type Topic } from '@google-cloud/pubsub';
+import { ConfigError } from '../../errors.ts';
+import { isRejected } from '../errors.ts';
+import type { SignedPromotion } from '../message.ts';
+import type { PromotionConfig } from '../config.ts';
+
+type PubSubSettings = PromotionConfig['transport']['pubsub'];
+
+/** A Pub/Sub client for `project` (emulator when PUBSUB_EMULATOR_HOST is set). */
+export function pubsubClient(project: string): PubSub {
+  // against the emulator, skip the GCE metadata-server probe of google-auth-library (a warning and a delay offline)
+  if (process.env.PUBSUB_EMULATOR_HOST) process.env.METADATA_SERVER_DETECTION ??= 'none';
+  return new PubSub({ projectId: project });
+}
+
+const topicPath = (project: string, name: string) => (name.startsWith('projects/') ? name : `projects/${project}/topics/${name}`);
+const subscriptionPath = (project: string, name: string) => (name.startsWith('projects/') ? name : `projects/${project}/subscriptions/${name}`);
+
+/** Name of the subscription that keeps dead-lettered messages readable. */
+export const deadLetterSubscriptionName = (settings: PubSubSettings) => `${settings.dead_letter_topic}-sub`;
+
+/**
+ * Creates (when missing) the topic, the dead-letter topic with a subscription of its own, and the
+ * pull subscription with message ordering and a dead-letter policy of `max_delivery_attempts`.
+ * On Google Cloud the Pub/Sub service agent also needs publisher rights on the dead-letter topic.
+ */
+export async function ensurePromotionTopology(settings: PubSubSettings, client = pubsubClient(settings.project)): Promise<void> {
+  const alreadyExists = (err: unknown) => {
+    if ((err as { code?: number }).code !== 6) throw err;
+  };
+  const ensureTopic = async (name: string) => {
+    const topic = client.topic(name);
+    const [exists] = await topic.exists();
+    if (!exists) await topic.create().catch(alreadyExists);
+    return topic;
+  };
+  const topic = await ensureTopic(settings.topic);
+  const dlt = await ensureTopic(settings.dead_letter_topic);
+  const ensureSub = async (t: Topic, name: string, options: Record<string, unknown>) => {
+    const sub = client.subscription(name);
+    const [exists] = await sub.exists();
+    if (!exists) await t.createSubscription(name, options).catch(alreadyExists);
+  };
+  await ensureSub(dlt, deadLetterSubscriptionName(settings), { ackDeadlineSeconds: settings.ack_deadline_seconds });
+  await ensureSub(topic, settings.subscription, {
+    ackDeadlineSeconds: settings.ack_deadline_seconds,
+    enableMessageOrdering: settings.message_ordering,
+    deadLetterPolicy: { deadLetterTopic: topicPath(settings.project, settings.dead_letter_topic), maxDeliveryAttempts: settings.max_delivery_attempts },
+  });
+}
+
+/** Pub/Sub attributes of a promotion: the CloudEvents Pub/Sub protocol binding's `ce-` attributes. */
+export function promotionAttributes(event: SignedPromotion): Record<string, string> {
+  return {
+    'ce-specversion': event.specversion,
+    'ce-id': event.id,
+    'ce-type': event.type,
+    'ce-source': event.source,
+    'ce-time': event.time,
+    'ce-subject': event.subject,
+    'content-type': 'application/cloudevents+json; charset=UTF-8',
+    'dataops-sigmode': event.dataopssigmode,
+  };
+}
+
+/**
+ * Publishes the signed event (structured JSON) with ordering key `subject` (pipeline/environment).
+ * The client retries transient errors (gax defaults); returns the Pub/Sub message id.
+ * @throws ConfigError when the topic does not exist.
+ */
+export async function publishPromotion(event: SignedPromotion, settings: PubSubSettings, client = pubsubClient(settings.project)): Promise<string> {
+  const topic = client.topic(settings.topic, { messageOrdering: true });
+  try {
+    return await topic.publishMessage({ data: Buffer.from(JSON.stringify(event)), orderingKey: event.subject, attributes: promotionAttributes(event) });
+  } catch (err) {
+    if ((err as { code?: number }).code === 5) throw new ConfigError(`Pub/Sub topic "${settings.topic}" does not exist in project "${settings.project}"`, { location: { field: 'promotion.transport.pubsub.topic' }, fix: 'Create it (gcloud pubsub topics create) or run "dataops promote listen --create".', cause: err });
+    topic.resumePublishing(event.subject);
+    throw err;
+  } finally {
+    await topic.flush().catch(() => undefined);
+  }
+}
+
+/** One pulled message. */
+export interface PulledPromotion {
+  /** Pub/Sub message id (new on every publish; a redelivery keeps it). */
+  messageId: string;
+  /** 1-based delivery attempt (set when a dead-letter policy is configured). */
+  deliveryAttempt: number;
+  attributes: Record<string, string>;
+  data: Buffer;
+}
+
+/** What the handler decided; `undefined` is `ack`. */
+export type HandleOutcome = 'ack' | 'nack' | undefined;
+
+/** Outcome counters of {@link consumePromotions}. */
+export interface ConsumeStats {
+  received: number;
+  acked: number;
+  nacked: number;
+  deadLettered: number;
+}
+
+/** Options of {@link consumePromotions}. */
+export interface ConsumeOptions {
+  /** Stop after this many handled messages (acked or dead-lettered). Default: run until `signal`. */
+  maxMessages?: number;
+  /** Give up after this long without reaching `maxMessages` (ms). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Stop as soon as this returns true (checked after every message). */
+  until?: (stats: ConsumeStats) => boolean;
+  /** Log line sink. */
+  log?: (line: string) => void;
+}
+
+/**
+ * Pulls promotions from the subscription (synchronous pull, so at most one message is in flight
+ * per call) and hands each to `handle`: resolved → ack; a `PromotionRejected` → the message is
+ * forwarded to the dead-letter topic with `dataops-rejection` attributes and acked (a forged
+ * message never gets better); any other error → nack (immediate redelivery; Pub/Sub dead-letters
+ * it after `max_delivery_attempts`).
+ */
+export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, client = pubsubClient(settings.project)): Promise<ConsumeStats> {
+  const subscriber = new v1.SubscriberClient((await client.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0]);
+  const sub = subscriptionPath(settings.project, settings.subscription);
+  const stats: ConsumeStats = { received: 0, acked: 0, nacked: 0, deadLettered: 0 };
+  const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
+  const log = options.log ?? (() => undefined);
+  try {
+    while (!options.signal?.aborted && !options.until?.(stats) && Date.now() < deadline && (options.maxMessages === undefined || stats.acked + stats.deadLettered < options.maxMessages)) {
+      const [res] = await subscriber.pull({ subscription: sub, maxMessages: 1 }, { timeout: 10_000 }).catch((err: { code?: number }) => {
+        if (err.code === 4) return [{ receivedMessages: [] }] as const; // DEADLINE_EXCEEDED: nothing to pull
+        throw err;
+      });
+      const received = res.receivedMessages ?? [];
+      if (received.length === 0) {
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      for (const rm of received) {
+        const m = rm.message ?? {};
+        stats.received++;
+        const pulled: PulledPromotion = {
+          messageId: String(m.messageId ?? ''),
+          deliveryAttempt: Number(rm.deliveryAttempt ?? 1) || 1,
+          attributes: Object.fromEntries(Object.entries(m.attributes ?? {}).map(([k, v]) => [k, String(v)])),
+          data: Buffer.from(m.data ?? ''),
+        };
+        let outcome: HandleOutcome;
+        try {
+          outcome = (await handle(pulled)) ?? 'ack';
+        } catch (err) {
+          if (isRejected(err)) {
+            await client.topic(settings.dead_letter_topic).publishMessage({ data: pulled.data, attributes: { ...pulled.attributes, 'dataops-rejection': err.reason, 'dataops-rejection-detail': err.message.slice(0, 1000), 'dataops-original-message-id': pulled.messageId } });
+            await subscriber.acknowledge({ subscription: sub, ackIds: [String(rm.ackId)] });
+            stats.deadLettered++;
+            log(`refused message ${pulled.messageId}: ${err.message} → dead-letter topic ${settings.dead_letter_topic}`);
+            continue;
+          }
+          log(`message ${pulled.messageId} (attempt ${pulled.deliveryAttempt}) failed: ${err instanceof Error ? err.message : String(err)}; nack`);
+          outcome = 'nack';
+        }
+        if (outcome === 'ack') {
+          await subscriber.acknowledge({ subscription: sub, ackIds: [String(rm.ackId)] });
+          stats.acked++;
+        } else {
+          await subscriber.modifyAckDeadline({ subscription: sub, ackIds: [String(rm.ackId)], ackDeadlineSeconds: 0 });
+          stats.nacked++;
+        }
+      }
+    }
+  } finally {
+    await subscriber.close();
+  }
+  return stats;
+}
+
