@@ -86,6 +86,7 @@ function reportBlocks(report: QualityReport, level: string, opts: SummaryOptions
       '',
       `Suite \`${cell(report.suite.file)}\`${report.suite.description ? ` — ${cell(report.suite.description, 300)}` : ''}`,
       '',
+      '',
     ].join('\n'),
   );
   if (report.errors.length) {

@@ -1,0 +1,273 @@
+/**
+ * actions/data-quality as GitHub runs it: the committed bundle (copied away from the repository, so
+ * no node_modules is reachable) started as a child process with the runner's protocol — `INPUT_*`
+ * env (hyphens kept), GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, GITHUB_EVENT_PATH — against the local
+ * fake of GitHub's REST API. The DuckDB engine is installed once into a tool cache shared by the file.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { QualityReport } from '../../src/core/quality/report.ts';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'dq-action-'));
+const bundle = path.join(tmp, 'action', 'dist', 'data-quality', 'index.js');
+const toolCache = path.join(tmp, 'tool-cache');
+const ws = path.join(tmp, 'workspace');
+const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
+let gh: FakeGitHub;
+
+beforeAll(async () => {
+  cpSync(path.join(root, 'dist', 'data-quality'), path.dirname(bundle), { recursive: true });
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(path.join(ws, 'people.csv'), 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,,41\n3,Cy,cy@example,200\n3,Dee,dee@example.com,29\n');
+  gh = await startFakeGitHub();
+});
+afterAll(async () => {
+  await gh?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const PEOPLE = `version: 1
+suite: people
+datasets:
+  people:
+    path: people.csv
+    columns:
+      email: { pii: true }
+checks:
+  - type: not_null
+    dataset: people
+    columns: email
+  - type: unique
+    dataset: people
+    columns: id
+  - type: range
+    dataset: people
+    column: age
+    min: 0
+    max: 120
+    severity: warn
+  - type: row_count
+    dataset: people
+    min: 1
+`;
+// line of each check's first key in PEOPLE
+const LINES = { not_null: 9, unique: 12, range: 15 };
+
+const WARN_ONLY = `version: 1
+suite: warn_only
+datasets:
+  people: { path: people.csv }
+checks:
+  - type: range
+    dataset: people
+    column: age
+    max: 120
+    severity: warn
+`;
+
+const PASSING = `version: 1
+suite: passing
+datasets:
+  people: { path: people.csv }
+checks:
+  - type: row_count
+    dataset: people
+    min: 1
+`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+}
+
+/** GITHUB_OUTPUT's `name<<delimiter` … `delimiter` blocks. */
+function parseOutputs(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const re = /^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const m of text.matchAll(re)) out[m[1]!] = m[3]!;
+  return out;
+}
+
+let runNo = 0;
+async function runAction(inputs: Record<string, string>, options: { event?: object; sha?: string } = {}): Promise<Run> {
+  const dir = path.join(tmp, `run-${++runNo}`);
+  mkdirSync(dir, { recursive: true });
+  const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md'), event: path.join(dir, 'event.json') };
+  writeFileSync(files.out, '');
+  writeFileSync(files.summary, '');
+  writeFileSync(files.event, JSON.stringify(options.event ?? { ref: 'refs/heads/main' }));
+  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
+  // the runner's input protocol: INPUT_ + name upper-cased, spaces to "_", hyphens kept
+  for (const [k, v] of Object.entries({ token: gh.token, ...inputs })) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
+  Object.assign(env, {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_OUTPUT: files.out,
+    GITHUB_STEP_SUMMARY: files.summary,
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_SHA: options.sha ?? SHA,
+    GITHUB_REPOSITORY: 'octo/pipeline',
+    GITHUB_API_URL: gh.url,
+    GITHUB_WORKSPACE: ws,
+    GITHUB_RUN_ID: '42',
+    RUNNER_TEMP: path.join(dir, 'runner-temp'),
+    RUNNER_TOOL_CACHE: toolCache,
+  });
+  mkdirSync(env.RUNNER_TEMP!, { recursive: true });
+  const child = spawn(process.execPath, [bundle], { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { code, stdout, stderr, outputs: parseOutputs(readFileSync(files.out, 'utf8')), summary: readFileSync(files.summary, 'utf8') };
+}
+
+const suite = (name: string, text: string) => {
+  writeFileSync(path.join(ws, name), text);
+  return name;
+};
+const readReport = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as QualityReport;
+
+beforeEach(() => {
+  gh.checkRuns.length = 0;
+  gh.requests.length = 0;
+});
+
+describe('data-quality action', () => {
+  it('reports a failing suite: outputs, summary, annotations, report, JUnit, check run — then fails the step', async () => {
+    const r = await runAction({ suite: suite('people.yml', PEOPLE) });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.outputs).toMatchObject({ status: 'fail', failed: '2', warned: '1', errored: '0', passed: '1' });
+    // annotations at the failing checks' suite lines
+    expect(r.stdout).toMatch(new RegExp(`::error title=data-quality fail%3A people/not_null_people_email[^:]*,file=people.yml,line=${LINES.not_null}::`));
+    expect(r.stdout).toMatch(new RegExp(`::error title=data-quality fail%3A people/unique_people_id[^:]*,file=people.yml,line=${LINES.unique}::`));
+    expect(r.stdout).toMatch(new RegExp(`::warning title=data-quality warn%3A people/range_people_age[^:]*,file=people.yml,line=${LINES.range}::`));
+    expect(r.stdout).toMatch(/::error::data-quality: suite people fail/);
+    // summary: verdict, failures first, samples with PII masked
+    expect(r.summary).toMatch(/^## ❌ Data quality: people — fail/);
+    expect(r.summary.indexOf('`not_null_people_email`')).toBeLessThan(r.summary.indexOf('`range_people_age`'));
+    expect(r.summary.indexOf('`range_people_age`')).toBeLessThan(r.summary.indexOf('`row_count_people`'));
+    expect(r.summary).toContain('<details><summary>');
+    expect(r.summary).toContain('| people | 4 | `people.csv` |');
+    for (const secret of ['ann@example.com', 'cy@example', 'dee@example.com']) {
+      expect(r.summary).not.toContain(secret);
+      expect(r.stdout).not.toContain(secret);
+    }
+    // files
+    const report = readReport(r.outputs['report-path']!);
+    expect(report).toMatchObject({ report_version: 1, status: 'fail', failed_step: true, counts: { total: 4, fail: 2, warn: 1, pass: 1, error: 0 } });
+    expect(readFileSync(r.outputs['junit-path']!, 'utf8')).toContain('<testsuite');
+    // one check run on the commit, failure
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]).toMatchObject({ name: 'dataops quality: people', head_sha: SHA, status: 'completed', conclusion: 'failure' });
+    expect(gh.checkRuns[0]!.output.annotations).toHaveLength(3);
+  });
+
+  it('updates the same check run in place on a re-run (never a duplicate)', async () => {
+    const file = suite('people.yml', PEOPLE);
+    await runAction({ suite: file });
+    await runAction({ suite: file, 'fail-on': 'never' });
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(gh.checkRuns[0]!.conclusion).toBe('neutral');
+    expect(gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/check-runs'))).toHaveLength(1);
+  });
+
+  it('puts the check run on the pull request head, not the merge commit', async () => {
+    const head = 'feedfacecafebeef000000000000000000000000';
+    const r = await runAction({ suite: suite('passing.yml', PASSING) }, { event: { pull_request: { number: 7, head: { sha: head } } }, sha: 'merge0000000000000000000000000000000000' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(gh.checkRuns.map((c) => [c.head_sha, c.conclusion])).toEqual([[head, 'success']]);
+  });
+
+  it.each([
+    ['people.yml', 'error', 1, 'failure'],
+    ['people.yml', 'never', 0, 'neutral'],
+    ['warn_only.yml', 'error', 0, 'neutral'],
+    ['warn_only.yml', 'warn', 1, 'failure'],
+    ['passing.yml', 'warn', 0, 'success'],
+  ] as const)('fail-on matrix: %s with fail-on %s exits %i (check run %s)', async (file, failOn, code, conclusion) => {
+    suite('people.yml', PEOPLE);
+    suite('warn_only.yml', WARN_ONLY);
+    suite('passing.yml', PASSING);
+    const r = await runAction({ suite: file, 'fail-on': failOn });
+    expect(r.code, r.stdout).toBe(code);
+    expect(gh.checkRuns[0]!.conclusion).toBe(conclusion);
+    expect(existsSync(r.outputs['report-path']!)).toBe(true);
+  });
+
+  it('sends 120 failing-check annotations in batches of ≤50 and shows 10 in the log plus a summary notice', async () => {
+    const checks = Array.from({ length: 120 }, (_, i) => `  - { id: too_few_${i}, type: row_count, dataset: people, min: ${1000 + i} }`).join('\n');
+    const file = suite('many.yml', `version: 1\nsuite: many\ndatasets:\n  people: { path: people.csv }\nchecks:\n${checks}\n`);
+    await runAction({ suite: file }); // creates the run
+    gh.requests.length = 0;
+    const r = await runAction({ suite: file }); // re-run: updates it in place
+    expect(r.code).toBe(1);
+    const writes = gh.requests.filter((q) => q.method !== 'GET');
+    expect(writes.map((q) => q.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
+    expect(writes.map((q) => ((q.body as { output: { annotations?: unknown[] } }).output.annotations ?? []).length)).toEqual([50, 50, 20]);
+    expect(gh.checkRuns).toHaveLength(1);
+    expect(r.stdout.match(/^::error title=data-quality fail/gm)).toHaveLength(10);
+    expect(r.stdout).toMatch(/^::notice title=data-quality%3A 110 more failing checks::…and 110 more failing checks: see the job summary$/m);
+  });
+
+  it('warns once and still passes when the token may not write checks', async () => {
+    suite('people.yml', PEOPLE);
+    gh.failNext('GET /repos/octo/pipeline/commits/', 403, 1, 'Resource not accessible by integration');
+    const r = await runAction({ suite: 'passing.yml\npeople.yml', 'fail-on': 'never' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout.match(/^::warning title=data-quality%3A check runs skipped::.*checks: write/gm)).toHaveLength(1);
+    expect(gh.checkRuns).toHaveLength(0);
+    expect(r.outputs.status).toBe('fail');
+  });
+
+  it('skips check runs with check-run: false', async () => {
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'check-run': 'false' });
+    expect(r.code).toBe(0);
+    expect(gh.requests).toHaveLength(0);
+  });
+
+  it('fails on a malformed suite with an annotation at its line, and still reports what ran', async () => {
+    suite('passing.yml', PASSING);
+    const bad = suite('bad.yml', 'version: 1\nsuite: bad\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - type: row_count\n    dataset: people\n  - type: uniq\n    dataset: people\n    columns: id\n');
+    const r = await runAction({ suite: `passing.yml\n${bad}` });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=data-quality%3A configuration error,file=bad\.yml,line=8::.*uniq/m);
+    expect(r.stdout).toMatch(/^::error::data-quality: configuration error: bad\.yml:8/m);
+    const paths = r.outputs['report-path']!.split('\n');
+    expect(paths).toHaveLength(2);
+    const [good, broken] = paths.map(readReport);
+    expect(good).toMatchObject({ status: 'pass', counts: { pass: 1 } });
+    expect(broken).toMatchObject({ status: 'error', failed_step: true, checks: [] });
+    expect(broken!.errors[0]).toContain('uniq');
+    expect(r.outputs.status).toBe('error');
+    expect(r.summary).toContain('The suite could not run completely');
+    expect(gh.checkRuns.map((c) => [c.name, c.conclusion]).sort()).toEqual([
+      ['dataops quality: bad', 'failure'],
+      ['dataops quality: passing', 'success'],
+    ]);
+  });
+
+  it('rejects a bad input value as a configuration error', async () => {
+    const r = await runAction({ suite: 'passing.yml', 'fail-on': 'sometimes' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "fail-on"/);
+  });
+
+  it('expands globs and writes one report per suite', async () => {
+    mkdirSync(path.join(ws, 'globbed'), { recursive: true });
+    suite('globbed/passing.yml', PASSING.replace('path: people.csv', 'path: ../people.csv'));
+    suite('globbed/warn_only.yml', WARN_ONLY.replace('path: people.csv', 'path: ../people.csv'));
+    const r = await runAction({ suite: 'globbed/{passing,warn_only}.yml', 'report-dir': path.join(tmp, 'reports') });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs['report-path']!.split('\n').map((p) => path.basename(p))).toEqual(['passing.json', 'warn_only.json']);
+    expect(r.summary).toMatch(/^## ⚠️ Data quality: 2 suites — warn/);
+  });
+});
