@@ -8,7 +8,10 @@
  * - `golden_*` checks per compared output;
  * - the output suites' checks, ids prefixed with their suite name (`outputs.unique_…`).
  */
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, isConfigError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
@@ -86,6 +89,27 @@ export function tail(text: string, n = STDERR_TAIL_LINES): string[] {
     .slice(-n);
 }
 
+const REF_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/**
+ * buildah names an image pulled from `oci:<path>` after the path, and refuses paths that are not
+ * valid reference names (e.g. `.cache/…`, `.dataops/…`, upper case). Such a layout is reached
+ * through a symlink with a valid name under /tmp instead.
+ * @returns the directory to use and a cleanup.
+ */
+export async function referenceSafeLayout(layoutDir: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const abs = path.resolve(layoutDir);
+  if (abs.split('/').filter(Boolean).every((c) => REF_COMPONENT.test(c))) return { dir: abs, cleanup: () => Promise.resolve() };
+  const base = existsSync('/tmp') ? '/tmp' : os.tmpdir();
+  const link = path.join(base, `dataops-layout-${randomBytes(6).toString('hex')}`);
+  await symlink(abs, link, 'dir');
+  return { dir: link, cleanup: () => rm(link, { force: true }) };
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
@@ -135,10 +159,11 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   // 1. the container
   const runStarted = performance.now();
   let ran = false;
+  const layout = opts.layoutDir ? await referenceSafeLayout(opts.layoutDir) : undefined;
   try {
     const result = await runImage({
       image: opts.image.trim(),
-      ...(opts.layoutDir ? { layoutDir: opts.layoutDir } : {}),
+      ...(layout ? { layoutDir: layout.dir } : {}),
       ...(opts.registryTlsVerify !== undefined ? { registryTlsVerify: opts.registryTlsVerify } : {}),
       inputDir: path.resolve(opts.fixturesDir),
       outputDir: path.resolve(opts.outputDir),
@@ -152,7 +177,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
     const stderrTail = tail(result.stderr);
     const ok = result.exitCode === 0 && !result.timedOut;
     ran = ok;
-    const facts = `in ${(result.durationMs / 1000).toFixed(1)} s${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
+    const facts = `in ${seconds(result.durationMs)}${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
     const last = stderrTail.slice(-5).join('\n');
     checks.push({
       id: 'container_run',
@@ -167,7 +192,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       threshold: { timeout_ms: timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
       samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n') }],
       message: result.timedOut
-        ? `timed out after ${(timeoutMs / 1000).toFixed(0)} s and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
+        ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
         : result.exitCode !== 0
           ? `exited with code ${result.exitCode} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
           : `exited 0 ${facts}`,
@@ -194,6 +219,8 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       duration_ms: performance.now() - runStarted,
     });
     errors.push(`container_run: ${message}`);
+  } finally {
+    await layout?.cleanup();
   }
 
   if (ran) {
