@@ -18,6 +18,8 @@ export interface StageResult {
 
 /** What stages hand on to later ones. Each stage owns its field. */
 export interface FlowState {
+  /** Lint stage: finding counts, the SARIF file and the external linters that did not run. */
+  lint?: { findings: number; errors: number; warnings: number; sarifPath: string; skipped: string[] };
   quality?: { reports: Array<{ suite: string; status: string; reportPath: string; sha256: string }> };
   /** Built image: `layoutDir` is the OCI image layout directory holding exactly the manifest `digest`. */
   image?: { name: string; digest: string; ref: string; tags: string[]; layoutDir: string; labels?: Record<string, string> };
