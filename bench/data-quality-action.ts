@@ -1,0 +1,113 @@
+/**
+ * Data-quality action bench: the committed bundle (dist/data-quality, copied away from the
+ * repository so no node_modules is reachable) on a one-check suite, started as GitHub starts it.
+ *
+ * - cold start: wall time of `node dist/data-quality/index.js` with the engine already in the tool
+ *   cache, next to `node -e 0` and the engine load alone (import @duckdb/node-api from the tool
+ *   cache + open an in-memory instance). Target (issue 2 §3): ≤ 2× `node -e 0` + engine load.
+ * - engine packaging: first-run overhead (npm ci of the pinned engine into an empty tool cache; the
+ *   runner's npm cache is warm here, a fresh runner also downloads ~30 MB) vs the cached-run
+ *   overhead (marker and version check).
+ *
+ * `node bench/data-quality-action.ts` runs it alone; `npm run bench` runs it with the other modules.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { engineDir, ensureEngine, readEngineLock, engineVersion } from '../src/core/engine/install.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const REPEAT = 7;
+const exec = promisify(execFile);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (n: number) => Math.round(n * 10) / 10;
+
+async function timeRun(args: string[], env: NodeJS.ProcessEnv, cwd: string, allowFail = false): Promise<number> {
+  const t = performance.now();
+  try {
+    await exec(process.execPath, args, { env, cwd });
+  } catch (err) {
+    if (!allowFail) throw err;
+  }
+  return performance.now() - t;
+}
+
+async function repeat(n: number, fn: () => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push(await fn());
+  return out;
+}
+
+/** Runs the bench and prints its figures; resolves them (milliseconds). */
+export async function run(): Promise<Record<string, unknown>> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-dq-action-'));
+  try {
+    const distDir = path.join(tmp, 'action', 'dist', 'data-quality');
+    cpSync(path.join(ROOT, 'dist', 'data-quality'), distDir, { recursive: true });
+    const bundle = path.join(distDir, 'index.js');
+    const lockFile = path.join(distDir, 'engine-lock.json');
+    const ws = path.join(tmp, 'ws');
+    mkdirSync(ws);
+    writeFileSync(path.join(ws, 'data.csv'), 'id,name\n1,a\n2,b\n');
+    writeFileSync(path.join(ws, 'one.yml'), 'version: 1\nsuite: one\ndatasets:\n  data: { path: data.csv }\nchecks:\n  - type: row_count\n    dataset: data\n    min: 1\n');
+    const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
+    const actionEnv = (toolCache: string): NodeJS.ProcessEnv => {
+      const dir = mkdtempSync(path.join(tmp, 'run-'));
+      writeFileSync(path.join(dir, 'out'), '');
+      writeFileSync(path.join(dir, 'summary'), '');
+      return { ...baseEnv, INPUT_SUITE: 'one.yml', 'INPUT_CHECK-RUN': 'false', GITHUB_OUTPUT: path.join(dir, 'out'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary'), RUNNER_TEMP: dir, RUNNER_TOOL_CACHE: toolCache, GITHUB_WORKSPACE: ws };
+    };
+
+    // engine packaging: first run (empty tool cache) vs cached
+    const lock = await readEngineLock(lockFile);
+    const firstCache = path.join(tmp, 'tc-first');
+    const first = await ensureEngine({ lockFile, toolCache: firstCache });
+    const cachedRuns = await repeat(REPEAT, async () => (await ensureEngine({ lockFile, toolCache: firstCache })).installMs);
+    // the whole action, first run on an empty tool cache vs warm
+    const actionFirst = await timeRun([bundle], actionEnv(path.join(tmp, 'tc-action-first')), ws);
+
+    // cold start with the engine cached
+    const toolCache = firstCache;
+    const node0 = await repeat(REPEAT, () => timeRun(['-e', '0'], baseEnv, ws));
+    const entry = pathToFileURL(path.join(engineDir(toolCache, engineVersion(lock)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
+    const engineLoadScript = `const d = await import(${JSON.stringify(entry)}); const i = await d.DuckDBInstance.create(':memory:'); const c = await i.connect(); await c.run('SELECT 1'); c.closeSync(); i.closeSync();`;
+    const engineLoad = await repeat(REPEAT, () => timeRun(['--input-type=module', '-e', engineLoadScript], baseEnv, ws));
+    const action = await repeat(REPEAT, () => timeRun([bundle], actionEnv(toolCache), ws));
+
+    const n0 = median(node0);
+    const load = median(engineLoad) - n0;
+    const cold = median(action);
+    const target = 2 * n0 + load;
+    const figures = {
+      node_e0_ms: round(n0),
+      engine_load_ms: round(load),
+      action_cold_start_ms: round(cold),
+      action_cold_start_target_ms: round(target),
+      action_cold_start_vs_target: round(cold / target),
+      engine_first_install_ms: round(first.installMs),
+      engine_cached_check_ms: round(median(cachedRuns)),
+      action_first_run_ms: round(actionFirst),
+      action_first_run_overhead_ms: round(actionFirst - cold),
+    };
+    const ok = cold <= target;
+    const lines = [
+      `data-quality action (bundle ${path.relative(ROOT, path.join(ROOT, 'dist/data-quality/index.js'))}, one-check suite, median of ${REPEAT})`,
+      `  node -e 0                        ${figures.node_e0_ms} ms`,
+      `  engine load (import + open)      ${figures.engine_load_ms} ms`,
+      `  action cold start, engine cached ${figures.action_cold_start_ms} ms   target ≤ 2×node + engine load = ${figures.action_cold_start_target_ms} ms → ${ok ? 'MET' : 'MISSED'} (${figures.action_cold_start_vs_target}× of target)`,
+      `  engine install, first run        ${figures.engine_first_install_ms} ms (npm ci from a warm npm cache)`,
+      `  engine check, cached run         ${figures.engine_cached_check_ms} ms`,
+      `  action, first run (empty cache)  ${figures.action_first_run_ms} ms (+${figures.action_first_run_overhead_ms} ms over a cached run)`,
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+    return figures;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await run();
