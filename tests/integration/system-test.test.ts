@@ -100,7 +100,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     expect(by('golden_row_count_daily_routes_csv')).toMatchObject({ status: 'fail', message: `${csv.length - 1} rows, expected ${csv.length - 2} (+1)` });
     const keyOf = (line: string) => line.split(',').slice(0, 3);
     const [d, o, de] = keyOf(second!);
-    expect(by('golden_keys_daily_routes_csv').message).toContain(`1 key(s) only in the output; e.g. output has ${d} 00:00:00/${o}/${de}`);
+    expect(by('golden_keys_daily_routes_csv').message).toContain(`1 key(s) only in the output; e.g. output has ${d}/${o}/${de}`);
     const values = by('golden_values_daily_routes_csv');
     expect(values.status).toBe('fail');
     expect(values.message).toContain(`flights = ${Number(first!.split(',')[flightsAt]!)}, expected ${Number(first!.split(',')[flightsAt]!) + 5}`);

@@ -89,6 +89,11 @@ export function comparisonName(c: Pick<GoldenComparison, 'name' | 'output'>): st
   return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
 
+/** `expr AS "name"`, dates and times as text (`2001-01-01`, not a midnight timestamp) for samples and messages. */
+function display(name: string, expr: string, type: string): string {
+  return /^(DATE|TIME|TIMESTAMP)/i.test(type) ? `${expr}::VARCHAR AS ${ident(name)}` : `${expr} AS ${ident(name)}`;
+}
+
 const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
 /** True for DuckDB numeric column types (integers, floats, decimals). */
 export function isNumericType(type: string): boolean {
@@ -288,7 +293,8 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
     } else {
       const kl = keys.map(ident).join(', ');
       const count = async (sql: string) => Number((await engine.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
-      const sample = async (sql: string, side: string) => (samples > 0 ? (await engine.query(`SELECT ${literal(side)} AS side, * FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => maskRow(r, pii)) : []);
+      const shown = (extra = '') => `${keys.map((k) => display(k, ident(k), expTypes.get(k)!)).join(', ')}${extra}`;
+      const sample = async (sql: string, side: string, extra = '') => (samples > 0 ? (await engine.query(`SELECT ${literal(side)} AS side, ${shown(extra)} FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => maskRow(r, pii)) : []);
       // cast keys to the expected types so EXCEPT works across sniffed types
       const outKeys = `SELECT ${keys.map((k) => `TRY_CAST(${ident(k)} AS ${expTypes.get(k)!}) AS ${ident(k)}`).join(', ')} FROM ${T(out)}`;
       const expKeys = `SELECT ${kl} FROM ${T(exp)}`;
@@ -297,7 +303,7 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
       const dupOut = `SELECT ${kl}, count(*) AS occurrences FROM ${T(out)} GROUP BY ALL HAVING count(*) > 1`;
       const dupExp = `SELECT ${kl}, count(*) AS occurrences FROM ${T(exp)} GROUP BY ALL HAVING count(*) > 1`;
       const [nOut, nExp, nDupOut, nDupExp] = [await count(onlyOut), await count(onlyExp), await count(dupOut), await count(dupExp)];
-      const rows: Row[] = [...(await sample(onlyOut, 'only_in_output')), ...(await sample(onlyExp, 'only_in_expected')), ...(await sample(dupOut, 'duplicate_in_output')), ...(await sample(dupExp, 'duplicate_in_expected'))];
+      const rows: Row[] = [...(await sample(onlyOut, 'only_in_output')), ...(await sample(onlyExp, 'only_in_expected')), ...(await sample(dupOut, 'duplicate_in_output', ', occurrences')), ...(await sample(dupExp, 'duplicate_in_expected', ', occurrences'))];
       const failing = nOut + nExp + nDupOut + nDupExp;
       keysOk = failing === 0;
       const what = [nOut ? `${nOut} key(s) only in the output` : '', nExp ? `${nExp} key(s) only in the expected file` : '', nDupOut ? `${nDupOut} duplicate key(s) in the output` : '', nDupExp ? `${nDupExp} duplicate key(s) in the expected file` : ''].filter(Boolean);
@@ -387,7 +393,7 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
         matched = Number(n?.m ?? 0);
         if (failing && samples > 0) {
           const union = comparable
-            .map((col) => `SELECT ${keys.map((k) => `o.${ident(k)}`).join(', ')}, ${literal(col)} AS "column", o.${ident(col)}::VARCHAR AS "output", e.${ident(col)}::VARCHAR AS "expected" ${joined} WHERE ${differs(col)}`)
+            .map((col) => `SELECT ${keys.map((k) => display(k, `o.${ident(k)}`, outTypes.get(k)!)).join(', ')}, ${literal(col)} AS "column", o.${ident(col)}::VARCHAR AS "output", e.${ident(col)}::VARCHAR AS "expected" ${joined} WHERE ${differs(col)}`)
             .join(' UNION ALL ');
           rows = (await engine.query(`SELECT * FROM (${union}) ORDER BY ALL LIMIT ${samples}`)).map((r) => {
             const masked = maskRow(r, pii);
