@@ -150,6 +150,10 @@ export const performanceSchema = z
   .strictObject({
     input: z.string().min(1).default('fixtures').describe('Fixture directory scaled up for the run, relative to dataops.yml.'),
     scale_factor: z.number().int().min(1).max(10_000).default(10).describe('The input is N× the fixtures (rows of CSV/Parquet/JSON files duplicated with DuckDB).'),
+    scale_files: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('File name globs of the fixtures whose rows are duplicated (fact data); other files are copied unchanged (lookup tables with unique keys). Default: every CSV/Parquet/JSON file.'),
     max_duration_seconds: z.number().positive().optional().describe('Budget: wall-clock duration of the run.'),
     min_rows_per_second: z.number().positive().optional().describe('Budget: input rows processed per second.'),
     max_peak_memory_mb: z.number().positive().optional().describe('Budget: peak memory of the run in MiB.'),
