@@ -97,7 +97,7 @@ function parseOutputs(text: string): Record<string, string> {
 }
 
 let runNo = 0;
-async function runAction(inputs: Record<string, string>, options: { event?: object; sha?: string } = {}): Promise<Run> {
+async function runAction(inputs: Record<string, string>, options: { event?: object; sha?: string; bundle?: string; toolCache?: string } = {}): Promise<Run> {
   const dir = path.join(tmp, `run-${++runNo}`);
   mkdirSync(dir, { recursive: true });
   const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md'), event: path.join(dir, 'event.json') };
@@ -118,10 +118,10 @@ async function runAction(inputs: Record<string, string>, options: { event?: obje
     GITHUB_WORKSPACE: ws,
     GITHUB_RUN_ID: '42',
     RUNNER_TEMP: path.join(dir, 'runner-temp'),
-    RUNNER_TOOL_CACHE: toolCache,
+    RUNNER_TOOL_CACHE: options.toolCache ?? toolCache,
   });
   mkdirSync(env.RUNNER_TEMP!, { recursive: true });
-  const child = spawn(process.execPath, [bundle], { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [options.bundle ?? bundle], { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -253,6 +253,35 @@ describe('data-quality action', () => {
       ['dataops quality: bad', 'failure'],
       ['dataops quality: passing', 'success'],
     ]);
+  });
+
+  it('reports a check that could not run (missing column) as error, never as bad data', async () => {
+    const file = suite('missing_col.yml', 'version: 1\nsuite: missing_col\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - type: not_null\n    dataset: people\n    columns: salary\n');
+    const r = await runAction({ suite: file, 'fail-on': 'error' });
+    expect(r.code).toBe(1);
+    expect(r.outputs).toMatchObject({ status: 'error', failed: '0', errored: '1' });
+    expect(r.stdout).toMatch(/^::error title=data-quality error%3A missing_col\/[^,]+,file=missing_col\.yml,line=6::check could not run: .*salary/m);
+    expect(readReport(r.outputs['report-path']!).checks[0]).toMatchObject({ status: 'error', failing_rows: null });
+  });
+
+  it('fails on an empty suite file with an annotation at line 1', async () => {
+    const r = await runAction({ suite: suite('empty.yml', '') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=data-quality%3A configuration error,file=empty\.yml,line=1::.*empty/m);
+    expect(readReport(r.outputs['report-path']!)).toMatchObject({ status: 'error', checks: [] });
+  });
+
+  it('fails clearly when the engine does not match the pinned integrity, after writing the report', async () => {
+    const dir = path.join(tmp, 'tampered', 'dist', 'data-quality');
+    cpSync(path.dirname(bundle), dir, { recursive: true });
+    const lockFile = path.join(dir, 'engine-lock.json');
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8'));
+    for (const key of Object.keys(lock.packages)) if (key.includes('node-bindings-')) lock.packages[key].integrity = `sha512-${Buffer.alloc(64, 9).toString('base64')}`;
+    writeFileSync(lockFile, JSON.stringify(lock));
+    const r = await runAction({ suite: suite('passing.yml', PASSING) }, { bundle: path.join(dir, 'index.js'), toolCache: path.join(tmp, 'tampered', 'tool-cache') });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error::data-quality: the DuckDB engine could not be installed: engine integrity check failed for @duckdb\/node-bindings-/m);
+    expect(readReport(r.outputs['report-path']!)).toMatchObject({ status: 'error' });
   });
 
   it('rejects a bad input value as a configuration error', async () => {
