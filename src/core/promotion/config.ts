@@ -81,6 +81,12 @@ export const promotionConfigSchema = z
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     environment: z.string().min(1).default('production').describe('Environment the promotion deploys to.'),
     staging_environment: z.string().min(1).default('staging').describe('Environment whose successful deployment of the digest is required first.'),
+    production_repository: z
+      .string()
+      .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'write registry-host[:port]/repository, without tag or digest')
+      .optional()
+      .describe('registry/repository the promoted digest is copied to (by digest, cross-repository blob mount where the registry allows). Default: production runs the staging reference unchanged.'),
+    ledger_file: z.string().default('.dataops/promotions.json').describe('Local ledger of consumed promotion ids (idempotency without GitHub), relative to dataops.yml.'),
     expires_in_seconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Lifetime written into the message (data.expires_at).'),
   })
   .describe('Signed promotion from staging to production.');

@@ -1,0 +1,40 @@
+/**
+ * GitHub `repository_dispatch` transport (https://docs.github.com/rest/repos/repos#create-a-repository-dispatch-event):
+ * the signed event travels in `client_payload`, which GitHub limits to 10 top-level properties and
+ * 65,535 characters. The payload has two: `promotion` (the signed event) and `ce_id`.
+ */
+import { ConfigError } from '../../errors.ts';
+import { parseRepository, type GitHubClient } from '../../github/client.ts';
+import type { SignedPromotion } from '../message.ts';
+
+/** GitHub's limits on `client_payload`. */
+export const DISPATCH_LIMITS = { topLevelKeys: 10, characters: 65_535 } as const;
+
+/** `client_payload` for a promotion. */
+export function dispatchPayload(event: SignedPromotion): { promotion: SignedPromotion; ce_id: string; ce_type: string } {
+  return { promotion: event, ce_id: event.id, ce_type: event.type };
+}
+
+/**
+ * Sends the signed event as a repository_dispatch to `repository` (owner/repo).
+ * @throws ConfigError when the payload exceeds GitHub's limits (before sending); GitHubApiError when GitHub refuses.
+ */
+export async function dispatchPromotion(event: SignedPromotion, options: { client: GitHubClient; repository: string; eventType: string }): Promise<void> {
+  const { owner, repo } = parseRepository(options.repository, 'promotion.transport.dispatch.repository');
+  const payload = dispatchPayload(event);
+  const size = JSON.stringify(payload).length;
+  if (Object.keys(payload).length > DISPATCH_LIMITS.topLevelKeys || size > DISPATCH_LIMITS.characters) {
+    throw new ConfigError(`the promotion message is ${size} characters; repository_dispatch allows ${DISPATCH_LIMITS.characters} in client_payload`, {
+      location: { field: 'promotion.transport.type' },
+      fix: 'Shorten the evidence list (report URLs instead of inline data), or use transport gcp-pubsub with the pubsub-bridge.',
+    });
+  }
+  await options.client.request('POST', `/repos/${owner}/${repo}/dispatches`, { event_type: options.eventType, client_payload: payload });
+}
+
+/** The signed event from a repository_dispatch `client_payload` (the `github.event.client_payload` of the receiving workflow). */
+export function promotionFromDispatch(clientPayload: unknown): unknown {
+  const p = clientPayload as { promotion?: unknown } | undefined;
+  if (!p || typeof p !== 'object' || !('promotion' in p)) throw new ConfigError('the repository_dispatch client_payload carries no "promotion"', { fix: 'Send it with dataops promote publish --transport github-dispatch.' });
+  return p.promotion;
+}
