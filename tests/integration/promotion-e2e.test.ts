@@ -49,7 +49,7 @@ function promotionConfig(extra: Record<string, unknown> = {}): PromotionConfig {
   });
 }
 
-beforeAll(async () => {
+beforeAll(() => {
   previousEmulator = process.env.PUBSUB_EMULATOR_HOST;
   process.env.PUBSUB_EMULATOR_HOST = inject('pubsubEmulatorHost');
 });
