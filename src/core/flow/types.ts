@@ -26,7 +26,7 @@ export interface FlowState {
   systemTest?: { status: string; reportPath: string; sha256: string };
   registry?: { host: string; repository: string };
   pushed?: { refs: string[] };
-  staging?: { deploymentId?: number; environmentUrl?: string; gitopsRepo?: string; overlay?: string; digest: string };
+  staging?: { deploymentId?: number; environmentUrl?: string; gitopsRepo?: string; overlay?: string; digest: string; image?: string; commitSha?: string };
   verify?: { status: string; reportPath: string; sha256: string };
   promotion?: { eventId: string; messageId?: string; file?: string };
   production?: { deploymentId?: number; digest: string; ref: string };
