@@ -5,7 +5,8 @@
  * copy in node_modules (the default), the data-quality action registers a loader that installs the
  * pinned engine into the runner's tool cache first ({@link setEngineLoader}). Instances are opened
  * in memory with extension autoinstall/autoload off (no network), a `memory_limit` and a
- * `temp_directory` so large inputs spill to disk instead of failing.
+ * `temp_directory` so large inputs spill to disk instead of failing. `DATAOPS_TRACE_SQL=1` prints
+ * every statement with its time to stderr.
  */
 import os from 'node:os';
 import type * as DuckDB from '@duckdb/node-api';
@@ -72,15 +73,21 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const instance = await duckdb.DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   let closed = false;
+  const trace = !!process.env.DATAOPS_TRACE_SQL;
   const query = async <T extends Row = Row>(sql: string): Promise<T[]> => {
+    const t = trace ? performance.now() : 0;
     const reader = await conn.runAndReadAll(sql);
-    return reader.getRowObjectsJS().map((r) => toPlain(r) as T);
+    const rows = reader.getRowObjectsJS().map((r) => toPlain(r) as T);
+    if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
+    return rows;
   };
   const versionRows = await query<{ v: string }>('SELECT version() AS v');
   return {
     query,
     async run(sql: string) {
+      const t = trace ? performance.now() : 0;
       await conn.run(sql);
+      if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
     },
     version: `duckdb ${versionRows[0]?.v ?? 'unknown'}`,
     close() {

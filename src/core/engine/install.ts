@@ -216,10 +216,13 @@ export async function ensureEngine(options: EnsureEngineOptions): Promise<Engine
   const log = options.log ?? (() => {});
   log(`installing the DuckDB engine ${version} (${platformKey()}) into ${dir}`);
   const parent = path.dirname(dir);
-  await mkdir(parent, { recursive: true });
   // same parent directory as the target, so the final rename is atomic on one file system
   const tmp = path.join(parent, `.tmp-${platformKey()}-${randomBytes(6).toString('hex')}`);
-  await mkdir(tmp, { recursive: true });
+  try {
+    await mkdir(tmp, { recursive: true });
+  } catch (err) {
+    throw new EngineInstallError(`cannot create ${tmp} for the engine (${(err as NodeJS.ErrnoException).code ?? String(err)}): set RUNNER_TOOL_CACHE to a writable directory`, { cause: err });
+  }
   try {
     const rootDeps = { '@duckdb/node-api': version, [binding]: lock.packages[`node_modules/${binding}`]!.version };
     const { optional: _optional, ...required } = lock.packages[`node_modules/${binding}`]!;

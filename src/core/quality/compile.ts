@@ -1,14 +1,14 @@
 /**
  * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
- * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
+ * (row_count, not_null, accepted_values, range, regex, relationships, freshness) becomes a
  * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
  * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
  * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
  *
  * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
- * `count(DISTINCT hash(a, b, c))` for composite keys (64-bit hash: a collision could hide one
- * duplicate in ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * `unique` as one grouped scan on the key's 64-bit hash (a collision could hide one duplicate only
+ * with ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
  * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
  * that did not pass, with targeted `LIMIT n` queries.
  */
@@ -39,7 +39,7 @@ export interface AggregateParts {
 
 /** A compiled check. */
 export interface CompiledCheck {
-  kind: 'aggregate' | 'schema' | 'sql';
+  kind: 'aggregate' | 'unique' | 'schema' | 'sql';
   /** Columns the check reads, as resolved in the dataset. */
   columns: string[];
   aggregate?: AggregateParts;
@@ -47,6 +47,10 @@ export interface CompiledCheck {
   samples?: (n: number) => string;
   /** For `sql` checks: counts the failing rows. */
   countQuery?: string;
+  /** For `unique`: columns `total`, `failing`, `dup_hashes` (hashes of up to `n` duplicated keys). */
+  uniqueQuery?: (n: number) => string;
+  /** For `unique`: the duplicated keys with their occurrences, given their hashes. */
+  samplesByHash?: (hashes: string[], n: number) => string;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -151,13 +155,15 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
     case 'unique': {
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
       const refs = cols.map((c) => `t.${ident(c)}`);
-      const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
-      const key = cols.length === 1 ? refs[0]! : `hash(${refs.join(', ')})`;
-      const filter = and(notNull);
-      const failing = `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})`;
-      const samples = (n: number) =>
-        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} GROUP BY ALL HAVING count(*) > 1 ORDER BY occurrences DESC LIMIT ${n}`;
-      return { kind: 'aggregate', columns: cols, aggregate: { total: `count_if(${filter})`, failing }, samples };
+      const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
+      const key = `hash(${refs.join(', ')})`;
+      // One grouped scan on the 64-bit key hash: totals, duplicate rows and the hashes of the most
+      // repeated keys (samples are then fetched by hash with a cheap filter scan).
+      const uniqueQuery = (n: number) =>
+        `SELECT sum(c) AS total, sum(c) - count(*) AS failing, max_by(h, c, ${Math.max(1, n)}) FILTER (WHERE c > 1) AS dup_hashes FROM (SELECT ${key} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h) AS g`;
+      const samplesByHash = (hashes: string[], n: number) =>
+        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${key} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+      return { kind: 'unique', columns: cols, uniqueQuery, samplesByHash };
     }
     case 'accepted_values': {
       const c = resolveColumn(ds, check.column);

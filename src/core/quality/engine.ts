@@ -60,13 +60,17 @@ interface PendingCheck {
   result: CheckResult;
   compiled?: CompiledCheck;
   started: number;
+  /** unique: hashes of duplicated keys to fetch as samples. */
+  dupHashes?: string[];
 }
 
 const now = () => performance.now();
 const ms = (t: number) => Math.round((now() - t) * 10) / 10;
 
+/** Error text without the engine's echo of the generated SQL (`LINE 1: SELECT …` and its caret). */
 function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split(/\n\s*LINE \d+:/)[0]!.trim();
 }
 
 function emptyCounts(): QualityReport['counts'] {
@@ -197,7 +201,10 @@ async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Ma
         const { files, format } = await resolveDatasetFiles(s.decl);
         s.report.format = format;
         s.report.files = files.map((f) => path.relative(suite.dir, f).split(path.sep).join('/'));
-        await engine.run(`CREATE VIEW ${ident(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+        // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
+        // table (spilled to temp_directory past memory_limit) instead of on every scan.
+        const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+        await engine.run(`CREATE ${kind} ${ident(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
         const hashes = await Promise.all(files.map((f) => sha256File(f)));
         s.report.content_hash = files.length === 1 ? hashes[0]! : sha256(hashes.join('\n'));
       } catch (err) {
@@ -356,13 +363,23 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
     }
   }
 
-  // Schema and sql checks.
+  // Unique, schema and sql checks.
   for (const p of pending) {
     if (!p.compiled || p.compiled.kind === 'aggregate') continue;
     const t = now();
     const st = states.get(p.spec.dataset)!;
     try {
-      if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
+      if (p.compiled.kind === 'unique') {
+        const row = (await engine.query(p.compiled.uniqueQuery!(ctx.sampleN)))[0] ?? {};
+        const failing = Number(row.failing ?? 0);
+        const total = Number(row.total ?? 0);
+        p.result.failing_rows = failing;
+        p.result.total_rows = total;
+        p.result.status = checkVerdict(failing, total, p.spec.severity, p.spec);
+        p.result.message = failingMessage(p.spec, failing, total) + (failing > 0 ? tolerance(p.spec) : '');
+        const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
+        if (hashes.length && p.result.status !== 'pass') p.dupHashes = hashes;
+      } else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
       else if (p.spec.type === 'sql') {
         const row = (await engine.query(p.compiled.countQuery!))[0];
         const failing = Number(row?.failing ?? 0);
@@ -382,10 +399,11 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
   for (const p of pending) {
     const st = states.get(p.spec.dataset);
     const pii = st?.pii ?? new Set<string>();
-    if ((p.result.status === 'fail' || p.result.status === 'warn') && p.compiled?.samples && ctx.sampleN > 0) {
+    const sampleSql = p.dupHashes ? p.compiled?.samplesByHash?.(p.dupHashes, ctx.sampleN) : p.compiled?.samples?.(ctx.sampleN);
+    if ((p.result.status === 'fail' || p.result.status === 'warn') && sampleSql && ctx.sampleN > 0) {
       const t = now();
       try {
-        const rows = await engine.query(p.compiled.samples(ctx.sampleN));
+        const rows = await engine.query(sampleSql);
         const raw: unknown[] = [];
         for (const r of rows) for (const c of pii) if (c in r) raw.push(r[c]);
         p.result.samples = rows.map((r) => maskRow(r, pii));

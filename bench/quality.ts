@@ -1,0 +1,132 @@
+/**
+ * Data-quality bench: the example flights suite against the full-scan floor
+ * (`SELECT sum(hash(COLUMNS(*)))` over the same file), at 3M rows (vega-datasets flights-3m.parquet)
+ * and at 30M rows (ten copies, each shifted by a year, generated once into .cache/bench/) with
+ * memory_limit 256MB. Each measurement runs in a child process so peak RSS is the run's own
+ * (`process.resourceUsage().maxRSS`). Targets (issue 2 §3): suite ≤ 2× floor at 3M; ≤ 4× floor and
+ * peak RSS ≤ 600 MB at 30M.
+ *
+ * `node bench/quality.ts` runs it alone; `npm run bench` runs it with the other bench modules.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FILE_3M = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
+const FILE_30M = path.join(ROOT, '.cache/bench/flights-30m.parquet');
+const SUITE = path.join(ROOT, 'templates/example-pipeline/quality/flights.yml');
+const AIRPORTS = path.join(ROOT, 'node_modules/vega-datasets/data/airports.csv');
+const REPEAT = 3;
+
+interface ChildResult {
+  /** Best-of-REPEAT wall time, ms. */
+  ms: number;
+  /** All runs, ms. */
+  runs: number[];
+  maxRssMB: number;
+  status?: string;
+  checks?: number;
+}
+
+/** Child: measures one thing and prints a JSON line. */
+async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string | undefined): Promise<void> {
+  const runs: number[] = [];
+  let extra: Partial<ChildResult> = {};
+  if (mode === 'floor') {
+    const { openEngine } = await import('../src/core/engine/duckdb.ts');
+    const engine = await openEngine({ memoryLimit });
+    try {
+      const sql = `SELECT sum(hash(COLUMNS(*))) FROM read_parquet('${file.replaceAll("'", "''")}')`;
+      await engine.query(sql); // warm the OS cache
+      for (let i = 0; i < REPEAT; i++) {
+        const t = performance.now();
+        await engine.query(sql);
+        runs.push(performance.now() - t);
+      }
+    } finally {
+      engine.close();
+    }
+  } else {
+    const { runSuite } = await import('../src/core/quality/engine.ts');
+    const opts = {
+      suiteFile: SUITE,
+      projectDatasets: { flights: { path: file }, airports: { path: AIRPORTS } },
+      projectDir: ROOT,
+      now: new Date('2001-07-05T00:00:00Z'),
+      ...(memoryLimit ? { memoryLimit } : {}),
+    };
+    await runSuite(opts); // warm-up (OS cache, engine load)
+    for (let i = 0; i < REPEAT; i++) {
+      const t = performance.now();
+      const report = await runSuite(opts);
+      runs.push(performance.now() - t);
+      extra = { status: report.status, checks: report.checks.length };
+    }
+  }
+  const result: ChildResult = { ms: Math.min(...runs), runs: runs.map((r) => Math.round(r)), maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra };
+  process.stdout.write(JSON.stringify(result) + '\n');
+}
+
+async function measure(mode: 'floor' | 'suite', file: string, memoryLimit?: string): Promise<ChildResult> {
+  const args = [fileURLToPath(import.meta.url), '--child', mode, file, ...(memoryLimit ? [memoryLimit] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 20 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
+}
+
+/** Generates the 30M-row file once (ten copies of the 3M file, copy k shifted by k years). */
+async function ensure30M(): Promise<void> {
+  if (existsSync(FILE_30M)) return;
+  await mkdir(path.dirname(FILE_30M), { recursive: true });
+  const { openEngine } = await import('../src/core/engine/duckdb.ts');
+  const engine = await openEngine();
+  const tmp = FILE_30M + '.tmp';
+  try {
+    await engine.run(
+      `COPY (SELECT date + to_years(k::INTEGER) AS date, delay, distance, origin, destination FROM range(10) r(k), read_parquet('${FILE_3M}') ORDER BY k) TO '${tmp}' (FORMAT parquet)`,
+    );
+  } finally {
+    engine.close();
+  }
+  await rename(tmp, FILE_30M);
+}
+
+const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+/** Runs the bench and prints the table; returns the figures. */
+export async function run(): Promise<Record<string, unknown>> {
+  await ensure30M();
+  const rows: Array<{ label: string; rowsN: number; floor: ChildResult; suite: ChildResult; ratioTarget: number; rssTarget?: number }> = [];
+  for (const [label, file, rowsN, mem, ratioTarget, rssTarget] of [
+    ['3M rows', FILE_3M, 3_000_000, undefined, 2, undefined],
+    ['30M rows, memory_limit 256MB', FILE_30M, 30_000_000, '256MB', 4, 600],
+  ] as const) {
+    const floor = await measure('floor', file, mem);
+    const suite = await measure('suite', file, mem);
+    rows.push({ label, rowsN, floor, suite, ratioTarget, ...(rssTarget ? { rssTarget } : {}) });
+  }
+  console.log('\n## data quality: flights suite vs full-scan floor');
+  console.log(`suite: ${path.relative(ROOT, SUITE)} (${rows[0]!.suite.checks} checks), best of ${REPEAT} after a warm-up, each in its own process\n`);
+  console.log('| input | floor | suite | ratio (target) | rows/s | peak RSS suite (target) | suite status |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  const out: Record<string, unknown> = {};
+  for (const r of rows) {
+    const ratio = r.suite.ms / r.floor.ms;
+    const okRatio = ratio <= r.ratioTarget;
+    const okRss = r.rssTarget === undefined || r.suite.maxRssMB <= r.rssTarget;
+    console.log(
+      `| ${r.label} | ${fmt(r.floor.ms)} ms | ${fmt(r.suite.ms)} ms | ${fmt(ratio, 2)}× (≤ ${r.ratioTarget}×) ${okRatio ? 'met' : 'MISSED'} | ${fmt(r.rowsN / (r.suite.ms / 1000))} | ${fmt(r.suite.maxRssMB)} MB${r.rssTarget ? ` (≤ ${r.rssTarget} MB) ${okRss ? 'met' : 'MISSED'}` : ''} | ${r.suite.status ?? ''} |`,
+    );
+    out[r.label] = { floor_ms: r.floor.ms, suite_ms: r.suite.ms, ratio, rows_per_s: r.rowsN / (r.suite.ms / 1000), peak_rss_mb: r.suite.maxRssMB, suite_runs_ms: r.suite.runs, floor_runs_ms: r.floor.runs };
+  }
+  return out;
+}
+
+if (process.argv[2] === '--child') {
+  await child(process.argv[3] as 'floor' | 'suite', process.argv[4]!, process.argv[5]);
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await run();
+}
