@@ -39881,6 +39881,10 @@ function useCachedEngine() {
         return (0,_core_engine_install_js__WEBPACK_IMPORTED_MODULE_7__/* .loadEngine */ .ro)(engine.dir);
     });
 }
+/** The report's annotations, titled as system-test findings. */
+function annotations(report) {
+    return (0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__/* .checkAnnotations */ .LO)([report], { file: repoPath }).map((a) => ({ ...a, title: a.title.replace(/^data-quality /, 'system-test ') }));
+}
 async function publish(report, token) {
     const repository = process.env.GITHUB_REPOSITORY;
     const headSha = await (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_8__/* .resolveHeadSha */ .Bi)();
@@ -39895,7 +39899,7 @@ async function publish(report, token) {
         const published = await (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_8__/* .publishCheckRun */ .Nm)(client, { owner, repo, headSha }, report, {
             name: CHECK_RUN,
             summary: (0,_core_quality_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .renderSummary */ .Br)([report], { maxBytes: _core_quality_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .CHECK_RUN_SUMMARY_LIMIT */ .kY }),
-            annotations: (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_8__/* .toCheckRunAnnotations */ .rf)((0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__/* .checkAnnotations */ .LO)([report], { file: repoPath }), repoPath(report.suite.file || _core_project_js__WEBPACK_IMPORTED_MODULE_11__/* .PROJECT_FILE */ .Dp)),
+            annotations: (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_8__/* .toCheckRunAnnotations */ .rf)(annotations(report), repoPath(report.suite.file || _core_project_js__WEBPACK_IMPORTED_MODULE_11__/* .PROJECT_FILE */ .Dp)),
             ...(runUrl ? { detailsUrl: runUrl } : {}),
         });
         _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`check run "${CHECK_RUN}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion})`);
@@ -39955,7 +39959,7 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_18__/* .runAction */ .Cs)(ACTIO
     for (const c of (0,_core_quality_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .sortChecks */ .u6)(report.checks))
         _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`  ${(0,_core_quality_summary_js__WEBPACK_IMPORTED_MODULE_15__/* .statusLabel */ .Rh)(c.status).padEnd(8)} ${c.id}: ${c.status === 'error' ? (c.error ?? c.message) : c.message}`);
     _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .endGroup */ .N4();
-    for (const a of (0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__/* .limitAnnotations */ .yV)((0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__/* .checkAnnotations */ .LO)([report], { file: repoPath }))) {
+    for (const a of (0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__/* .limitAnnotations */ .yV)(annotations(report))) {
         const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
         if (a.level === 'error')
             _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .error */ .z3(a.message, props);
@@ -39996,7 +40000,8 @@ __webpack_async_result__();
  * copy in node_modules (the default), the data-quality action registers a loader that installs the
  * pinned engine into the runner's tool cache first ({@link setEngineLoader}). Instances are opened
  * in memory with extension autoinstall/autoload off (no network), a `memory_limit` and a
- * `temp_directory` so large inputs spill to disk instead of failing.
+ * `temp_directory` so large inputs spill to disk instead of failing. `DATAOPS_TRACE_SQL=1` prints
+ * every statement with its time to stderr.
  */
 
 let loader = () => import(/* webpackIgnore: true */ '@duckdb/node-api'); // left to Node at run time: the bundle does not carry the native engine
@@ -40032,15 +40037,23 @@ async function openEngine(opts = {}) {
     const instance = await duckdb.DuckDBInstance.create(':memory:', config);
     const conn = await instance.connect();
     let closed = false;
+    const trace = !!process.env.DATAOPS_TRACE_SQL;
     const query = async (sql) => {
+        const t = trace ? performance.now() : 0;
         const reader = await conn.runAndReadAll(sql);
-        return reader.getRowObjectsJS().map((r) => toPlain(r));
+        const rows = reader.getRowObjectsJS().map((r) => toPlain(r));
+        if (trace)
+            process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
+        return rows;
     };
     const versionRows = await query('SELECT version() AS v');
     return {
         query,
         async run(sql) {
+            const t = trace ? performance.now() : 0;
             await conn.run(sql);
+            if (trace)
+                process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
         },
         version: `duckdb ${versionRows[0]?.v ?? 'unknown'}`,
         close() {
@@ -40276,10 +40289,14 @@ async function ensureEngine(options) {
     const log = options.log ?? (() => { });
     log(`installing the DuckDB engine ${version} (${platformKey()}) into ${dir}`);
     const parent = external_node_path_.dirname(dir);
-    await (0,promises_.mkdir)(parent, { recursive: true });
     // same parent directory as the target, so the final rename is atomic on one file system
     const tmp = external_node_path_.join(parent, `.tmp-${platformKey()}-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
-    await (0,promises_.mkdir)(tmp, { recursive: true });
+    try {
+        await (0,promises_.mkdir)(tmp, { recursive: true });
+    }
+    catch (err) {
+        throw new EngineInstallError(`cannot create ${tmp} for the engine (${err.code ?? String(err)}): set RUNNER_TOOL_CACHE to a writable directory`, { cause: err });
+    }
     try {
         const rootDeps = { '@duckdb/node-api': version, [binding]: lock.packages[`node_modules/${binding}`].version };
         const { optional: _optional, ...required } = lock.packages[`node_modules/${binding}`];
@@ -41041,6 +41058,9 @@ const smokeSchema = schemas/* strictObject */.rej({
 const performanceSchema = schemas/* strictObject */.rej({
     input: schemas/* string */.YjP().min(1).default('fixtures').describe('Fixture directory scaled up for the run, relative to dataops.yml.'),
     scale_factor: schemas/* number */.aig().int().min(1).max(10_000).default(10).describe('The input is N× the fixtures (rows of CSV/Parquet/JSON files duplicated with DuckDB).'),
+    scale_files: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default([])
+        .describe('File name globs of the fixtures whose rows are duplicated (fact data); other files are copied unchanged (lookup tables with unique keys). Default: every CSV/Parquet/JSON file.'),
     max_duration_seconds: schemas/* number */.aig().positive().optional().describe('Budget: wall-clock duration of the run.'),
     min_rows_per_second: schemas/* number */.aig().positive().optional().describe('Budget: input rows processed per second.'),
     max_peak_memory_mb: schemas/* number */.aig().positive().optional().describe('Budget: peak memory of the run in MiB.'),
@@ -41101,6 +41121,9 @@ const pubsubConfigSchema = schemas/* strictObject */.rej({
     subscription: schemas/* string */.YjP().min(1).default('dataops-promotions-production').describe('Pull subscription the production side (`dataops promote listen`) reads.'),
     dead_letter_topic: schemas/* string */.YjP().min(1).default('dataops-promotions-dead-letter').describe('Dead-letter topic for messages the consumer keeps failing.'),
     max_delivery_attempts: schemas/* number */.aig().int().min(5).max(100).default(5).describe('Delivery attempts before a message goes to the dead-letter topic (Pub/Sub allows 5-100).'),
+    message_ordering: schemas/* boolean */.zMY()
+        .default(false)
+        .describe('Create the subscription with message ordering (messages carry the ordering key pipeline/environment either way). Off by default: the consumer refuses promotions older than the deployed one anyway, and the Pub/Sub emulator does not dead-letter ordered subscriptions.'),
     ack_deadline_seconds: schemas/* number */.aig().int().min(10).max(600).default(60).describe('Ack deadline of the subscription, in seconds.'),
 })
     .describe('Google Cloud Pub/Sub transport (honours PUBSUB_EMULATOR_HOST).');
@@ -41135,6 +41158,11 @@ const promotionConfigSchema = schemas/* strictObject */.rej({
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     environment: schemas/* string */.YjP().min(1).default('production').describe('Environment the promotion deploys to.'),
     staging_environment: schemas/* string */.YjP().min(1).default('staging').describe('Environment whose successful deployment of the digest is required first.'),
+    production_repository: schemas/* string */.YjP()
+        .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'write registry-host[:port]/repository, without tag or digest')
+        .optional()
+        .describe('registry/repository the promoted digest is copied to (by digest, cross-repository blob mount where the registry allows). Default: production runs the staging reference unchanged.'),
+    ledger_file: schemas/* string */.YjP().default('.dataops/promotions.json').describe('Local ledger of consumed promotion ids (idempotency without GitHub), relative to dataops.yml.'),
     expires_in_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Lifetime written into the message (data.expires_at).'),
 })
     .describe('Signed promotion from staging to production.');
@@ -41290,15 +41318,15 @@ var duckdb = __nccwpck_require__(4594);
 ;// CONCATENATED MODULE: ./build/core/quality/compile.js
 /**
  * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
- * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
+ * (row_count, not_null, accepted_values, range, regex, relationships, freshness) becomes a
  * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
  * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
  * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
  *
  * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
- * `count(DISTINCT hash(a, b, c))` for composite keys (64-bit hash: a collision could hide one
- * duplicate in ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * `unique` as one grouped scan on the key's 64-bit hash (a collision could hide one duplicate only
+ * with ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
  * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
  * that did not pass, with targeted `LIMIT n` queries.
  */
@@ -41409,12 +41437,13 @@ function compileCheck(check, ds, lookup) {
         case 'unique': {
             const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
             const refs = cols.map((c) => `t.${(0,duckdb/* ident */.bD)(c)}`);
-            const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
-            const key = cols.length === 1 ? refs[0] : `hash(${refs.join(', ')})`;
-            const filter = and(notNull);
-            const failing = `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})`;
-            const samples = (n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} GROUP BY ALL HAVING count(*) > 1 ORDER BY occurrences DESC LIMIT ${n}`;
-            return { kind: 'aggregate', columns: cols, aggregate: { total: `count_if(${filter})`, failing }, samples };
+            const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
+            const key = `hash(${refs.join(', ')})`;
+            // One grouped scan on the 64-bit key hash: totals, duplicate rows and the hashes of the most
+            // repeated keys (samples are then fetched by hash with a cheap filter scan).
+            const uniqueQuery = (n) => `SELECT sum(c) AS total, sum(c) - count(*) AS failing, max_by(h, c, ${Math.max(1, n)}) FILTER (WHERE c > 1) AS dup_hashes FROM (SELECT ${key} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h) AS g`;
+            const samplesByHash = (hashes, n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${key} IN (${hashes.map((h) => `${(0,duckdb/* literal */.eu)(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+            return { kind: 'unique', columns: cols, uniqueQuery, samplesByHash };
         }
         case 'accepted_values': {
             const c = resolveColumn(ds, check.column);
@@ -42602,8 +42631,10 @@ var quality_verdict = __nccwpck_require__(4473);
 const TOOL_VERSION = '0.1.0';
 const now = () => performance.now();
 const ms = (t) => Math.round((now() - t) * 10) / 10;
+/** Error text without the engine's echo of the generated SQL (`LINE 1: SELECT …` and its caret). */
 function errorText(err) {
-    return err instanceof Error ? err.message : String(err);
+    const text = err instanceof Error ? err.message : String(err);
+    return text.split(/\n\s*LINE \d+:/)[0].trim();
 }
 function emptyCounts() {
     return { total: 0, pass: 0, warn: 0, fail: 0, error: 0 };
@@ -42738,7 +42769,10 @@ async function registerDatasets(engine, suite, declared, errors) {
             const { files, format } = await resolveDatasetFiles(s.decl);
             s.report.format = format;
             s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
-            await engine.run(`CREATE VIEW ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+            // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
+            // table (spilled to temp_directory past memory_limit) instead of on every scan.
+            const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+            await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
             const hashes = await Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f)));
             s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
         }
@@ -42907,14 +42941,26 @@ async function runChecks(engine, suite, states, declared, ctx) {
             }
         }
     }
-    // Schema and sql checks.
+    // Unique, schema and sql checks.
     for (const p of pending) {
         if (!p.compiled || p.compiled.kind === 'aggregate')
             continue;
         const t = now();
         const st = states.get(p.spec.dataset);
         try {
-            if (p.spec.type === 'schema')
+            if (p.compiled.kind === 'unique') {
+                const row = (await engine.query(p.compiled.uniqueQuery(ctx.sampleN)))[0] ?? {};
+                const failing = Number(row.failing ?? 0);
+                const total = Number(row.total ?? 0);
+                p.result.failing_rows = failing;
+                p.result.total_rows = total;
+                p.result.status = (0,quality_verdict/* checkVerdict */.Ks)(failing, total, p.spec.severity, p.spec);
+                p.result.message = failingMessage(p.spec, failing, total) + (failing > 0 ? tolerance(p.spec) : '');
+                const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
+                if (hashes.length && p.result.status !== 'pass')
+                    p.dupHashes = hashes;
+            }
+            else if (p.spec.type === 'schema')
                 evaluateSchema(p, st.info);
             else if (p.spec.type === 'sql') {
                 const row = (await engine.query(p.compiled.countQuery))[0];
@@ -42935,10 +42981,11 @@ async function runChecks(engine, suite, states, declared, ctx) {
     for (const p of pending) {
         const st = states.get(p.spec.dataset);
         const pii = st?.pii ?? new Set();
-        if ((p.result.status === 'fail' || p.result.status === 'warn') && p.compiled?.samples && ctx.sampleN > 0) {
+        const sampleSql = p.dupHashes ? p.compiled?.samplesByHash?.(p.dupHashes, ctx.sampleN) : p.compiled?.samples?.(ctx.sampleN);
+        if ((p.result.status === 'fail' || p.result.status === 'warn') && sampleSql && ctx.sampleN > 0) {
             const t = now();
             try {
-                const rows = await engine.query(p.compiled.samples(ctx.sampleN));
+                const rows = await engine.query(sampleSql);
                 const raw = [];
                 for (const r of rows)
                     for (const c of pii)
@@ -43356,6 +43403,7 @@ function reportBlocks(report, level, opts) {
         '',
         `Suite \`${cell(report.suite.file)}\`${report.suite.description ? ` — ${cell(report.suite.description, 300)}` : ''}`,
         '',
+        '',
     ].join('\n'));
     if (report.errors.length) {
         blocks.push(['> [!CAUTION]', `> The suite could not run completely:`, ...report.errors.map((e) => `> - ${cell(e, 1000)}`), ''].join('\n'));
@@ -43624,10 +43672,16 @@ __nccwpck_require__.d(__webpack_exports__, {
   d7: () => (/* binding */ runSystemTest)
 });
 
-// UNUSED EXPORTS: STDERR_TAIL_LINES, SYSTEM_TEST_SUITE, tail
+// UNUSED EXPORTS: STDERR_TAIL_LINES, SYSTEM_TEST_SUITE, referenceSafeLayout, tail
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./build/core/errors.js
@@ -43709,10 +43763,6 @@ function digestRef(ref) {
     return `${ref.registry}/${ref.repository}@${ref.digest}`;
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: ./build/core/image/exec.js
@@ -43786,8 +43836,6 @@ async function hasTool(cmd, versionArgs = ['--version']) {
     }
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./build/core/image/buildah.js
 /**
  * buildah invocation shared by the build, the base image and the container runner: daemonless,
@@ -44178,6 +44226,10 @@ function comparisonName(c) {
     const cleaned = base.replace(/[^A-Za-z0-9_]/g, '_');
     return /^[A-Za-z_]/.test(cleaned) ? cleaned : `_${cleaned}`;
 }
+/** `expr AS "name"`, dates and times as text (`2001-01-01`, not a midnight timestamp) for samples and messages. */
+function display(name, expr, type) {
+    return /^(DATE|TIME|TIMESTAMP)/i.test(type) ? `${expr}::VARCHAR AS ${(0,duckdb/* ident */.bD)(name)}` : `${expr} AS ${(0,duckdb/* ident */.bD)(name)}`;
+}
 const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|REAL|DECIMAL(\(.*\))?)$/i;
 /** True for DuckDB numeric column types (integers, floats, decimals). */
 function isNumericType(type) {
@@ -44369,7 +44421,8 @@ async function compareOne(engine, c, index, opts) {
         else {
             const kl = keys.map(duckdb/* ident */.bD).join(', ');
             const count = async (sql) => Number((await engine.query(`SELECT count(*)::BIGINT AS n FROM (${sql})`))[0]?.n ?? 0);
-            const sample = async (sql, side) => (samples > 0 ? (await engine.query(`SELECT ${(0,duckdb/* literal */.eu)(side)} AS side, * FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => (0,mask/* maskRow */.HU)(r, pii)) : []);
+            const shown = (extra = '') => `${keys.map((k) => display(k, (0,duckdb/* ident */.bD)(k), expTypes.get(k))).join(', ')}${extra}`;
+            const sample = async (sql, side, extra = '') => (samples > 0 ? (await engine.query(`SELECT ${(0,duckdb/* literal */.eu)(side)} AS side, ${shown(extra)} FROM (${sql}) ORDER BY ALL LIMIT ${samples}`)).map((r) => (0,mask/* maskRow */.HU)(r, pii)) : []);
             // cast keys to the expected types so EXCEPT works across sniffed types
             const outKeys = `SELECT ${keys.map((k) => `TRY_CAST(${(0,duckdb/* ident */.bD)(k)} AS ${expTypes.get(k)}) AS ${(0,duckdb/* ident */.bD)(k)}`).join(', ')} FROM ${T(out)}`;
             const expKeys = `SELECT ${kl} FROM ${T(exp)}`;
@@ -44378,7 +44431,7 @@ async function compareOne(engine, c, index, opts) {
             const dupOut = `SELECT ${kl}, count(*) AS occurrences FROM ${T(out)} GROUP BY ALL HAVING count(*) > 1`;
             const dupExp = `SELECT ${kl}, count(*) AS occurrences FROM ${T(exp)} GROUP BY ALL HAVING count(*) > 1`;
             const [nOut, nExp, nDupOut, nDupExp] = [await count(onlyOut), await count(onlyExp), await count(dupOut), await count(dupExp)];
-            const rows = [...(await sample(onlyOut, 'only_in_output')), ...(await sample(onlyExp, 'only_in_expected')), ...(await sample(dupOut, 'duplicate_in_output')), ...(await sample(dupExp, 'duplicate_in_expected'))];
+            const rows = [...(await sample(onlyOut, 'only_in_output')), ...(await sample(onlyExp, 'only_in_expected')), ...(await sample(dupOut, 'duplicate_in_output', ', occurrences')), ...(await sample(dupExp, 'duplicate_in_expected', ', occurrences'))];
             const failing = nOut + nExp + nDupOut + nDupExp;
             keysOk = failing === 0;
             const what = [nOut ? `${nOut} key(s) only in the output` : '', nExp ? `${nExp} key(s) only in the expected file` : '', nDupOut ? `${nDupOut} duplicate key(s) in the output` : '', nDupExp ? `${nDupExp} duplicate key(s) in the expected file` : ''].filter(Boolean);
@@ -44467,7 +44520,7 @@ async function compareOne(engine, c, index, opts) {
                 matched = Number(n?.m ?? 0);
                 if (failing && samples > 0) {
                     const union = comparable
-                        .map((col) => `SELECT ${keys.map((k) => `o.${(0,duckdb/* ident */.bD)(k)}`).join(', ')}, ${(0,duckdb/* literal */.eu)(col)} AS "column", o.${(0,duckdb/* ident */.bD)(col)}::VARCHAR AS "output", e.${(0,duckdb/* ident */.bD)(col)}::VARCHAR AS "expected" ${joined} WHERE ${differs(col)}`)
+                        .map((col) => `SELECT ${keys.map((k) => display(k, `o.${(0,duckdb/* ident */.bD)(k)}`, outTypes.get(k))).join(', ')}, ${(0,duckdb/* literal */.eu)(col)} AS "column", o.${(0,duckdb/* ident */.bD)(col)}::VARCHAR AS "output", e.${(0,duckdb/* ident */.bD)(col)}::VARCHAR AS "expected" ${joined} WHERE ${differs(col)}`)
                         .join(' UNION ALL ');
                     rows = (await engine.query(`SELECT * FROM (${union}) ORDER BY ALL LIMIT ${samples}`)).map((r) => {
                         const masked = (0,mask/* maskRow */.HU)(r, pii);
@@ -44495,7 +44548,7 @@ async function compareOne(engine, c, index, opts) {
                     ? `column(s) ${unknownValue.join(', ')} not in both files`
                     : failing
                         ? `${failing} of ${matched} rows matched on ${keys.join(', ')} differ${first ? `; e.g. ${keys.map((k) => String(first[k])).join('/')}: ${String(first.column)} = ${String(first.output)}, expected ${String(first.expected)}` : ''}`
-                        : `${matched} rows matched on ${keys.join(', ')}: ${comparable.length} column(s) equal${numeric.length ? ` (numbers within ${tolText(c.tolerance)})` : ''}`,
+                        : `${matched} rows matched on ${keys.join(', ')}: ${comparable.length} column(s) equal${numeric.length ? ` (numeric tolerance: ${tolText(c.tolerance)})` : ''}`,
                 ...(unknownValue.length ? { error: `unknown column(s): ${unknownValue.join(', ')}` } : {}),
                 duration_ms: performance.now() - started,
             });
@@ -44530,6 +44583,9 @@ function toNum(v) {
 
 
 
+
+
+
 /** Suite name of system-test reports (check run `dataops system-test`). */
 const SYSTEM_TEST_SUITE = 'system_test';
 /** Lines of the container's stderr kept in the report. */
@@ -44548,6 +44604,25 @@ function tail(text, n = STDERR_TAIL_LINES) {
         .split(/\r?\n/)
         .filter((l) => l.trim() !== '')
         .slice(-n);
+}
+const REF_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/**
+ * buildah names an image pulled from `oci:<path>` after the path, and refuses paths that are not
+ * valid reference names (e.g. `.cache/…`, `.dataops/…`, upper case). Such a layout is reached
+ * through a symlink with a valid name under /tmp instead.
+ * @returns the directory to use and a cleanup.
+ */
+async function referenceSafeLayout(layoutDir) {
+    const abs = external_node_path_.resolve(layoutDir);
+    if (abs.split('/').filter(Boolean).every((c) => REF_COMPONENT.test(c)))
+        return { dir: abs, cleanup: () => Promise.resolve() };
+    const base = (0,external_node_fs_.existsSync)('/tmp') ? '/tmp' : external_node_os_.tmpdir();
+    const link = external_node_path_.join(base, `dataops-layout-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`);
+    await (0,promises_.symlink)(abs, link, 'dir');
+    return { dir: link, cleanup: () => (0,promises_.rm)(link, { force: true }) };
+}
+function seconds(ms) {
+    return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 function mib(bytes) {
     return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -44596,10 +44671,11 @@ async function runSystemTest(opts) {
     // 1. the container
     const runStarted = performance.now();
     let ran = false;
+    const layout = opts.layoutDir ? await referenceSafeLayout(opts.layoutDir) : undefined;
     try {
         const result = await runImage({
             image: opts.image.trim(),
-            ...(opts.layoutDir ? { layoutDir: opts.layoutDir } : {}),
+            ...(layout ? { layoutDir: layout.dir } : {}),
             ...(opts.registryTlsVerify !== undefined ? { registryTlsVerify: opts.registryTlsVerify } : {}),
             inputDir: external_node_path_.resolve(opts.fixturesDir),
             outputDir: external_node_path_.resolve(opts.outputDir),
@@ -44613,7 +44689,7 @@ async function runSystemTest(opts) {
         const stderrTail = tail(result.stderr);
         const ok = result.exitCode === 0 && !result.timedOut;
         ran = ok;
-        const facts = `in ${(result.durationMs / 1000).toFixed(1)} s${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
+        const facts = `in ${seconds(result.durationMs)}${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
         const last = stderrTail.slice(-5).join('\n');
         checks.push({
             id: 'container_run',
@@ -44628,7 +44704,7 @@ async function runSystemTest(opts) {
             threshold: { timeout_ms: timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
             samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n') }],
             message: result.timedOut
-                ? `timed out after ${(timeoutMs / 1000).toFixed(0)} s and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
+                ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
                 : result.exitCode !== 0
                     ? `exited with code ${result.exitCode} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
                     : `exited 0 ${facts}`,
@@ -44657,6 +44733,9 @@ async function runSystemTest(opts) {
             duration_ms: performance.now() - runStarted,
         });
         errors.push(`container_run: ${message}`);
+    }
+    finally {
+        await layout?.cleanup();
     }
     if (ran) {
         // 2. golden comparisons

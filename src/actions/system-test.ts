@@ -18,7 +18,7 @@ import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnot
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
 import { runnerSchema } from '../core/image/system-test-config.ts';
 import { loadProject, PROJECT_FILE, type Project } from '../core/project.ts';
-import { checkAnnotations, limitAnnotations } from '../core/quality/annotations.ts';
+import { checkAnnotations, limitAnnotations, type Annotation } from '../core/quality/annotations.ts';
 import { writeReport } from '../core/quality/engine.ts';
 import { renderJUnit } from '../core/quality/junit.ts';
 import type { QualityReport } from '../core/quality/report.ts';
@@ -77,6 +77,11 @@ function useCachedEngine(): void {
   });
 }
 
+/** The report's annotations, titled as system-test findings. */
+function annotations(report: QualityReport): Annotation[] {
+  return checkAnnotations([report], { file: repoPath }).map((a) => ({ ...a, title: a.title.replace(/^data-quality /, 'system-test ') }));
+}
+
 async function publish(report: QualityReport, token: string | undefined): Promise<void> {
   const repository = process.env.GITHUB_REPOSITORY;
   const headSha = await resolveHeadSha();
@@ -91,7 +96,7 @@ async function publish(report: QualityReport, token: string | undefined): Promis
     const published = await publishCheckRun(client, { owner, repo, headSha }, report, {
       name: CHECK_RUN,
       summary: renderSummary([report], { maxBytes: CHECK_RUN_SUMMARY_LIMIT }),
-      annotations: toCheckRunAnnotations(checkAnnotations([report], { file: repoPath }), repoPath(report.suite.file || PROJECT_FILE)),
+      annotations: toCheckRunAnnotations(annotations(report), repoPath(report.suite.file || PROJECT_FILE)),
       ...(runUrl ? { detailsUrl: runUrl } : {}),
     });
     core.info(`check run "${CHECK_RUN}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion})`);
@@ -146,7 +151,7 @@ await runAction(ACTION, async () => {
   for (const e of report.errors) core.info(`  error: ${e}`);
   for (const c of sortChecks(report.checks)) core.info(`  ${statusLabel(c.status).padEnd(8)} ${c.id}: ${c.status === 'error' ? (c.error ?? c.message) : c.message}`);
   core.endGroup();
-  for (const a of limitAnnotations(checkAnnotations([report], { file: repoPath }))) {
+  for (const a of limitAnnotations(annotations(report))) {
     const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
     if (a.level === 'error') core.error(a.message, props);
     else if (a.level === 'warning') core.warning(a.message, props);
