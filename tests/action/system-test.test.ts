@@ -22,7 +22,7 @@ let image: ExampleImage;
 let gh: FakeGitHub;
 
 beforeAll(async () => {
-  image = await buildExampleImage();
+  image = await buildExampleImage('system-test-action'); // own layout dir: test files run in parallel
   gh = await startFakeGitHub();
 }, 1_800_000);
 afterAll(async () => {
