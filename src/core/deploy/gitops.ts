@@ -28,6 +28,11 @@ export class DeployConflictError extends ConfigError {
   }
 }
 
+/** The GitOps repository refused the push for another reason than a lost race (permissions, hooks). */
+export class GitOpsPushError extends Error {
+  override readonly name = 'GitOpsPushError';
+}
+
 /** A GitOps deploy request. */
 export interface GitOpsDeployRequest {
   target: GitOpsTarget;
@@ -233,7 +238,7 @@ export async function deployGitOps(req: GitOpsDeployRequest): Promise<GitOpsDepl
       const pushed = await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${target.branch}`], { cwd: clone });
       if (pushed.code === 0) break;
       if (!/non-fast-forward|fetch first|rejected|failed to update ref|cannot lock ref/i.test(pushed.stderr)) {
-        throw new Error(`git push to ${repository} failed: ${pushed.stderr.trim()}`);
+        throw new GitOpsPushError(`git push to ${repository} failed: ${pushed.stderr.trim()}`);
       }
       // Lost a race: look at what won and whether our expectation still holds.
       await gitOk(['fetch', '--quiet', 'origin', `+refs/heads/${target.branch}:refs/remotes/origin/${target.branch}`], { cwd: clone });
@@ -253,7 +258,7 @@ export async function deployGitOps(req: GitOpsDeployRequest): Promise<GitOpsDepl
           'The other deploy won. Re-run the deploy if this digest should still replace it.',
         );
       }
-      if (attempt >= attempts) throw new Error(`git push to ${repository} kept being rejected after ${attempt} attempts: ${pushed.stderr.trim()}`);
+      if (attempt >= attempts) throw new GitOpsPushError(`git push to ${repository} kept being rejected after ${attempt} attempts: ${pushed.stderr.trim()}`);
       log(`push rejected (unrelated commit on ${target.branch}); rebasing and retrying`);
       await gitOk(['rebase', '--quiet', `origin/${target.branch}`], { cwd: clone });
     }
@@ -275,7 +280,7 @@ async function openPullRequest(req: GitOpsDeployRequest, clone: string, digest: 
   }
   const branch = `dataops/${req.environment}-${digest.slice(7, 19)}`;
   const pushed = await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { cwd: clone });
-  if (pushed.code !== 0) throw new Error(`git push of branch ${branch} failed: ${pushed.stderr.trim()}`);
+  if (pushed.code !== 0) throw new GitOpsPushError(`git push of branch ${branch} failed: ${pushed.stderr.trim()}`);
   const [title = '', ...rest] = message.split('\n');
   const [owner, repo] = pr.repository.split('/');
   const created = await req.github.client.request<{ number: number; html_url: string }>('POST', `/repos/${owner}/${repo}/pulls`, {
