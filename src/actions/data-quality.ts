@@ -21,7 +21,6 @@ import { ensureEngine, EngineInstallError, loadEngine } from '../core/engine/ins
 import { ConfigError, ConfigErrors, isConfigError } from '../core/errors.ts';
 import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../core/github/checks.ts';
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
-import { loadProject } from '../core/project.ts';
 import { checkAnnotations, limitAnnotations } from '../core/quality/annotations.ts';
 import { errorReport, runSuite, writeReport } from '../core/quality/engine.ts';
 import { renderJUnit } from '../core/quality/junit.ts';
@@ -152,6 +151,7 @@ await runAction(ACTION, async () => {
   let projectDir: string | undefined;
   let patterns = inputs.suite;
   if (inputs.project) {
+    const { loadProject } = await import('../core/project.ts'); // only with a project: keeps every stage's settings schema out of the cold start
     const project = await loadProject(inputs.project);
     projectDatasets = project.config.datasets;
     projectDir = project.dir;

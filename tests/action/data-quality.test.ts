@@ -284,6 +284,16 @@ describe('data-quality action', () => {
     expect(readReport(r.outputs['report-path']!)).toMatchObject({ status: 'error' });
   });
 
+  it('runs the suites of a project (dataops.yml) with its shared datasets', async () => {
+    mkdirSync(path.join(ws, 'proj', 'suites'), { recursive: true });
+    writeFileSync(path.join(ws, 'proj', 'dataops.yml'), 'version: 1\nname: demo\ndatasets:\n  people: { path: ../people.csv }\nquality:\n  suites: [suites/uses_project.yml]\n');
+    writeFileSync(path.join(ws, 'proj', 'suites', 'uses_project.yml'), 'version: 1\nsuite: uses_project\nchecks:\n  - type: row_count\n    dataset: people\n    min: 4\n    max: 4\n');
+    const r = await runAction({ project: 'proj' });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'pass', passed: '1' });
+    expect(readReport(r.outputs['report-path']!).suite.file).toBe(path.join('proj', 'suites', 'uses_project.yml'));
+  });
+
   it('rejects a bad input value as a configuration error', async () => {
     const r = await runAction({ suite: 'passing.yml', 'fail-on': 'sometimes' });
     expect(r.code).toBe(1);
