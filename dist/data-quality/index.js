@@ -39822,7 +39822,7 @@ function reportNames(reports) {
         return n === 1 ? base : `${base}-${n}`;
     });
 }
-async function publishCheckRuns(reports, token) {
+async function publishCheckRuns(reports, token, suiteErrors) {
     const repository = process.env.GITHUB_REPOSITORY;
     const headSha = await (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_9__/* .resolveHeadSha */ .Bi)();
     if (!token || !repository || !headSha) {
@@ -39836,7 +39836,10 @@ async function publishCheckRuns(reports, token) {
         try {
             const published = await (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_9__/* .publishCheckRun */ .Nm)(client, { owner, repo, headSha }, r, {
                 summary: (0,_core_quality_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .renderSummary */ .Br)([r], { maxBytes: _core_quality_summary_js__WEBPACK_IMPORTED_MODULE_14__/* .CHECK_RUN_SUMMARY_LIMIT */ .kY }),
-                annotations: (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_9__/* .toCheckRunAnnotations */ .rf)((0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_11__/* .checkAnnotations */ .LO)([r], { file: repoPath }), repoPath(r.suite.file)),
+                annotations: (0,_core_github_checks_js__WEBPACK_IMPORTED_MODULE_9__/* .toCheckRunAnnotations */ .rf)([
+                    ...(suiteErrors.get(r) ?? []).map((e) => ({ level: 'error', title: `${ACTION}: configuration error`, message: e.message, file: repoPath(e.location.file ?? r.suite.file), ...(e.location.line ? { line: e.location.line } : {}) })),
+                    ...(0,_core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_11__/* .checkAnnotations */ .LO)([r], { file: repoPath }),
+                ], repoPath(r.suite.file)),
                 ...(runUrl ? { detailsUrl: runUrl } : {}),
             });
             _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations)`);
@@ -39871,6 +39874,8 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTIO
     useCachedEngine();
     const reports = [];
     const configErrors = [];
+    /** Configuration errors of suites that could not run, annotated on their check runs too. */
+    const suiteErrors = new Map();
     let bug;
     for (const suiteFile of suites) {
         try {
@@ -39893,8 +39898,11 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTIO
                 bug = err;
                 break;
             }
-            if ((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .isConfigError */ .De)(err))
-                configErrors.push(...(err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .ConfigErrors */ .mS ? err.errors : [err]));
+            if ((0,_core_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .isConfigError */ .De)(err)) {
+                const list = err instanceof _core_errors_js__WEBPACK_IMPORTED_MODULE_8__/* .ConfigErrors */ .mS ? err.errors : [err];
+                configErrors.push(...list);
+                suiteErrors.set(reports[reports.length - 1], list);
+            }
             else
                 bug ??= err;
         }
@@ -39932,7 +39940,7 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTIO
     }
     _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`reports: ${reportPaths.join(', ')}; JUnit: ${junitPath}`);
     if (inputs['check-run'])
-        await publishCheckRuns(reports, inputs.token);
+        await publishCheckRuns(reports, inputs.token, suiteErrors);
     if (bug instanceof _core_engine_install_js__WEBPACK_IMPORTED_MODULE_7__/* .EngineInstallError */ .Se) {
         _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .setFailed */ .C1(`${ACTION}: the DuckDB engine could not be installed: ${bug.message}`);
         return;

@@ -21,7 +21,7 @@ import { ensureEngine, EngineInstallError, loadEngine } from '../core/engine/ins
 import { ConfigError, ConfigErrors, isConfigError } from '../core/errors.ts';
 import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../core/github/checks.ts';
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
-import { checkAnnotations, limitAnnotations } from '../core/quality/annotations.ts';
+import { checkAnnotations, limitAnnotations, type Annotation } from '../core/quality/annotations.ts';
 import { errorReport, runSuite, writeReport } from '../core/quality/engine.ts';
 import { renderJUnit } from '../core/quality/junit.ts';
 import type { QualityReport } from '../core/quality/report.ts';
@@ -115,7 +115,7 @@ function reportNames(reports: QualityReport[]): string[] {
   });
 }
 
-async function publishCheckRuns(reports: QualityReport[], token: string | undefined): Promise<void> {
+async function publishCheckRuns(reports: QualityReport[], token: string | undefined, suiteErrors: Map<QualityReport, ConfigError[]>): Promise<void> {
   const repository = process.env.GITHUB_REPOSITORY;
   const headSha = await resolveHeadSha();
   if (!token || !repository || !headSha) {
@@ -129,7 +129,13 @@ async function publishCheckRuns(reports: QualityReport[], token: string | undefi
     try {
       const published = await publishCheckRun(client, { owner, repo, headSha }, r, {
         summary: renderSummary([r], { maxBytes: CHECK_RUN_SUMMARY_LIMIT }),
-        annotations: toCheckRunAnnotations(checkAnnotations([r], { file: repoPath }), repoPath(r.suite.file)),
+        annotations: toCheckRunAnnotations(
+          [
+            ...(suiteErrors.get(r) ?? []).map((e): Annotation => ({ level: 'error', title: `${ACTION}: configuration error`, message: e.message, file: repoPath(e.location.file ?? r.suite.file), ...(e.location.line ? { line: e.location.line } : {}) })),
+            ...checkAnnotations([r], { file: repoPath }),
+          ],
+          repoPath(r.suite.file),
+        ),
         ...(runUrl ? { detailsUrl: runUrl } : {}),
       });
       core.info(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations)`);
@@ -165,6 +171,8 @@ await runAction(ACTION, async () => {
 
   const reports: QualityReport[] = [];
   const configErrors: ConfigError[] = [];
+  /** Configuration errors of suites that could not run, annotated on their check runs too. */
+  const suiteErrors = new Map<QualityReport, ConfigError[]>();
   let bug: unknown;
   for (const suiteFile of suites) {
     try {
@@ -187,7 +195,11 @@ await runAction(ACTION, async () => {
         bug = err;
         break;
       }
-      if (isConfigError(err)) configErrors.push(...(err instanceof ConfigErrors ? err.errors : [err]));
+      if (isConfigError(err)) {
+        const list = err instanceof ConfigErrors ? err.errors : [err];
+        configErrors.push(...list);
+        suiteErrors.set(reports[reports.length - 1]!, list);
+      }
       else bug ??= err;
     }
   }
@@ -222,7 +234,7 @@ await runAction(ACTION, async () => {
     await core.summary.addRaw(renderSummary(reports, { reportPath: reportPaths.length === 1 ? reportPaths[0]! : dir })).write();
   }
   core.info(`reports: ${reportPaths.join(', ')}; JUnit: ${junitPath}`);
-  if (inputs['check-run']) await publishCheckRuns(reports, inputs.token);
+  if (inputs['check-run']) await publishCheckRuns(reports, inputs.token, suiteErrors);
 
   if (bug instanceof EngineInstallError) {
     core.setFailed(`${ACTION}: the DuckDB engine could not be installed: ${bug.message}`);

@@ -253,6 +253,7 @@ describe('data-quality action', () => {
       ['dataops quality: bad', 'failure'],
       ['dataops quality: passing', 'success'],
     ]);
+    expect(gh.checkRuns.find((c) => c.name === 'dataops quality: bad')!.output.annotations).toMatchObject([{ path: 'bad.yml', start_line: 8, annotation_level: 'failure', title: 'data-quality: configuration error' }]);
   });
 
   it('reports a check that could not run (missing column) as error, never as bad data', async () => {
