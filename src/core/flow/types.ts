@@ -28,7 +28,7 @@ export interface FlowState {
   pushed?: { refs: string[] };
   staging?: { deploymentId?: number; environmentUrl?: string; gitopsRepo?: string; overlay?: string; digest: string; image?: string; commitSha?: string };
   verify?: { status: string; reportPath: string; sha256: string };
-  promotion?: { eventId: string; messageId?: string; file?: string };
+  promotion?: { eventId: string; messageId?: string; file?: string; publicKeysFile?: string; keyId?: string; emulatorHost?: string };
   production?: { deploymentId?: number; digest: string; ref: string };
   [extra: string]: unknown;
 }

@@ -1,10 +1,96 @@
-/** Flow stage `publish-promotion`: placeholder until the stage is implemented. */
-import type { Stage } from '../types.ts';
+/**
+ * Flow stage `publish-promotion`: after a verified staging deploy, signs a promotion message for
+ * the staged digest (mode key; an ephemeral Ed25519 key pair under the work directory when no key
+ * is configured) and publishes it to Pub/Sub: the emulator, started here when PUBSUB_EMULATOR_HOST
+ * is not set and stopped when the flow ends. Hands on `state.promotion`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../../errors.ts';
+import { defaultPromotionConfig, promotionConfigSchema, type PromotionConfig } from '../../promotion/config.ts';
+import { startPubSubEmulator } from '../../promotion/emulator.ts';
+import { generateKeyPair, loadPrivateKey, type SigningKey } from '../../promotion/keys.ts';
+import { createPromotionEvent } from '../../promotion/message.ts';
+import { evidenceFrom, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../promotion/runtime.ts';
+import { signWithKey } from '../../promotion/sign.ts';
+import type { FlowContext, Stage, StageResult } from '../types.ts';
+
+/** The project's promotion settings (defaults when the section is absent). */
+export function promotionSettings(ctx: FlowContext): PromotionConfig {
+  const raw = ctx.project.config.promotion;
+  if (raw === undefined) return defaultPromotionConfig();
+  const parsed = promotionConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = ['promotion', ...(issue?.path ?? [])].map(String);
+    throw new ConfigError(issue?.message ?? 'invalid promotion settings', { location: { file: ctx.project.file, line: ctx.project.lineOf(field), field: field.join('.') } });
+  }
+  return parsed.data;
+}
+
+/** Starts the emulator for this flow unless PUBSUB_EMULATOR_HOST points at one; stopped at cleanup. */
+export async function ensureEmulator(ctx: FlowContext, project: string): Promise<string> {
+  const existing = process.env.PUBSUB_EMULATOR_HOST;
+  if (existing) return existing;
+  ctx.log('starting the Pub/Sub emulator (gcloud beta emulators pubsub start)…');
+  const emulator = await startPubSubEmulator({ project, log: (line) => ctx.log(line) });
+  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+  ctx.onCleanup(async () => {
+    await emulator.stop();
+    if (process.env.PUBSUB_EMULATOR_HOST === emulator.host) delete process.env.PUBSUB_EMULATOR_HOST;
+  });
+  return emulator.host;
+}
+
+/** The configured key, or an ephemeral pair written to `<workDir>/promotion/` (public JWKS for the consumer). */
+async function localKey(ctx: FlowContext, cfg: PromotionConfig): Promise<{ key: SigningKey; publicKeysFile?: string }> {
+  if (process.env[cfg.signing.private_key_env]) return { key: signingKeyFromEnv(cfg) };
+  const dir = path.join(ctx.workDir, 'promotion');
+  await mkdir(dir, { recursive: true });
+  const pair = generateKeyPair(`${cfg.signing.key_id}-ephemeral`);
+  const publicKeysFile = path.join(dir, 'public.jwks.json');
+  await writeFile(publicKeysFile, JSON.stringify({ keys: [pair.publicJwk] }, null, 2) + '\n');
+  ctx.log(`no ${cfg.signing.private_key_env}: signing with an ephemeral Ed25519 key (public key: ${path.relative(process.cwd(), publicKeysFile)})`);
+  return { key: loadPrivateKey(JSON.stringify(pair.privateJwk), pair.kid), publicKeysFile };
+}
 
 export const publishPromotionStage: Stage = {
   name: 'publish-promotion',
   title: 'Publish the signed promotion message',
-  run() {
-    return Promise.resolve({ status: 'skipped', summary: 'not implemented yet' });
+  async run(ctx): Promise<StageResult> {
+    const staging = ctx.state.staging;
+    if (!staging) return { status: 'skipped', summary: 'no staging deployment to promote' };
+    if (ctx.state.verify && /^(fail|failed|error)$/i.test(ctx.state.verify.status)) return { status: 'skipped', summary: `staging verification ${ctx.state.verify.status}: nothing is promoted` };
+    const cfg = promotionSettings(ctx);
+    const registry = ctx.state.registry;
+    const image = ctx.state.pushed?.refs.find((r) => r.endsWith(`@${staging.digest}`)) ?? (registry ? `${registry.host}/${registry.repository}@${staging.digest}` : undefined);
+    if (!image) return { status: 'skipped', summary: 'the staged digest was not pushed to a registry' };
+
+    const { key, publicKeysFile } = await localKey(ctx, cfg);
+    const identity = sourceIdentity();
+    const event = createPromotionEvent({
+      pipeline: ctx.project.config.name,
+      environment: cfg.environment,
+      image,
+      source: identity.source,
+      run: identity.run,
+      staging: { environment: cfg.staging_environment, ...(staging.deploymentId !== undefined ? { deployment_id: staging.deploymentId } : {}), ...(staging.environmentUrl ? { url: staging.environmentUrl } : {}) },
+      evidence: evidenceFrom({ quality: ctx.state.quality?.reports ?? [], ...(ctx.state.systemTest ? { systemTest: ctx.state.systemTest } : {}), ...(ctx.state.verify ? { verify: ctx.state.verify } : {}) }),
+      now: ctx.now,
+      expiresInSeconds: cfg.expires_in_seconds,
+    });
+    const signed = await signWithKey(event, key);
+    const file = path.join(ctx.workDir, 'promotion', 'message.json');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(signed, null, 2) + '\n');
+
+    const host = await ensureEmulator(ctx, cfg.transport.pubsub.project);
+    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: 'gcp-pubsub' } }, { createTopology: true });
+    ctx.state.promotion = { eventId: signed.id, ...(sent.messageId ? { messageId: sent.messageId } : {}), file, ...(publicKeysFile ? { publicKeysFile } : {}), keyId: key.kid, emulatorHost: host };
+    return {
+      status: 'passed',
+      summary: `signed promotion ${signed.id.slice(0, 8)} of ${staging.digest.slice(0, 19)}… published to ${cfg.transport.pubsub.topic}`,
+      details: { event: signed.id, 'pubsub message': sent.messageId ?? '-', topic: `projects/${cfg.transport.pubsub.project}/topics/${cfg.transport.pubsub.topic}`, emulator: host, 'signed with': `Ed25519 key ${key.kid}`, evidence: event.data.evidence.map((e) => `${e.name}:${e.status}`).join(' ') || 'none', message: path.relative(process.cwd(), file) },
+    };
   },
 };
