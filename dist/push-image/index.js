@@ -29783,40 +29783,59 @@ class RegistryClient {
      * @throws RegistryError; a `DIGEST_INVALID` answer means the local bytes do not match `digest`.
      */
     async uploadBlob(repository, digest, size, read) {
-        let location = await this.startUpload(repository, digest);
-        try {
-            if (size <= this.chunkThreshold) {
-                const bytes = await read(0, size);
-                await this.send({
-                    method: 'PUT',
-                    operation: `PUT blob ${digest}`,
-                    repository,
-                    scopes: [push(repository)],
-                    prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-type': 'application/octet-stream' }, body: bytes }),
-                    ok: [201, 204],
-                });
+        // a session the registry no longer accepts (404 BLOB_UPLOAD_UNKNOWN/INVALID, 416) is started afresh
+        for (let session = 1;; session++) {
+            try {
+                await this.uploadSession(repository, digest, size, read);
                 return;
             }
-            let offset = 0;
-            while (offset < size) {
-                const start = offset;
-                const length = Math.min(this.chunkSize, size - start);
-                const chunk = await read(start, length);
+            catch (err) {
+                if (!(err instanceof RegistryError) || (err.status !== 404 && err.status !== 416))
+                    throw err;
+                // a lost answer to a PUT that did land: the retried PUT finds no session, but the blob is there
+                if (await this.hasBlob(repository, digest).catch(() => false))
+                    return;
+                if (session >= 3)
+                    throw err;
+            }
+        }
+    }
+    async uploadSession(repository, digest, size, read) {
+        let location = await this.startUpload(repository, digest);
+        if (size <= this.chunkThreshold) {
+            const bytes = await read(0, size);
+            await this.send({
+                method: 'PUT',
+                operation: `PUT blob ${digest}`,
+                repository,
+                scopes: [push(repository)],
+                prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-type': 'application/octet-stream' }, body: bytes }),
+                ok: [201, 204],
+            });
+            return;
+        }
+        let offset = 0;
+        while (offset < size) {
+            const start = offset;
+            const length = Math.min(this.chunkSize, size - start);
+            const chunk = await read(start, length);
+            try {
                 const a = await this.send({
                     method: 'PATCH',
                     operation: `PATCH blob ${digest} bytes ${start}-${start + length - 1}`,
                     repository,
                     scopes: [push(repository)],
                     prepare: async (attempt) => {
-                        let from = start;
                         if (attempt > 1) {
+                            // the last try may have landed (partly): continue from where the registry stands
                             const status = await this.uploadStatus(repository, location);
                             if (status) {
                                 location = status.location;
-                                from = Math.min(Math.max(status.offset, start), start + length);
+                                if (status.offset !== start)
+                                    throw new Resync(status.offset);
                             }
                         }
-                        return { url: location, headers: { 'content-type': 'application/octet-stream', 'content-range': `${from}-${start + length - 1}` }, body: chunk.subarray(from - start) };
+                        return { url: location, headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + length - 1}` }, body: chunk };
                     },
                     ok: [202, 204],
                 });
@@ -29825,14 +29844,13 @@ class RegistryClient {
                     location = this.resolve(next);
                 offset = start + length;
             }
-            await this.send({ method: 'PUT', operation: `PUT blob ${digest} (close chunked upload)`, repository, scopes: [push(repository)], prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-length': '0' } }), ok: [201, 204] });
+            catch (err) {
+                if (!(err instanceof Resync) || err.offset > size)
+                    throw err;
+                offset = err.offset;
+            }
         }
-        catch (err) {
-            // a lost answer to a PUT that did land: the retried PUT finds no session, but the blob is there
-            if (err instanceof RegistryError && err.status === 404 && (await this.hasBlob(repository, digest).catch(() => false)))
-                return;
-            throw err;
-        }
+        await this.send({ method: 'PUT', operation: `PUT blob ${digest} (close chunked upload)`, repository, scopes: [push(repository)], prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-length': '0' } }), ok: [201, 204] });
     }
     async startUpload(repository, digest) {
         const a = await this.send({ method: 'POST', operation: `start upload of blob ${digest}`, repository, scopes: [push(repository)], prepare: () => ({ url: this.url(repository, 'blobs/uploads/') }), ok: [202] });
@@ -29846,9 +29864,11 @@ class RegistryClient {
         const a = await this.send({ method: 'GET', operation: 'GET upload status', repository, scopes: [push(repository)], prepare: () => ({ url: location }), ok: [204, 404] }).catch(() => undefined);
         if (!a || a.status !== 204)
             return undefined;
+        // `Range: 0-<last byte>`; distribution also answers `0-0` for an empty upload, read as 0 bytes
         const range = /^(?:bytes=)?0-(\d+)$/.exec(a.headers.get('range') ?? '');
+        const last = range ? Number(range[1]) : 0;
         const next = a.headers.get('location');
-        return { offset: range ? Number(range[1]) + 1 : 0, location: next ? this.resolve(next) : location };
+        return { offset: last === 0 ? 0 : last + 1, location: next ? this.resolve(next) : location };
     }
     url(repository, rest) {
         return `${this.baseUrl}/v2/${repository}/${rest}`;
@@ -29900,7 +29920,7 @@ class RegistryClient {
                 }
                 throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: spec.operation, detail: `${networkMessage(last)}; gave up within the retry budget`, retryable: false, attempts: err.attempts }, { cause: last });
             }
-            if (err instanceof RegistryError || err instanceof errors/* ConfigError */.xL)
+            if (err instanceof RegistryError || err instanceof errors/* ConfigError */.xL || err instanceof Resync)
                 throw err;
             throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: spec.operation, detail: `${networkMessage(err)} (${this.baseUrl})`, retryable: false }, { cause: err });
         }
@@ -29976,6 +29996,15 @@ class RegistryClient {
         if (!token)
             throw fail('the token endpoint answered without a token');
         this.authCache.set(spec.scopes.join(' '), `Bearer ${token}`);
+    }
+}
+/** Thrown inside a chunk retry when the registry holds a different number of bytes than expected. */
+class Resync extends Error {
+    name = 'Resync';
+    offset;
+    constructor(offset) {
+        super(`upload resumes at byte ${offset}`);
+        this.offset = offset;
     }
 }
 const pull = (repository) => `repository:${repository}:pull`;

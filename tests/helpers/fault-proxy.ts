@@ -7,8 +7,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Failure injected. */
-export type Fault = number | 'reset';
+/**
+ * Failure injected: an HTTP status (answered by the proxy, the registry never sees the request),
+ * `reset` (connection dropped before forwarding) or `lost` (forwarded and applied by the registry,
+ * then the connection is dropped before the answer reaches the client).
+ */
+export type Fault = number | 'reset' | 'lost';
 
 export interface FaultProxyOptions {
   /** `host:port` of the registry. */
@@ -63,6 +67,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     if (fail) {
       injected.set(kind, (injected.get(kind) ?? 0) + 1);
       const fault = typeof plan.fault === 'function' ? plan.fault(kind, n) : (plan.fault ?? 502);
+      if (fault === 'lost') {
+        forward(req, res, () => req.socket.destroy());
+        return;
+      }
       req.resume();
       req.on('end', () => {
         if (fault === 'reset') {
@@ -76,8 +84,17 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       });
       return;
     }
+    forward(req, res);
+  });
+  /** Forwards to the registry; with `drop`, the registry's answer is swallowed and `drop` called instead. */
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, drop?: () => void): void {
     const [hostname, port] = opts.target.split(':');
     const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
+      if (drop) {
+        up.resume();
+        up.on('end', drop);
+        return;
+      }
       res.writeHead(up.statusCode ?? 502, up.headers);
       up.pipe(res);
     });
@@ -86,7 +103,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       res.end();
     });
     req.pipe(upstream);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -53,6 +53,31 @@ describe('transient failures', () => {
     expect((await registryTags(reg.host, 'faults/mirror')).length).toBe(50);
   });
 
+  it('chunked uploads resume where the registry stands after failed PATCHes and status reads', async () => {
+    for (const fault of [502, 'reset', 'lost'] as const) {
+      proxy.configure({ failFirst: 2, fault });
+      const l = await makeLayout({ label: `chunked-${fault}`, layerSizes: [300_000, 150_000] });
+      layouts.push(l);
+      const r = await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${proxy.host}/faults/chunked`], tags: [`c${fault}`], retry, chunkThreshold: 64 * 1024, chunkSize: 64 * 1024 });
+      expect(r.uploadedBlobs).toBe(3);
+      expect(proxy.injected.get('upload-patch')).toBe(2);
+      for (const layer of l.layers) {
+        const res = await fetch(`http://${reg.host}/v2/faults/chunked/blobs/${layer.digest}`);
+        expect(Buffer.from(await res.arrayBuffer()).length).toBe(layer.size);
+      }
+    }
+  });
+
+  it('answers lost after the registry applied the request (PUT, PATCH, POST, mount) are retried safely', async () => {
+    for (let trial = 0; trial < 5; trial++) {
+      proxy.configure({ failFirst: 1 + (trial % 2), fault: 'lost' });
+      const l = await layout(`lost-${trial}`);
+      const r = await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${proxy.host}/faults/lost`, `${proxy.host}/faults/lost-mirror`], tags: [`l${trial}`], retry });
+      expect(r.refs).toHaveLength(2);
+      expect((await getManifest(reg.host, 'faults/lost-mirror', `l${trial}`)).digest).toBe(l.digest);
+    }
+  });
+
   it('copyImage rides out k failures of each kind too', async () => {
     proxy.configure({});
     const l = await layout('copy');

@@ -341,53 +341,67 @@ export class RegistryClient {
    * @throws RegistryError; a `DIGEST_INVALID` answer means the local bytes do not match `digest`.
    */
   async uploadBlob(repository: string, digest: string, size: number, read: BlobReader): Promise<void> {
-    let location = await this.startUpload(repository, digest);
-    try {
-      if (size <= this.chunkThreshold) {
-        const bytes = await read(0, size);
-        await this.send({
-          method: 'PUT',
-          operation: `PUT blob ${digest}`,
-          repository,
-          scopes: [push(repository)],
-          prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-type': 'application/octet-stream' }, body: bytes }),
-          ok: [201, 204],
-        });
+    // a session the registry no longer accepts (404 BLOB_UPLOAD_UNKNOWN/INVALID, 416) is started afresh
+    for (let session = 1; ; session++) {
+      try {
+        await this.uploadSession(repository, digest, size, read);
         return;
+      } catch (err) {
+        if (!(err instanceof RegistryError) || (err.status !== 404 && err.status !== 416)) throw err;
+        // a lost answer to a PUT that did land: the retried PUT finds no session, but the blob is there
+        if (await this.hasBlob(repository, digest).catch(() => false)) return;
+        if (session >= 3) throw err;
       }
-      let offset = 0;
-      while (offset < size) {
-        const start = offset;
-        const length = Math.min(this.chunkSize, size - start);
-        const chunk = await read(start, length);
+    }
+  }
+
+  private async uploadSession(repository: string, digest: string, size: number, read: BlobReader): Promise<void> {
+    let location = await this.startUpload(repository, digest);
+    if (size <= this.chunkThreshold) {
+      const bytes = await read(0, size);
+      await this.send({
+        method: 'PUT',
+        operation: `PUT blob ${digest}`,
+        repository,
+        scopes: [push(repository)],
+        prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-type': 'application/octet-stream' }, body: bytes }),
+        ok: [201, 204],
+      });
+      return;
+    }
+    let offset = 0;
+    while (offset < size) {
+      const start = offset;
+      const length = Math.min(this.chunkSize, size - start);
+      const chunk = await read(start, length);
+      try {
         const a = await this.send({
           method: 'PATCH',
           operation: `PATCH blob ${digest} bytes ${start}-${start + length - 1}`,
           repository,
           scopes: [push(repository)],
           prepare: async (attempt) => {
-            let from = start;
             if (attempt > 1) {
+              // the last try may have landed (partly): continue from where the registry stands
               const status = await this.uploadStatus(repository, location);
               if (status) {
                 location = status.location;
-                from = Math.min(Math.max(status.offset, start), start + length);
+                if (status.offset !== start) throw new Resync(status.offset);
               }
             }
-            return { url: location, headers: { 'content-type': 'application/octet-stream', 'content-range': `${from}-${start + length - 1}` }, body: chunk.subarray(from - start) };
+            return { url: location, headers: { 'content-type': 'application/octet-stream', 'content-range': `${start}-${start + length - 1}` }, body: chunk };
           },
           ok: [202, 204],
         });
         const next = a.headers.get('location');
         if (next) location = this.resolve(next);
         offset = start + length;
+      } catch (err) {
+        if (!(err instanceof Resync) || err.offset > size) throw err;
+        offset = err.offset;
       }
-      await this.send({ method: 'PUT', operation: `PUT blob ${digest} (close chunked upload)`, repository, scopes: [push(repository)], prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-length': '0' } }), ok: [201, 204] });
-    } catch (err) {
-      // a lost answer to a PUT that did land: the retried PUT finds no session, but the blob is there
-      if (err instanceof RegistryError && err.status === 404 && (await this.hasBlob(repository, digest).catch(() => false))) return;
-      throw err;
     }
+    await this.send({ method: 'PUT', operation: `PUT blob ${digest} (close chunked upload)`, repository, scopes: [push(repository)], prepare: () => ({ url: withQuery(location, 'digest', digest), headers: { 'content-length': '0' } }), ok: [201, 204] });
   }
 
   private async startUpload(repository: string, digest: string): Promise<string> {
@@ -401,9 +415,11 @@ export class RegistryClient {
   private async uploadStatus(repository: string, location: string): Promise<{ offset: number; location: string } | undefined> {
     const a = await this.send({ method: 'GET', operation: 'GET upload status', repository, scopes: [push(repository)], prepare: () => ({ url: location }), ok: [204, 404] }).catch(() => undefined);
     if (!a || a.status !== 204) return undefined;
+    // `Range: 0-<last byte>`; distribution also answers `0-0` for an empty upload, read as 0 bytes
     const range = /^(?:bytes=)?0-(\d+)$/.exec(a.headers.get('range') ?? '');
+    const last = range ? Number(range[1]) : 0;
     const next = a.headers.get('location');
-    return { offset: range ? Number(range[1]) + 1 : 0, location: next ? this.resolve(next) : location };
+    return { offset: last === 0 ? 0 : last + 1, location: next ? this.resolve(next) : location };
   }
 
   private url(repository: string, rest: string): string {
@@ -460,7 +476,7 @@ export class RegistryClient {
         }
         throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: spec.operation, detail: `${networkMessage(last)}; gave up within the retry budget`, retryable: false, attempts: err.attempts }, { cause: last });
       }
-      if (err instanceof RegistryError || err instanceof ConfigError) throw err;
+      if (err instanceof RegistryError || err instanceof ConfigError || err instanceof Resync) throw err;
       throw new RegistryError({ registry: this.registry, repository: spec.repository, operation: spec.operation, detail: `${networkMessage(err)} (${this.baseUrl})`, retryable: false }, { cause: err });
     }
   }
@@ -530,6 +546,16 @@ export class RegistryClient {
     const token = body.token ?? body.access_token;
     if (!token) throw fail('the token endpoint answered without a token');
     this.authCache.set(spec.scopes.join(' '), `Bearer ${token}`);
+  }
+}
+
+/** Thrown inside a chunk retry when the registry holds a different number of bytes than expected. */
+class Resync extends Error {
+  override readonly name = 'Resync';
+  readonly offset: number;
+  constructor(offset: number) {
+    super(`upload resumes at byte ${offset}`);
+    this.offset = offset;
   }
 }
 
