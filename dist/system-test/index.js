@@ -44151,7 +44151,7 @@ async function createMemoryCgroup(limit) {
 // EXTERNAL MODULE: ./build/core/image/system-test-config.js
 var system_test_config = __nccwpck_require__(791);
 // EXTERNAL MODULE: ./build/core/quality/engine.js + 6 modules
-var engine = __nccwpck_require__(1486);
+var quality_engine = __nccwpck_require__(1486);
 // EXTERNAL MODULE: ./build/core/quality/verdict.js
 var verdict = __nccwpck_require__(4473);
 // EXTERNAL MODULE: ./build/core/engine/duckdb.js
@@ -44270,7 +44270,7 @@ async function compareGolden(opts) {
         return parsed.data;
     });
     const engine = opts.engine ?? (await (0,duckdb/* openEngine */.F5)());
-    const result = { datasets: [], checks: [] };
+    const result = { datasets: [], checks: [], engine: engine.version };
     try {
         for (const [i, c] of comparisons.entries()) {
             const r = await compareOne(engine, c, i, opts);
@@ -44671,6 +44671,7 @@ async function runSystemTest(opts) {
     // 1. the container
     const runStarted = performance.now();
     let ran = false;
+    let engine = 'duckdb';
     const layout = opts.layoutDir ? await referenceSafeLayout(opts.layoutDir) : undefined;
     try {
         const result = await runImage({
@@ -44740,6 +44741,8 @@ async function runSystemTest(opts) {
     if (ran) {
         // 2. golden comparisons
         const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples });
+        if (golden.engine)
+            engine = golden.engine;
         const lineOfDataset = new Map(comparisons.map((c, i) => [comparisonName(c), opts.lines?.compare?.[i]]));
         for (const c of golden.checks) {
             const line = lineOfDataset.get(c.dataset);
@@ -44755,7 +44758,7 @@ async function runSystemTest(opts) {
         for (const suiteFile of opts.suites ?? []) {
             let report;
             try {
-                report = await (0,engine/* runSuite */.og)({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? external_node_path_.dirname(suiteFile), samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
+                report = await (0,quality_engine/* runSuite */.og)({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? external_node_path_.dirname(suiteFile), samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
             }
             catch (err) {
                 // a missing output file is the image's fault, not a configuration error: record it
@@ -44781,7 +44784,7 @@ async function runSystemTest(opts) {
     const status = errors.length ? 'error' : (0,verdict/* suiteStatus */.x2)(checks);
     const report = {
         report_version: 1,
-        tool: { name: 'dataops-actions', version: engine/* TOOL_VERSION */.wr, engine: 'duckdb' },
+        tool: { name: 'dataops-actions', version: quality_engine/* TOOL_VERSION */.wr, engine },
         suite: {
             name: SYSTEM_TEST_SUITE,
             file: opts.configFile ?? '',

@@ -44,6 +44,8 @@ export interface GoldenOptions {
 export interface GoldenResult {
   datasets: DatasetReport[];
   checks: CheckResult[];
+  /** Engine that compared, e.g. `duckdb v1.5.6` (absent for no comparison). */
+  engine?: string;
 }
 
 /** True when `output` is within `tol` of `expected` (see module doc); two NULLs are equal, one NULL is not. */
@@ -145,7 +147,7 @@ export async function compareGolden(opts: GoldenOptions): Promise<GoldenResult> 
     return parsed.data;
   });
   const engine = opts.engine ?? (await openEngine());
-  const result: GoldenResult = { datasets: [], checks: [] };
+  const result: GoldenResult = { datasets: [], checks: [], engine: engine.version };
   try {
     for (const [i, c] of comparisons.entries()) {
       const r = await compareOne(engine, c, i, opts);

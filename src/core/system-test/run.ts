@@ -159,6 +159,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   // 1. the container
   const runStarted = performance.now();
   let ran = false;
+  let engine = 'duckdb';
   const layout = opts.layoutDir ? await referenceSafeLayout(opts.layoutDir) : undefined;
   try {
     const result = await runImage({
@@ -226,6 +227,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   if (ran) {
     // 2. golden comparisons
     const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples });
+    if (golden.engine) engine = golden.engine;
     const lineOfDataset = new Map(comparisons.map((c, i) => [comparisonName(c), opts.lines?.compare?.[i]]));
     for (const c of golden.checks) {
       const line = lineOfDataset.get(c.dataset);
@@ -261,7 +263,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   const status = errors.length ? 'error' : suiteStatus(checks);
   const report: QualityReport = {
     report_version: 1,
-    tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: 'duckdb' },
+    tool: { name: 'dataops-actions', version: TOOL_VERSION, engine },
     suite: {
       name: SYSTEM_TEST_SUITE,
       file: opts.configFile ?? '',
