@@ -1,7 +1,7 @@
 /**
  * Push bench: a real docker-registry on loopback, pushing an OCI image layout by digest.
- * Source: the largest image layout under .cache/ (the example image built by `dataops build` or the
- * system test), else a generated ~50 MB layout (5 incompressible 10 MB layers).
+ * Source: the largest image layout under templates/example-pipeline/.dataops/ or .cache/ (the example
+ * image built by `dataops build` or the system test), else a generated ~50 MB layout (5 incompressible 10 MB layers).
  * Measures: cold push (fresh repository, every blob uploaded), warm push of the unchanged image
  * (bytes uploaded, target 0 layer bytes), push through the fault proxy with 2 failures of every
  * request kind, cross-repository copy by mount, and `skopeo copy` of the same layout for comparison.
@@ -45,7 +45,7 @@ async function dirSize(dir: string): Promise<number> {
 
 /** The layout to push and its manifest digest; `cleanup` removes a generated one. */
 async function source(): Promise<{ dir: string; digest: string; bytes: number; origin: string; cleanup: () => Promise<void> }> {
-  const found = await findLayouts(path.join(ROOT, '.cache'));
+  const found = [...(await findLayouts(path.join(ROOT, 'templates/example-pipeline/.dataops'))), ...(await findLayouts(path.join(ROOT, '.cache')))];
   let best: { dir: string; bytes: number } | undefined;
   for (const dir of found) {
     const bytes = await dirSize(dir).catch(() => 0);

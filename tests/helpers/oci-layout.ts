@@ -60,3 +60,27 @@ export async function makeLayout(opts: { layerSizes?: number[]; label?: string; 
   await writeFile(path.join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...m }] }));
   return { dir, digest: m.digest, manifest, layers, config };
 }
+
+/**
+ * A multi-platform layout: two image manifests (linux/amd64, linux/arm64) sharing one layer, under
+ * an OCI image index; `digest` is the index's.
+ */
+export async function makeIndexLayout(): Promise<TestLayout & { children: string[] }> {
+  const shared = gzipSync(randomBytes(2048));
+  const amd = await makeLayout({ label: 'amd64', sharedLayers: [shared], layerSizes: [512] });
+  const arm = await makeLayout({ label: 'arm64', sharedLayers: [shared], layerSizes: [512], dir: amd.dir });
+  const platform = (architecture: string) => ({ architecture, os: 'linux' });
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: amd.digest, size: amd.manifest.length, platform: platform('amd64') },
+        { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm.digest, size: arm.manifest.length, platform: platform('arm64') },
+      ],
+    }),
+  );
+  const i = await writeBlob(amd.dir, index);
+  await writeFile(path.join(amd.dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...i }] }));
+  return { dir: amd.dir, digest: i.digest, manifest: index, layers: [...amd.layers, ...arm.layers.slice(1)], config: amd.config, children: [amd.digest, arm.digest] };
+}

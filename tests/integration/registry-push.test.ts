@@ -8,7 +8,8 @@ import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { copyImage, manifestExists, resolveDigest } from '../../src/core/registry/copy.ts';
-import { makeLayout, type TestLayout } from '../helpers/oci-layout.ts';
+import { startLocalRegistry } from '../../src/core/registry/local.ts';
+import { makeIndexLayout, makeLayout, type TestLayout } from '../helpers/oci-layout.ts';
 import { getManifest, registryTags, useRegistry } from '../helpers/registry.ts';
 
 const reg = useRegistry();
@@ -94,6 +95,21 @@ describe('pushImage', () => {
     expect(byDigest.bytes.equals(tested.manifest)).toBe(true);
   });
 
+  it('pushes a multi-platform index: children first, the index by digest, shared layers once', async () => {
+    const l = await makeIndexLayout();
+    layouts.push(l);
+    const r = await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${reg.host}/demo/multiarch`], tags: ['v1'], retry });
+    expect(r.refs).toEqual([`${reg.host}/demo/multiarch@${l.digest}`]);
+    // shared layer + 2 own layers + 2 configs
+    expect(r.uploadedBlobs).toBe(5);
+    const index = await getManifest(reg.host, 'demo/multiarch', 'v1');
+    expect(index.digest).toBe(l.digest);
+    expect(index.bytes.equals(l.manifest)).toBe(true);
+    for (const child of l.children) expect((await getManifest(reg.host, 'demo/multiarch', child)).status).toBe(200);
+    const copied = await copyImage({ source: r.refs[0]!, destination: `${reg.host}/prod/multiarch`, retry });
+    expect(copied.ref).toBe(`${reg.host}/prod/multiarch@${l.digest}`);
+  });
+
   it('refuses a destination with a tag and a digest that is not one', async () => {
     const l = await layout();
     await expect(pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${reg.host}/demo/x:v1`], retry })).rejects.toThrow(/names a tag/);
@@ -112,6 +128,23 @@ describe('copyImage', () => {
     expect(r.uploadedBytes).toBe(0);
     expect(await registryTags(reg.host, 'prod/app')).toEqual(['prod']);
     expect((await getManifest(reg.host, 'prod/app', l.digest)).bytes.equals(l.manifest)).toBe(true);
+  });
+
+  it('copies across registries by streaming blobs, digest unchanged', async () => {
+    const other = await startLocalRegistry();
+    try {
+      const l = await layout({ layerSizes: [40_000, 1000] });
+      const [src] = (await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${reg.host}/staging/cross`], retry })).refs;
+      const r = await copyImage({ source: src!, destination: `${other.host}/prod/cross`, tags: ['prod'], retry });
+      expect(r.ref).toBe(`${other.host}/prod/cross@${l.digest}`);
+      expect(r.mountedBlobs).toBe(0);
+      expect(r.uploadedBytes).toBe(l.layers.reduce((n, x) => n + x.size, 0) + l.config.size);
+      expect((await getManifest(other.host, 'prod/cross', 'prod')).bytes.equals(l.manifest)).toBe(true);
+      const again = await copyImage({ source: src!, destination: `${other.host}/prod/cross`, retry });
+      expect(again.uploadedBytes).toBe(0);
+    } finally {
+      await other.stop();
+    }
   });
 
   it('refuses a tag-only source', async () => {
