@@ -39802,7 +39802,7 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 /* harmony import */ var _core_image_system_test_config_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(791);
 /* harmony import */ var _core_project_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(3352);
 /* harmony import */ var _core_quality_annotations_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(7706);
-/* harmony import */ var _core_quality_engine_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(1486);
+/* harmony import */ var _core_quality_engine_js__WEBPACK_IMPORTED_MODULE_13__ = __nccwpck_require__(37);
 /* harmony import */ var _core_quality_junit_js__WEBPACK_IMPORTED_MODULE_20__ = __nccwpck_require__(5628);
 /* harmony import */ var _core_quality_suite_js__WEBPACK_IMPORTED_MODULE_14__ = __nccwpck_require__(1132);
 /* harmony import */ var _core_quality_summary_js__WEBPACK_IMPORTED_MODULE_15__ = __nccwpck_require__(3832);
@@ -41292,7 +41292,7 @@ function limitAnnotations(annotations, perLevel = ANNOTATIONS_PER_LEVEL) {
 
 /***/ }),
 
-/***/ 1486:
+/***/ 37:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41318,15 +41318,15 @@ var duckdb = __nccwpck_require__(4594);
 ;// CONCATENATED MODULE: ./build/core/quality/compile.js
 /**
  * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
- * (row_count, not_null, accepted_values, range, regex, relationships, freshness) becomes a
+ * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
  * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
  * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
  * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
  *
  * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
- * `unique` as one grouped scan on the key's 64-bit hash (a collision could hide one duplicate only
- * with ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * `count(DISTINCT hash(a, b, c))` for composite unique keys (64-bit hash: a collision could hide
+ * a duplicate only around 2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
  * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
  * that did not pass, with targeted `LIMIT n` queries.
  */
@@ -41438,12 +41438,19 @@ function compileCheck(check, ds, lookup) {
             const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
             const refs = cols.map((c) => `t.${(0,duckdb/* ident */.bD)(c)}`);
             const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
-            const key = `hash(${refs.join(', ')})`;
-            // One grouped scan on the 64-bit key hash: totals, duplicate rows and the hashes of the most
-            // repeated keys (samples are then fetched by hash with a cheap filter scan).
-            const uniqueQuery = (n) => `SELECT sum(c) AS total, sum(c) - count(*) AS failing, max_by(h, c, ${Math.max(1, n)}) FILTER (WHERE c > 1) AS dup_hashes FROM (SELECT ${key} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h) AS g`;
-            const samplesByHash = (hashes, n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${key} IN (${hashes.map((h) => `${(0,duckdb/* literal */.eu)(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
-            return { kind: 'unique', columns: cols, uniqueQuery, samplesByHash };
+            const key = cols.length === 1 ? refs[0] : `hash(${refs.join(', ')})`;
+            const hashKey = `hash(${refs.join(', ')})`;
+            // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
+            // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
+            const dupHashesQuery = (n) => `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
+            const samplesByHash = (hashes, n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${(0,duckdb/* literal */.eu)(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+            return {
+                kind: 'aggregate',
+                columns: cols,
+                aggregate: { total: `count_if(${filter})`, failing: `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})` },
+                dupHashesQuery,
+                samplesByHash,
+            };
         }
         case 'accepted_values': {
             const c = resolveColumn(ds, check.column);
@@ -41539,8 +41546,596 @@ function readerSql(files, format, options = {}) {
     }
 }
 
+// EXTERNAL MODULE: ./build/core/quality/load.js + 4 modules
+var load = __nccwpck_require__(684);
+// EXTERNAL MODULE: ./build/core/quality/mask.js
+var mask = __nccwpck_require__(9194);
+// EXTERNAL MODULE: ./build/core/quality/verdict.js
+var quality_verdict = __nccwpck_require__(4473);
+;// CONCATENATED MODULE: ./build/core/quality/engine.js
+/**
+ * Runs a quality suite on the engine and builds its report.
+ *
+ * Order of work: load and validate the suite (a malformed suite throws ConfigError before anything
+ * runs) → register the datasets the checks need as views (file readers or SQL) and hash their
+ * files → describe them → compile the checks → one aggregate query per dataset (see compile.ts;
+ * if it fails, each check is re-run alone so one bad check cannot hide the others) → schema and
+ * sql checks → samples for checks that did not pass → report. Problems with the data or a check
+ * (missing file, bad SQL, missing column) end that check in `error` and are listed in `errors`;
+ * they are never reported as bad data.
+ */
+
+
+
+
+
+
+
+
+
+/** Tool version written into reports. */
+const TOOL_VERSION = '0.1.0';
+const now = () => performance.now();
+const ms = (t) => Math.round((now() - t) * 10) / 10;
+/** Error text without the engine's echo of the generated SQL (`LINE 1: SELECT …` and its caret). */
+function errorText(err) {
+    const text = err instanceof Error ? err.message : String(err);
+    return text.split(/\n\s*LINE \d+:/)[0].trim();
+}
+function emptyCounts() {
+    return { total: 0, pass: 0, warn: 0, fail: 0, error: 0 };
+}
+function finish(report) {
+    const counts = emptyCounts();
+    for (const c of report.checks) {
+        counts.total++;
+        counts[c.status]++;
+    }
+    let status = (0,quality_verdict/* suiteStatus */.x2)(report.checks);
+    if (report.errors.length > 0)
+        status = 'error';
+    const full = { ...report, status, counts, failed_step: false };
+    full.failed_step = (0,quality_verdict/* stepFails */.ug)(full);
+    return full;
+}
+/**
+ * A report for a suite that could not run at all (missing or malformed suite file): status `error`,
+ * no checks, `errors` holding the message.
+ */
+function errorReport(suiteFile, err, failOn = 'error') {
+    const name = path.basename(suiteFile).replace(/\.ya?ml$/i, '');
+    return finish({
+        report_version: 1,
+        tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: 'duckdb' },
+        suite: { name, file: suiteFile, sha256: '' },
+        fail_on: failOn,
+        started_at: new Date().toISOString(),
+        duration_ms: 0,
+        datasets: [],
+        checks: [],
+        errors: [errorText(err)],
+    });
+}
+/** Writes a report as two-space JSON (creating the directory). */
+async function writeReport(report, file) {
+    await (0,promises_.mkdir)(external_node_path_.dirname(external_node_path_.resolve(file)), { recursive: true });
+    await (0,promises_.writeFile)(file, JSON.stringify(report, null, 2) + '\n');
+}
+/** Names of declared datasets mentioned in SQL text (as whole identifiers). */
+function referencedNames(sql, names) {
+    const out = [];
+    for (const n of names)
+        if (new RegExp(`(^|[^A-Za-z0-9_])"?${n}"?([^A-Za-z0-9_]|$)`, 'i').test(sql))
+            out.push(n);
+    return out;
+}
+/**
+ * Runs a suite and returns its report.
+ * Never throws for data problems or failing/erroring checks (they are in the report).
+ * @throws ConfigError when the suite file is missing or malformed (nothing ran; see {@link errorReport}).
+ */
+async function runSuite(opts) {
+    const startedAt = new Date();
+    const t0 = now();
+    const failOn = opts.failOn ?? 'error';
+    const sampleN = opts.samples ?? 5;
+    const clock = opts.now ?? new Date();
+    const suite = await (0,load/* loadSuite */.bu)(opts.suiteFile);
+    const declared = (0,load/* mergeDatasets */.Kt)(suite, opts.projectDatasets ? { datasets: opts.projectDatasets, dir: external_node_path_.resolve(opts.projectDir ?? '.') } : undefined);
+    const errors = [];
+    const engine = await (0,duckdb/* openEngine */.F5)({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
+    try {
+        const states = await registerDatasets(engine, suite, declared, errors);
+        const checks = await runChecks(engine, suite, states, declared, { sampleN, clock, errors });
+        const engineVersion = engine.version;
+        return finish({
+            report_version: 1,
+            tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: engineVersion },
+            suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },
+            fail_on: failOn,
+            started_at: startedAt.toISOString(),
+            duration_ms: ms(t0),
+            datasets: [...states.values()].map((s) => s.report),
+            checks,
+            errors,
+        });
+    }
+    finally {
+        engine.close();
+    }
+}
+/** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
+function neededDatasets(suite, declared) {
+    const need = new Set();
+    const add = (name) => {
+        if (need.has(name) || !declared.has(name))
+            return;
+        need.add(name);
+        const spec = declared.get(name).spec;
+        if ('sql' in spec)
+            for (const n of referencedNames(spec.sql, declared.keys()))
+                if (n !== name)
+                    add(n);
+    };
+    for (const c of suite.spec.checks) {
+        add(c.dataset);
+        if (c.type === 'relationships')
+            add(c.to.dataset);
+        if (c.type === 'sql')
+            for (const n of referencedNames(c.query, declared.keys()))
+                add(n);
+        if (c.where)
+            for (const n of referencedNames(c.where, declared.keys()))
+                add(n);
+    }
+    return [...need];
+}
+async function registerDatasets(engine, suite, declared, errors) {
+    const states = new Map();
+    const names = neededDatasets(suite, declared);
+    for (const name of names) {
+        const decl = declared.get(name);
+        const pii = new Set(Object.entries(decl.spec.columns ?? {}).filter(([, m]) => m.pii).map(([c]) => c));
+        const report = 'sql' in decl.spec ? { name, kind: 'sql', source: decl.spec.sql, row_count: null, content_hash: null } : { name, kind: 'file', source: decl.spec.path, row_count: null, content_hash: null };
+        states.set(name, { decl, report, pii });
+    }
+    const fail = (s, err, asConfig) => {
+        const text = errorText(err);
+        s.error = text;
+        s.report.error = text;
+        const where = `${s.decl.origin.file}${s.decl.origin.line ? `:${s.decl.origin.line}` : ''}`;
+        errors.push(asConfig || err instanceof core_errors/* ConfigError */.xL ? text : `${where}: dataset "${s.decl.name}" could not be read: ${text}`);
+    };
+    // File datasets first.
+    await Promise.all([...states.values()].map(async (s) => {
+        const spec = s.decl.spec;
+        if (!('path' in spec))
+            return;
+        try {
+            const { files, format } = await (0,load/* resolveDatasetFiles */.o1)(s.decl);
+            s.report.format = format;
+            s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
+            // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
+            // table (spilled to temp_directory past memory_limit) instead of on every scan.
+            const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+            await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+            const hashes = await Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f)));
+            s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
+        }
+        catch (err) {
+            fail(s, err, false);
+        }
+    }));
+    // SQL datasets: repeat while some view could be created (a view may build on another).
+    let pending = [...states.values()].filter((s) => 'sql' in s.decl.spec);
+    const lastError = new Map();
+    while (pending.length) {
+        const next = [];
+        for (const s of pending) {
+            try {
+                await engine.run(`CREATE VIEW ${(0,duckdb/* ident */.bD)(s.decl.name)} AS ${s.decl.spec.sql.trim().replace(/;\s*$/, '')}`);
+            }
+            catch (err) {
+                lastError.set(s.decl.name, err);
+                next.push(s);
+            }
+        }
+        if (next.length === pending.length) {
+            for (const s of next) {
+                const refs = referencedNames(s.decl.spec.sql, declared.keys()).filter((n) => states.get(n)?.error);
+                const why = refs.length ? `it reads dataset(s) that could not be read: ${refs.join(', ')}` : errorText(lastError.get(s.decl.name));
+                fail(s, new core_errors/* ConfigError */.xL(`SQL dataset "${s.decl.name}" is invalid: ${why}`, { location: { file: s.decl.origin.file, line: s.decl.origin.line, field: `datasets.${s.decl.name}.sql` }, fix: 'Reference declared datasets by name and check the SQL.' }), true);
+            }
+            break;
+        }
+        pending = next;
+    }
+    // Describe what was registered; SQL datasets inherit PII marks of the datasets they read.
+    for (const s of states.values()) {
+        if (s.error)
+            continue;
+        try {
+            const rows = await engine.query(`DESCRIBE SELECT * FROM ${(0,duckdb/* ident */.bD)(s.decl.name)}`);
+            s.info = { name: s.decl.name, columns: new Map(rows.map((r) => [r.column_name, r.column_type])) };
+        }
+        catch (err) {
+            fail(s, err, false);
+        }
+    }
+    for (const s of states.values()) {
+        if ('sql' in s.decl.spec)
+            for (const n of referencedNames(s.decl.spec.sql, states.keys()))
+                for (const c of states.get(n)?.pii ?? [])
+                    s.pii.add(c);
+    }
+    return states;
+}
+async function runChecks(engine, suite, states, declared, ctx) {
+    const taken = new Set(suite.spec.checks.flatMap((c) => (c.id ? [c.id] : [])));
+    const ids = suite.spec.checks.map((c) => (c.id ? c.id : defaultCheckId(c, taken)));
+    const pending = suite.spec.checks.map((spec, index) => {
+        const threshold = {};
+        if (spec.max_failing !== undefined)
+            threshold.max_failing = spec.max_failing;
+        if (spec.max_failing_ratio !== undefined)
+            threshold.max_failing_ratio = spec.max_failing_ratio;
+        for (const k of ['min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra']) {
+            const v = spec[k];
+            if (v !== undefined)
+                threshold[k] = k === 'values' && Array.isArray(v) && v.length > 20 ? `${v.length} values` : v;
+        }
+        if (spec.where)
+            threshold.where = spec.where;
+        const result = {
+            id: ids[index],
+            type: spec.type,
+            dataset: spec.dataset,
+            columns: checkColumns(spec),
+            severity: spec.severity,
+            ...(spec.description ? { description: spec.description } : {}),
+            status: 'error',
+            failing_rows: null,
+            total_rows: null,
+            threshold,
+            samples: [],
+            message: '',
+            line: suite.lineOf(['checks', index]),
+            duration_ms: 0,
+        };
+        return { index, spec, result, started: now() };
+    });
+    const setError = (p, text, configProblem = false) => {
+        const pii = states.get(p.spec.dataset)?.pii ?? new Set();
+        const clean = pii.size ? (0,mask/* scrubText */.Ho)(text, [], true) : text;
+        p.result.status = 'error';
+        p.result.error = clean;
+        p.result.message = `check could not run: ${clean}`;
+        if (configProblem)
+            ctx.errors.push(`${suite.file}${p.result.line ? `:${p.result.line}` : ''}: checks[${p.index}] (${p.result.id}): ${clean}`);
+    };
+    // Compile.
+    for (const p of pending) {
+        const st = states.get(p.spec.dataset);
+        if (!declared.has(p.spec.dataset)) {
+            const known = [...declared.keys()];
+            setError(p, `unknown dataset "${p.spec.dataset}"; declared datasets: ${known.length ? known.join(', ') : '(none)'}. Declare it under datasets: in the suite or dataops.yml`, true);
+            continue;
+        }
+        if (!st?.info) {
+            setError(p, `dataset "${p.spec.dataset}" could not be read: ${st?.error ?? 'unknown reason'}`);
+            continue;
+        }
+        if (p.spec.type === 'relationships' && !declared.has(p.spec.to.dataset)) {
+            setError(p, `unknown dataset "${p.spec.to.dataset}" in to.dataset; declared datasets: ${[...declared.keys()].join(', ')}`, true);
+            continue;
+        }
+        try {
+            p.compiled = compileCheck(p.spec, st.info, (n) => states.get(n)?.info);
+            if (p.compiled.columns.length && p.spec.type !== 'schema')
+                p.result.columns = p.compiled.columns;
+        }
+        catch (err) {
+            if (err instanceof CheckCompileError)
+                setError(p, err.message);
+            else
+                throw err;
+        }
+    }
+    // One aggregate query per dataset.
+    const byDataset = new Map();
+    for (const p of pending) {
+        if (p.compiled?.kind !== 'aggregate')
+            continue;
+        const list = byDataset.get(p.spec.dataset) ?? [];
+        list.push(p);
+        byDataset.set(p.spec.dataset, list);
+    }
+    for (const [name, st] of states) {
+        if (st.error)
+            continue;
+        const list = byDataset.get(name) ?? [];
+        const t = now();
+        const parts = list.map((p) => ({ index: p.index, parts: p.compiled.aggregate }));
+        try {
+            const row = (await engine.query(aggregateQuery(name, parts)))[0] ?? {};
+            st.report.row_count = Number(row.__rows ?? 0);
+            const elapsed = ms(t);
+            for (const p of list)
+                evaluateAggregate(p, row, ctx, elapsed);
+        }
+        catch (err) {
+            // Isolate: run each check alone so one bad expression does not hide the others.
+            for (const p of list) {
+                const t1 = now();
+                try {
+                    const row = (await engine.query(aggregateQuery(name, [{ index: p.index, parts: p.compiled.aggregate }])))[0] ?? {};
+                    st.report.row_count = Number(row.__rows ?? 0);
+                    evaluateAggregate(p, row, ctx, ms(t1));
+                }
+                catch (err1) {
+                    setError(p, errorText(err1));
+                    p.result.duration_ms = ms(t1);
+                }
+            }
+            if (st.report.row_count === null) {
+                try {
+                    st.report.row_count = Number((await engine.query(`SELECT count(*) AS n FROM ${(0,duckdb/* ident */.bD)(name)}`))[0]?.n ?? 0);
+                }
+                catch {
+                    st.report.error ??= errorText(err);
+                }
+            }
+        }
+    }
+    // Schema and sql checks.
+    for (const p of pending) {
+        if (!p.compiled || p.compiled.kind === 'aggregate')
+            continue;
+        const t = now();
+        const st = states.get(p.spec.dataset);
+        try {
+            if (p.spec.type === 'schema')
+                evaluateSchema(p, st.info);
+            else if (p.spec.type === 'sql') {
+                const row = (await engine.query(p.compiled.countQuery))[0];
+                const failing = Number(row?.failing ?? 0);
+                const total = st.report.row_count ?? failing;
+                p.result.failing_rows = failing;
+                p.result.total_rows = total;
+                p.result.status = (0,quality_verdict/* checkVerdict */.Ks)(failing, total, p.spec.severity, p.spec);
+                p.result.message = failing === 0 ? 'the query returned no rows' : `the query returned ${failing} failing row${failing === 1 ? '' : 's'}`;
+            }
+        }
+        catch (err) {
+            setError(p, errorText(err));
+        }
+        p.result.duration_ms = ms(t);
+    }
+    // Samples for what did not pass; masking of PII in samples and messages.
+    for (const p of pending) {
+        const st = states.get(p.spec.dataset);
+        const pii = st?.pii ?? new Set();
+        const failed = p.result.status === 'fail' || p.result.status === 'warn';
+        if (failed && ctx.sampleN > 0 && (p.compiled?.samples || p.compiled?.dupHashesQuery)) {
+            const t = now();
+            try {
+                let sampleSql = p.compiled.samples?.(ctx.sampleN);
+                if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
+                    const found = (await engine.query(p.compiled.dupHashesQuery(ctx.sampleN)))[0]?.dup_hashes;
+                    const hashes = Array.isArray(found) ? found.map(String) : [];
+                    sampleSql = hashes.length ? p.compiled.samplesByHash(hashes, ctx.sampleN) : undefined;
+                }
+                const rows = sampleSql ? await engine.query(sampleSql) : [];
+                const raw = [];
+                for (const r of rows)
+                    for (const c of pii)
+                        if (c in r)
+                            raw.push(r[c]);
+                p.result.samples = rows.map((r) => (0,mask/* maskRow */.HU)(r, pii));
+                if (rows.length && p.result.type !== 'unique' && p.result.type !== 'not_null' && p.result.columns.length === 1) {
+                    const col = p.result.columns[0];
+                    const shown = rows.map((r) => r[col]).filter((v, i, a) => a.indexOf(v) === i).slice(0, 3);
+                    const vals = shown.map((v) => (pii.has(col) ? '••••' : JSON.stringify(v))).join(', ');
+                    p.result.message += ` (e.g. ${vals})`;
+                }
+                if (raw.length)
+                    p.result.message = (0,mask/* scrubText */.Ho)(p.result.message, raw);
+            }
+            catch (err) {
+                p.result.message += ` (samples unavailable: ${pii.size ? (0,mask/* scrubText */.Ho)(errorText(err), [], true) : errorText(err)})`;
+            }
+            p.result.duration_ms = Math.round((p.result.duration_ms + ms(t)) * 10) / 10;
+        }
+    }
+    return pending.map((p) => p.result);
+}
+function plural(n, word) {
+    return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+function tolerance(spec) {
+    const parts = [];
+    if (spec.max_failing !== undefined)
+        parts.push(`max ${spec.max_failing}`);
+    if (spec.max_failing_ratio !== undefined)
+        parts.push(`max ${(spec.max_failing_ratio * 100).toPrecision(3).replace(/\.?0+$/, '')}%`);
+    return parts.length ? ` (tolerance ${parts.join(', ')})` : '';
+}
+function evaluateAggregate(p, row, ctx, elapsed) {
+    const num = (k) => {
+        const v = row[aggAlias(p.index, k)];
+        return v === null || v === undefined ? null : Number(v);
+    };
+    const spec = p.spec;
+    const total = num('total') ?? 0;
+    const r = p.result;
+    r.total_rows = total;
+    r.duration_ms = elapsed;
+    const verdict = (failing, tol = true) => (0,quality_verdict/* checkVerdict */.Ks)(failing, total, spec.severity, tol ? spec : {});
+    switch (spec.type) {
+        case 'row_count': {
+            const bad = (spec.min !== undefined && total < spec.min) || (spec.max !== undefined && total > spec.max);
+            r.failing_rows = bad ? 1 : 0;
+            r.total_rows = total;
+            r.status = verdict(r.failing_rows, false);
+            const bounds = [spec.min !== undefined ? `≥ ${spec.min}` : '', spec.max !== undefined ? `≤ ${spec.max}` : ''].filter(Boolean).join(' and ');
+            r.message = `${plural(total, 'row')}${bounds ? `, expected ${bounds}` : ''}`;
+            return;
+        }
+        case 'freshness': {
+            const newest = num('value');
+            const maxAge = parseDuration(spec.max_age);
+            if (newest === null) {
+                r.failing_rows = 1;
+                r.status = verdict(1, false);
+                r.message = `no ${spec.column} value to measure freshness (no rows or no parsable timestamps)`;
+                return;
+            }
+            const age = ctx.clock.getTime() - newest;
+            r.failing_rows = age > maxAge ? 1 : 0;
+            r.status = verdict(r.failing_rows, false);
+            const hours = (x) => (x >= 172_800_000 ? `${(x / 86_400_000).toFixed(1)} d` : `${(x / 3_600_000).toFixed(1)} h`);
+            r.threshold.newest = new Date(newest).toISOString();
+            r.threshold.now = ctx.clock.toISOString();
+            r.message = `newest ${spec.column} is ${new Date(newest).toISOString()}, ${hours(age)} old; allowed ${spec.max_age}`;
+            return;
+        }
+        default: {
+            const failing = num('failing') ?? 0;
+            r.failing_rows = failing;
+            r.status = verdict(failing);
+            r.message = failingMessage(spec, failing, total) + (failing > 0 ? tolerance(spec) : '');
+        }
+    }
+}
+function failingMessage(spec, failing, total) {
+    const ratio = total > 0 ? ` (${((failing / total) * 100).toFixed(failing / total < 0.001 ? 4 : 2)}%)` : '';
+    const of = `${failing} of ${plural(total, 'row')}${failing ? ratio : ''}`;
+    switch (spec.type) {
+        case 'not_null':
+            return `${of} with NULL in ${[spec.columns].flat().join(', ')}`;
+        case 'unique':
+            return `${of} duplicate ${[spec.columns].flat().join(', ')} (rows beyond the first of each key)`;
+        case 'accepted_values':
+            return `${of} with ${spec.column} outside the ${plural(spec.values.length, 'accepted value')}`;
+        case 'range': {
+            const inc = typeof spec.inclusive === 'boolean' ? { min: spec.inclusive, max: spec.inclusive } : spec.inclusive;
+            const lo = spec.min !== undefined ? `${inc.min ? '[' : '('}${spec.min}` : '(-∞';
+            const hi = spec.max !== undefined ? `${spec.max}${inc.max ? ']' : ')'}` : '∞)';
+            return `${of} with ${spec.column} outside ${lo}, ${hi}`;
+        }
+        case 'regex':
+            return `${of} with ${spec.column} not fully matching /${spec.pattern}/`;
+        case 'relationships':
+            return `${of} whose ${[spec.columns].flat().join(', ')} has no match in ${spec.to.dataset}.${[spec.to.columns].flat().join(', ')}`;
+        default:
+            return of;
+    }
+}
+function evaluateSchema(p, info) {
+    if (p.spec.type !== 'schema')
+        return;
+    const spec = p.spec;
+    const actualByLower = new Map([...info.columns].map(([k, v]) => [k.toLowerCase(), { name: k, type: v }]));
+    const problems = [];
+    for (const [col, type] of Object.entries(spec.columns)) {
+        const actual = actualByLower.get(col.toLowerCase());
+        if (!actual)
+            problems.push({ column: col, problem: 'missing', expected: type, actual: null });
+        else if (normalizeType(actual.type) !== normalizeType(type))
+            problems.push({ column: col, problem: 'type changed', expected: type, actual: actual.type });
+    }
+    if (!spec.allow_extra) {
+        const expected = new Set(Object.keys(spec.columns).map((c) => c.toLowerCase()));
+        for (const [name, type] of info.columns)
+            if (!expected.has(name.toLowerCase()))
+                problems.push({ column: name, problem: 'extra', expected: null, actual: type });
+    }
+    const r = p.result;
+    r.failing_rows = problems.length;
+    r.total_rows = info.columns.size;
+    r.status = (0,quality_verdict/* checkVerdict */.Ks)(problems.length, info.columns.size, spec.severity, spec);
+    r.samples = problems;
+    const by = (k) => problems.filter((x) => x.problem === k).map((x) => (k === 'type changed' ? `${String(x.column)} (${String(x.expected)} → ${String(x.actual)})` : String(x.column)));
+    const parts = [by('missing').length ? `missing: ${by('missing').join(', ')}` : '', by('extra').length ? `extra: ${by('extra').join(', ')}` : '', by('type changed').length ? `changed: ${by('type changed').join(', ')}` : ''].filter(Boolean);
+    r.message = parts.length ? `schema differs — ${parts.join('; ')}` : `schema matches (${plural(Object.keys(spec.columns).length, 'column')})`;
+}
+/** Status order for displays: failures first. */
+const STATUS_ORDER = { error: 0, fail: 1, warn: 2, pass: 3 };
+
+
+/***/ }),
+
+/***/ 5628:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   d: () => (/* binding */ renderJUnit)
+/* harmony export */ });
+function esc(s) {
+    // XML 1.0 forbids most control characters even when escaped.
+    // eslint-disable-next-line no-control-regex
+    return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+const secs = (ms) => (ms / 1000).toFixed(3);
+function detail(c) {
+    const lines = [c.message];
+    if (c.failing_rows !== null)
+        lines.push(`failing rows: ${c.failing_rows} of ${c.total_rows ?? '?'}`);
+    if (c.samples.length)
+        lines.push('samples:', ...c.samples.map((s) => '  ' + JSON.stringify(s)));
+    return lines.join('\n');
+}
+/** Renders reports as one JUnit XML document (UTF-8, with XML declaration). */
+function renderJUnit(reports) {
+    const all = reports.flatMap((r) => r.checks);
+    const count = (s) => all.filter((c) => c.status === s).length;
+    const suiteErrors = reports.reduce((n, r) => n + r.errors.length, 0);
+    const totalTime = reports.reduce((n, r) => n + r.duration_ms, 0);
+    const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
+    out.push(`<testsuites name="dataops data quality" tests="${all.length + suiteErrors}" failures="${count('fail')}" errors="${count('error') + suiteErrors}" time="${secs(totalTime)}">`);
+    for (const r of reports) {
+        const n = (s) => r.checks.filter((c) => c.status === s).length;
+        out.push(`  <testsuite name="${esc(r.suite.name)}" tests="${r.checks.length + r.errors.length}" failures="${n('fail')}" errors="${n('error') + r.errors.length}" skipped="0" time="${secs(r.duration_ms)}" timestamp="${esc(r.started_at)}" file="${esc(r.suite.file)}">`);
+        for (const c of r.checks) {
+            const attrs = `name="${esc(c.id)}" classname="${esc(`${r.suite.name}.${c.dataset}`)}" time="${secs(c.duration_ms)}"${c.line ? ` file="${esc(r.suite.file)}" line="${c.line}"` : ''}`;
+            if (c.status === 'pass')
+                out.push(`    <testcase ${attrs}/>`);
+            else if (c.status === 'warn')
+                out.push(`    <testcase ${attrs}>`, `      <system-out>${esc('WARN: ' + detail(c))}</system-out>`, '    </testcase>');
+            else if (c.status === 'fail')
+                out.push(`    <testcase ${attrs}>`, `      <failure message="${esc(c.message)}" type="${esc(c.type)}">${esc(detail(c))}</failure>`, '    </testcase>');
+            else
+                out.push(`    <testcase ${attrs}>`, `      <error message="${esc(c.error ?? c.message)}" type="check-error">${esc(c.error ?? c.message)}</error>`, '    </testcase>');
+        }
+        r.errors.forEach((e, i) => {
+            out.push(`    <testcase name="suite-error-${i + 1}" classname="${esc(r.suite.name)}" time="0">`, `      <error message="${esc(e)}" type="configuration-error">${esc(e)}</error>`, '    </testcase>');
+        });
+        out.push('  </testsuite>');
+    }
+    out.push('</testsuites>', '');
+    return out.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 684:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  bu: () => (/* binding */ loadSuite),
+  Kt: () => (/* binding */ mergeDatasets),
+  o1: () => (/* binding */ resolveDatasetFiles)
+});
+
+// UNUSED EXPORTS: CHECK_TYPES, formatFromPath, parseSuite, resolveNpmPath
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 var external_fs_namespaceObject = /*#__PURE__*/__nccwpck_require__.t(external_fs_, 2);
@@ -42432,8 +43027,14 @@ function globSync(globInput, options) {
 //#endregion
 
 
+// EXTERNAL MODULE: ./build/core/errors.js
+var errors = __nccwpck_require__(2807);
+// EXTERNAL MODULE: ./build/core/hash.js
+var hash = __nccwpck_require__(7384);
 // EXTERNAL MODULE: ./build/core/yaml.js
 var yaml = __nccwpck_require__(9483);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: ./build/core/quality/suite.js
 var suite = __nccwpck_require__(1132);
 ;// CONCATENATED MODULE: ./build/core/quality/load.js
@@ -42462,7 +43063,7 @@ async function loadSuite(file) {
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (err) {
-        throw new core_errors/* ConfigError */.xL(`cannot read suite file (${err.code ?? String(err)})`, {
+        throw new errors/* ConfigError */.xL(`cannot read suite file (${err.code ?? String(err)})`, {
             location: { file },
             fix: 'Check the path: relative paths resolve from the current directory.',
             cause: err,
@@ -42476,11 +43077,11 @@ async function loadSuite(file) {
  */
 function parseSuite(text, file) {
     if (!text.trim())
-        throw new core_errors/* ConfigError */.xL('suite file is empty', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see schemas/quality-suite.schema.json).' });
+        throw new errors/* ConfigError */.xL('suite file is empty', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see schemas/quality-suite.schema.json).' });
     const source = (0,yaml/* parseYaml */.hN)(text, file);
     const data = source.data;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-        throw new core_errors/* ConfigError */.xL('a suite must be a YAML mapping', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:".' });
+        throw new errors/* ConfigError */.xL('a suite must be a YAML mapping', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:".' });
     }
     // Friendlier than zod's discriminated-union message: name the bad type and list the valid ones.
     const checks = data.checks;
@@ -42489,14 +43090,14 @@ function parseSuite(text, file) {
         checks.forEach((c, i) => {
             const type = c?.type;
             if (c && typeof c === 'object' && !CHECK_TYPES.includes(String(type))) {
-                problems.push(new core_errors/* ConfigError */.xL(type === undefined ? 'missing check type' : `unknown check type ${JSON.stringify(type)}`, {
+                problems.push(new errors/* ConfigError */.xL(type === undefined ? 'missing check type' : `unknown check type ${JSON.stringify(type)}`, {
                     location: { file, line: source.lineOf(['checks', i, 'type']), field: `checks[${i}].type` },
                     fix: `Use one of: ${CHECK_TYPES.join(', ')}.`,
                 }));
             }
         });
         if (problems.length)
-            throw new core_errors/* ConfigErrors */.mS(problems);
+            throw new errors/* ConfigErrors */.mS(problems);
     }
     const spec = (0,yaml/* validateYaml */.uW)(suite/* suiteSchema */.Y9, source, 'See schemas/quality-suite.schema.json for the suite format.');
     return { file, dir: external_node_path_.dirname(external_node_path_.resolve(file)), spec, sha256: (0,hash/* sha256 */.s)(text), lineOf: source.lineOf };
@@ -42573,7 +43174,7 @@ async function resolveDatasetFiles(ds) {
         if (p.startsWith('npm:')) {
             const resolved = resolveNpmPath(p, ds.baseDir);
             if (!resolved) {
-                throw new core_errors/* ConfigError */.xL(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pattern.slice(4).split('/').slice(0, pattern.startsWith('npm:@') ? 2 : 1).join('/')}) or use a file path.` });
+                throw new errors/* ConfigError */.xL(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pattern.slice(4).split('/').slice(0, pattern.startsWith('npm:@') ? 2 : 1).join('/')}) or use a file path.` });
             }
             p = resolved;
         }
@@ -42588,592 +43189,18 @@ async function resolveDatasetFiles(ds) {
             matched = (0,external_node_fs_.existsSync)(p) ? [p] : [];
         }
         if (matched.length === 0) {
-            throw new core_errors/* ConfigError */.xL(`"${pattern}" matches no file (looked for ${p})`, { location: where, fix: 'Check the path: it is relative to the file that declares the dataset.' });
+            throw new errors/* ConfigError */.xL(`"${pattern}" matches no file (looked for ${p})`, { location: where, fix: 'Check the path: it is relative to the file that declares the dataset.' });
         }
         for (const m of matched) {
             if ((0,external_node_fs_.statSync)(m).size === 0)
-                throw new core_errors/* ConfigError */.xL(`data file ${external_node_path_.relative(process.cwd(), m) || m} is empty`, { location: where, fix: 'Produce the file before running the suite, or remove the dataset.' });
+                throw new errors/* ConfigError */.xL(`data file ${external_node_path_.relative(process.cwd(), m) || m} is empty`, { location: where, fix: 'Produce the file before running the suite, or remove the dataset.' });
         }
         files.push(...matched);
     }
     const format = spec.format ?? formatFromPath(files[0] ?? '');
     if (!format)
-        throw new core_errors/* ConfigError */.xL(`cannot tell the format of ${files[0] ?? '(no file)'} from its extension`, { location: { ...where, field: `datasets.${ds.name}.format` }, fix: 'Add format: csv|tsv|parquet|json|ndjson.' });
+        throw new errors/* ConfigError */.xL(`cannot tell the format of ${files[0] ?? '(no file)'} from its extension`, { location: { ...where, field: `datasets.${ds.name}.format` }, fix: 'Add format: csv|tsv|parquet|json|ndjson.' });
     return { files, format };
-}
-
-// EXTERNAL MODULE: ./build/core/quality/mask.js
-var mask = __nccwpck_require__(9194);
-// EXTERNAL MODULE: ./build/core/quality/verdict.js
-var quality_verdict = __nccwpck_require__(4473);
-;// CONCATENATED MODULE: ./build/core/quality/engine.js
-/**
- * Runs a quality suite on the engine and builds its report.
- *
- * Order of work: load and validate the suite (a malformed suite throws ConfigError before anything
- * runs) → register the datasets the checks need as views (file readers or SQL) and hash their
- * files → describe them → compile the checks → one aggregate query per dataset (see compile.ts;
- * if it fails, each check is re-run alone so one bad check cannot hide the others) → schema and
- * sql checks → samples for checks that did not pass → report. Problems with the data or a check
- * (missing file, bad SQL, missing column) end that check in `error` and are listed in `errors`;
- * they are never reported as bad data.
- */
-
-
-
-
-
-
-
-
-
-/** Tool version written into reports. */
-const TOOL_VERSION = '0.1.0';
-const now = () => performance.now();
-const ms = (t) => Math.round((now() - t) * 10) / 10;
-/** Error text without the engine's echo of the generated SQL (`LINE 1: SELECT …` and its caret). */
-function errorText(err) {
-    const text = err instanceof Error ? err.message : String(err);
-    return text.split(/\n\s*LINE \d+:/)[0].trim();
-}
-function emptyCounts() {
-    return { total: 0, pass: 0, warn: 0, fail: 0, error: 0 };
-}
-function finish(report) {
-    const counts = emptyCounts();
-    for (const c of report.checks) {
-        counts.total++;
-        counts[c.status]++;
-    }
-    let status = (0,quality_verdict/* suiteStatus */.x2)(report.checks);
-    if (report.errors.length > 0)
-        status = 'error';
-    const full = { ...report, status, counts, failed_step: false };
-    full.failed_step = (0,quality_verdict/* stepFails */.ug)(full);
-    return full;
-}
-/**
- * A report for a suite that could not run at all (missing or malformed suite file): status `error`,
- * no checks, `errors` holding the message.
- */
-function errorReport(suiteFile, err, failOn = 'error') {
-    const name = path.basename(suiteFile).replace(/\.ya?ml$/i, '');
-    return finish({
-        report_version: 1,
-        tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: 'duckdb' },
-        suite: { name, file: suiteFile, sha256: '' },
-        fail_on: failOn,
-        started_at: new Date().toISOString(),
-        duration_ms: 0,
-        datasets: [],
-        checks: [],
-        errors: [errorText(err)],
-    });
-}
-/** Writes a report as two-space JSON (creating the directory). */
-async function writeReport(report, file) {
-    await (0,promises_.mkdir)(external_node_path_.dirname(external_node_path_.resolve(file)), { recursive: true });
-    await (0,promises_.writeFile)(file, JSON.stringify(report, null, 2) + '\n');
-}
-/** Names of declared datasets mentioned in SQL text (as whole identifiers). */
-function referencedNames(sql, names) {
-    const out = [];
-    for (const n of names)
-        if (new RegExp(`(^|[^A-Za-z0-9_])"?${n}"?([^A-Za-z0-9_]|$)`, 'i').test(sql))
-            out.push(n);
-    return out;
-}
-/**
- * Runs a suite and returns its report.
- * Never throws for data problems or failing/erroring checks (they are in the report).
- * @throws ConfigError when the suite file is missing or malformed (nothing ran; see {@link errorReport}).
- */
-async function runSuite(opts) {
-    const startedAt = new Date();
-    const t0 = now();
-    const failOn = opts.failOn ?? 'error';
-    const sampleN = opts.samples ?? 5;
-    const clock = opts.now ?? new Date();
-    const suite = await loadSuite(opts.suiteFile);
-    const declared = mergeDatasets(suite, opts.projectDatasets ? { datasets: opts.projectDatasets, dir: external_node_path_.resolve(opts.projectDir ?? '.') } : undefined);
-    const errors = [];
-    const engine = await (0,duckdb/* openEngine */.F5)({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
-    try {
-        const states = await registerDatasets(engine, suite, declared, errors);
-        const checks = await runChecks(engine, suite, states, declared, { sampleN, clock, errors });
-        const engineVersion = engine.version;
-        return finish({
-            report_version: 1,
-            tool: { name: 'dataops-actions', version: TOOL_VERSION, engine: engineVersion },
-            suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },
-            fail_on: failOn,
-            started_at: startedAt.toISOString(),
-            duration_ms: ms(t0),
-            datasets: [...states.values()].map((s) => s.report),
-            checks,
-            errors,
-        });
-    }
-    finally {
-        engine.close();
-    }
-}
-/** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
-function neededDatasets(suite, declared) {
-    const need = new Set();
-    const add = (name) => {
-        if (need.has(name) || !declared.has(name))
-            return;
-        need.add(name);
-        const spec = declared.get(name).spec;
-        if ('sql' in spec)
-            for (const n of referencedNames(spec.sql, declared.keys()))
-                if (n !== name)
-                    add(n);
-    };
-    for (const c of suite.spec.checks) {
-        add(c.dataset);
-        if (c.type === 'relationships')
-            add(c.to.dataset);
-        if (c.type === 'sql')
-            for (const n of referencedNames(c.query, declared.keys()))
-                add(n);
-        if (c.where)
-            for (const n of referencedNames(c.where, declared.keys()))
-                add(n);
-    }
-    return [...need];
-}
-async function registerDatasets(engine, suite, declared, errors) {
-    const states = new Map();
-    const names = neededDatasets(suite, declared);
-    for (const name of names) {
-        const decl = declared.get(name);
-        const pii = new Set(Object.entries(decl.spec.columns ?? {}).filter(([, m]) => m.pii).map(([c]) => c));
-        const report = 'sql' in decl.spec ? { name, kind: 'sql', source: decl.spec.sql, row_count: null, content_hash: null } : { name, kind: 'file', source: decl.spec.path, row_count: null, content_hash: null };
-        states.set(name, { decl, report, pii });
-    }
-    const fail = (s, err, asConfig) => {
-        const text = errorText(err);
-        s.error = text;
-        s.report.error = text;
-        const where = `${s.decl.origin.file}${s.decl.origin.line ? `:${s.decl.origin.line}` : ''}`;
-        errors.push(asConfig || err instanceof core_errors/* ConfigError */.xL ? text : `${where}: dataset "${s.decl.name}" could not be read: ${text}`);
-    };
-    // File datasets first.
-    await Promise.all([...states.values()].map(async (s) => {
-        const spec = s.decl.spec;
-        if (!('path' in spec))
-            return;
-        try {
-            const { files, format } = await resolveDatasetFiles(s.decl);
-            s.report.format = format;
-            s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
-            // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
-            // table (spilled to temp_directory past memory_limit) instead of on every scan.
-            const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
-            await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
-            const hashes = await Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f)));
-            s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
-        }
-        catch (err) {
-            fail(s, err, false);
-        }
-    }));
-    // SQL datasets: repeat while some view could be created (a view may build on another).
-    let pending = [...states.values()].filter((s) => 'sql' in s.decl.spec);
-    const lastError = new Map();
-    while (pending.length) {
-        const next = [];
-        for (const s of pending) {
-            try {
-                await engine.run(`CREATE VIEW ${(0,duckdb/* ident */.bD)(s.decl.name)} AS ${s.decl.spec.sql.trim().replace(/;\s*$/, '')}`);
-            }
-            catch (err) {
-                lastError.set(s.decl.name, err);
-                next.push(s);
-            }
-        }
-        if (next.length === pending.length) {
-            for (const s of next) {
-                const refs = referencedNames(s.decl.spec.sql, declared.keys()).filter((n) => states.get(n)?.error);
-                const why = refs.length ? `it reads dataset(s) that could not be read: ${refs.join(', ')}` : errorText(lastError.get(s.decl.name));
-                fail(s, new core_errors/* ConfigError */.xL(`SQL dataset "${s.decl.name}" is invalid: ${why}`, { location: { file: s.decl.origin.file, line: s.decl.origin.line, field: `datasets.${s.decl.name}.sql` }, fix: 'Reference declared datasets by name and check the SQL.' }), true);
-            }
-            break;
-        }
-        pending = next;
-    }
-    // Describe what was registered; SQL datasets inherit PII marks of the datasets they read.
-    for (const s of states.values()) {
-        if (s.error)
-            continue;
-        try {
-            const rows = await engine.query(`DESCRIBE SELECT * FROM ${(0,duckdb/* ident */.bD)(s.decl.name)}`);
-            s.info = { name: s.decl.name, columns: new Map(rows.map((r) => [r.column_name, r.column_type])) };
-        }
-        catch (err) {
-            fail(s, err, false);
-        }
-    }
-    for (const s of states.values()) {
-        if ('sql' in s.decl.spec)
-            for (const n of referencedNames(s.decl.spec.sql, states.keys()))
-                for (const c of states.get(n)?.pii ?? [])
-                    s.pii.add(c);
-    }
-    return states;
-}
-async function runChecks(engine, suite, states, declared, ctx) {
-    const taken = new Set(suite.spec.checks.flatMap((c) => (c.id ? [c.id] : [])));
-    const ids = suite.spec.checks.map((c) => (c.id ? c.id : defaultCheckId(c, taken)));
-    const pending = suite.spec.checks.map((spec, index) => {
-        const threshold = {};
-        if (spec.max_failing !== undefined)
-            threshold.max_failing = spec.max_failing;
-        if (spec.max_failing_ratio !== undefined)
-            threshold.max_failing_ratio = spec.max_failing_ratio;
-        for (const k of ['min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra']) {
-            const v = spec[k];
-            if (v !== undefined)
-                threshold[k] = k === 'values' && Array.isArray(v) && v.length > 20 ? `${v.length} values` : v;
-        }
-        if (spec.where)
-            threshold.where = spec.where;
-        const result = {
-            id: ids[index],
-            type: spec.type,
-            dataset: spec.dataset,
-            columns: checkColumns(spec),
-            severity: spec.severity,
-            ...(spec.description ? { description: spec.description } : {}),
-            status: 'error',
-            failing_rows: null,
-            total_rows: null,
-            threshold,
-            samples: [],
-            message: '',
-            line: suite.lineOf(['checks', index]),
-            duration_ms: 0,
-        };
-        return { index, spec, result, started: now() };
-    });
-    const setError = (p, text, configProblem = false) => {
-        const pii = states.get(p.spec.dataset)?.pii ?? new Set();
-        const clean = pii.size ? (0,mask/* scrubText */.Ho)(text, [], true) : text;
-        p.result.status = 'error';
-        p.result.error = clean;
-        p.result.message = `check could not run: ${clean}`;
-        if (configProblem)
-            ctx.errors.push(`${suite.file}${p.result.line ? `:${p.result.line}` : ''}: checks[${p.index}] (${p.result.id}): ${clean}`);
-    };
-    // Compile.
-    for (const p of pending) {
-        const st = states.get(p.spec.dataset);
-        if (!declared.has(p.spec.dataset)) {
-            const known = [...declared.keys()];
-            setError(p, `unknown dataset "${p.spec.dataset}"; declared datasets: ${known.length ? known.join(', ') : '(none)'}. Declare it under datasets: in the suite or dataops.yml`, true);
-            continue;
-        }
-        if (!st?.info) {
-            setError(p, `dataset "${p.spec.dataset}" could not be read: ${st?.error ?? 'unknown reason'}`);
-            continue;
-        }
-        if (p.spec.type === 'relationships' && !declared.has(p.spec.to.dataset)) {
-            setError(p, `unknown dataset "${p.spec.to.dataset}" in to.dataset; declared datasets: ${[...declared.keys()].join(', ')}`, true);
-            continue;
-        }
-        try {
-            p.compiled = compileCheck(p.spec, st.info, (n) => states.get(n)?.info);
-            if (p.compiled.columns.length && p.spec.type !== 'schema')
-                p.result.columns = p.compiled.columns;
-        }
-        catch (err) {
-            if (err instanceof CheckCompileError)
-                setError(p, err.message);
-            else
-                throw err;
-        }
-    }
-    // One aggregate query per dataset.
-    const byDataset = new Map();
-    for (const p of pending) {
-        if (p.compiled?.kind !== 'aggregate')
-            continue;
-        const list = byDataset.get(p.spec.dataset) ?? [];
-        list.push(p);
-        byDataset.set(p.spec.dataset, list);
-    }
-    for (const [name, st] of states) {
-        if (st.error)
-            continue;
-        const list = byDataset.get(name) ?? [];
-        const t = now();
-        const parts = list.map((p) => ({ index: p.index, parts: p.compiled.aggregate }));
-        try {
-            const row = (await engine.query(aggregateQuery(name, parts)))[0] ?? {};
-            st.report.row_count = Number(row.__rows ?? 0);
-            const elapsed = ms(t);
-            for (const p of list)
-                evaluateAggregate(p, row, ctx, elapsed);
-        }
-        catch (err) {
-            // Isolate: run each check alone so one bad expression does not hide the others.
-            for (const p of list) {
-                const t1 = now();
-                try {
-                    const row = (await engine.query(aggregateQuery(name, [{ index: p.index, parts: p.compiled.aggregate }])))[0] ?? {};
-                    st.report.row_count = Number(row.__rows ?? 0);
-                    evaluateAggregate(p, row, ctx, ms(t1));
-                }
-                catch (err1) {
-                    setError(p, errorText(err1));
-                    p.result.duration_ms = ms(t1);
-                }
-            }
-            if (st.report.row_count === null) {
-                try {
-                    st.report.row_count = Number((await engine.query(`SELECT count(*) AS n FROM ${(0,duckdb/* ident */.bD)(name)}`))[0]?.n ?? 0);
-                }
-                catch {
-                    st.report.error ??= errorText(err);
-                }
-            }
-        }
-    }
-    // Unique, schema and sql checks.
-    for (const p of pending) {
-        if (!p.compiled || p.compiled.kind === 'aggregate')
-            continue;
-        const t = now();
-        const st = states.get(p.spec.dataset);
-        try {
-            if (p.compiled.kind === 'unique') {
-                const row = (await engine.query(p.compiled.uniqueQuery(ctx.sampleN)))[0] ?? {};
-                const failing = Number(row.failing ?? 0);
-                const total = Number(row.total ?? 0);
-                p.result.failing_rows = failing;
-                p.result.total_rows = total;
-                p.result.status = (0,quality_verdict/* checkVerdict */.Ks)(failing, total, p.spec.severity, p.spec);
-                p.result.message = failingMessage(p.spec, failing, total) + (failing > 0 ? tolerance(p.spec) : '');
-                const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
-                if (hashes.length && p.result.status !== 'pass')
-                    p.dupHashes = hashes;
-            }
-            else if (p.spec.type === 'schema')
-                evaluateSchema(p, st.info);
-            else if (p.spec.type === 'sql') {
-                const row = (await engine.query(p.compiled.countQuery))[0];
-                const failing = Number(row?.failing ?? 0);
-                const total = st.report.row_count ?? failing;
-                p.result.failing_rows = failing;
-                p.result.total_rows = total;
-                p.result.status = (0,quality_verdict/* checkVerdict */.Ks)(failing, total, p.spec.severity, p.spec);
-                p.result.message = failing === 0 ? 'the query returned no rows' : `the query returned ${failing} failing row${failing === 1 ? '' : 's'}`;
-            }
-        }
-        catch (err) {
-            setError(p, errorText(err));
-        }
-        p.result.duration_ms = ms(t);
-    }
-    // Samples for what did not pass; masking of PII in samples and messages.
-    for (const p of pending) {
-        const st = states.get(p.spec.dataset);
-        const pii = st?.pii ?? new Set();
-        const sampleSql = p.dupHashes ? p.compiled?.samplesByHash?.(p.dupHashes, ctx.sampleN) : p.compiled?.samples?.(ctx.sampleN);
-        if ((p.result.status === 'fail' || p.result.status === 'warn') && sampleSql && ctx.sampleN > 0) {
-            const t = now();
-            try {
-                const rows = await engine.query(sampleSql);
-                const raw = [];
-                for (const r of rows)
-                    for (const c of pii)
-                        if (c in r)
-                            raw.push(r[c]);
-                p.result.samples = rows.map((r) => (0,mask/* maskRow */.HU)(r, pii));
-                if (rows.length && p.result.type !== 'unique' && p.result.type !== 'not_null' && p.result.columns.length === 1) {
-                    const col = p.result.columns[0];
-                    const shown = rows.map((r) => r[col]).filter((v, i, a) => a.indexOf(v) === i).slice(0, 3);
-                    const vals = shown.map((v) => (pii.has(col) ? '••••' : JSON.stringify(v))).join(', ');
-                    p.result.message += ` (e.g. ${vals})`;
-                }
-                if (raw.length)
-                    p.result.message = (0,mask/* scrubText */.Ho)(p.result.message, raw);
-            }
-            catch (err) {
-                p.result.message += ` (samples unavailable: ${pii.size ? (0,mask/* scrubText */.Ho)(errorText(err), [], true) : errorText(err)})`;
-            }
-            p.result.duration_ms = Math.round((p.result.duration_ms + ms(t)) * 10) / 10;
-        }
-    }
-    return pending.map((p) => p.result);
-}
-function plural(n, word) {
-    return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-function tolerance(spec) {
-    const parts = [];
-    if (spec.max_failing !== undefined)
-        parts.push(`max ${spec.max_failing}`);
-    if (spec.max_failing_ratio !== undefined)
-        parts.push(`max ${(spec.max_failing_ratio * 100).toPrecision(3).replace(/\.?0+$/, '')}%`);
-    return parts.length ? ` (tolerance ${parts.join(', ')})` : '';
-}
-function evaluateAggregate(p, row, ctx, elapsed) {
-    const num = (k) => {
-        const v = row[aggAlias(p.index, k)];
-        return v === null || v === undefined ? null : Number(v);
-    };
-    const spec = p.spec;
-    const total = num('total') ?? 0;
-    const r = p.result;
-    r.total_rows = total;
-    r.duration_ms = elapsed;
-    const verdict = (failing, tol = true) => (0,quality_verdict/* checkVerdict */.Ks)(failing, total, spec.severity, tol ? spec : {});
-    switch (spec.type) {
-        case 'row_count': {
-            const bad = (spec.min !== undefined && total < spec.min) || (spec.max !== undefined && total > spec.max);
-            r.failing_rows = bad ? 1 : 0;
-            r.total_rows = total;
-            r.status = verdict(r.failing_rows, false);
-            const bounds = [spec.min !== undefined ? `≥ ${spec.min}` : '', spec.max !== undefined ? `≤ ${spec.max}` : ''].filter(Boolean).join(' and ');
-            r.message = `${plural(total, 'row')}${bounds ? `, expected ${bounds}` : ''}`;
-            return;
-        }
-        case 'freshness': {
-            const newest = num('value');
-            const maxAge = parseDuration(spec.max_age);
-            if (newest === null) {
-                r.failing_rows = 1;
-                r.status = verdict(1, false);
-                r.message = `no ${spec.column} value to measure freshness (no rows or no parsable timestamps)`;
-                return;
-            }
-            const age = ctx.clock.getTime() - newest;
-            r.failing_rows = age > maxAge ? 1 : 0;
-            r.status = verdict(r.failing_rows, false);
-            const hours = (x) => (x >= 172_800_000 ? `${(x / 86_400_000).toFixed(1)} d` : `${(x / 3_600_000).toFixed(1)} h`);
-            r.threshold.newest = new Date(newest).toISOString();
-            r.threshold.now = ctx.clock.toISOString();
-            r.message = `newest ${spec.column} is ${new Date(newest).toISOString()}, ${hours(age)} old; allowed ${spec.max_age}`;
-            return;
-        }
-        default: {
-            const failing = num('failing') ?? 0;
-            r.failing_rows = failing;
-            r.status = verdict(failing);
-            r.message = failingMessage(spec, failing, total) + (failing > 0 ? tolerance(spec) : '');
-        }
-    }
-}
-function failingMessage(spec, failing, total) {
-    const ratio = total > 0 ? ` (${((failing / total) * 100).toFixed(failing / total < 0.001 ? 4 : 2)}%)` : '';
-    const of = `${failing} of ${plural(total, 'row')}${failing ? ratio : ''}`;
-    switch (spec.type) {
-        case 'not_null':
-            return `${of} with NULL in ${[spec.columns].flat().join(', ')}`;
-        case 'unique':
-            return `${of} duplicate ${[spec.columns].flat().join(', ')} (rows beyond the first of each key)`;
-        case 'accepted_values':
-            return `${of} with ${spec.column} outside the ${plural(spec.values.length, 'accepted value')}`;
-        case 'range': {
-            const inc = typeof spec.inclusive === 'boolean' ? { min: spec.inclusive, max: spec.inclusive } : spec.inclusive;
-            const lo = spec.min !== undefined ? `${inc.min ? '[' : '('}${spec.min}` : '(-∞';
-            const hi = spec.max !== undefined ? `${spec.max}${inc.max ? ']' : ')'}` : '∞)';
-            return `${of} with ${spec.column} outside ${lo}, ${hi}`;
-        }
-        case 'regex':
-            return `${of} with ${spec.column} not fully matching /${spec.pattern}/`;
-        case 'relationships':
-            return `${of} whose ${[spec.columns].flat().join(', ')} has no match in ${spec.to.dataset}.${[spec.to.columns].flat().join(', ')}`;
-        default:
-            return of;
-    }
-}
-function evaluateSchema(p, info) {
-    if (p.spec.type !== 'schema')
-        return;
-    const spec = p.spec;
-    const actualByLower = new Map([...info.columns].map(([k, v]) => [k.toLowerCase(), { name: k, type: v }]));
-    const problems = [];
-    for (const [col, type] of Object.entries(spec.columns)) {
-        const actual = actualByLower.get(col.toLowerCase());
-        if (!actual)
-            problems.push({ column: col, problem: 'missing', expected: type, actual: null });
-        else if (normalizeType(actual.type) !== normalizeType(type))
-            problems.push({ column: col, problem: 'type changed', expected: type, actual: actual.type });
-    }
-    if (!spec.allow_extra) {
-        const expected = new Set(Object.keys(spec.columns).map((c) => c.toLowerCase()));
-        for (const [name, type] of info.columns)
-            if (!expected.has(name.toLowerCase()))
-                problems.push({ column: name, problem: 'extra', expected: null, actual: type });
-    }
-    const r = p.result;
-    r.failing_rows = problems.length;
-    r.total_rows = info.columns.size;
-    r.status = (0,quality_verdict/* checkVerdict */.Ks)(problems.length, info.columns.size, spec.severity, spec);
-    r.samples = problems;
-    const by = (k) => problems.filter((x) => x.problem === k).map((x) => (k === 'type changed' ? `${String(x.column)} (${String(x.expected)} → ${String(x.actual)})` : String(x.column)));
-    const parts = [by('missing').length ? `missing: ${by('missing').join(', ')}` : '', by('extra').length ? `extra: ${by('extra').join(', ')}` : '', by('type changed').length ? `changed: ${by('type changed').join(', ')}` : ''].filter(Boolean);
-    r.message = parts.length ? `schema differs — ${parts.join('; ')}` : `schema matches (${plural(Object.keys(spec.columns).length, 'column')})`;
-}
-/** Status order for displays: failures first. */
-const STATUS_ORDER = { error: 0, fail: 1, warn: 2, pass: 3 };
-
-
-/***/ }),
-
-/***/ 5628:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   d: () => (/* binding */ renderJUnit)
-/* harmony export */ });
-function esc(s) {
-    // XML 1.0 forbids most control characters even when escaped.
-    // eslint-disable-next-line no-control-regex
-    return s.replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
-const secs = (ms) => (ms / 1000).toFixed(3);
-function detail(c) {
-    const lines = [c.message];
-    if (c.failing_rows !== null)
-        lines.push(`failing rows: ${c.failing_rows} of ${c.total_rows ?? '?'}`);
-    if (c.samples.length)
-        lines.push('samples:', ...c.samples.map((s) => '  ' + JSON.stringify(s)));
-    return lines.join('\n');
-}
-/** Renders reports as one JUnit XML document (UTF-8, with XML declaration). */
-function renderJUnit(reports) {
-    const all = reports.flatMap((r) => r.checks);
-    const count = (s) => all.filter((c) => c.status === s).length;
-    const suiteErrors = reports.reduce((n, r) => n + r.errors.length, 0);
-    const totalTime = reports.reduce((n, r) => n + r.duration_ms, 0);
-    const out = ['<?xml version="1.0" encoding="UTF-8"?>'];
-    out.push(`<testsuites name="dataops data quality" tests="${all.length + suiteErrors}" failures="${count('fail')}" errors="${count('error') + suiteErrors}" time="${secs(totalTime)}">`);
-    for (const r of reports) {
-        const n = (s) => r.checks.filter((c) => c.status === s).length;
-        out.push(`  <testsuite name="${esc(r.suite.name)}" tests="${r.checks.length + r.errors.length}" failures="${n('fail')}" errors="${n('error') + r.errors.length}" skipped="0" time="${secs(r.duration_ms)}" timestamp="${esc(r.started_at)}" file="${esc(r.suite.file)}">`);
-        for (const c of r.checks) {
-            const attrs = `name="${esc(c.id)}" classname="${esc(`${r.suite.name}.${c.dataset}`)}" time="${secs(c.duration_ms)}"${c.line ? ` file="${esc(r.suite.file)}" line="${c.line}"` : ''}`;
-            if (c.status === 'pass')
-                out.push(`    <testcase ${attrs}/>`);
-            else if (c.status === 'warn')
-                out.push(`    <testcase ${attrs}>`, `      <system-out>${esc('WARN: ' + detail(c))}</system-out>`, '    </testcase>');
-            else if (c.status === 'fail')
-                out.push(`    <testcase ${attrs}>`, `      <failure message="${esc(c.message)}" type="${esc(c.type)}">${esc(detail(c))}</failure>`, '    </testcase>');
-            else
-                out.push(`    <testcase ${attrs}>`, `      <error message="${esc(c.error ?? c.message)}" type="check-error">${esc(c.error ?? c.message)}</error>`, '    </testcase>');
-        }
-        r.errors.forEach((e, i) => {
-            out.push(`    <testcase name="suite-error-${i + 1}" classname="${esc(r.suite.name)}" time="0">`, `      <error message="${esc(e)}" type="configuration-error">${esc(e)}</error>`, '    </testcase>');
-        });
-        out.push('  </testsuite>');
-    }
-    out.push('</testsuites>', '');
-    return out.join('\n');
 }
 
 
@@ -44150,8 +44177,10 @@ async function createMemoryCgroup(limit) {
 
 // EXTERNAL MODULE: ./build/core/image/system-test-config.js
 var system_test_config = __nccwpck_require__(791);
-// EXTERNAL MODULE: ./build/core/quality/engine.js + 6 modules
-var quality_engine = __nccwpck_require__(1486);
+// EXTERNAL MODULE: ./build/core/quality/engine.js + 1 modules
+var quality_engine = __nccwpck_require__(37);
+// EXTERNAL MODULE: ./build/core/quality/load.js + 4 modules
+var load = __nccwpck_require__(684);
 // EXTERNAL MODULE: ./build/core/quality/verdict.js
 var verdict = __nccwpck_require__(4473);
 // EXTERNAL MODULE: ./build/core/engine/duckdb.js
@@ -44586,6 +44615,7 @@ function toNum(v) {
 
 
 
+
 /** Suite name of system-test reports (check run `dataops system-test`). */
 const SYSTEM_TEST_SUITE = 'system_test';
 /** Lines of the container's stderr kept in the report. */
@@ -44659,6 +44689,9 @@ async function runSystemTest(opts) {
             throw new core_errors/* ConfigError */.xL(`expected file ${expected} not found`, { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}].expected` }, fix: 'Commit the expected output (run the pipeline on the fixtures and review the result) or fix the path.' });
         }
     }
+    // a malformed suite is reported now, not after the container ran
+    for (const suiteFile of opts.suites ?? [])
+        await (0,load/* loadSuite */.bu)(suiteFile);
     await (0,promises_.mkdir)(opts.outputDir, { recursive: true });
     const leftovers = await (0,promises_.readdir)(opts.outputDir);
     if (leftovers.length) {

@@ -83,6 +83,9 @@ describe('runSystemTest configuration errors (before any container runs)', () =>
     const d = dirs();
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, fixturesDir: path.join(tmp, 'none') })).rejects.toThrow(/fixtures directory .* not found/);
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, comparisons: [{ output: 'b.csv' }] })).rejects.toThrow(/expected file .*b\.csv not found/);
+    const badSuite = path.join(tmp, 'bad-suite.yml');
+    writeFileSync(badSuite, 'version: 1\nsuite: outputs\nchecks:\n  - type: uniq\n    dataset: a\n');
+    await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, suites: [badSuite] })).rejects.toThrow(/unknown check type "uniq"/);
     mkdirSync(d.outputDir);
     writeFileSync(path.join(d.outputDir, 'a.csv'), 'stale');
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}` })).rejects.toThrow(/output directory .* is not empty \(a\.csv\)/);

@@ -19,6 +19,7 @@ import { requireDigestRef } from '../image/ref.ts';
 import { runImage } from '../image/run.ts';
 import { goldenComparisonSchema, type GoldenComparisonInput, type Runner } from '../image/system-test-config.ts';
 import { TOOL_VERSION, runSuite } from '../quality/engine.ts';
+import { loadSuite } from '../quality/load.ts';
 import type { CheckResult, DatasetReport, QualityReport } from '../quality/report.ts';
 import type { DatasetSpec, FailOn } from '../quality/suite.ts';
 import { stepFails, suiteStatus } from '../quality/verdict.ts';
@@ -145,6 +146,8 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       throw new ConfigError(`expected file ${expected} not found`, { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}].expected` }, fix: 'Commit the expected output (run the pipeline on the fixtures and review the result) or fix the path.' });
     }
   }
+  // a malformed suite is reported now, not after the container ran
+  for (const suiteFile of opts.suites ?? []) await loadSuite(suiteFile);
   await mkdir(opts.outputDir, { recursive: true });
   const leftovers = await readdir(opts.outputDir);
   if (leftovers.length) {
