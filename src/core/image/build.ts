@@ -6,7 +6,7 @@
  * uses it, builds with docker buildx or buildah and returns the manifest digest of the OCI layout.
  */
 import { existsSync } from 'node:fs';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile, lstat, lutimes, readdir, utimes } from 'node:fs/promises';
+import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
@@ -258,29 +258,31 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
   }
 }
 
-/** Copies `src` to `dest` (replacing it) without .git/.dataops/`exclude`, all file times set to `epoch`. */
+/** Copies `src` to `dest` (replacing it; `dest` may lie inside `src`) without .git/.dataops/`exclude`, all file times set to `epoch`. */
 export async function stageContext(src: string, dest: string, epoch: number, exclude: string[] = []): Promise<void> {
   await rm(dest, { recursive: true, force: true });
-  const skip = new Set(exclude.map((e) => path.resolve(e)));
-  skip.add(path.resolve(dest));
-  await cp(src, dest, {
-    recursive: true,
-    preserveTimestamps: false,
-    verbatimSymlinks: true,
-    filter: (p) => {
-      const base = path.basename(p);
-      if (base === '.git' || base === '.dataops' || base === '.dataops-prepare.lock') return false;
-      return !skip.has(path.resolve(p));
-    },
-  });
-  const walk = async (p: string): Promise<void> => {
-    const st = await lstat(p);
-    if (st.isDirectory()) for (const f of await readdir(p)) await walk(path.join(p, f));
-    if (st.isSymbolicLink()) await lutimes(p, epoch, epoch);
-    else {
-      if (st.isFile()) await chmod(p, st.mode & 0o111 ? 0o755 : 0o644);
-      await utimes(p, epoch, epoch);
+  const skip = new Set([...exclude.map((e) => path.resolve(e)), path.resolve(dest)]);
+  const dirs: string[] = [];
+  const copy = async (from: string, to: string): Promise<void> => {
+    const st = await lstat(from);
+    if (st.isDirectory()) {
+      await mkdir(to, { recursive: true, mode: 0o755 });
+      for (const f of (await readdir(from)).sort()) {
+        if (f === '.git' || f === '.dataops' || f === '.dataops-prepare.lock') continue;
+        const child = path.join(from, f);
+        if (skip.has(path.resolve(child))) continue;
+        await copy(child, path.join(to, f));
+      }
+      dirs.push(to);
+    } else if (st.isSymbolicLink()) {
+      await symlink(await readlink(from), to);
+      await lutimes(to, epoch, epoch);
+    } else if (st.isFile()) {
+      await copyFile(from, to);
+      await chmod(to, st.mode & 0o111 ? 0o755 : 0o644);
+      await utimes(to, epoch, epoch);
     }
   };
-  await walk(dest);
+  await copy(src, dest);
+  for (const d of dirs) await utimes(d, epoch, epoch); // children first, so later writes do not bump them
 }
