@@ -6,6 +6,10 @@
  * untested against live Google (no Google API is reachable from this repository's tests).
  * Credentials: Application Default Credentials (e.g. google-github-actions/auth in a workflow).
  */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as GoogleCloudRun from '@google-cloud/run';
 import { ConfigError } from '../errors.ts';
 import type { CloudRunTarget } from './config.ts';
 
@@ -94,9 +98,33 @@ export interface ServicesApi {
   updateService(request: { service: RunService; updateMask?: { paths: string[] } }): Promise<RunService>;
 }
 
+type RunModule = typeof GoogleCloudRun;
+
+/**
+ * Loads `@google-cloud/run` at run time (not bundled into the action: with its gRPC protos it would
+ * weigh ~7 MB): from the toolkit's node_modules, else from the workspace (`npm install @google-cloud/run@4`).
+ * @throws ConfigError when neither has it.
+ */
+async function loadRunModule(): Promise<RunModule> {
+  try {
+    return await import(/* webpackIgnore: true */ '@google-cloud/run');
+  } catch {
+    try {
+      const entry = createRequire(path.join(process.cwd(), 'package.json')).resolve('@google-cloud/run');
+      return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as RunModule;
+    } catch (err) {
+      throw new ConfigError('the cloud-run target needs the @google-cloud/run package, which the action bundle does not carry', {
+        location: { field: 'deploy.environments.*.target' },
+        fix: 'Add a step "npm install --no-save @google-cloud/run@4" in the workspace before the deploy step.',
+        cause: err,
+      });
+    }
+  }
+}
+
 /** The real client (Application Default Credentials). Loaded lazily: only this target needs it. */
 export async function googleServicesApi(): Promise<ServicesApi> {
-  const { v2 } = await import('@google-cloud/run');
+  const { v2 } = await loadRunModule();
   const client = new v2.ServicesClient();
   return {
     async getService(name) {
