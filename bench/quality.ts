@@ -25,6 +25,8 @@ const REPEAT = 3;
 interface ChildResult {
   /** Best-of-REPEAT wall time, ms. */
   ms: number;
+  /** Best-of-REPEAT CPU time (user + system, all engine threads), ms: steadier than wall time on a shared machine. */
+  cpuMs: number;
   /** All runs, ms. */
   runs: number[];
   maxRssMB: number;
@@ -35,6 +37,15 @@ interface ChildResult {
 /** Child: measures one thing and prints a JSON line. */
 async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string | undefined): Promise<void> {
   const runs: number[] = [];
+  const cpu: number[] = [];
+  const timed = async (fn: () => Promise<void>) => {
+    const c = process.cpuUsage();
+    const t = performance.now();
+    await fn();
+    runs.push(performance.now() - t);
+    const d = process.cpuUsage(c);
+    cpu.push((d.user + d.system) / 1000);
+  };
   let extra: Partial<ChildResult> = {};
   if (mode === 'floor') {
     const { openEngine } = await import('../src/core/engine/duckdb.ts');
@@ -42,11 +53,7 @@ async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string 
     try {
       const sql = `SELECT sum(hash(COLUMNS(*))) FROM read_parquet('${file.replaceAll("'", "''")}')`;
       await engine.query(sql); // warm the OS cache
-      for (let i = 0; i < REPEAT; i++) {
-        const t = performance.now();
-        await engine.query(sql);
-        runs.push(performance.now() - t);
-      }
+      for (let i = 0; i < REPEAT; i++) await timed(async () => void (await engine.query(sql)));
     } finally {
       engine.close();
     }
@@ -61,13 +68,13 @@ async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string 
     };
     await runSuite(opts); // warm-up (OS cache, engine load)
     for (let i = 0; i < REPEAT; i++) {
-      const t = performance.now();
-      const report = await runSuite(opts);
-      runs.push(performance.now() - t);
-      extra = { status: report.status, checks: report.checks.length };
+      await timed(async () => {
+        const report = await runSuite(opts);
+        extra = { status: report.status, checks: report.checks.length };
+      });
     }
   }
-  const result: ChildResult = { ms: Math.min(...runs), runs: runs.map((r) => Math.round(r)), maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra };
+  const result: ChildResult = { ms: Math.min(...runs), cpuMs: Math.min(...cpu), runs: runs.map((r) => Math.round(r)), maxRssMB: process.resourceUsage().maxRSS / 1024, ...extra };
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
@@ -100,27 +107,29 @@ const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDig
 export async function run(): Promise<Record<string, unknown>> {
   await ensure30M();
   const rows: Array<{ label: string; rowsN: number; floor: ChildResult; suite: ChildResult; ratioTarget: number; rssTarget?: number }> = [];
-  for (const [label, file, rowsN, mem, ratioTarget, rssTarget] of [
+  const sizes = [
     ['3M rows', FILE_3M, 3_000_000, undefined, 2, undefined],
     ['30M rows, memory_limit 256MB', FILE_30M, 30_000_000, '256MB', 4, 600],
-  ] as const) {
+  ] as const;
+  const pick = process.env.BENCH_QUALITY_SIZE; // "3M" or "30M" to run one size only
+  for (const [label, file, rowsN, mem, ratioTarget, rssTarget] of sizes.filter((x) => !pick || x[0].startsWith(pick + ' '))) {
     const floor = await measure('floor', file, mem);
     const suite = await measure('suite', file, mem);
     rows.push({ label, rowsN, floor, suite, ratioTarget, ...(rssTarget ? { rssTarget } : {}) });
   }
   console.log('\n## data quality: flights suite vs full-scan floor');
   console.log(`suite: ${path.relative(ROOT, SUITE)} (${rows[0]!.suite.checks} checks), best of ${REPEAT} after a warm-up, each in its own process\n`);
-  console.log('| input | floor | suite | ratio (target) | rows/s | peak RSS suite (target) | suite status |');
-  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log('| input | floor | suite | ratio (target) | CPU floor / suite / ratio | rows/s | peak RSS suite (target) | suite status |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   const out: Record<string, unknown> = {};
   for (const r of rows) {
     const ratio = r.suite.ms / r.floor.ms;
     const okRatio = ratio <= r.ratioTarget;
     const okRss = r.rssTarget === undefined || r.suite.maxRssMB <= r.rssTarget;
     console.log(
-      `| ${r.label} | ${fmt(r.floor.ms)} ms | ${fmt(r.suite.ms)} ms | ${fmt(ratio, 2)}× (≤ ${r.ratioTarget}×) ${okRatio ? 'met' : 'MISSED'} | ${fmt(r.rowsN / (r.suite.ms / 1000))} | ${fmt(r.suite.maxRssMB)} MB${r.rssTarget ? ` (≤ ${r.rssTarget} MB) ${okRss ? 'met' : 'MISSED'}` : ''} | ${r.suite.status ?? ''} |`,
+      `| ${r.label} | ${fmt(r.floor.ms)} ms | ${fmt(r.suite.ms)} ms | ${fmt(ratio, 2)}× (≤ ${r.ratioTarget}×) ${okRatio ? 'met' : 'MISSED'} | ${fmt(r.floor.cpuMs)} / ${fmt(r.suite.cpuMs)} ms / ${fmt(r.suite.cpuMs / r.floor.cpuMs, 2)}× | ${fmt(r.rowsN / (r.suite.ms / 1000))} | ${fmt(r.suite.maxRssMB)} MB${r.rssTarget ? ` (≤ ${r.rssTarget} MB) ${okRss ? 'met' : 'MISSED'}` : ''} | ${r.suite.status ?? ''} |`,
     );
-    out[r.label] = { floor_ms: r.floor.ms, suite_ms: r.suite.ms, ratio, rows_per_s: r.rowsN / (r.suite.ms / 1000), peak_rss_mb: r.suite.maxRssMB, suite_runs_ms: r.suite.runs, floor_runs_ms: r.floor.runs };
+    out[r.label] = { floor_ms: r.floor.ms, suite_ms: r.suite.ms, ratio, floor_cpu_ms: r.floor.cpuMs, suite_cpu_ms: r.suite.cpuMs, rows_per_s: r.rowsN / (r.suite.ms / 1000), peak_rss_mb: r.suite.maxRssMB, suite_runs_ms: r.suite.runs, floor_runs_ms: r.floor.runs };
   }
   return out;
 }

@@ -1,14 +1,14 @@
 /**
  * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
- * (row_count, not_null, accepted_values, range, regex, relationships, freshness) becomes a
+ * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
  * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
  * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
  * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
  *
  * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
- * `unique` as one grouped scan on the key's 64-bit hash (a collision could hide one duplicate only
- * with ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * `count(DISTINCT hash(a, b, c))` for composite unique keys (64-bit hash: a collision could hide
+ * a duplicate only around 2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
  * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
  * that did not pass, with targeted `LIMIT n` queries.
  */
@@ -39,7 +39,7 @@ export interface AggregateParts {
 
 /** A compiled check. */
 export interface CompiledCheck {
-  kind: 'aggregate' | 'unique' | 'schema' | 'sql';
+  kind: 'aggregate' | 'schema' | 'sql';
   /** Columns the check reads, as resolved in the dataset. */
   columns: string[];
   aggregate?: AggregateParts;
@@ -47,8 +47,8 @@ export interface CompiledCheck {
   samples?: (n: number) => string;
   /** For `sql` checks: counts the failing rows. */
   countQuery?: string;
-  /** For `unique`: columns `total`, `failing`, `dup_hashes` (hashes of up to `n` duplicated keys). */
-  uniqueQuery?: (n: number) => string;
+  /** For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys. */
+  dupHashesQuery?: (n: number) => string;
   /** For `unique`: the duplicated keys with their occurrences, given their hashes. */
   samplesByHash?: (hashes: string[], n: number) => string;
 }
@@ -156,14 +156,21 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
       const refs = cols.map((c) => `t.${ident(c)}`);
       const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
-      const key = `hash(${refs.join(', ')})`;
-      // One grouped scan on the 64-bit key hash: totals, duplicate rows and the hashes of the most
-      // repeated keys (samples are then fetched by hash with a cheap filter scan).
-      const uniqueQuery = (n: number) =>
-        `SELECT sum(c) AS total, sum(c) - count(*) AS failing, max_by(h, c, ${Math.max(1, n)}) FILTER (WHERE c > 1) AS dup_hashes FROM (SELECT ${key} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h) AS g`;
+      const key = cols.length === 1 ? refs[0]! : `hash(${refs.join(', ')})`;
+      const hashKey = `hash(${refs.join(', ')})`;
+      // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
+      // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
+      const dupHashesQuery = (n: number) =>
+        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
       const samplesByHash = (hashes: string[], n: number) =>
-        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${key} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
-      return { kind: 'unique', columns: cols, uniqueQuery, samplesByHash };
+        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+      return {
+        kind: 'aggregate',
+        columns: cols,
+        aggregate: { total: `count_if(${filter})`, failing: `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})` },
+        dupHashesQuery,
+        samplesByHash,
+      };
     }
     case 'accepted_values': {
       const c = resolveColumn(ds, check.column);

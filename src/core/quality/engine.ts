@@ -60,8 +60,6 @@ interface PendingCheck {
   result: CheckResult;
   compiled?: CompiledCheck;
   started: number;
-  /** unique: hashes of duplicated keys to fetch as samples. */
-  dupHashes?: string[];
 }
 
 const now = () => performance.now();
@@ -363,23 +361,13 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
     }
   }
 
-  // Unique, schema and sql checks.
+  // Schema and sql checks.
   for (const p of pending) {
     if (!p.compiled || p.compiled.kind === 'aggregate') continue;
     const t = now();
     const st = states.get(p.spec.dataset)!;
     try {
-      if (p.compiled.kind === 'unique') {
-        const row = (await engine.query(p.compiled.uniqueQuery!(ctx.sampleN)))[0] ?? {};
-        const failing = Number(row.failing ?? 0);
-        const total = Number(row.total ?? 0);
-        p.result.failing_rows = failing;
-        p.result.total_rows = total;
-        p.result.status = checkVerdict(failing, total, p.spec.severity, p.spec);
-        p.result.message = failingMessage(p.spec, failing, total) + (failing > 0 ? tolerance(p.spec) : '');
-        const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
-        if (hashes.length && p.result.status !== 'pass') p.dupHashes = hashes;
-      } else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
+      if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
       else if (p.spec.type === 'sql') {
         const row = (await engine.query(p.compiled.countQuery!))[0];
         const failing = Number(row?.failing ?? 0);
@@ -399,11 +387,17 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
   for (const p of pending) {
     const st = states.get(p.spec.dataset);
     const pii = st?.pii ?? new Set<string>();
-    const sampleSql = p.dupHashes ? p.compiled?.samplesByHash?.(p.dupHashes, ctx.sampleN) : p.compiled?.samples?.(ctx.sampleN);
-    if ((p.result.status === 'fail' || p.result.status === 'warn') && sampleSql && ctx.sampleN > 0) {
+    const failed = p.result.status === 'fail' || p.result.status === 'warn';
+    if (failed && ctx.sampleN > 0 && (p.compiled?.samples || p.compiled?.dupHashesQuery)) {
       const t = now();
       try {
-        const rows = await engine.query(sampleSql);
+        let sampleSql = p.compiled.samples?.(ctx.sampleN);
+        if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
+          const found = (await engine.query(p.compiled.dupHashesQuery(ctx.sampleN)))[0]?.dup_hashes;
+          const hashes = Array.isArray(found) ? found.map(String) : [];
+          sampleSql = hashes.length ? p.compiled.samplesByHash(hashes, ctx.sampleN) : undefined;
+        }
+        const rows = sampleSql ? await engine.query(sampleSql) : [];
         const raw: unknown[] = [];
         for (const r of rows) for (const c of pii) if (c in r) raw.push(r[c]);
         p.result.samples = rows.map((r) => maskRow(r, pii));
