@@ -40894,15 +40894,15 @@ var duckdb = __nccwpck_require__(4594);
 ;// CONCATENATED MODULE: ./build/core/quality/compile.js
 /**
  * Compiles checks to SQL. Every check that can be answered by an aggregate over its dataset
- * (row_count, not_null, accepted_values, range, regex, relationships, freshness) becomes a
+ * (row_count, not_null, unique, accepted_values, range, regex, relationships, freshness) becomes a
  * few aggregate expressions; {@link aggregateQuery} puts all of a dataset's expressions into ONE
  * query, so a dataset is scanned once however many checks it has. A check's `where` filter goes
  * into its own expressions (`count_if(where AND …)`), so filtered checks share the scan too.
  *
  * Techniques: `count(*) - count(col)` for a single-column not_null (answered from Parquet
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
- * `unique` as one grouped scan on the key's 64-bit hash (a collision could hide one duplicate only
- * with ~2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
+ * `count(DISTINCT hash(a, b, c))` for composite unique keys (64-bit hash: a collision could hide
+ * a duplicate only around 2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
  * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
  * that did not pass, with targeted `LIMIT n` queries.
  */
@@ -41014,12 +41014,19 @@ function compileCheck(check, ds, lookup) {
             const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
             const refs = cols.map((c) => `t.${(0,duckdb/* ident */.bD)(c)}`);
             const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
-            const key = `hash(${refs.join(', ')})`;
-            // One grouped scan on the 64-bit key hash: totals, duplicate rows and the hashes of the most
-            // repeated keys (samples are then fetched by hash with a cheap filter scan).
-            const uniqueQuery = (n) => `SELECT sum(c) AS total, sum(c) - count(*) AS failing, max_by(h, c, ${Math.max(1, n)}) FILTER (WHERE c > 1) AS dup_hashes FROM (SELECT ${key} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h) AS g`;
-            const samplesByHash = (hashes, n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${key} IN (${hashes.map((h) => `${(0,duckdb/* literal */.eu)(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
-            return { kind: 'unique', columns: cols, uniqueQuery, samplesByHash };
+            const key = cols.length === 1 ? refs[0] : `hash(${refs.join(', ')})`;
+            const hashKey = `hash(${refs.join(', ')})`;
+            // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
+            // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
+            const dupHashesQuery = (n) => `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
+            const samplesByHash = (hashes, n) => `SELECT ${refs.map((r, i) => `${r} AS ${(0,duckdb/* ident */.bD)(cols[i])}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${(0,duckdb/* literal */.eu)(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+            return {
+                kind: 'aggregate',
+                columns: cols,
+                aggregate: { total: `count_if(${filter})`, failing: `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})` },
+                dupHashesQuery,
+                samplesByHash,
+            };
         }
         case 'accepted_values': {
             const c = resolveColumn(ds, check.column);
@@ -41709,26 +41716,14 @@ async function runChecks(engine, suite, states, declared, ctx) {
             }
         }
     }
-    // Unique, schema and sql checks.
+    // Schema and sql checks.
     for (const p of pending) {
         if (!p.compiled || p.compiled.kind === 'aggregate')
             continue;
         const t = now();
         const st = states.get(p.spec.dataset);
         try {
-            if (p.compiled.kind === 'unique') {
-                const row = (await engine.query(p.compiled.uniqueQuery(ctx.sampleN)))[0] ?? {};
-                const failing = Number(row.failing ?? 0);
-                const total = Number(row.total ?? 0);
-                p.result.failing_rows = failing;
-                p.result.total_rows = total;
-                p.result.status = checkVerdict(failing, total, p.spec.severity, p.spec);
-                p.result.message = failingMessage(p.spec, failing, total) + (failing > 0 ? tolerance(p.spec) : '');
-                const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
-                if (hashes.length && p.result.status !== 'pass')
-                    p.dupHashes = hashes;
-            }
-            else if (p.spec.type === 'schema')
+            if (p.spec.type === 'schema')
                 evaluateSchema(p, st.info);
             else if (p.spec.type === 'sql') {
                 const row = (await engine.query(p.compiled.countQuery))[0];
@@ -41749,11 +41744,17 @@ async function runChecks(engine, suite, states, declared, ctx) {
     for (const p of pending) {
         const st = states.get(p.spec.dataset);
         const pii = st?.pii ?? new Set();
-        const sampleSql = p.dupHashes ? p.compiled?.samplesByHash?.(p.dupHashes, ctx.sampleN) : p.compiled?.samples?.(ctx.sampleN);
-        if ((p.result.status === 'fail' || p.result.status === 'warn') && sampleSql && ctx.sampleN > 0) {
+        const failed = p.result.status === 'fail' || p.result.status === 'warn';
+        if (failed && ctx.sampleN > 0 && (p.compiled?.samples || p.compiled?.dupHashesQuery)) {
             const t = now();
             try {
-                const rows = await engine.query(sampleSql);
+                let sampleSql = p.compiled.samples?.(ctx.sampleN);
+                if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
+                    const found = (await engine.query(p.compiled.dupHashesQuery(ctx.sampleN)))[0]?.dup_hashes;
+                    const hashes = Array.isArray(found) ? found.map(String) : [];
+                    sampleSql = hashes.length ? p.compiled.samplesByHash(hashes, ctx.sampleN) : undefined;
+                }
+                const rows = sampleSql ? await engine.query(sampleSql) : [];
                 const raw = [];
                 for (const r of rows)
                     for (const c of pii)
