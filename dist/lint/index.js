@@ -49617,6 +49617,9 @@ const smokeSchema = schemas/* strictObject */.rej({
 const performanceSchema = schemas/* strictObject */.rej({
     input: schemas/* string */.YjP().min(1).default('fixtures').describe('Fixture directory scaled up for the run, relative to dataops.yml.'),
     scale_factor: schemas/* number */.aig().int().min(1).max(10_000).default(10).describe('The input is N× the fixtures (rows of CSV/Parquet/JSON files duplicated with DuckDB).'),
+    scale_files: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default([])
+        .describe('File name globs of the fixtures whose rows are duplicated (fact data); other files are copied unchanged (lookup tables with unique keys). Default: every CSV/Parquet/JSON file.'),
     max_duration_seconds: schemas/* number */.aig().positive().optional().describe('Budget: wall-clock duration of the run.'),
     min_rows_per_second: schemas/* number */.aig().positive().optional().describe('Budget: input rows processed per second.'),
     max_peak_memory_mb: schemas/* number */.aig().positive().optional().describe('Budget: peak memory of the run in MiB.'),
@@ -49714,6 +49717,11 @@ const promotionConfigSchema = schemas/* strictObject */.rej({
     policy: policyConfigSchema.default(policyConfigSchema.parse({})),
     environment: schemas/* string */.YjP().min(1).default('production').describe('Environment the promotion deploys to.'),
     staging_environment: schemas/* string */.YjP().min(1).default('staging').describe('Environment whose successful deployment of the digest is required first.'),
+    production_repository: schemas/* string */.YjP()
+        .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'write registry-host[:port]/repository, without tag or digest')
+        .optional()
+        .describe('registry/repository the promoted digest is copied to (by digest, cross-repository blob mount where the registry allows). Default: production runs the staging reference unchanged.'),
+    ledger_file: schemas/* string */.YjP().default('.dataops/promotions.json').describe('Local ledger of consumed promotion ids (idempotency without GitHub), relative to dataops.yml.'),
     expires_in_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Lifetime written into the message (data.expires_at).'),
 })
     .describe('Signed promotion from staging to production.');
