@@ -7,6 +7,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
 import { systemTestStage } from '../../src/core/flow/stages/system-test.ts';
@@ -18,6 +19,21 @@ import { buildExampleImage, type ExampleImage } from '../helpers/system-test-ima
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'templates/example-pipeline');
+
+/** True when this process may create a child memory cgroup (what enforces the limit under buildah). */
+function memoryCgroupWritable(): boolean {
+  try {
+    const own = /^\d+:memory:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    const base = own !== undefined && existsSync('/sys/fs/cgroup/memory') ? path.join('/sys/fs/cgroup/memory', own) : undefined;
+    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') ? path.join('/sys/fs/cgroup', /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/') : undefined;
+    const dir = path.join(base ?? v2 ?? '/nonexistent', `dataops-probe-${process.pid}`);
+    mkdirSync(dir);
+    rmdirSync(dir);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 let image: ExampleImage;
 let project: Project;
@@ -130,6 +146,15 @@ describe('system test of the example image (buildah, by digest)', () => {
     expect(run.message).toMatch(/^exited with code 2 in [\d.]+ m?s.*; outputs not checked\. stderr:\n/s);
     expect(run.message).toContain('input error');
     expect(run.samples[0]).toMatchObject({ exit_code: 2, timed_out: false });
+  });
+
+  it.skipIf(!memoryCgroupWritable())('reports a container killed at its memory limit', async () => {
+    const opts = await exampleOptions('memory');
+    const report = await runSystemTest({ ...opts, memoryLimit: '40m' });
+    expect(report.checks).toHaveLength(1);
+    const run = report.checks[0]!;
+    expect(run).toMatchObject({ id: 'container_run', status: 'fail', threshold: { memory_limit: '40m' } });
+    expect(run.message).toMatch(/^exited with code 137 \(killed: most likely over the memory limit of 40m\)/);
   });
 
   it('reports a container that runs past its timeout as timed out', async () => {

@@ -198,7 +198,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       message: result.timedOut
         ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
         : result.exitCode !== 0
-          ? `exited with code ${result.exitCode} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
+          ? `exited with code ${result.exitCode}${result.exitCode === 137 && opts.memoryLimit ? ` (killed: most likely over the memory limit of ${opts.memoryLimit})` : ''} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
           : `exited 0 ${facts}`,
       ...(runLine ? { line: runLine } : {}),
       duration_ms: result.durationMs,
