@@ -1,10 +1,13 @@
 /**
  * `dataops push`: pushes an image by digest, from an OCI image layout (`--layout` + `--digest`) or
  * from another registry (`--image registry/repo@sha256:…`, copied registry to registry), to one
- * or more `--to registry/repository` destinations, then applies `--tag`s. Prints the pushed
+ * or more `--to registry/repository` destinations, then applies `--tag`s. Without either, the
+ * project's last `dataops build` (`.dataops/run/image/oci`) is pushed. Prints the pushed
  * references by digest on stdout, one per line (or JSON with `--json`).
  * Exit codes: 0 pushed and verified, 1 the registry failed after retries, 2 configuration error.
  */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { requireDigestRef } from '../../core/image/ref.ts';
@@ -27,6 +30,20 @@ interface Options {
   insecure: string[];
   retryBudget: string;
   json: boolean;
+  project: string;
+}
+
+/** The layout `dataops build` leaves in `<project>/.dataops/run/image/oci`, if any, and its only manifest digest. */
+async function lastBuild(project: string): Promise<{ layout: string; digest: string | undefined } | undefined> {
+  const dir = /\.ya?ml$/.test(project) ? path.dirname(path.resolve(project)) : path.resolve(project);
+  const layout = path.join(dir, '.dataops', 'run', 'image', 'oci');
+  try {
+    const index = JSON.parse(await readFile(path.join(layout, 'index.json'), 'utf8')) as { manifests?: Array<{ digest: string }> };
+    const manifests = index.manifests ?? [];
+    return { layout, digest: manifests.length === 1 ? manifests[0]!.digest : undefined };
+  } catch {
+    return undefined;
+  }
 }
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
@@ -45,6 +62,7 @@ export function register(program: Command): void {
     .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts always are)', collect, [])
     .option('--retry-budget <seconds>', 'total time budget for retries', '300')
     .option('--json', 'print the result as JSON', false)
+    .option('-p, --project <dir|file>', 'project whose last build (.dataops/run/image/oci) is pushed when neither --layout nor --image is given', '.')
     .action(
       action('push', async (opts: Options) => {
         if (opts.to.length === 0) throw new ConfigError('no destination', { location: { field: '--to' }, fix: 'Pass --to registry/repository (e.g. --to 127.0.0.1:5000/flights-routes).' });
@@ -63,6 +81,14 @@ export function register(program: Command): void {
           else if (p.action === 'verified') progress(`  ${color.green('verified')} ${p.destination}@${p.digest}`);
           else if (p.kind === 'tag') progress(`  ${color.blue('tagged')}   ${p.destination}:${p.tag}`);
         };
+        if (!opts.layout && !opts.image) {
+          const last = await lastBuild(opts.project);
+          if (last) {
+            opts.layout = last.layout;
+            opts.digest ??= last.digest;
+            progress(color.dim(`pushing the last build: ${path.relative(process.cwd(), last.layout) || last.layout}`));
+          }
+        }
         try {
           let refs: string[];
           let uploaded: number;

@@ -64,7 +64,8 @@ export const pushStage: Stage = {
         throw err;
       }
       ctx.onCleanup(() => local.stop());
-      ctx.log(`started a loopback docker-registry at ${local.host} (storage ${path.relative(ctx.project.dir, local.dataDir) || local.dataDir})`);
+      const shown = path.relative(ctx.project.dir, local.dataDir);
+      ctx.log(`started a loopback docker-registry at ${local.host} (storage ${shown && !shown.startsWith('..') ? shown : local.dataDir})`);
       destinations = [`${local.host}/${repository}`];
       insecure = true;
     }
