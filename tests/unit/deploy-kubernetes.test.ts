@@ -65,16 +65,16 @@ describe('wrapper kustomization', () => {
     await cp(path.resolve(import.meta.dirname, '../../templates/example-pipeline/deploy'), path.join(tmp, 'deploy'), { recursive: true });
     const calls: string[][] = [];
     const ok = (stdout = ''): ProcessResult => ({ code: 0, stdout, stderr: '', timedOut: false, durationMs: 1 });
-    const kubectl = async (args: string[]): Promise<ProcessResult> => {
+    const kubectl = (args: string[]): Promise<ProcessResult> => {
       calls.push(args);
       if (args.includes('apply')) {
         // the applied directory renders to the pinned image
         const dir = args[args.indexOf('-k') + 1]!;
         expect(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).toContain(`@${DIGEST}`);
-        return ok('cronjob.batch/flights-routes serverside-applied');
+        return Promise.resolve(ok('cronjob.batch/flights-routes serverside-applied'));
       }
-      if (args.includes('rollout')) return { code: 1, stdout: '', stderr: 'error: timed out waiting for the condition', timedOut: false, durationMs: 1 };
-      return ok(JSON.stringify(PODS_CRASHING));
+      if (args.includes('rollout')) return Promise.resolve({ code: 1, stdout: '', stderr: 'error: timed out waiting for the condition', timedOut: false, durationMs: 1 });
+      return Promise.resolve(ok(JSON.stringify(PODS_CRASHING)));
     };
     const target = t({ manifests: 'deploy/overlays/staging', namespace: 'flights-staging', rollout: ['deployment/api'], timeout_seconds: 60 });
     const err = await deployKubernetes({ target, baseDir: tmp, imageName: 'flights-routes', repository: 'ghcr.io/octo/flights-routes', digest: DIGEST, kubectl }).catch((e: unknown) => e);
