@@ -40818,7 +40818,7 @@ async function sha256File(file) {
 const ANNOTATIONS_PER_LEVEL = 10;
 /** The one-line message of a failing check: what was observed, and its description. */
 function checkMessage(c) {
-    const rows = c.failing_rows !== null && c.total_rows !== null && c.type !== 'row_count' && c.type !== 'freshness' ? ` (${c.failing_rows.toLocaleString('en-US')} of ${c.total_rows.toLocaleString('en-US')} rows)` : '';
+    const rows = c.failing_rows !== null && c.total_rows !== null && !['row_count', 'freshness', 'schema'].includes(c.type) ? ` (${c.failing_rows.toLocaleString('en-US')} of ${c.total_rows.toLocaleString('en-US')} rows)` : '';
     const what = c.status === 'error' ? `check could not run: ${c.error ?? c.message}` : `${c.message}${rows && !c.message.includes(String(c.failing_rows)) ? rows : ''}`;
     return c.description ? `${what}\n${c.description}` : what;
 }
@@ -42134,9 +42134,10 @@ function reportBlocks(report, level, opts) {
     }
     const checks = sortChecks(report.checks);
     if (checks.length) {
-        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Description |\n|---|---|---|---|---:|---|---|\n');
+        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Result · description |\n|---|---|---|---|---:|---|---|\n');
         for (const c of checks) {
-            const what = c.status === 'error' ? `${c.description ? `${cell(c.description)}<br>` : ''}**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.description ?? c.message, 300);
+            const observed = c.status === 'error' ? `**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.message, 300);
+            const what = c.description ? `${observed}<br><i>${cell(c.description, 300)}</i>` : observed;
             blocks.push(`| ${statusLabel(c.status)} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
         }
         blocks.push('\n');

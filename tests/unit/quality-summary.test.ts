@@ -27,7 +27,7 @@ describe('renderSummary', () => {
 
   it('shows per check: status, id, dataset, columns, failing/total rows, threshold, description', () => {
     expect(md).toContain('| ❌ fail | `title_unique` (unique) | movies | title | 142 / 3,201 | max_failing: 0 |');
-    expect(md).toContain('| ⚠️ warn | `rating_range` (range) | movies | imdb_rating | 3 / 100 | min: 0, max: 10, max_failing: 0 | IMDB ratings are 0..10 |');
+    expect(md).toContain('| ⚠️ warn | `rating_range` (range) | movies | imdb_rating | 3 / 100 | min: 0, max: 10, max_failing: 0 | 3 rows failed<br><i>IMDB ratings are 0..10</i> |');
     expect(md).toContain('**could not run:** Binder Error: column "titel" not found');
   });
 

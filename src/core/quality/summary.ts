@@ -94,9 +94,10 @@ function reportBlocks(report: QualityReport, level: string, opts: SummaryOptions
   }
   const checks = sortChecks(report.checks);
   if (checks.length) {
-    blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Description |\n|---|---|---|---|---:|---|---|\n');
+    blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Result · description |\n|---|---|---|---|---:|---|---|\n');
     for (const c of checks) {
-      const what = c.status === 'error' ? `${c.description ? `${cell(c.description)}<br>` : ''}**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.description ?? c.message, 300);
+      const observed = c.status === 'error' ? `**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.message, 300);
+      const what = c.description ? `${observed}<br><i>${cell(c.description, 300)}</i>` : observed;
       blocks.push(`| ${statusLabel(c.status)} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
     }
     blocks.push('\n');
