@@ -28683,14 +28683,13 @@ async function runAction(action, body) {
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(8816);
+/* harmony import */ var zod__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8816);
 /* harmony import */ var _core_errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2807);
 /* harmony import */ var _core_image_ref_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9581);
 /* harmony import */ var _core_registry_auth_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3544);
 /* harmony import */ var _core_registry_copy_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(9831);
 /* harmony import */ var _core_registry_push_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9354);
-/* harmony import */ var _core_flow_stages_push_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4666);
-/* harmony import */ var _lib_action_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5332);
+/* harmony import */ var _lib_action_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(5332);
 /**
  * Entry of actions/push-image: pushes an image by digest (from the OCI layout build-image wrote,
  * or copied from another registry) to each destination, reads the digest back, then tags it.
@@ -28704,20 +28703,19 @@ __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependen
 
 
 
-
-const inputs = zod__WEBPACK_IMPORTED_MODULE_8__/* .object */ .Ikc({
-    image: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    'layout-dir': zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    digest: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    destinations: _lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF.list().refine((l) => l.length > 0, 'name at least one registry/repository'),
-    tags: _lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF.list(),
-    username: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    password: zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    'registry-token': zod__WEBPACK_IMPORTED_MODULE_8__/* .string */ .YjP().optional(),
-    'insecure-registries': _lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF.list(),
-    'retry-budget-seconds': _lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .input */ .hF.int(300),
+const inputs = zod__WEBPACK_IMPORTED_MODULE_7__/* .object */ .Ikc({
+    image: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    'layout-dir': zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    digest: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    destinations: _lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF.list().refine((l) => l.length > 0, 'name at least one registry/repository'),
+    tags: _lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF.list(),
+    username: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    password: zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    'registry-token': zod__WEBPACK_IMPORTED_MODULE_7__/* .string */ .YjP().optional(),
+    'insecure-registries': _lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF.list(),
+    'retry-budget-seconds': _lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .input */ .hF.int(300),
 });
-await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('push-image', async () => {
+await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .runAction */ .Cs)('push-image', async () => {
     const raw = { password: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('password'), token: _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .getInput */ .V4('registry-token') };
     // mask before anything (even input validation) could print them
     const masked = new Set();
@@ -28727,7 +28725,7 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('push-
             masked.add(s);
         }
     }
-    const i = (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .readInputs */ .Ko)(inputs);
+    const i = (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_6__/* .readInputs */ .Ko)(inputs);
     const auth = (registry) => {
         const r = (0,_core_registry_auth_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveCredentials */ .z8)(registry, { username: i.username, password: i.password, registryToken: i['registry-token'] });
         for (const s of r.secrets) {
@@ -28748,7 +28746,7 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('push-
     const insecure = i['insecure-registries'].length ? i['insecure-registries'] : undefined;
     const onProgress = (p) => {
         if (p.kind === 'blob')
-            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${p.action} ${p.digest}${p.bytes !== undefined ? ` (${(0,_core_flow_stages_push_js__WEBPACK_IMPORTED_MODULE_6__/* .formatBytes */ .z)(p.bytes)})` : ''} → ${p.destination}`);
+            _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`${p.action} ${p.digest}${p.bytes !== undefined ? ` (${(0,_core_registry_push_js__WEBPACK_IMPORTED_MODULE_5__/* .formatBytes */ .z3)(p.bytes)})` : ''} → ${p.destination}`);
         else if (p.action === 'verified')
             _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .info */ .pq(`verified: ${p.destination} serves ${p.digest}`);
         else if (p.kind === 'tag')
@@ -28796,7 +28794,7 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('push-
         ],
         ...refs.map((ref) => [`<code>${ref}</code>`, i.tags.map((t) => `<code>${t}</code>`).join(' ') || '–']),
     ])
-        .addRaw(`Uploaded ${(0,_core_flow_stages_push_js__WEBPACK_IMPORTED_MODULE_6__/* .formatBytes */ .z)(uploaded)}; ${skipped} blob(s) already present, ${mounted} mounted from another repository.`, true)
+        .addRaw(`Uploaded ${(0,_core_registry_push_js__WEBPACK_IMPORTED_MODULE_5__/* .formatBytes */ .z3)(uploaded)}; ${skipped} blob(s) already present, ${mounted} mounted from another repository.`, true)
         .write();
 });
 
@@ -28873,329 +28871,6 @@ function describeError(prefix, err) {
     const e = err instanceof Error ? err : new Error(String(err));
     return `${prefix}: internal error (a bug in dataops-actions, please report it with this log): ${e.stack ?? e.message}`;
 }
-
-
-/***/ }),
-
-/***/ 4666:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  z: () => (/* binding */ formatBytes)
-});
-
-// UNUSED EXPORTS: pushStage
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./build/core/errors.js
-var errors = __nccwpck_require__(2807);
-// EXTERNAL MODULE: ./node_modules/zod/v4/classic/schemas.js + 17 modules
-var schemas = __nccwpck_require__(8816);
-;// CONCATENATED MODULE: ./build/core/image/push-config.js
-/**
- * `image.push` in dataops.yml: where the built image is pushed (by digest) and which tags follow it.
- * Without a registry (or with `registry: local`) the flow starts a loopback `docker-registry` and
- * pushes there, so the demo runs offline.
- */
-
-const tag = schemas/* string */.YjP().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, 'a tag is 1-128 of letters, digits, "_", "." and "-", not starting with "." or "-"');
-const destination = schemas/* string */.YjP()
-    .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'write registry-host[:port]/repository, without tag or digest');
-const pushConfigSchema = schemas/* strictObject */.rej({
-    registry: schemas/* string */.YjP()
-        .min(1)
-        .optional()
-        .describe('Registry host[:port] (ghcr.io, europe-west1-docker.pkg.dev…), or "local" to start a loopback docker-registry (the default when nothing is set).'),
-    repository: schemas/* string */.YjP().min(1).optional().describe('Repository path within the registry. Default: the project name.'),
-    destinations: schemas/* array */.YOg(destination)
-        .optional()
-        .describe('Several registry/repository destinations to push the same digest to (instead of registry + repository).'),
-    tags: schemas/* array */.YOg(tag).optional().describe('Tags applied after the digest is verified at every destination. Default: the tags the build produced.'),
-    insecure: schemas/* boolean */.zMY().default(false).describe('Talk plain HTTP to the registry (loopback registries only).'),
-    retry_budget_seconds: schemas/* number */.aig().int().min(1).max(3600).default(300).describe('Total time budget for retries of one push, in seconds.'),
-})
-    .describe('Registry push settings.');
-
-// EXTERNAL MODULE: ./build/core/registry/auth.js
-var registry_auth = __nccwpck_require__(3544);
-// EXTERNAL MODULE: ./build/core/registry/client.js + 1 modules
-var client = __nccwpck_require__(7121);
-// EXTERNAL MODULE: ./build/core/registry/copy.js
-var copy = __nccwpck_require__(9831);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __nccwpck_require__(8161);
-;// CONCATENATED MODULE: ./build/core/registry/local.js
-/**
- * A loopback registry for the local demo and the tests: Debian's `docker-registry` (CNCF
- * distribution 2.x) serving plain HTTP on 127.0.0.1 at a free port, filesystem storage under a
- * temp (or given) directory, deletes enabled, optional htpasswd (bcrypt) basic auth.
- */
-
-
-
-
-
-
-
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const srv = (0,external_node_net_.createServer)();
-        srv.once('error', reject);
-        srv.listen(0, '127.0.0.1', () => {
-            const addr = srv.address();
-            srv.close(() => (addr && typeof addr === 'object' ? resolve(addr.port) : reject(new Error('no port'))));
-        });
-    });
-}
-function configYaml(host, dataDir, htpasswd) {
-    return [
-        'version: 0.1',
-        'log:',
-        '  level: warn',
-        '  accesslog:',
-        '    disabled: true',
-        'storage:',
-        '  filesystem:',
-        `    rootdirectory: ${JSON.stringify(dataDir)}`,
-        '  delete:',
-        '    enabled: true',
-        '  cache:',
-        '    blobdescriptor: inmemory',
-        'http:',
-        `  addr: ${host}`,
-        `  secret: ${JSON.stringify(Math.random().toString(36).slice(2))}`,
-        ...(htpasswd ? ['auth:', '  htpasswd:', '    realm: dataops-local', `    path: ${JSON.stringify(htpasswd)}`] : []),
-        '',
-    ].join('\n');
-}
-function exited(child) {
-    return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', () => r()));
-}
-/**
- * Starts `docker-registry serve` on a free loopback port and waits until `GET /v2/` answers.
- * @throws ConfigError when the binary is missing; Error with the registry's log when it does not come up.
- */
-async function startLocalRegistry(opts = {}) {
-    const binary = opts.binary ?? process.env.DATAOPS_REGISTRY_BIN ?? 'docker-registry';
-    const runDir = await (0,promises_.mkdtemp)(external_node_path_.join(external_node_os_.tmpdir(), 'dataops-registry-'));
-    const dataDir = opts.dataDir ? external_node_path_.resolve(opts.dataDir) : external_node_path_.join(runDir, 'data');
-    await (0,promises_.mkdir)(dataDir, { recursive: true });
-    const logFile = external_node_path_.join(runDir, 'registry.log');
-    let lastError = '';
-    for (let tryNo = 0; tryNo < 5; tryNo++) {
-        const port = await freePort();
-        const host = `127.0.0.1:${port}`;
-        const cfg = external_node_path_.join(runDir, 'config.yml');
-        await (0,promises_.writeFile)(cfg, configYaml(host, dataDir, opts.htpasswd));
-        const log = (0,external_node_fs_.createWriteStream)(logFile, { flags: 'a' });
-        const child = (0,external_node_child_process_namespaceObject.spawn)(binary, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
-        child.stdout.pipe(log);
-        child.stderr.pipe(log);
-        const spawnError = await new Promise((resolve) => {
-            child.once('spawn', () => resolve(undefined));
-            child.once('error', (err) => resolve(err));
-        });
-        if (spawnError) {
-            log.end();
-            await (0,promises_.rm)(runDir, { recursive: true, force: true });
-            if (spawnError.code === 'ENOENT') {
-                throw new errors/* ConfigError */.xL(`"${binary}" is not installed: the local registry cannot start`, { fix: 'Install it (apt-get install docker-registry), or configure image.push.registry to push to a real registry.' });
-            }
-            throw spawnError;
-        }
-        const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
-        let up = false;
-        while (Date.now() < deadline && child.exitCode === null) {
-            try {
-                const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2000) });
-                await res.arrayBuffer();
-                if (res.status === 200 || res.status === 401) {
-                    up = true;
-                    break;
-                }
-            }
-            catch {
-                // not listening yet
-            }
-            await new Promise((r) => setTimeout(r, 100));
-        }
-        if (up) {
-            let stopped = false;
-            return {
-                host,
-                dataDir,
-                logFile,
-                async stop() {
-                    if (stopped)
-                        return;
-                    stopped = true;
-                    if (child.exitCode === null && child.signalCode === null) {
-                        child.kill('SIGTERM');
-                        const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-                        await exited(child);
-                        clearTimeout(timer);
-                    }
-                    log.end();
-                    await (0,promises_.rm)(runDir, { recursive: true, force: true });
-                },
-            };
-        }
-        if (child.exitCode === null) {
-            child.kill('SIGKILL');
-        }
-        await exited(child);
-        log.end();
-        lastError = (await (0,promises_.readFile)(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5).join('\n');
-        // another process took the port between probe and bind: try another one
-        if (!/address already in use/.test(lastError))
-            break;
-    }
-    await (0,promises_.rm)(runDir, { recursive: true, force: true });
-    throw new Error(`docker-registry did not start: ${lastError || 'no answer on /v2/'}`);
-}
-
-// EXTERNAL MODULE: ./build/core/registry/push.js
-var push = __nccwpck_require__(9354);
-;// CONCATENATED MODULE: ./build/core/flow/stages/push.js
-/**
- * Flow stage `push-image`: pushes the built image (`state.image`, an OCI layout) by digest to the
- * project's registry (`image.push` in dataops.yml), reads it back, and hands on
- * `state.registry` and `state.pushed.refs` (`registry/repository@sha256:…`). Without a registry
- * configured (or with `registry: local`) it starts a loopback docker-registry whose storage lives
- * under the flow's work directory, kept running until the flow ends so later stages can pull.
- */
-
-
-
-
-
-
-
-
-/** `1.2 MB` style size. */
-function formatBytes(n) {
-    if (n < 1024)
-        return `${n} B`;
-    if (n < 1024 * 1024)
-        return `${(n / 1024).toFixed(1)} kB`;
-    if (n < 1024 * 1024 * 1024)
-        return `${(n / 1024 / 1024).toFixed(1)} MB`;
-    return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
-}
-/** A tag from the build's `tags` (which may be full `name:tag` references). */
-function tagOf(value) {
-    const slash = value.lastIndexOf('/');
-    const colon = value.lastIndexOf(':');
-    return colon > slash ? value.slice(colon + 1) : value;
-}
-function settings(ctx) {
-    const raw = ctx.project.config.image?.push ?? {};
-    const parsed = pushConfigSchema.safeParse(raw);
-    if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const field = ['image', 'push', ...(issue?.path ?? [])].map(String);
-        throw new errors/* ConfigError */.xL(issue?.message ?? 'invalid push settings', { location: { file: ctx.project.file, line: ctx.project.lineOf(field), field: field.join('.') } });
-    }
-    return parsed.data;
-}
-const pushStage = {
-    name: 'push-image',
-    title: 'Push the image to the registry by digest',
-    async run(ctx) {
-        const image = ctx.state.image;
-        if (!image)
-            return { status: 'skipped', summary: 'no image was built' };
-        const cfg = settings(ctx);
-        const repository = cfg.repository ?? ctx.project.config.name;
-        let destinations;
-        let insecure = cfg.insecure || undefined;
-        if (cfg.destinations?.length) {
-            destinations = cfg.destinations;
-        }
-        else if (cfg.registry && cfg.registry !== 'local') {
-            destinations = [`${cfg.registry}/${repository}`];
-        }
-        else {
-            let local;
-            try {
-                local = await startLocalRegistry({ dataDir: external_node_path_.join(ctx.workDir, 'registry') });
-            }
-            catch (err) {
-                if (err instanceof errors/* ConfigError */.xL)
-                    return { status: 'skipped', summary: `no registry configured and ${err.message}` };
-                throw err;
-            }
-            ctx.onCleanup(() => local.stop());
-            ctx.log(`started a loopback docker-registry at ${local.host} (storage ${external_node_path_.relative(ctx.project.dir, local.dataDir) || local.dataDir})`);
-            destinations = [`${local.host}/${repository}`];
-            insecure = true;
-        }
-        const tags = [...new Set((cfg.tags ?? image.tags).map(tagOf))];
-        const notes = new Set();
-        const auth = (registry) => {
-            const r = (0,registry_auth/* resolveCredentials */.z8)(registry);
-            for (const n of r.notes)
-                notes.add(n);
-            return r.credentials;
-        };
-        let result;
-        try {
-            result = await (0,push/* pushImage */.GH)({
-                layoutDir: image.layoutDir,
-                digest: image.digest,
-                destinations,
-                tags,
-                auth,
-                retry: { budgetMs: cfg.retry_budget_seconds * 1000 },
-                ...(insecure ? { insecure } : {}),
-                onProgress: (p) => {
-                    if (p.kind === 'blob' && p.action === 'uploaded')
-                        ctx.log(`uploaded ${p.digest.slice(0, 19)}… (${formatBytes(p.bytes ?? 0)}) to ${p.destination}`);
-                    if (p.kind === 'manifest' && p.action === 'verified')
-                        ctx.log(`${p.destination} serves ${p.digest}`);
-                },
-            });
-        }
-        catch (err) {
-            if (err instanceof client/* RegistryError */.gl) {
-                for (const n of notes)
-                    ctx.log(n);
-                return { status: 'failed', summary: err.message };
-            }
-            throw err;
-        }
-        // prove it once more, the way a later stage will ask: by digest
-        for (const ref of result.refs) {
-            if (!(await (0,copy/* manifestExists */.uK)(ref, { ...(insecure ? { insecure } : {}), auth })))
-                return { status: 'failed', summary: `${ref} is not served after the push` };
-        }
-        const first = (0,push/* parseDestination */.G2)(destinations[0]);
-        ctx.state.registry = { host: first.registry, repository: first.repository };
-        ctx.state.pushed = { refs: result.refs };
-        return {
-            status: 'passed',
-            summary: `pushed ${result.digest} to ${destinations.length} destination(s); the registry serves that digest`,
-            details: {
-                image: result.refs[0],
-                ...(result.refs.length > 1 ? { 'other refs': result.refs.slice(1).join(', ') } : {}),
-                tags: tags.join(', ') || '(none)',
-                uploaded: `${formatBytes(result.uploadedBytes)} in ${result.uploadedBlobs} blob(s)`,
-                'already there': `${result.skippedBlobs} blob(s) skipped, ${result.mountedBlobs} mounted`,
-            },
-        };
-    },
-};
 
 
 /***/ }),
@@ -30057,10 +29732,9 @@ function mediaTypeOf(bytes) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   L1: () => (/* binding */ copyImage),
-/* harmony export */   uK: () => (/* binding */ manifestExists)
+/* harmony export */   L1: () => (/* binding */ copyImage)
 /* harmony export */ });
-/* unused harmony export resolveDigest */
+/* unused harmony exports resolveDigest, manifestExists */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_os__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8161);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6760);
@@ -30160,7 +29834,7 @@ async function resolveDigest(ref, access = {}) {
  * @throws ConfigError for a tag-only reference; RegistryError for failures other than "not found".
  */
 async function manifestExists(ref, access = {}) {
-    const r = (0,_image_ref_js__WEBPACK_IMPORTED_MODULE_3__/* .requireDigestRef */ .hQ)(ref);
+    const r = requireDigestRef(ref);
     const client = clientOf(r.registry, access, Date.now() + (access.retry?.budgetMs ?? 60_000));
     const head = await client.headManifest(r.repository, r.digest);
     return head !== undefined && (head.digest === undefined || head.digest === r.digest);
@@ -30177,7 +29851,8 @@ async function manifestExists(ref, access = {}) {
 /* harmony export */   G2: () => (/* binding */ parseDestination),
 /* harmony export */   GH: () => (/* binding */ pushImage),
 /* harmony export */   Og: () => (/* binding */ credentialsFor),
-/* harmony export */   ih: () => (/* binding */ insecureFor)
+/* harmony export */   ih: () => (/* binding */ insecureFor),
+/* harmony export */   z3: () => (/* binding */ formatBytes)
 /* harmony export */ });
 /* unused harmony export readLayoutImage */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
@@ -30205,6 +29880,16 @@ async function manifestExists(ref, access = {}) {
 
 
 
+/** Bytes as `850 B` / `1.2 kB` / `75.4 MB` / `1.25 GB` (binary multiples). */
+function formatBytes(n) {
+    if (n < 1024)
+        return `${n} B`;
+    if (n < 1024 * 1024)
+        return `${(n / 1024).toFixed(1)} kB`;
+    if (n < 1024 * 1024 * 1024)
+        return `${(n / 1024 / 1024).toFixed(1)} MB`;
+    return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
 /** Credentials for `registry` from {@link RegistryAuth}. */
 function credentialsFor(auth, registry) {
     if (!auth)
@@ -33506,16 +33191,12 @@ function getIDToken(aud) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  YOg: () => (/* binding */ array),
-  zMY: () => (/* binding */ schemas_boolean),
   k5n: () => (/* binding */ schemas_enum),
-  aig: () => (/* binding */ schemas_number),
   Ikc: () => (/* binding */ object),
-  rej: () => (/* binding */ strictObject),
   YjP: () => (/* binding */ schemas_string)
 });
 
-// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, base64, base64url, bigint, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, literal, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, union, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
+// UNUSED EXPORTS: ZodAny, ZodArray, ZodBase64, ZodBase64URL, ZodBigInt, ZodBigIntFormat, ZodBoolean, ZodCIDRv4, ZodCIDRv6, ZodCUID, ZodCUID2, ZodCatch, ZodCodec, ZodCreditCard, ZodCustom, ZodCustomStringFormat, ZodDate, ZodDefault, ZodDiscriminatedUnion, ZodE164, ZodEmail, ZodEmoji, ZodEnum, ZodExactOptional, ZodFile, ZodFunction, ZodGUID, ZodIBAN, ZodIPv4, ZodIPv6, ZodISODate, ZodISODateTime, ZodISODuration, ZodISOTime, ZodInstanceOf, ZodIntersection, ZodJWT, ZodKSUID, ZodLazy, ZodLiteral, ZodMAC, ZodMap, ZodNaN, ZodNanoID, ZodNever, ZodNonOptional, ZodNull, ZodNullable, ZodNumber, ZodNumberFormat, ZodObject, ZodOptional, ZodPipe, ZodPrefault, ZodPreprocess, ZodPromise, ZodReadonly, ZodRecord, ZodSet, ZodString, ZodStringFormat, ZodSuccess, ZodSymbol, ZodTemplateLiteral, ZodTransform, ZodTuple, ZodType, ZodULID, ZodURL, ZodUUID, ZodUndefined, ZodUnion, ZodUnknown, ZodVoid, ZodXID, ZodXor, _ZodString, _default, _function, any, array, base64, base64url, bigint, boolean, catch, check, cidrv4, cidrv6, codec, creditCard, cuid, cuid2, currencyCode, custom, date, describe, discriminatedUnion, e164, email, emoji, exactOptional, file, float32, float64, function, guid, hash, hex, hostname, httpUrl, iban, instanceof, int, int32, int64, intersection, invertCodec, ipv4, ipv6, json, jwt, keyof, ksuid, lazy, literal, looseObject, looseRecord, mac, map, meta, nan, nanoid, nativeEnum, never, nonoptional, null, nullable, nullish, number, optional, partialRecord, pipe, prefault, preprocess, promise, readonly, record, refine, set, strictObject, stringFormat, stringbool, success, superRefine, symbol, templateLiteral, transform, tuple, uint32, uint64, ulid, undefined, union, unknown, url, uuid, uuidv4, uuidv6, uuidv7, void, xid, xor
 
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
 
@@ -36237,9 +35918,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes_boolean;
+    inst._zod.pattern = regexes.boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -36257,7 +35938,7 @@ const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
         });
         return payload;
     };
-});
+})));
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -38587,7 +38268,7 @@ function _isoDuration(Class, params) {
 }
 // @__NO_SIDE_EFFECTS__
 function _number(Class, params) {
-    return new Class(snapshotChecks({ type: "number", checks: [], ...normalizeParams(params) }));
+    return new Class(snapshotChecks({ type: "number", checks: [], ...util.normalizeParams(params) }));
 }
 // @__NO_SIDE_EFFECTS__
 function _coercedNumber(Class, params) {
@@ -38647,7 +38328,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...normalizeParams(params),
+        ...util.normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -42168,7 +41849,7 @@ const ZodNumber = /*@__PURE__*/ $constructor("ZodNumber", (inst, def) => {
     },
 }));
 function schemas_number(params) {
-    return _number(ZodNumber, params);
+    return core._number(ZodNumber, params);
 }
 const ZodNumberFormat = /*@__PURE__*/ $constructor("ZodNumberFormat", (inst, def) => {
     $ZodNumberFormat.init(inst, def);
@@ -42189,13 +41870,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
-    $ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
+    core.$ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
-});
+    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
+})));
 function schemas_boolean(params) {
-    return _boolean(ZodBoolean, params);
+    return core._boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -42429,7 +42110,7 @@ function strictObject(shape, params) {
         type: "object",
         shape,
         catchall: never(),
-        ...normalizeParams(params),
+        ...util.normalizeParams(params),
     });
 }
 // looseObject

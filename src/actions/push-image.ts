@@ -9,9 +9,8 @@ import { ConfigError } from '../core/errors.ts';
 import { requireDigestRef } from '../core/image/ref.ts';
 import { resolveCredentials } from '../core/registry/auth.ts';
 import { copyImage } from '../core/registry/copy.ts';
-import { pushImage } from '../core/registry/push.ts';
+import { formatBytes, pushImage } from '../core/registry/push.ts';
 import type { TransferProgress } from '../core/registry/transfer.ts';
-import { formatBytes } from '../core/flow/stages/push.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
 
 const inputs = z.object({

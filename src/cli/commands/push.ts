@@ -14,8 +14,7 @@ import { requireDigestRef } from '../../core/image/ref.ts';
 import { resolveCredentials } from '../../core/registry/auth.ts';
 import { RegistryError } from '../../core/registry/client.ts';
 import { copyImage } from '../../core/registry/copy.ts';
-import { pushImage } from '../../core/registry/push.ts';
-import { formatBytes } from '../../core/flow/stages/push.ts';
+import { formatBytes, pushImage } from '../../core/registry/push.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress } from '../ui.ts';
 

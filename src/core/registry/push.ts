@@ -57,6 +57,14 @@ export interface PushResult {
   mountedBlobs: number;
 }
 
+/** Bytes as `850 B` / `1.2 kB` / `75.4 MB` / `1.25 GB` (binary multiples). */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
+
 /** Credentials for `registry` from {@link RegistryAuth}. */
 export function credentialsFor(auth: RegistryAuth | undefined, registry: string): RegistryCredentials | undefined {
   if (!auth) return undefined;

@@ -12,16 +12,8 @@ import { resolveCredentials } from '../../registry/auth.ts';
 import { RegistryError } from '../../registry/client.ts';
 import { manifestExists } from '../../registry/copy.ts';
 import { startLocalRegistry } from '../../registry/local.ts';
-import { parseDestination, pushImage } from '../../registry/push.ts';
+import { formatBytes, parseDestination, pushImage } from '../../registry/push.ts';
 import type { FlowContext, Stage, StageResult } from '../types.ts';
-
-/** `1.2 MB` style size. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(2)} GB`;
-}
 
 /** A tag from the build's `tags` (which may be full `name:tag` references). */
 function tagOf(value: string): string {
