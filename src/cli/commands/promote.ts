@@ -1,12 +1,179 @@
-/** `dataops promote`: placeholder until the command is implemented. */
+/**
+ * `dataops promote`: the production side of a signed promotion, and its publishing side.
+ * - `dataops promote [--message file|-] [--approve]`: verify one message (or pull one from the
+ *   subscription), show its evidence, ask for confirmation on a terminal, deploy the same digest.
+ * - `dataops promote publish --image name@sha256:… …`: sign (Ed25519 key from the environment) and send.
+ * - `dataops promote listen`: pull the subscription and promote every message (the pull counterpart of the pubsub-bridge).
+ * - `dataops promote keygen`: a new Ed25519 key pair for signing mode key.
+ * Exit 0 deployed or already deployed; 2 refused or configuration error; 70 bug.
+ */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
+import { githubFromEnv } from '../../core/deploy/local.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { loadProject } from '../../core/project.ts';
+import { listenForPromotions, projectPromotionConfig, promoteMessage } from '../../core/promotion/consumer.ts';
+import { generateKeyPair } from '../../core/promotion/keys.ts';
+import { createPromotionEvent, type Evidence } from '../../core/promotion/message.ts';
+import type { PromoteResult } from '../../core/promotion/promote.ts';
+import { sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../core/promotion/runtime.ts';
+import { signWithKey } from '../../core/promotion/sign.ts';
+import { promotionFromDispatch } from '../../core/promotion/transport/dispatch.ts';
+import { action } from '../errors.ts';
+import { color, confirm, progress } from '../ui.ts';
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** `kind:name=status[=sha256:…]` evidence flags. */
+export function parseEvidenceFlags(values: string[]): Evidence[] {
+  return values.map((v) => {
+    const m = /^(quality|system-test|performance|verify|other):([^=]+)=([^=]+)(?:=(sha256:[a-f0-9]{64}))?$/.exec(v);
+    if (!m) throw new ConfigError(`"${v}" is not kind:name=status[=sha256:…]`, { location: { field: '--evidence' }, fix: 'Write e.g. --evidence quality:flights=passed=sha256:… (kinds: quality, system-test, performance, verify, other).' });
+    return { kind: m[1] as Evidence['kind'], name: m[2]!, status: m[3]!, ...(m[4] ? { sha256: m[4] } : {}) };
+  });
+}
+
+async function readMessage(file: string): Promise<unknown> {
+  const text = file === '-' ? await new Promise<string>((resolve, reject) => {
+    let s = '';
+    process.stdin.setEncoding('utf8').on('data', (c: string) => (s += c)).on('end', () => resolve(s)).on('error', reject);
+  }) : await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { location: { field: '--message' } });
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text; // the verifier reports "malformed"
+  }
+  return parsed && typeof parsed === 'object' && 'promotion' in parsed && !('specversion' in parsed) ? promotionFromDispatch(parsed) : parsed;
+}
+
+const approver = (auto: boolean) => async (_v: unknown, summary: string) => {
+  progress(summary);
+  if (auto) return true;
+  return confirm(`Deploy to production?`);
+};
+
+function report(r: PromoteResult, json: boolean): void {
+  if (json) {
+    const { verified, ...rest } = r;
+    process.stdout.write(JSON.stringify({ ...rest, signer: verified.identity, mode: verified.mode }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(`${r.status === 'duplicate' ? color.yellow('ALREADY DEPLOYED') : color.green('DEPLOYED')} ${r.image}${r.deploymentId !== undefined ? ` (deployment ${r.deploymentId})` : ''} — promotion ${r.eventId}\n`);
+}
 
 export function register(program: Command): void {
-  program
+  const promote = program
     .command('promote')
-    .description('(not implemented yet)')
-    .action(() => {
-      process.stderr.write('dataops promote: not implemented yet\n');
-      process.exitCode = 2;
-    });
+    .description('Verify a signed promotion message and deploy the same digest to production (asks for confirmation; --approve for scripts)')
+    .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
+    .option('-m, --message <file>', 'signed message file (CloudEvent JSON or a repository_dispatch client_payload; - for stdin). Default: pull one from the subscription')
+    .option('--approve', 'approve without asking (scripts, and the gated production job on GitHub)', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(
+      action('promote', async (opts: { project: string; message?: string; approve: boolean; json: boolean }) => {
+        const project = await loadProject(opts.project);
+        const github = githubFromEnv();
+        const approve = approver(opts.approve);
+        const log = (l: string) => progress(color.dim(l));
+        if (!opts.message) {
+          let result: PromoteResult | undefined;
+          const stats = await listenForPromotions(project, { approve, github, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
+          if (result) return report(result, opts.json);
+          const cfg = projectPromotionConfig(project);
+          throw new ConfigError(stats.received === 0 ? `no promotion message arrived on ${cfg.transport.pubsub.subscription} within 30 s` : 'the pulled promotion was not deployed (see above)', { fix: 'Pass --message <file>, or publish one first.' });
+        }
+        const message = await readMessage(opts.message);
+        report(await promoteMessage(project, message, { approve, github, log }), opts.json);
+      }),
+    );
+  // subcommands share the parent's --project (commander reads parent options anywhere on the line)
+  const projectOption = () => promote.opts<{ project: string }>().project;
+
+  promote
+    .command('publish')
+    .description('Sign a promotion message for a staged digest and send it (Pub/Sub or repository_dispatch)')
+    .requiredOption('-i, --image <ref>', 'the staged image by digest, registry/repository@sha256:…')
+    .option('--staging-deployment-id <id>', 'GitHub deployment id (or local record id) of the staging deployment')
+    .option('--staging-url <url>', 'staging environment URL')
+    .option('--evidence <kind:name=status[=sha256]>', 'evidence (repeatable)', collect, [])
+    .option('--rollback', 'a deliberate rollback to an older digest', false)
+    .option('--transport <type>', 'gcp-pubsub or github-dispatch (default: promotion.transport.type)')
+    .option('--create-topology', 'create the topic and subscriptions when missing (emulator, first run)', false)
+    .option('-o, --out <file>', 'also write the signed message to this file')
+    .action(
+      action('promote publish', async (opts: { image: string; stagingDeploymentId?: string; stagingUrl?: string; evidence: string[]; rollback: boolean; transport?: string; createTopology: boolean; out?: string }) => {
+        const project = await loadProject(projectOption());
+        const cfg = projectPromotionConfig(project);
+        if (opts.transport && opts.transport !== 'gcp-pubsub' && opts.transport !== 'github-dispatch') throw new ConfigError(`unknown transport "${opts.transport}"`, { location: { field: '--transport' }, fix: 'Use gcp-pubsub or github-dispatch.' });
+        if (cfg.signing.mode === 'sigstore') throw new ConfigError('signing mode sigstore runs in GitHub Actions only (it needs the job OIDC token)', { location: { file: project.file, field: 'promotion.signing.mode' }, fix: 'Use the publish-promotion action, or mode key with DATAOPS_PROMOTION_PRIVATE_KEY locally.' });
+        const key = signingKeyFromEnv(cfg);
+        const id = sourceIdentity();
+        const event = createPromotionEvent({
+          pipeline: project.config.name,
+          environment: cfg.environment,
+          image: opts.image,
+          rollback: opts.rollback,
+          source: id.source,
+          run: id.run,
+          staging: { environment: cfg.staging_environment, ...(opts.stagingDeploymentId ? { deployment_id: Number(opts.stagingDeploymentId) } : {}), ...(opts.stagingUrl ? { url: opts.stagingUrl } : {}) },
+          evidence: parseEvidenceFlags(opts.evidence),
+          expiresInSeconds: cfg.expires_in_seconds,
+        });
+        const signed = await signWithKey(event, key);
+        if (opts.out) {
+          await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
+          await writeFile(opts.out, JSON.stringify(signed, null, 2) + '\n');
+        }
+        const transport = (opts.transport as 'gcp-pubsub' | 'github-dispatch' | undefined) ?? cfg.transport.type;
+        const github = githubFromEnv();
+        const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: transport } }, { createTopology: opts.createTopology, ...(github ? { github: { client: github.client, repository: `${github.owner}/${github.repo}` } } : {}) });
+        process.stdout.write(`${JSON.stringify({ event_id: signed.id, message_id: sent.messageId ?? null, transport: sent.transport })}\n`);
+      }),
+    );
+
+  promote
+    .command('listen')
+    .description('Pull the promotion subscription and promote each message (refused ones go to the dead-letter topic)')
+    .option('--approve', 'approve every verified message (run inside a gated job)', false)
+    .option('--max-messages <n>', 'stop after this many handled messages')
+    .option('--timeout <seconds>', 'stop after this long')
+    .option('--create', 'create the topic and subscriptions when missing', false)
+    .action(
+      action('promote listen', async (opts: { approve: boolean; maxMessages?: string; timeout?: string; create: boolean }) => {
+        const project = await loadProject(projectOption());
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        const stats = await listenForPromotions(project, {
+          approve: approver(opts.approve),
+          github: githubFromEnv(),
+          log: (l) => progress(color.dim(l)),
+          signal: controller.signal,
+          create: opts.create,
+          ...(opts.maxMessages ? { maxMessages: Number(opts.maxMessages) } : {}),
+          ...(opts.timeout ? { timeoutMs: Number(opts.timeout) * 1000 } : {}),
+          onResult: (r) => report(r, false),
+        });
+        progress(`received ${stats.received}, acked ${stats.acked}, nacked ${stats.nacked}, dead-lettered ${stats.deadLettered}`);
+      }),
+    );
+
+  promote
+    .command('keygen')
+    .description('Create an Ed25519 key pair for signing mode key (private JWK → a secret; public JWKS → the consumer)')
+    .option('--kid <id>', 'key id', 'dataops-promotion-1')
+    .option('-o, --out <dir>', 'directory to write private.jwk.json and public.jwks.json', '.dataops/promotion-keys')
+    .action(
+      action('promote keygen', async (opts: { kid: string; out: string }) => {
+        const pair = generateKeyPair(opts.kid);
+        await mkdir(opts.out, { recursive: true, mode: 0o700 });
+        await writeFile(path.join(opts.out, 'private.jwk.json'), JSON.stringify(pair.privateJwk) + '\n', { mode: 0o600 });
+        await writeFile(path.join(opts.out, 'public.jwks.json'), JSON.stringify({ keys: [pair.publicJwk] }, null, 2) + '\n');
+        process.stdout.write(`${path.join(opts.out, 'private.jwk.json')} (secret: DATAOPS_PROMOTION_PRIVATE_KEY)\n${path.join(opts.out, 'public.jwks.json')} (DATAOPS_PROMOTION_PUBLIC_KEYS or promotion.signing.public_keys_file)\n`);
+      }),
+    );
 }

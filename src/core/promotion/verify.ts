@@ -38,7 +38,7 @@ export interface VerifyOptions {
   keys?: TrustedKeys;
   /** Sigstore verifier with the trusted root (mode sigstore). */
   sigstore?: SigstoreVerifier;
-  /** Accepted `data.source.issuer` values (default: the policy's oidc_issuer). */
+  /** Accepted `data.source.issuer` values (default: the policy's issuers). */
   issuers?: string[];
   now?: Date;
   /** True when this CloudEvents id was already consumed (a replay or a redelivery). */
@@ -127,7 +127,7 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
     if (identity.job_workflow_ref && data.source.job_workflow_ref && identity.job_workflow_ref !== data.source.job_workflow_ref) throw new PromotionRejected('identity-mismatch', 'data.source.job_workflow_ref differs from the certificate');
   }
   const warnings: string[] = [];
-  const issuers = options.issuers ?? [policy.oidc_issuer];
+  const issuers = options.issuers ?? policy.issuers;
   if (!issuers.includes(identity.issuer)) throw new PromotionRejected('wrong-issuer', `issuer "${identity.issuer}" is not trusted (expected ${issuers.join(' or ')})`);
   if (data.environment !== options.environment || event.subject !== `${data.pipeline}/${data.environment}`) {
     throw new PromotionRejected('wrong-audience', `the message targets "${event.subject}", this consumer deploys "${options.pipeline}/${options.environment}"`);

@@ -50,7 +50,7 @@ export const promoteProductionStage: Stage = {
             promotion: { ...cfg, policy, ...(productionRepository ? { production_repository: productionRepository } : {}) },
             deploy: deployCfg,
             baseDir: ctx.project.dir,
-            verify: { keys, issuers: [cfg.policy.oidc_issuer, 'local'], now: new Date() },
+            verify: { keys, issuers: ephemeral ? [...cfg.policy.issuers, 'local'] : cfg.policy.issuers, now: new Date() },
             recorder,
             ledger,
             approve: async (v, summary) => {
