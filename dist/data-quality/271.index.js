@@ -394,7 +394,9 @@ const policyConfigSchema = schemas/* strictObject */.rej({
     max_age_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
     clock_skew_seconds: schemas/* number */.aig().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),
     algorithms: schemas/* array */.YOg(schemas/* enum */.k5n(['EdDSA'])).default(['EdDSA']).describe('JWS algorithms accepted in key mode (EdDSA only; "none" and HMAC are never accepted).'),
-    oidc_issuer: schemas/* string */.YjP().url().default('https://token.actions.githubusercontent.com').describe('Issuer of the OIDC token behind a sigstore certificate.'),
+    issuers: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default(['https://token.actions.githubusercontent.com'])
+        .describe('Accepted issuers of the signer identity: the GitHub Actions OIDC issuer; add "local" to accept messages signed on a workstation with a trusted key (mode key).'),
 })
     .describe('Verification policy applied before anything is deployed.');
 const promotionConfigSchema = schemas/* strictObject */.rej({

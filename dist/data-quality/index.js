@@ -40324,8 +40324,16 @@ async function isComplete(dir, lock, lockHash) {
     return marker?.version === engineVersion(lock) && marker.lock === lockHash && (await installedVersion(dir)) === engineVersion(lock);
 }
 function run(cmd, args, cwd, timeoutMs) {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
         (0,external_node_child_process_namespaceObject.execFile)(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } }, (err, stdout, stderr) => {
+            if (err?.code === 'ENOENT') {
+                reject(new EngineInstallError(`"${cmd}" was not found on PATH: the engine is installed with npm (present on GitHub-hosted runners; on other runners set up Node.js, e.g. with actions/setup-node)`));
+                return;
+            }
+            if (err?.killed) {
+                reject(new EngineInstallError(`"${cmd} ${args.join(' ')}" did not finish within ${Math.round(timeoutMs / 1000)} s (registry unreachable?)`));
+                return;
+            }
             const code = err ? (typeof err.code === 'number' ? (err.code) : 1) : 0;
             resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? err.message : '') });
         });

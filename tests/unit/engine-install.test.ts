@@ -76,6 +76,10 @@ describe('ensureEngine', () => {
     expect(existsSync(path.join(engineDir(cache, lock.packages['node_modules/@duckdb/node-api']!.version), '.complete'))).toBe(false);
   });
 
+  it('says so when npm is missing', async () => {
+    await expect(ensureEngine({ lockFile, toolCache: path.join(tmp, 'tool-cache-no-npm'), npm: 'npm-that-does-not-exist' })).rejects.toThrow(/"npm-that-does-not-exist" was not found on PATH/);
+  });
+
   it('refuses a lock that pins no engine', async () => {
     const empty = path.join(tmp, 'empty-lock.json');
     writeFileSync(empty, JSON.stringify({ name: 'x', lockfileVersion: 3, packages: {} }));
