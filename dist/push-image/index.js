@@ -29061,7 +29061,7 @@ function dockerConfigCredentials(registry, env = process.env) {
         if (!entry)
             continue;
         if (entry.identitytoken)
-            return { credentials: { token: entry.identitytoken }, source: 'docker-config', secrets: [entry.identitytoken], notes };
+            return { credentials: { identityToken: entry.identitytoken }, source: 'docker-config', secrets: [entry.identitytoken], notes };
         if (entry.username && entry.password)
             return { credentials: { username: entry.username, password: entry.password }, source: 'docker-config', secrets: [entry.password, entry.auth ?? ''].filter(Boolean), notes };
         if (entry.auth) {
@@ -29294,7 +29294,9 @@ class RegistryClient {
     constructor(options) {
         this.registry = options.registry;
         const insecure = options.insecure ?? isLoopbackRegistry(options.registry);
-        this.baseUrl = `${insecure ? 'http' : 'https'}://${options.registry}`;
+        // Docker Hub's references say docker.io; its API answers at registry-1.docker.io
+        const apiHost = options.registry === 'docker.io' || options.registry === 'index.docker.io' ? 'registry-1.docker.io' : options.registry;
+        this.baseUrl = `${insecure ? 'http' : 'https'}://${apiHost}`;
         this.credentials = options.credentials;
         this.policy = options.retry ?? {};
         this.deadline = options.deadline;
@@ -29658,7 +29660,15 @@ class RegistryClient {
         if (creds?.username && creds.password !== undefined)
             headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
         const body = await retry(async () => {
-            const res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+            // an identity token is exchanged by POST (Docker token spec, "OAuth2 token"); the rest by GET with basic credentials
+            const res = creds?.identityToken
+                ? await fetch(`${url.origin}${url.pathname}`, {
+                    method: 'POST',
+                    headers: { 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded' },
+                    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'dataops-actions', ...(params.service ? { service: params.service } : {}), scope: scopes.join(' ') }),
+                    signal: AbortSignal.timeout(60_000),
+                })
+                : await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
             const text = await res.text();
             if (!res.ok) {
                 const { code, message } = errorOf(text);

@@ -31,9 +31,10 @@ describe('resolveCredentials', () => {
 
   it('reads base64 auths from the docker config in DOCKER_CONFIG and reports credential helpers', () => {
     const auth = Buffer.from('alice:s3cret').toString('base64');
-    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'registry.example.com': { auth }, 'https://index.docker.io/v1/': { auth } }, credHelpers: { 'gcr.io': 'gcloud' } }));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { 'registry.example.com': { auth }, 'https://index.docker.io/v1/': { auth }, 'acr.example.io': { auth: Buffer.from('00000000-0000-0000-0000-000000000000:').toString('base64'), identitytoken: 'refresh' } }, credHelpers: { 'gcr.io': 'gcloud' } }));
     expect(dockerConfigCredentials('registry.example.com', { DOCKER_CONFIG: dir })).toMatchObject({ credentials: { username: 'alice', password: 's3cret' }, source: 'docker-config', secrets: ['s3cret', auth] });
     expect(dockerConfigCredentials('docker.io', { DOCKER_CONFIG: dir }).credentials).toEqual({ username: 'alice', password: 's3cret' });
+    expect(dockerConfigCredentials('acr.example.io', { DOCKER_CONFIG: dir })).toMatchObject({ credentials: { identityToken: 'refresh' }, secrets: ['refresh'] });
     const helper = dockerConfigCredentials('gcr.io', { DOCKER_CONFIG: dir });
     expect(helper.credentials).toBeUndefined();
     expect(helper.notes[0]).toMatch(/docker-credential-gcloud/);

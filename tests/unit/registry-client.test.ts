@@ -19,6 +19,19 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     log.push(`${req.method} ${url.pathname}${url.search} ${req.headers.authorization ?? '-'}`);
+    if (url.pathname === '/token' && req.method === 'POST') {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        if (form.get('grant_type') !== 'refresh_token' || form.get('refresh_token') !== 'id-tok') {
+          res.writeHead(401).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: `tok:${form.get('scope')}` }));
+      });
+      return;
+    }
     if (url.pathname === '/token') {
       if (req.headers.authorization !== `Basic ${Buffer.from('bob:pw').toString('base64')}`) {
         res.writeHead(401).end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'bad credentials' }] }));
@@ -53,6 +66,12 @@ describe('RegistryClient', () => {
     expect(head?.digest).toBe(`sha256:${'a'.repeat(64)}`);
     expect(log.some((l) => l.startsWith('GET /token?service=fake&scope=repository%3Aapp%3Apull'))).toBe(true);
     expect(log.at(-1)).toMatch(/^HEAD \/v2\/app\/manifests\/v1 Bearer tok:repository:app:pull$/);
+  });
+
+  it('exchanges a docker-config identity token (OAuth2 refresh token) by POST', async () => {
+    const c = new RegistryClient({ registry: host, credentials: { identityToken: 'id-tok' }, retry: { baseMs: 1 } });
+    expect((await c.headManifest('app', 'v2'))?.digest).toBe(`sha256:${'a'.repeat(64)}`);
+    expect(log.at(-1)).toMatch(/^HEAD \/v2\/app\/manifests\/v2 Bearer tok:repository:app:pull$/);
   });
 
   it('fails clearly when the token endpoint refuses the credentials', async () => {

@@ -83,7 +83,7 @@ export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv
   for (const key of configKeys(registry)) {
     const entry = config.auths?.[key];
     if (!entry) continue;
-    if (entry.identitytoken) return { credentials: { token: entry.identitytoken }, source: 'docker-config', secrets: [entry.identitytoken], notes };
+    if (entry.identitytoken) return { credentials: { identityToken: entry.identitytoken }, source: 'docker-config', secrets: [entry.identitytoken], notes };
     if (entry.username && entry.password) return { credentials: { username: entry.username, password: entry.password }, source: 'docker-config', secrets: [entry.password, entry.auth ?? ''].filter(Boolean), notes };
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');

@@ -33,6 +33,8 @@ export interface RegistryCredentials {
   password?: string;
   /** A bearer token sent as is (no exchange). */
   token?: string;
+  /** An OAuth2 refresh token (docker config `identitytoken`), exchanged at the token endpoint (`grant_type=refresh_token`). */
+  identityToken?: string;
 }
 
 /** A failed registry operation. `status` is the HTTP status (absent for network errors); `code` the OCI error code (`MANIFEST_UNKNOWN`…). */
@@ -173,7 +175,9 @@ export class RegistryClient {
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
     const insecure = options.insecure ?? isLoopbackRegistry(options.registry);
-    this.baseUrl = `${insecure ? 'http' : 'https'}://${options.registry}`;
+    // Docker Hub's references say docker.io; its API answers at registry-1.docker.io
+    const apiHost = options.registry === 'docker.io' || options.registry === 'index.docker.io' ? 'registry-1.docker.io' : options.registry;
+    this.baseUrl = `${insecure ? 'http' : 'https'}://${apiHost}`;
     this.credentials = options.credentials;
     this.policy = options.retry ?? {};
     this.deadline = options.deadline;
@@ -531,7 +535,15 @@ export class RegistryClient {
     if (creds?.username && creds.password !== undefined) headers.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}`;
     const body = await retry(
       async () => {
-        const res = await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+        // an identity token is exchanged by POST (Docker token spec, "OAuth2 token"); the rest by GET with basic credentials
+        const res = creds?.identityToken
+          ? await fetch(`${url.origin}${url.pathname}`, {
+              method: 'POST',
+              headers: { 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'dataops-actions', ...(params.service ? { service: params.service } : {}), scope: scopes.join(' ') }),
+              signal: AbortSignal.timeout(60_000),
+            })
+          : await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
         const text = await res.text();
         if (!res.ok) {
           const { code, message } = errorOf(text);
