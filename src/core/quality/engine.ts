@@ -136,8 +136,10 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
   const errors: string[] = [];
   const engine = await openEngine({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
   try {
-    const states = await registerDatasets(engine, suite, declared, errors);
+    const hashing: Array<Promise<void>> = [];
+    const states = await registerDatasets(engine, suite, declared, errors, hashing);
     const checks = await runChecks(engine, suite, states, declared, { sampleN, clock, errors });
+    await Promise.all(hashing);
     const engineVersion = engine.version;
     return finish({
       report_version: 1,
@@ -173,7 +175,7 @@ function neededDatasets(suite: LoadedSuite, declared: Map<string, DeclaredDatase
   return [...need];
 }
 
-async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Map<string, DeclaredDataset>, errors: string[]): Promise<Map<string, DatasetState>> {
+async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Map<string, DeclaredDataset>, errors: string[], hashing: Array<Promise<void>>): Promise<Map<string, DatasetState>> {
   const states = new Map<string, DatasetState>();
   const names = neededDatasets(suite, declared);
   for (const name of names) {
@@ -203,8 +205,18 @@ async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Ma
         // table (spilled to temp_directory past memory_limit) instead of on every scan.
         const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
         await engine.run(`CREATE ${kind} ${ident(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
-        const hashes = await Promise.all(files.map((f) => sha256File(f)));
-        s.report.content_hash = files.length === 1 ? hashes[0]! : sha256(hashes.join('\n'));
+        // Hashing runs while the checks query the engine; awaited before the report is built.
+        hashing.push(
+          Promise.all(files.map((f) => sha256File(f))).then(
+            (hashes) => {
+              s.report.content_hash = files.length === 1 ? hashes[0]! : sha256(hashes.join('\n'));
+            },
+            (err: unknown) => {
+              s.report.content_hash = null;
+              s.report.error ??= `cannot hash: ${errorText(err)}`;
+            },
+          ),
+        );
       } catch (err) {
         fail(s, err, false);
       }
