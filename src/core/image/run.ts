@@ -16,7 +16,8 @@
  * The timeout kills the whole process group (and every process of the cgroup).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
@@ -188,8 +189,19 @@ async function runWithEngine(tool: 'docker' | 'podman', opts: RunImageOptions, d
 
 async function runWithBuildah(opts: RunImageOptions, digest: string): Promise<RunImageResult> {
   const storageRoot = opts.storageRoot ?? defaultStorageRoot();
-  const layout = opts.layoutDir ? { dir: opts.layoutDir, ...(await findInLayout(opts.layoutDir, digest)) } : undefined;
-  const source = buildahFromSource(opts.image, layout);
+  const found = opts.layoutDir ? await findInLayout(opts.layoutDir, digest) : undefined;
+  // buildah names a pulled layout after its path, which must be a valid reference (no ".cache"
+  // components): go through a symlink with a plain name
+  const link = opts.layoutDir ? path.join(os.tmpdir(), `dataops-oci-${randomBytes(6).toString('hex')}`) : undefined;
+  if (link) await symlink(path.resolve(opts.layoutDir!), link);
+  try {
+    return await runFromSource(opts, digest, storageRoot, link ? buildahFromSource(opts.image, { dir: link, ...found }) : buildahFromSource(opts.image), Boolean(link));
+  } finally {
+    if (link) await rm(link, { force: true });
+  }
+}
+
+async function runFromSource(opts: RunImageOptions, digest: string, storageRoot: string, source: string, layout: boolean): Promise<RunImageResult> {
   const fromArgs = ['from', '--quiet', '--pull-always', '--name', `dataops-run-${randomBytes(4).toString('hex')}`];
   if (!layout && opts.registryTlsVerify === false) fromArgs.push('--tls-verify=false');
   const from = await buildah(storageRoot, [...fromArgs, source], { timeoutMs: 600_000 });
