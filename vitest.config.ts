@@ -9,5 +9,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,
+    // @actions/workflow-parser imports its JSON schema without an import attribute: let Vite transform it
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });
