@@ -39755,8 +39755,9 @@ const inputsSchema = zod__WEBPACK_IMPORTED_MODULE_16__/* .object */ .Ikc({
         .map((l) => l.trim())
         .filter(Boolean)),
     project: zod__WEBPACK_IMPORTED_MODULE_16__/* .string */ .YjP().optional(),
-    'fail-on': _core_quality_suite_js__WEBPACK_IMPORTED_MODULE_13__/* .failOnSchema */ .nI.default('error'),
-    samples: _lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .input */ .hF.int(5),
+    // unset: the project's quality settings, else error / 5
+    'fail-on': _core_quality_suite_js__WEBPACK_IMPORTED_MODULE_13__/* .failOnSchema */ .nI.optional(),
+    samples: zod__WEBPACK_IMPORTED_MODULE_16__/* .string */ .YjP().regex(/^\d+$/, 'expected a whole number').transform(Number).optional(),
     token: zod__WEBPACK_IMPORTED_MODULE_16__/* .string */ .YjP().optional(),
     'check-run': _lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .input */ .hF.boolean(true),
     'memory-limit': zod__WEBPACK_IMPORTED_MODULE_16__/* .string */ .YjP()
@@ -39855,7 +39856,9 @@ async function publishCheckRuns(reports, token, suiteErrors) {
 }
 await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTION, async () => {
     const inputs = (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .readInputs */ .Ko)(inputsSchema);
-    const failOn = inputs['fail-on'];
+    let failOn = inputs['fail-on'] ?? 'error';
+    let samples = inputs.samples ?? 5;
+    let memoryLimit = inputs['memory-limit'];
     let projectDatasets;
     let projectDir;
     let patterns = inputs.suite;
@@ -39864,6 +39867,12 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTIO
         const project = await loadProject(inputs.project);
         projectDatasets = project.config.datasets;
         projectDir = project.dir;
+        const settings = project.config.quality;
+        if (settings) {
+            failOn = inputs['fail-on'] ?? settings.fail_on;
+            samples = inputs.samples ?? settings.samples;
+            memoryLimit = inputs['memory-limit'] ?? settings.memory_limit;
+        }
         if (patterns.length === 0)
             patterns = (project.config.quality?.suites ?? []).map((s) => node_path__WEBPACK_IMPORTED_MODULE_3__.relative(process.cwd(), node_path__WEBPACK_IMPORTED_MODULE_3__.resolve(project.dir, s)) || s);
     }
@@ -39882,10 +39891,10 @@ await (0,_lib_action_js__WEBPACK_IMPORTED_MODULE_15__/* .runAction */ .Cs)(ACTIO
             reports.push(await (0,_core_quality_engine_js__WEBPACK_IMPORTED_MODULE_12__/* .runSuite */ .og)({
                 suiteFile,
                 failOn,
-                samples: inputs.samples,
+                samples,
                 ...(projectDatasets ? { projectDatasets, projectDir } : {}),
                 ...(inputs.now ? { now: new Date(inputs.now) } : {}),
-                ...(inputs['memory-limit'] ? { memoryLimit: inputs['memory-limit'] } : {}),
+                ...(memoryLimit ? { memoryLimit } : {}),
                 ...(process.env.RUNNER_TEMP ? { tempDirectory: process.env.RUNNER_TEMP } : {}),
             }));
         }
@@ -41482,8 +41491,10 @@ async function runSuite(opts) {
     const errors = [];
     const engine = await (0,duckdb/* openEngine */.F5)({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
     try {
-        const states = await registerDatasets(engine, suite, declared, errors);
+        const hashing = [];
+        const states = await registerDatasets(engine, suite, declared, errors, hashing);
         const checks = await runChecks(engine, suite, states, declared, { sampleN, clock, errors });
+        await Promise.all(hashing);
         const engineVersion = engine.version;
         return finish({
             report_version: 1,
@@ -41527,7 +41538,7 @@ function neededDatasets(suite, declared) {
     }
     return [...need];
 }
-async function registerDatasets(engine, suite, declared, errors) {
+async function registerDatasets(engine, suite, declared, errors, hashing) {
     const states = new Map();
     const names = neededDatasets(suite, declared);
     for (const name of names) {
@@ -41556,8 +41567,13 @@ async function registerDatasets(engine, suite, declared, errors) {
             // table (spilled to temp_directory past memory_limit) instead of on every scan.
             const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
             await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
-            const hashes = await Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f)));
-            s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
+            // Hashing runs while the checks query the engine; awaited before the report is built.
+            hashing.push(Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f))).then((hashes) => {
+                s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
+            }, (err) => {
+                s.report.content_hash = null;
+                s.report.error ??= `cannot hash: ${errorText(err)}`;
+            }));
         }
         catch (err) {
             fail(s, err, false);

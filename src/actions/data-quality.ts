@@ -43,8 +43,9 @@ const inputsSchema = z.object({
         .filter(Boolean),
     ),
   project: z.string().optional(),
-  'fail-on': failOnSchema.default('error'),
-  samples: input.int(5),
+  // unset: the project's quality settings, else error / 5
+  'fail-on': failOnSchema.optional(),
+  samples: z.string().regex(/^\d+$/, 'expected a whole number').transform(Number).optional(),
   token: z.string().optional(),
   'check-run': input.boolean(true),
   'memory-limit': z
@@ -151,7 +152,9 @@ async function publishCheckRuns(reports: QualityReport[], token: string | undefi
 
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);
-  const failOn = inputs['fail-on'];
+  let failOn = inputs['fail-on'] ?? 'error';
+  let samples = inputs.samples ?? 5;
+  let memoryLimit = inputs['memory-limit'];
 
   let projectDatasets: Record<string, DatasetSpec> | undefined;
   let projectDir: string | undefined;
@@ -161,6 +164,12 @@ await runAction(ACTION, async () => {
     const project = await loadProject(inputs.project);
     projectDatasets = project.config.datasets;
     projectDir = project.dir;
+    const settings = project.config.quality;
+    if (settings) {
+      failOn = inputs['fail-on'] ?? settings.fail_on;
+      samples = inputs.samples ?? settings.samples;
+      memoryLimit = inputs['memory-limit'] ?? settings.memory_limit;
+    }
     if (patterns.length === 0) patterns = (project.config.quality?.suites ?? []).map((s) => path.relative(process.cwd(), path.resolve(project.dir, s)) || s);
   }
   if (patterns.length === 0) {
@@ -180,10 +189,10 @@ await runAction(ACTION, async () => {
         await runSuite({
           suiteFile,
           failOn,
-          samples: inputs.samples,
+          samples,
           ...(projectDatasets ? { projectDatasets, projectDir } : {}),
           ...(inputs.now ? { now: new Date(inputs.now) } : {}),
-          ...(inputs['memory-limit'] ? { memoryLimit: inputs['memory-limit'] } : {}),
+          ...(memoryLimit ? { memoryLimit } : {}),
           ...(process.env.RUNNER_TEMP ? { tempDirectory: process.env.RUNNER_TEMP } : {}),
         }),
       );

@@ -295,6 +295,17 @@ describe('data-quality action', () => {
     expect(readReport(r.outputs['report-path']!).suite.file).toBe(path.join('proj', 'suites', 'uses_project.yml'));
   });
 
+  it("takes fail-on from the project's quality settings unless the input sets it", async () => {
+    mkdirSync(path.join(ws, 'proj2'), { recursive: true });
+    writeFileSync(path.join(ws, 'proj2', 'dataops.yml'), 'version: 1\nname: demo\nquality:\n  suites: [../people.yml]\n  fail_on: never\n  samples: 1\n');
+    suite('people.yml', PEOPLE);
+    const lenient = await runAction({ project: 'proj2' });
+    expect(lenient.code, lenient.stdout).toBe(0);
+    expect(readReport(lenient.outputs['report-path']!)).toMatchObject({ status: 'fail', fail_on: 'never', failed_step: false });
+    const strict = await runAction({ project: 'proj2', 'fail-on': 'error' });
+    expect(strict.code).toBe(1);
+  });
+
   it('rejects a bad input value as a configuration error', async () => {
     const r = await runAction({ suite: 'passing.yml', 'fail-on': 'sometimes' });
     expect(r.code).toBe(1);
