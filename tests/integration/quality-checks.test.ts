@@ -112,6 +112,7 @@ describe('every check type passes and fails on real files', () => {
   - { id: schema_extra_ok, type: schema, dataset: people, columns: { id: int64, email: text }, allow_extra: true }
   - { id: sql_ok, type: sql, dataset: people, query: 'SELECT * FROM people WHERE age > 200' }
   - { id: sql_bad, type: sql, dataset: people, query: 'SELECT * FROM people WHERE age > 100' }
+  - { id: sql_where_ok, type: sql, dataset: people, query: 'SELECT * FROM people WHERE age > 100', where: "country <> 'XX'" }
   - { id: tol_ok, type: not_null, dataset: people, columns: age, max_failing: 1 }
   - { id: tol_ratio_warn, type: not_null, dataset: people, columns: age, max_failing_ratio: 0.1, severity: warn }
   - { id: ndjson_ok, type: accepted_values, dataset: events, column: kind, values: [click, view, clack] }
@@ -215,5 +216,22 @@ describe('real data from vega-datasets', () => {
     const fresh = await runSuite({ suiteFile: 'templates/example-pipeline/quality/flights.yml', projectDatasets: project, projectDir: 'templates/example-pipeline', now: new Date('2001-07-05T00:00:00Z'), failOn: 'warn' });
     expect(byId(fresh, 'flights_fresh').status).toBe('pass');
     expect(fresh.failed_step).toBe(true);
+  });
+});
+
+describe('registerDataset (for stages with their own SQL)', () => {
+  it('registers file and SQL datasets and describes them', async () => {
+    const { openEngine: open, registerDataset } = await import('../../src/core/quality/engine.ts');
+    const engine = await open({ threads: 1 });
+    try {
+      const people = await registerDataset(engine, 'people', { path: 'people.csv' }, dir);
+      expect(people).toMatchObject({ name: 'people', kind: 'file', format: 'csv', files: ['people.csv'], row_count: 5, content_hash: expect.stringMatching(/^sha256:/) });
+      const us = await registerDataset(engine, 'us', { sql: "SELECT * FROM people WHERE country = 'US'" }, dir);
+      expect(us).toMatchObject({ kind: 'sql', row_count: 2 });
+      expect(await engine.query('SELECT count(*) AS n FROM us')).toEqual([{ n: 2 }]);
+      await expect(registerDataset(engine, 'gone', { path: 'gone.csv' }, dir)).rejects.toThrow(/matches no file/);
+    } finally {
+      engine.close();
+    }
   });
 });

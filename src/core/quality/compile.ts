@@ -221,8 +221,10 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
     case 'schema':
       return { kind: 'schema', columns: Object.keys(check.columns) };
     case 'sql': {
+      // `where` filters the query's rows (its columns are the query's output columns).
       const q = check.query.trim().replace(/;\s*$/, '');
-      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q`, samples: (n) => `SELECT * FROM (${q}) AS q LIMIT ${n}` };
+      const filter = w ? ` WHERE ${w}` : '';
+      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q${filter}`, samples: (n) => `SELECT * FROM (${q}) AS q${filter} LIMIT ${n}` };
     }
   }
 }

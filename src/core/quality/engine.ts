@@ -14,6 +14,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { sha256, sha256File } from '../hash.ts';
 import { ident, openEngine, type Engine } from '../engine/duckdb.ts';
+export { openEngine, type Engine } from '../engine/duckdb.ts';
 import { aggAlias, aggregateQuery, checkColumns, CheckCompileError, compileCheck, defaultCheckId, normalizeType, parseDuration, readerSql, type AggregateParts, type CompiledCheck, type DatasetInfo } from './compile.ts';
 import { loadSuite, mergeDatasets, resolveDatasetFiles, type DeclaredDataset, type LoadedSuite } from './load.ts';
 import { maskRow, scrubText } from './mask.ts';
@@ -157,6 +158,50 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
   }
 }
 
+/**
+ * Resolves a file dataset and creates it in the engine under its name. Parquet stays a view
+ * (columnar reads, statistics); text formats are parsed once into a table (spilled to
+ * temp_directory past memory_limit) instead of on every scan.
+ * @throws ConfigError when its paths match nothing or a file is empty; the engine's error when unreadable.
+ */
+async function createFileDataset(engine: Engine, decl: DeclaredDataset): Promise<{ files: string[]; format: string }> {
+  const spec = decl.spec;
+  if (!('path' in spec)) throw new Error(`createFileDataset called on SQL dataset ${decl.name}`);
+  const { files, format } = await resolveDatasetFiles(decl);
+  const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+  await engine.run(`CREATE ${kind} ${ident(decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+  return { files, format };
+}
+
+/**
+ * Registers one dataset (file paths/globs or SQL over datasets already registered) in an engine
+ * opened with {@link openEngine}, under `name`, and describes it: files relative to `baseDir`,
+ * format, row count and content hash. For stages that query data with their own SQL (system test,
+ * verification).
+ * @throws ConfigError when paths match nothing, a file is empty or an npm package is missing;
+ *   the engine's error when a file is unreadable or the SQL is invalid.
+ */
+export async function registerDataset(engine: Engine, name: string, spec: DatasetSpec, baseDir: string): Promise<DatasetReport> {
+  const decl: DeclaredDataset = { name, spec, baseDir: path.resolve(baseDir), origin: { file: `datasets.${name}` } };
+  if ('sql' in spec) {
+    await engine.run(`CREATE VIEW ${ident(name)} AS ${spec.sql.trim().replace(/;\s*$/, '')}`);
+    const n = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${ident(name)}`);
+    return { name, kind: 'sql', source: spec.sql, row_count: Number(n[0]?.n ?? 0), content_hash: null };
+  }
+  const { files, format } = await createFileDataset(engine, decl);
+  const hashes = await Promise.all(files.map((f) => sha256File(f)));
+  const n = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${ident(name)}`);
+  return {
+    name,
+    kind: 'file',
+    source: spec.path,
+    format,
+    files: files.map((f) => path.relative(decl.baseDir, f).split(path.sep).join('/')),
+    row_count: Number(n[0]?.n ?? 0),
+    content_hash: files.length === 1 ? hashes[0]! : sha256(hashes.join('\n')),
+  };
+}
+
 /** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
 function neededDatasets(suite: LoadedSuite, declared: Map<string, DeclaredDataset>): string[] {
   const need = new Set<string>();
@@ -198,13 +243,9 @@ async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Ma
       const spec = s.decl.spec;
       if (!('path' in spec)) return;
       try {
-        const { files, format } = await resolveDatasetFiles(s.decl);
+        const { files, format } = await createFileDataset(engine, s.decl);
         s.report.format = format;
         s.report.files = files.map((f) => path.relative(suite.dir, f).split(path.sep).join('/'));
-        // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
-        // table (spilled to temp_directory past memory_limit) instead of on every scan.
-        const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
-        await engine.run(`CREATE ${kind} ${ident(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
         // Hashing runs while the checks query the engine; awaited before the report is built.
         hashing.push(
           Promise.all(files.map((f) => sha256File(f))).then(
