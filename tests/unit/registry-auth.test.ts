@@ -21,7 +21,10 @@ describe('resolveCredentials', () => {
   it('uses the actor for a GHCR token and oauth2accesstoken for Artifact Registry', () => {
     expect(resolveCredentials('ghcr.io', { registryToken: 'ghs_x', env: { GITHUB_ACTOR: 'octocat' } }).credentials).toEqual({ username: 'octocat', password: 'ghs_x' });
     expect(resolveCredentials('europe-west1-docker.pkg.dev', { registryToken: 'ya29.x', env: {} }).credentials).toEqual({ username: 'oauth2accesstoken', password: 'ya29.x' });
-    expect(() => resolveCredentials('quay.io', { registryToken: 't', env: {} })).toThrow(/no username/);
+    const other = resolveCredentials('quay.io', { registryToken: 't', env: { DOCKER_CONFIG: path.join(dir, 'none') } });
+    expect(other.credentials).toBeUndefined();
+    expect(other.notes[0]).toMatch(/registry-token is not used for quay.io/);
+    expect(resolveCredentials('quay.io', { registryToken: 't', username: 'robot', env: {} }).credentials).toEqual({ username: 'robot', password: 't' });
   });
 
   it('falls back to GITHUB_TOKEN for ghcr.io only', () => {

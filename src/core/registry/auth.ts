@@ -99,7 +99,9 @@ export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv
 
 /**
  * Credentials for `registry` (see the module doc for the order).
- * @throws ConfigError for a password without username, or a registry token for a registry whose username convention is unknown and no username was given.
+ * A registry token for a registry without a known username convention (and no `username`) is not
+ * used; `notes` says so.
+ * @throws ConfigError for a password without username, or a broken docker config.
  */
 export function resolveCredentials(registry: string, inputs: CredentialInputs = {}): ResolvedCredentials {
   const env = inputs.env ?? process.env;
@@ -108,17 +110,18 @@ export function resolveCredentials(registry: string, inputs: CredentialInputs = 
     if (!inputs.username) throw new ConfigError('a password was given without a username', { location: { field: 'username' }, fix: 'Set "username" too (for GHCR your GitHub user or ${{ github.actor }}).' });
     return { credentials: { username: inputs.username, password: inputs.password }, source: 'input', secrets: [inputs.password], notes: [] };
   }
+  const notes: string[] = [];
   if (inputs.registryToken) {
     let username = inputs.username;
     if (!username && kind === 'ghcr') username = env.GITHUB_ACTOR || 'x-access-token';
     if (!username && kind === 'google') username = 'oauth2accesstoken';
-    if (!username) {
-      throw new ConfigError(`no username for the registry token of ${registry}`, { location: { field: 'username' }, fix: 'Set "username", or use registry-token only with ghcr.io, *-docker.pkg.dev or gcr.io.' });
-    }
-    return { credentials: { username, password: inputs.registryToken }, source: 'registry-token', secrets: [inputs.registryToken], notes: [] };
+    if (username) return { credentials: { username, password: inputs.registryToken }, source: 'registry-token', secrets: [inputs.registryToken], notes: [] };
+    // a workflow may pass github.token for every destination: only GHCR and Google know what to do with it
+    notes.push(`registry-token is not used for ${registry} (no username convention for it): set "username" to use it there`);
   }
   if (kind === 'ghcr' && env.GITHUB_TOKEN) {
     return { credentials: { username: env.GITHUB_ACTOR || 'x-access-token', password: env.GITHUB_TOKEN }, source: 'GITHUB_TOKEN', secrets: [env.GITHUB_TOKEN], notes: [] };
   }
-  return dockerConfigCredentials(registry, env);
+  const fromConfig = dockerConfigCredentials(registry, env);
+  return { ...fromConfig, notes: [...notes, ...fromConfig.notes] };
 }
