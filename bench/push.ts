@@ -4,7 +4,8 @@
  * image built by `dataops build` or the system test), else a generated ~50 MB layout (5 incompressible 10 MB layers).
  * Measures: cold push (fresh repository, every blob uploaded), warm push of the unchanged image
  * (bytes uploaded, target 0 layer bytes), push through the fault proxy with 2 failures of every
- * request kind, cross-repository copy by mount, and `skopeo copy` of the same layout for comparison.
+ * request kind, cross-repository copy by mount, `skopeo copy` of the same layout for comparison, and
+ * skopeo's own `--retry-times` vs ours against a single 502 on the manifest PUT.
  *
  * `node bench/push.ts` runs it alone; `npm run bench` runs it with the other bench modules.
  */
@@ -112,6 +113,22 @@ export async function run(): Promise<Record<string, unknown>> {
     } catch {
       skopeoMs = undefined;
     }
+    // the motivation: one 502 on the manifest PUT, skopeo's own --retry-times 3 vs our retries
+    const manifestPuts = ['manifest-put-tag', 'manifest-put-digest'];
+    let skopeoUnderFault = 'not run';
+    try {
+      proxy.configure({ failFirst: 1, kinds: manifestPuts, fault: 502 });
+      await promisify(execFile)('skopeo', ['copy', '--quiet', '--retry-times', '3', '--dest-tls-verify=false', `oci:${src.dir}`, `docker://${proxy.host}/bench/skopeo-fault:latest`]);
+      skopeoUnderFault = 'succeeded';
+    } catch (err) {
+      const stderr = String((err as { stderr?: string }).stderr ?? '');
+      if ((err as { code?: string }).code !== 'ENOENT') skopeoUnderFault = `failed: ${stderr.trim().split('\n').at(-1)?.slice(0, 160) ?? ''}`;
+    }
+    proxy.configure({ failFirst: 1, kinds: manifestPuts, fault: 502 });
+    const ours = await pushImage({ layoutDir: src.dir, digest: src.digest, destinations: [`${proxy.host}/bench/ours-fault`], tags: ['latest'], retry }).then(
+      () => 'succeeded',
+      (err: unknown) => `failed: ${String(err)}`,
+    );
     const best = (a: number[]) => Math.min(...a);
     console.log('\n## push: OCI layout → loopback docker-registry, by digest');
     console.log(`image: ${src.origin}, ${fmtMB(src.bytes)}; best of ${REPEAT}\n`);
@@ -122,6 +139,7 @@ export async function run(): Promise<Record<string, unknown>> {
     console.log(`| cold push, 2 failures of every request kind (${injected} injected) | ${fmtMs(faulty.ms)} | ${fmtMB(faulty.value.uploadedBytes)} |`);
     console.log(`| copyImage to another repository (mount) | ${fmtMs(copy.ms)} | ${fmtMB(copy.value.uploadedBytes)} (${copy.value.mountedBlobs} mounted) |`);
     if (skopeoMs !== undefined) console.log(`| skopeo copy oci: → docker:// (comparison) | ${fmtMs(skopeoMs)} | |`);
+    console.log(`\none 502 on the first manifest PUT: skopeo copy --retry-times 3 ${skopeoUnderFault}; pushImage ${ours}`);
     Object.assign(out, {
       cold_push_ms: best(cold),
       cold_push_runs_ms: cold,
@@ -133,6 +151,8 @@ export async function run(): Promise<Record<string, unknown>> {
       copy_mount_ms: copy.ms,
       copy_uploaded_bytes: copy.value.uploadedBytes,
       ...(skopeoMs !== undefined ? { skopeo_copy_ms: skopeoMs } : {}),
+      manifest_put_502_skopeo: skopeoUnderFault,
+      manifest_put_502_ours: ours,
     });
   } finally {
     await proxy.close();

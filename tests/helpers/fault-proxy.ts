@@ -19,6 +19,8 @@ export interface FaultProxyOptions {
   target: string;
   /** Failures per kind before requests pass (default 0). */
   failFirst?: number;
+  /** Restrict `failFirst` to these kinds (default: every kind). */
+  kinds?: string[];
   /** Kinds that always fail. */
   persistent?: string[];
   /** Kinds whose requests fail once more than this many of them were seen. */
@@ -63,7 +65,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
     const after = plan.failAfter?.[kind];
-    const fail = plan.failMatching?.test(`${req.method} ${req.url}`) || plan.persistent?.includes(kind) || n <= (plan.failFirst ?? 0) || (after !== undefined && n > after);
+    const fail = plan.failMatching?.test(`${req.method} ${req.url}`) || plan.persistent?.includes(kind) || (n <= (plan.failFirst ?? 0) && (!plan.kinds || plan.kinds.includes(kind))) || (after !== undefined && n > after);
     if (fail) {
       injected.set(kind, (injected.get(kind) ?? 0) + 1);
       const fault = typeof plan.fault === 'function' ? plan.fault(kind, n) : (plan.fault ?? 502);
