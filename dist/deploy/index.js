@@ -37497,7 +37497,9 @@ async function loadRunModule() {
     }
     catch {
         try {
-            const entry = (0,external_node_module_namespaceObject.createRequire)(__nccwpck_require__.ab + "package.json").resolve('@google-cloud/run');
+            // the workspace (GITHUB_WORKSPACE in Actions, else the shell's directory); not process.cwd(), which the bundler would trace
+            const workspace = process.env.GITHUB_WORKSPACE ?? process.env.PWD ?? external_node_path_.sep;
+            const entry = (0,external_node_module_namespaceObject.createRequire)((0,external_node_url_.pathToFileURL)(external_node_path_.join(workspace, 'noop.js'))).resolve('@google-cloud/run');
             return (await import(__rewriteRelativeImportExtension(/* webpackIgnore: true */ (0,external_node_url_.pathToFileURL)(entry).href)));
         }
         catch (err) {
@@ -38747,7 +38749,6 @@ function runUrlFromEnv(env = process.env) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   R: () => (/* binding */ runProcess)
 /* harmony export */ });
-/* unused harmony export hasCommand */
 /* harmony import */ var node_child_process__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1421);
 /**
  * Child processes of the deploy targets (kubectl, user scripts): no shell unless asked, output
@@ -38810,16 +38811,6 @@ function runProcess(cmd, args, opts = {}) {
         child.stdin.on('error', () => undefined);
         child.stdin.end(opts.input ?? '');
     });
-}
-/** True when `cmd` can be started (`cmd version`-style probe not needed: ENOENT check only). */
-async function hasCommand(cmd, probeArgs = ['--help']) {
-    try {
-        await runProcess(cmd, probeArgs, { timeoutMs: 15_000 });
-        return true;
-    }
-    catch {
-        return false;
-    }
 }
 
 
@@ -39353,7 +39344,7 @@ const qualityConfigSchema = schemas/* strictObject */.rej({
     suites: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: schemas/* number */.aig().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
-    memory_limit: schemas/* string */.YjP().optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    memory_limit: schemas/* string */.YjP().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
 })
     .describe('Data-quality stage.');
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */
@@ -39710,7 +39701,9 @@ const policyConfigSchema = schemas/* strictObject */.rej({
     max_age_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
     clock_skew_seconds: schemas/* number */.aig().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),
     algorithms: schemas/* array */.YOg(schemas/* enum */.k5n(['EdDSA'])).default(['EdDSA']).describe('JWS algorithms accepted in key mode (EdDSA only; "none" and HMAC are never accepted).'),
-    oidc_issuer: schemas/* string */.YjP().url().default('https://token.actions.githubusercontent.com').describe('Issuer of the OIDC token behind a sigstore certificate.'),
+    issuers: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default(['https://token.actions.githubusercontent.com'])
+        .describe('Accepted issuers of the signer identity: the GitHub Actions OIDC issuer; add "local" to accept messages signed on a workstation with a trusted key (mode key).'),
 })
     .describe('Verification policy applied before anything is deployed.');
 const promotionConfigSchema = schemas/* strictObject */.rej({

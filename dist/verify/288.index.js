@@ -17,6 +17,8 @@ __webpack_require__.d(__webpack_exports__, {
 var external_node_fs_ = __webpack_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __webpack_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
@@ -96,8 +98,6 @@ async function hasTool(cmd, versionArgs = ['--version']) {
     }
 }
 
-// EXTERNAL MODULE: external "node:os"
-var external_node_os_ = __webpack_require__(8161);
 ;// CONCATENATED MODULE: ./build/core/image/buildah.js
 /**
  * buildah invocation shared by the build, the base image and the container runner: daemonless,
@@ -159,6 +159,7 @@ var image_ref = __webpack_require__(9581);
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
  * The timeout kills the whole process group (and every process of the cgroup).
  */
+
 
 
 
@@ -304,8 +305,21 @@ async function runWithEngine(tool, opts, digest) {
 }
 async function runWithBuildah(opts, digest) {
     const storageRoot = opts.storageRoot ?? defaultStorageRoot();
-    const layout = opts.layoutDir ? { dir: opts.layoutDir, ...(await findInLayout(opts.layoutDir, digest)) } : undefined;
-    const source = buildahFromSource(opts.image, layout);
+    const found = opts.layoutDir ? await findInLayout(opts.layoutDir, digest) : undefined;
+    // buildah names a pulled layout after its path, which must be a valid reference (no ".cache"
+    // components): go through a symlink with a plain name
+    const link = opts.layoutDir ? external_node_path_.join(external_node_os_.tmpdir(), `dataops-oci-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`) : undefined;
+    if (link)
+        await (0,promises_.symlink)(external_node_path_.resolve(opts.layoutDir), link);
+    try {
+        return await runFromSource(opts, digest, storageRoot, link ? buildahFromSource(opts.image, { dir: link, ...found }) : buildahFromSource(opts.image), Boolean(link));
+    }
+    finally {
+        if (link)
+            await (0,promises_.rm)(link, { force: true });
+    }
+}
+async function runFromSource(opts, digest, storageRoot, source, layout) {
     const fromArgs = ['from', '--quiet', '--pull-always', '--name', `dataops-run-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`];
     if (!layout && opts.registryTlsVerify === false)
         fromArgs.push('--tls-verify=false');

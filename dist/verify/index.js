@@ -37847,8 +37847,16 @@ async function isComplete(dir, lock, lockHash) {
     return marker?.version === engineVersion(lock) && marker.lock === lockHash && (await installedVersion(dir)) === engineVersion(lock);
 }
 function run(cmd, args, cwd, timeoutMs) {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
         (0,external_node_child_process_.execFile)(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } }, (err, stdout, stderr) => {
+            if (err?.code === 'ENOENT') {
+                reject(new EngineInstallError(`"${cmd}" was not found on PATH: the engine is installed with npm (present on GitHub-hosted runners; on other runners set up Node.js, e.g. with actions/setup-node)`));
+                return;
+            }
+            if (err?.killed) {
+                reject(new EngineInstallError(`"${cmd} ${args.join(' ')}" did not finish within ${Math.round(timeoutMs / 1000)} s (registry unreachable?)`));
+                return;
+            }
             const code = err ? (typeof err.code === 'number' ? (err.code) : 1) : 0;
             resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? err.message : '') });
         });
@@ -38423,7 +38431,7 @@ const qualityConfigSchema = schemas/* strictObject */.rej({
     suites: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: schemas/* number */.aig().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
-    memory_limit: schemas/* string */.YjP().optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    memory_limit: schemas/* string */.YjP().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
 })
     .describe('Data-quality stage.');
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */
@@ -38780,7 +38788,9 @@ const policyConfigSchema = schemas/* strictObject */.rej({
     max_age_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
     clock_skew_seconds: schemas/* number */.aig().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),
     algorithms: schemas/* array */.YOg(schemas/* enum */.k5n(['EdDSA'])).default(['EdDSA']).describe('JWS algorithms accepted in key mode (EdDSA only; "none" and HMAC are never accepted).'),
-    oidc_issuer: schemas/* string */.YjP().url().default('https://token.actions.githubusercontent.com').describe('Issuer of the OIDC token behind a sigstore certificate.'),
+    issuers: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default(['https://token.actions.githubusercontent.com'])
+        .describe('Accepted issuers of the signer identity: the GitHub Actions OIDC issuer; add "local" to accept messages signed on a workstation with a trusted key (mode key).'),
 })
     .describe('Verification policy applied before anything is deployed.');
 const promotionConfigSchema = schemas/* strictObject */.rej({
@@ -38932,9 +38942,10 @@ function reportBlocks(report, level, opts) {
     }
     const checks = sortChecks(report.checks);
     if (checks.length) {
-        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Description |\n|---|---|---|---|---:|---|---|\n');
+        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Result · description |\n|---|---|---|---|---:|---|---|\n');
         for (const c of checks) {
-            const what = c.status === 'error' ? `${c.description ? `${cell(c.description)}<br>` : ''}**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.description ?? c.message, 300);
+            const observed = c.status === 'error' ? `**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.message, 300);
+            const what = c.description ? `${observed}<br><i>${cell(c.description, 300)}</i>` : observed;
             blocks.push(`| ${statusLabel(c.status)} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
         }
         blocks.push('\n');

@@ -110,7 +110,9 @@ async function loadRunModule(): Promise<RunModule> {
     return await import(/* webpackIgnore: true */ '@google-cloud/run');
   } catch {
     try {
-      const entry = createRequire(path.join(process.cwd(), 'package.json')).resolve('@google-cloud/run');
+      // the workspace (GITHUB_WORKSPACE in Actions, else the shell's directory); not process.cwd(), which the bundler would trace
+      const workspace = process.env.GITHUB_WORKSPACE ?? process.env.PWD ?? path.sep;
+      const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/run');
       return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as RunModule;
     } catch (err) {
       throw new ConfigError('the cloud-run target needs the @google-cloud/run package, which the action bundle does not carry', {

@@ -77,12 +77,3 @@ export function runProcess(cmd: string, args: readonly string[], opts: ProcessOp
   });
 }
 
-/** True when `cmd` can be started (`cmd version`-style probe not needed: ENOENT check only). */
-export async function hasCommand(cmd: string, probeArgs: readonly string[] = ['--help']): Promise<boolean> {
-  try {
-    await runProcess(cmd, probeArgs, { timeoutMs: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
