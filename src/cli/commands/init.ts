@@ -1,4 +1,5 @@
 /** `dataops init [dir] --dataset <file>...`: scaffold dataops.yml, profiled quality suites, a Dockerfile and the CI workflow. */
+import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { initProject } from '../../core/init/index.ts';
@@ -33,7 +34,8 @@ export function register(program: Command): void {
         for (const d of result.datasets) process.stdout.write(`profiled ${d.file}: ${d.rows} rows, ${d.columns} columns → ${d.checks} checks in ${d.suite}\n`);
         for (const f of result.created) process.stdout.write(`${color.green('created')} ${f}\n`);
         for (const f of result.kept) process.stdout.write(`${color.yellow('kept')}    ${f} (exists, not overwritten)\n`);
-        process.stdout.write(`\nNext: review the proposed checks, then run "dataops quality --project ${dir}" and "dataops lint ${dir}".\n`);
+        const suites = result.datasets.map((d) => path.join(dir, d.suite)).join(' ');
+        process.stdout.write(`\nNext: review the proposed checks, then run "dataops quality --project ${dir} --suite ${suites}" and "dataops lint ${dir}".\n`);
       }),
     );
 }
