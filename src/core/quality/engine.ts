@@ -22,6 +22,9 @@ import type { CheckResult, CheckStatus, DatasetReport, QualityReport } from './r
 import type { CheckSpec, DatasetSpec, FailOn } from './suite.ts';
 import { checkVerdict, stepFails, suiteStatus } from './verdict.ts';
 
+/** Sizes the engine accepts for memory_limit: `256MB`, `1GB`, `1.5GiB`… */
+export const MEMORY_LIMIT = /^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/;
+
 /** Tool version written into reports. */
 export const TOOL_VERSION = '0.1.0';
 
@@ -135,6 +138,9 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
   const suite = await loadSuite(opts.suiteFile);
   const declared = mergeDatasets(suite, opts.projectDatasets ? { datasets: opts.projectDatasets, dir: path.resolve(opts.projectDir ?? '.') } : undefined);
   const errors: string[] = [];
+  if (opts.memoryLimit !== undefined && !MEMORY_LIMIT.test(opts.memoryLimit)) {
+    throw new ConfigError(`invalid memory limit "${opts.memoryLimit}"`, { location: { field: 'memory-limit' }, fix: 'Use a size like "256MB", "1GB" or "1.5GiB".' });
+  }
   const engine = await openEngine({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
   try {
     const hashing: Array<Promise<void>> = [];
