@@ -37,7 +37,7 @@ const qualityConfigSchema = schemas/* strictObject */.rej({
     suites: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
     fail_on: suite/* failOnSchema */.nI.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: schemas/* number */.aig().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
-    memory_limit: schemas/* string */.YjP().optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    memory_limit: schemas/* string */.YjP().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
 })
     .describe('Data-quality stage.');
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */

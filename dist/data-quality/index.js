@@ -39843,7 +39843,7 @@ async function publishCheckRuns(reports, token, suiteErrors) {
                 ], repoPath(r.suite.file)),
                 ...(runUrl ? { detailsUrl: runUrl } : {}),
             });
-            _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations)`);
+            _actions_core__WEBPACK_IMPORTED_MODULE_5__/* .info */ .pq(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations sent${published.alreadyShown ? `, ${published.alreadyShown} already shown` : ''})`);
         }
         catch (err) {
             if (err instanceof _core_github_checks_js__WEBPACK_IMPORTED_MODULE_9__/* .ChecksPermissionError */ .Lk) {
@@ -40524,8 +40524,9 @@ function describeError(prefix, err) {
  * `dataops quality: <suite>`, on the commit under test. Re-runs update that run in place (found with
  * `GET /repos/{o}/{r}/commits/{sha}/check-runs?check_name=`), so a PR never collects duplicates or
  * comments. Annotations go out in batches of 50 (the API's per-request limit): the first batch with
- * the create/update, the rest in further PATCH requests. Note that GitHub appends annotations on
- * every PATCH; annotations of an earlier run of the same check stay on the run.
+ * the create/update, the rest in further PATCH requests. GitHub appends annotations on every
+ * update, so a re-run sends only the annotations the run does not show yet; annotations of an
+ * earlier run whose check now passes stay on the run (the API cannot remove them).
  */
 
 
@@ -40592,11 +40593,8 @@ async function publishCheckRun(client, target, report, options) {
     const c = report.counts;
     const title = `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`;
     const summary = truncateChars(options.summary, _quality_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .CHECK_RUN_SUMMARY_LIMIT */ .kY);
-    const batches = [];
-    for (let i = 0; i < options.annotations.length; i += ANNOTATION_BATCH)
-        batches.push(options.annotations.slice(i, i + ANNOTATION_BATCH));
-    const output = (annotations) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
     let requests = 0;
+    const output = (annotations) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
     const call = async (method, path, body) => {
         requests++;
         try {
@@ -40610,6 +40608,17 @@ async function publishCheckRun(client, target, report, options) {
     };
     const listed = await call('GET', `${base}/commits/${encodeURIComponent(target.headSha)}/check-runs?check_name=${encodeURIComponent(name)}&filter=all&per_page=100`);
     const existing = listed.check_runs.filter((r) => r.name === name && r.head_sha === target.headSha).sort((a, b) => b.id - a.id)[0];
+    // GitHub appends annotations on every update: on a re-run, send only those the run does not show yet
+    let annotations = [...options.annotations];
+    let alreadyShown = 0;
+    if (existing) {
+        const shown = await existingAnnotationKeys(call, `${base}/check-runs/${existing.id}/annotations`);
+        annotations = annotations.filter((a) => !shown.has(annotationKey(a)));
+        alreadyShown = options.annotations.length - annotations.length;
+    }
+    const batches = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATION_BATCH)
+        batches.push(annotations.slice(i, i + ANNOTATION_BATCH));
     const completedAt = new Date().toISOString();
     const fields = { status: 'completed', conclusion, completed_at: completedAt, external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) };
     let run;
@@ -40621,7 +40630,28 @@ async function publishCheckRun(client, target, report, options) {
     }
     for (const batch of batches.slice(1))
         await call('PATCH', `${base}/check-runs/${run.id}`, { output: output(batch) });
-    return { id: run.id, created: !existing, conclusion, requests, annotations: options.annotations.length, ...(run.html_url ? { html_url: run.html_url } : {}) };
+    return { id: run.id, created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
+}
+function annotationKey(a) {
+    return JSON.stringify([a.path, a.start_line, a.annotation_level, a.title ?? '', a.message]);
+}
+/** Keys of the annotations a check run already has (up to 1,000; best effort: none on an API error). */
+async function existingAnnotationKeys(call, path) {
+    const keys = new Set();
+    try {
+        for (let page = 1; page <= 10; page++) {
+            const list = await call('GET', `${path}?per_page=100&page=${page}`);
+            for (const a of list)
+                keys.add(annotationKey(a));
+            if (list.length < 100)
+                break;
+        }
+    }
+    catch (err) {
+        if (err instanceof ChecksPermissionError)
+            throw err;
+    }
+    return keys;
 }
 /** Cuts `text` to at most `max` characters, ending with a note when cut. */
 function truncateChars(text, max) {
@@ -40896,7 +40926,7 @@ __nccwpck_require__.d(__webpack_exports__, {
   u5: () => (/* binding */ writeReport)
 });
 
-// UNUSED EXPORTS: STATUS_ORDER, TOOL_VERSION
+// UNUSED EXPORTS: MEMORY_LIMIT, STATUS_ORDER, TOOL_VERSION, openEngine, registerDataset
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
@@ -41099,8 +41129,10 @@ function compileCheck(check, ds, lookup) {
         case 'schema':
             return { kind: 'schema', columns: Object.keys(check.columns) };
         case 'sql': {
+            // `where` filters the query's rows (its columns are the query's output columns).
             const q = check.query.trim().replace(/;\s*$/, '');
-            return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q`, samples: (n) => `SELECT * FROM (${q}) AS q LIMIT ${n}` };
+            const filter = w ? ` WHERE ${w}` : '';
+            return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q${filter}`, samples: (n) => `SELECT * FROM (${q}) AS q${filter} LIMIT ${n}` };
         }
     }
 }
@@ -41419,6 +41451,9 @@ function stepFails(report) {
 
 
 
+
+/** Sizes the engine accepts for memory_limit: `256MB`, `1GB`, `1.5GiB`… */
+const MEMORY_LIMIT = /^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/;
 /** Tool version written into reports. */
 const TOOL_VERSION = '0.1.0';
 const now = () => performance.now();
@@ -41489,6 +41524,9 @@ async function runSuite(opts) {
     const suite = await loadSuite(opts.suiteFile);
     const declared = mergeDatasets(suite, opts.projectDatasets ? { datasets: opts.projectDatasets, dir: external_node_path_.resolve(opts.projectDir ?? '.') } : undefined);
     const errors = [];
+    if (opts.memoryLimit !== undefined && !MEMORY_LIMIT.test(opts.memoryLimit)) {
+        throw new core_errors/* ConfigError */.xL(`invalid memory limit "${opts.memoryLimit}"`, { location: { field: 'memory-limit' }, fix: 'Use a size like "256MB", "1GB" or "1.5GiB".' });
+    }
     const engine = await (0,duckdb/* openEngine */.F5)({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
     try {
         const hashing = [];
@@ -41511,6 +41549,49 @@ async function runSuite(opts) {
     finally {
         engine.close();
     }
+}
+/**
+ * Resolves a file dataset and creates it in the engine under its name. Parquet stays a view
+ * (columnar reads, statistics); text formats are parsed once into a table (spilled to
+ * temp_directory past memory_limit) instead of on every scan.
+ * @throws ConfigError when its paths match nothing or a file is empty; the engine's error when unreadable.
+ */
+async function createFileDataset(engine, decl) {
+    const spec = decl.spec;
+    if (!('path' in spec))
+        throw new Error(`createFileDataset called on SQL dataset ${decl.name}`);
+    const { files, format } = await resolveDatasetFiles(decl);
+    const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+    await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+    return { files, format };
+}
+/**
+ * Registers one dataset (file paths/globs or SQL over datasets already registered) in an engine
+ * opened with {@link openEngine}, under `name`, and describes it: files relative to `baseDir`,
+ * format, row count and content hash. For stages that query data with their own SQL (system test,
+ * verification).
+ * @throws ConfigError when paths match nothing, a file is empty or an npm package is missing;
+ *   the engine's error when a file is unreadable or the SQL is invalid.
+ */
+async function registerDataset(engine, name, spec, baseDir) {
+    const decl = { name, spec, baseDir: path.resolve(baseDir), origin: { file: `datasets.${name}` } };
+    if ('sql' in spec) {
+        await engine.run(`CREATE VIEW ${ident(name)} AS ${spec.sql.trim().replace(/;\s*$/, '')}`);
+        const n = await engine.query(`SELECT count(*) AS n FROM ${ident(name)}`);
+        return { name, kind: 'sql', source: spec.sql, row_count: Number(n[0]?.n ?? 0), content_hash: null };
+    }
+    const { files, format } = await createFileDataset(engine, decl);
+    const hashes = await Promise.all(files.map((f) => sha256File(f)));
+    const n = await engine.query(`SELECT count(*) AS n FROM ${ident(name)}`);
+    return {
+        name,
+        kind: 'file',
+        source: spec.path,
+        format,
+        files: files.map((f) => path.relative(decl.baseDir, f).split(path.sep).join('/')),
+        row_count: Number(n[0]?.n ?? 0),
+        content_hash: files.length === 1 ? hashes[0] : sha256(hashes.join('\n')),
+    };
 }
 /** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
 function neededDatasets(suite, declared) {
@@ -41560,13 +41641,9 @@ async function registerDatasets(engine, suite, declared, errors, hashing) {
         if (!('path' in spec))
             return;
         try {
-            const { files, format } = await resolveDatasetFiles(s.decl);
+            const { files, format } = await createFileDataset(engine, s.decl);
             s.report.format = format;
             s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
-            // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
-            // table (spilled to temp_directory past memory_limit) instead of on every scan.
-            const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
-            await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
             // Hashing runs while the checks query the engine; awaited before the report is built.
             hashing.push(Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f))).then((hashes) => {
                 s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));

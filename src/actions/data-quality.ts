@@ -139,7 +139,7 @@ async function publishCheckRuns(reports: QualityReport[], token: string | undefi
         ),
         ...(runUrl ? { detailsUrl: runUrl } : {}),
       });
-      core.info(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations)`);
+      core.info(`check run "${r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations sent${published.alreadyShown ? `, ${published.alreadyShown} already shown` : ''})`);
     } catch (err) {
       if (err instanceof ChecksPermissionError) {
         core.warning(`${ACTION}: ${err.message} The results are in the job summary and the report; no check runs were published.`, { title: `${ACTION}: check runs skipped` });

@@ -204,11 +204,15 @@ describe('data-quality action', () => {
   });
 
   it('sends 120 failing-check annotations in batches of ≤50 and shows 10 in the log plus a summary notice', async () => {
-    const checks = Array.from({ length: 120 }, (_, i) => `  - { id: too_few_${i}, type: row_count, dataset: people, min: ${1000 + i} }`).join('\n');
-    const file = suite('many.yml', `version: 1\nsuite: many\ndatasets:\n  people: { path: people.csv }\nchecks:\n${checks}\n`);
-    await runAction({ suite: file }); // creates the run
+    const many = (min: number) => {
+      const checks = Array.from({ length: 120 }, (_, i) => `  - { id: too_few_${i}, type: row_count, dataset: people, min: ${min} }`).join('\n');
+      return suite('many.yml', `version: 1\nsuite: many\ndatasets:\n  people: { path: people.csv }\nchecks:\n${checks}\n`);
+    };
+    const file = many(0);
+    expect((await runAction({ suite: file })).code).toBe(0); // creates the run: all pass
     gh.requests.length = 0;
-    const r = await runAction({ suite: file }); // re-run: updates it in place
+    many(1000);
+    const r = await runAction({ suite: file }); // re-run, now failing: updates it in place
     expect(r.code).toBe(1);
     const writes = gh.requests.filter((q) => q.method !== 'GET');
     expect(writes.map((q) => q.method)).toEqual(['PATCH', 'PATCH', 'PATCH']);
@@ -216,6 +220,9 @@ describe('data-quality action', () => {
     expect(gh.checkRuns).toHaveLength(1);
     expect(r.stdout.match(/^::error title=data-quality fail/gm)).toHaveLength(10);
     expect(r.stdout).toMatch(/^::notice title=data-quality%3A 110 more failing checks::…and 110 more failing checks: see the job summary$/m);
+    // the same results again: GitHub appends annotations on update, so none are re-sent
+    await runAction({ suite: file });
+    expect(gh.checkRuns[0]!.output.annotations_count).toBe(120);
   });
 
   it('warns once and still passes when the token may not write checks', async () => {

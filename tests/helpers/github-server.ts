@@ -5,7 +5,7 @@
  *
  * Endpoints (https://docs.github.com/rest):
  * - POST   /repos/{o}/{r}/check-runs, PATCH /repos/{o}/{r}/check-runs/{id},
- *   GET    /repos/{o}/{r}/commits/{ref}/check-runs?check_name=
+ *   GET    /repos/{o}/{r}/commits/{ref}/check-runs?check_name=, GET /repos/{o}/{r}/check-runs/{id}/annotations
  * - POST   /repos/{o}/{r}/deployments, GET /repos/{o}/{r}/deployments?environment=&sha=&ref=,
  *   GET    /repos/{o}/{r}/deployments/{id},
  *   POST   /repos/{o}/{r}/deployments/{id}/statuses, GET /repos/{o}/{r}/deployments/{id}/statuses
@@ -132,6 +132,13 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
         run.output = { ...run.output, ...output, annotations, annotations_count: annotations.length };
       }
       return json(200, run);
+    }
+    if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/check-runs\/(\d+)\/annotations$/)) && method === 'GET') {
+      const run = state.checkRuns.find((r) => r.id === Number(m![1]));
+      if (!run) return json(404, { message: 'Not Found', status: '404' });
+      const perPage = Number(query.get('per_page') ?? 30);
+      const page = Number(query.get('page') ?? 1);
+      return json(200, run.output.annotations.slice((page - 1) * perPage, page * perPage));
     }
     if ((m = path.match(/^\/repos\/[^/]+\/[^/]+\/commits\/([^/]+)\/check-runs$/)) && method === 'GET') {
       const name = query.get('check_name');

@@ -65,6 +65,14 @@ describe('publishCheckRun', () => {
     expect(gh.checkRuns.map((c) => c.name).sort()).toEqual(['dataops quality: flights', 'dataops quality: movies']);
   });
 
+  it('does not re-send annotations a re-run finds on the run already', async () => {
+    const r = report([check('a', 'fail', { line: 4 }), check('b', 'fail', { line: 5 })]);
+    await publish(r);
+    const again = await publish(report([check('a', 'fail', { line: 4 }), check('b', 'fail', { line: 5 }), check('c', 'warn', { line: 6 })]));
+    expect(again).toMatchObject({ created: false, annotations: 1, alreadyShown: 2 });
+    expect(gh.checkRuns[0]!.output.annotations_count).toBe(3);
+  });
+
   it('sends annotations in batches of at most 50', async () => {
     const r = report(Array.from({ length: 120 }, (_, i) => check(`c${i}`, 'fail', { line: i + 1 })));
     const out = await publish(r);

@@ -4,8 +4,9 @@
  * `dataops quality: <suite>`, on the commit under test. Re-runs update that run in place (found with
  * `GET /repos/{o}/{r}/commits/{sha}/check-runs?check_name=`), so a PR never collects duplicates or
  * comments. Annotations go out in batches of 50 (the API's per-request limit): the first batch with
- * the create/update, the rest in further PATCH requests. Note that GitHub appends annotations on
- * every PATCH; annotations of an earlier run of the same check stay on the run.
+ * the create/update, the rest in further PATCH requests. GitHub appends annotations on every
+ * update, so a re-run sends only the annotations the run does not show yet; annotations of an
+ * earlier run whose check now passes stay on the run (the API cannot remove them).
  */
 import { readFile } from 'node:fs/promises';
 import type { Annotation } from '../quality/annotations.ts';
@@ -88,9 +89,12 @@ export interface PublishedCheckRun {
   /** False when an existing run of the same name and commit was updated. */
   created: boolean;
   conclusion: CheckConclusion;
-  /** API requests made (GET + POST/PATCH + annotation PATCHes). */
+  /** API requests made (GETs + POST/PATCH + annotation PATCHes). */
   requests: number;
+  /** Annotations sent. */
   annotations: number;
+  /** Annotations not sent because the run (updated in place) already shows them. */
+  alreadyShown: number;
   html_url?: string;
 }
 
@@ -130,10 +134,8 @@ export async function publishCheckRun(client: GitHubClient, target: CheckTarget,
   const c = report.counts;
   const title = `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`;
   const summary = truncateChars(options.summary, CHECK_RUN_SUMMARY_LIMIT);
-  const batches: CheckRunAnnotation[][] = [];
-  for (let i = 0; i < options.annotations.length; i += ANNOTATION_BATCH) batches.push(options.annotations.slice(i, i + ANNOTATION_BATCH));
-  const output = (annotations: CheckRunAnnotation[] | undefined) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
   let requests = 0;
+  const output = (annotations: CheckRunAnnotation[] | undefined) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
   const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     requests++;
     try {
@@ -146,6 +148,16 @@ export async function publishCheckRun(client: GitHubClient, target: CheckTarget,
 
   const listed = await call<{ total_count: number; check_runs: CheckRunShape[] }>('GET', `${base}/commits/${encodeURIComponent(target.headSha)}/check-runs?check_name=${encodeURIComponent(name)}&filter=all&per_page=100`);
   const existing = listed.check_runs.filter((r) => r.name === name && r.head_sha === target.headSha).sort((a, b) => b.id - a.id)[0];
+  // GitHub appends annotations on every update: on a re-run, send only those the run does not show yet
+  let annotations = [...options.annotations];
+  let alreadyShown = 0;
+  if (existing) {
+    const shown = await existingAnnotationKeys(call, `${base}/check-runs/${existing.id}/annotations`);
+    annotations = annotations.filter((a) => !shown.has(annotationKey(a)));
+    alreadyShown = options.annotations.length - annotations.length;
+  }
+  const batches: CheckRunAnnotation[][] = [];
+  for (let i = 0; i < annotations.length; i += ANNOTATION_BATCH) batches.push(annotations.slice(i, i + ANNOTATION_BATCH));
   const completedAt = new Date().toISOString();
   const fields = { status: 'completed', conclusion, completed_at: completedAt, external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) };
   let run: CheckRunShape;
@@ -155,7 +167,26 @@ export async function publishCheckRun(client: GitHubClient, target: CheckTarget,
     run = await call<CheckRunShape>('POST', `${base}/check-runs`, { name, head_sha: target.headSha, started_at: report.started_at, ...fields, output: output(batches[0]) });
   }
   for (const batch of batches.slice(1)) await call('PATCH', `${base}/check-runs/${run.id}`, { output: output(batch) });
-  return { id: run.id, created: !existing, conclusion, requests, annotations: options.annotations.length, ...(run.html_url ? { html_url: run.html_url } : {}) };
+  return { id: run.id, created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
+}
+
+function annotationKey(a: Pick<CheckRunAnnotation, 'path' | 'start_line' | 'annotation_level' | 'message'> & { title?: string | null }): string {
+  return JSON.stringify([a.path, a.start_line, a.annotation_level, a.title ?? '', a.message]);
+}
+
+/** Keys of the annotations a check run already has (up to 1,000; best effort: none on an API error). */
+async function existingAnnotationKeys(call: <T>(method: string, path: string) => Promise<T>, path: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  try {
+    for (let page = 1; page <= 10; page++) {
+      const list = await call<CheckRunAnnotation[]>('GET', `${path}?per_page=100&page=${page}`);
+      for (const a of list) keys.add(annotationKey(a));
+      if (list.length < 100) break;
+    }
+  } catch (err) {
+    if (err instanceof ChecksPermissionError) throw err;
+  }
+  return keys;
 }
 
 /** Cuts `text` to at most `max` characters, ending with a note when cut. */
