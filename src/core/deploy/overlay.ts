@@ -74,7 +74,7 @@ export function readHelmValue(text: string, key: string, file = 'values.yaml'): 
 /** Sets dotted keys of a Helm values file, creating intermediate maps; comments are kept. */
 export function setHelmValues(text: string, values: Record<string, string>, file = 'values.yaml'): string {
   const doc = parse(text, file);
-  if (doc.contents === null) doc.contents = new YAMLMap();
+  if (doc.contents === null) doc.contents = doc.createNode({});
   for (const [key, value] of Object.entries(values)) doc.setIn(splitKey(key), value);
   return doc.toString();
 }
