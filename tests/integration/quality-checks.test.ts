@@ -235,3 +235,42 @@ describe('registerDataset (for stages with their own SQL)', () => {
     }
   });
 });
+
+describe('freshness on other column types', () => {
+  it('reads DATE, text and time-zoned timestamps', async () => {
+    await writeFile(path.join(dir, 'loads.ndjson'), ['{"d":"2026-01-13","s":"2026-01-13 18:00:00","tz":"2026-01-13T18:00:00+02:00"}', '{"d":"2026-01-10","s":"bad","tz":null}'].join('\n') + '\n');
+    const file = path.join(dir, 'fresh.yml');
+    await writeFile(
+      file,
+      `version: 1
+suite: fresh
+datasets:
+  loads: { path: loads.ndjson }
+checks:
+  - { id: date_ok, type: freshness, dataset: loads, column: d, max_age: 1d }
+  - { id: text_ok, type: freshness, dataset: loads, column: s, max_age: 7h }
+  - { id: text_bad, type: freshness, dataset: loads, column: s, max_age: 5h }
+  - { id: tz_ok, type: freshness, dataset: loads, column: tz, max_age: 9h }
+  - { id: where_bad, type: freshness, dataset: loads, column: d, max_age: 2d, where: "d < '2026-01-12'" }
+`,
+    );
+    const r = await runSuite({ suiteFile: file, now: new Date('2026-01-14T00:00:00Z') });
+    expect(Object.fromEntries(r.checks.map((c) => [c.id, c.status]))).toEqual({ date_ok: 'pass', text_ok: 'pass', text_bad: 'fail', tz_ok: 'pass', where_bad: 'fail' });
+  });
+});
+
+describe('memory', () => {
+  it('runs the flights suite on 3M rows within a 64MB engine memory limit', async () => {
+    const r = await runSuite({
+      suiteFile: 'templates/example-pipeline/quality/flights.yml',
+      projectDatasets: { flights: { path: 'npm:vega-datasets/data/flights-3m.parquet' }, airports: { path: 'npm:vega-datasets/data/airports.csv' } },
+      projectDir: '.',
+      memoryLimit: '64MB',
+      tempDirectory: path.join(dir, 'spill'),
+      now: new Date('2001-07-05T00:00:00Z'),
+    });
+    expect(r.errors).toEqual([]);
+    expect(r.counts).toMatchObject({ total: 18, error: 0, fail: 0 });
+    expect(r.checks.find((c) => c.id === 'no_duplicate_flights')).toMatchObject({ status: 'pass', failing_rows: 191 });
+  });
+});
