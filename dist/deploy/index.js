@@ -38222,7 +38222,7 @@ function readHelmValue(text, key, file = 'values.yaml') {
 function setHelmValues(text, values, file = 'values.yaml') {
     const doc = parse(text, file);
     if (doc.contents === null)
-        doc.contents = new dist/* YAMLMap */.CA();
+        doc.contents = doc.createNode({});
     for (const [key, value] of Object.entries(values))
         doc.setIn(splitKey(key), value);
     return doc.toString();
