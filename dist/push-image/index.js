@@ -29210,7 +29210,7 @@ function isRetryableNetworkError(err) {
  * token authentication flow (`WWW-Authenticate: Bearer realm=…,service=…,scope=…`, or Basic).
  *
  * Every request has its own retries (src/core/retry.ts: exponential backoff with full jitter) on
- * 5xx, 408, 429 (honouring `Retry-After`), connection resets and timeouts, bounded by the policy's
+ * 5xx, 408 and 429 (a `Retry-After` on 429/503 is honoured), connection resets and timeouts, bounded by the policy's
  * attempts and by one deadline shared by all requests of an operation (the total budget). Other 4xx
  * answers are permanent. Failures are {@link RegistryError}s naming registry, repository,
  * operation and status.
@@ -29583,7 +29583,7 @@ class RegistryClient {
                 if (res.status === 401 || res.status === 403) {
                     throw new RegistryError({ ...fields, detail: `${message || 'access denied'}; check the credentials (username/password, registry-token, docker config) and that they may ${spec.method === 'GET' || spec.method === 'HEAD' ? 'pull from' : 'push to'} this repository` });
                 }
-                const wait = res.status === 429 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
+                const wait = res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after')) : undefined;
                 if (wait !== undefined) {
                     const left = budgetMs - (Date.now() - started);
                     if (wait > left)
