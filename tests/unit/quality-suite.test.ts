@@ -63,6 +63,11 @@ describe('suite parsing', () => {
     expect(errorOf(() => parseSuite('- a\n- b\n', 'l.yml')).message).toContain('must be a YAML mapping');
   });
 
+  it('rejects duplicate check ids', () => {
+    const e = errorOf(() => parseSuite(head + '  - { id: a, type: row_count, dataset: t }\n  - { id: a, type: row_count, dataset: t }\n', 's.yml'));
+    expect(e.message).toBe('s.yml:7: checks[1].id: duplicate check id "a" (also checks[0]). Give every check its own id: reports and check runs key on it.');
+  });
+
   it('requires at least one check', () => {
     expect(errorOf(() => parseSuite('version: 1\nsuite: s\nchecks: []\n', 's.yml')).message).toContain('checks');
   });

@@ -75,6 +75,15 @@ export function parseSuite(text: string, file: string): LoadedSuite {
     if (problems.length) throw new ConfigErrors(problems);
   }
   const spec = validateYaml(suiteSchema, source, 'See schemas/quality-suite.schema.json for the suite format.');
+  const seen = new Map<string, number>();
+  const dupes: ConfigError[] = [];
+  spec.checks.forEach((c, i) => {
+    if (!c.id) return;
+    const first = seen.get(c.id);
+    if (first === undefined) seen.set(c.id, i);
+    else dupes.push(new ConfigError(`duplicate check id "${c.id}" (also checks[${first}])`, { location: { file, line: source.lineOf(['checks', i, 'id']), field: `checks[${i}].id` }, fix: 'Give every check its own id: reports and check runs key on it.' }));
+  });
+  if (dupes.length) throw new ConfigErrors(dupes);
   return { file, dir: path.dirname(path.resolve(file)), spec, sha256: sha256(text), lineOf: source.lineOf };
 }
 
