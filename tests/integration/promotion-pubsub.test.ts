@@ -82,6 +82,6 @@ describe('Pub/Sub transport (emulator)', () => {
     }, { maxMessages: 1, timeoutMs: 30_000 });
     expect(dead[0]!.attributes['dataops-rejection']).toBe('bad-signature');
     expect(new PromotionRejected('bad-signature', 'x').reason).toBe('bad-signature');
-    await pubsubClient(s.project).close();
+    await (await pubsubClient(s.project)).close();
   });
 });

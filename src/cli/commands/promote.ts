@@ -15,24 +15,15 @@ import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
 import { listenForPromotions, projectPromotionConfig, promoteMessage } from '../../core/promotion/consumer.ts';
 import { generateKeyPair } from '../../core/promotion/keys.ts';
-import { createPromotionEvent, type Evidence } from '../../core/promotion/message.ts';
+import { createPromotionEvent } from '../../core/promotion/message.ts';
 import type { PromoteResult } from '../../core/promotion/promote.ts';
-import { sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../core/promotion/runtime.ts';
+import { parseEvidence, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../core/promotion/runtime.ts';
 import { signWithKey } from '../../core/promotion/sign.ts';
 import { promotionFromDispatch } from '../../core/promotion/transport/dispatch.ts';
 import { action } from '../errors.ts';
 import { color, confirm, progress } from '../ui.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-/** `kind:name=status[=sha256:…]` evidence flags. */
-export function parseEvidenceFlags(values: string[]): Evidence[] {
-  return values.map((v) => {
-    const m = /^(quality|system-test|performance|verify|other):([^=]+)=([^=]+)(?:=(sha256:[a-f0-9]{64}))?$/.exec(v);
-    if (!m) throw new ConfigError(`"${v}" is not kind:name=status[=sha256:…]`, { location: { field: '--evidence' }, fix: 'Write e.g. --evidence quality:flights=passed=sha256:… (kinds: quality, system-test, performance, verify, other).' });
-    return { kind: m[1] as Evidence['kind'], name: m[2]!, status: m[3]!, ...(m[4] ? { sha256: m[4] } : {}) };
-  });
-}
 
 async function readMessage(file: string): Promise<unknown> {
   const text = file === '-' ? await new Promise<string>((resolve, reject) => {
@@ -120,7 +111,7 @@ export function register(program: Command): void {
           source: id.source,
           run: id.run,
           staging: { environment: cfg.staging_environment, ...(opts.stagingDeploymentId ? { deployment_id: Number(opts.stagingDeploymentId) } : {}), ...(opts.stagingUrl ? { url: opts.stagingUrl } : {}) },
-          evidence: parseEvidenceFlags(opts.evidence),
+          evidence: parseEvidence(opts.evidence),
           expiresInSeconds: cfg.expires_in_seconds,
         });
         const signed = await signWithKey(event, key);

@@ -139,6 +139,18 @@ export function evidenceFrom(reports: { quality?: Array<{ suite: string; status:
   return out;
 }
 
+/**
+ * Parses `kind:name=status[=sha256:…]` evidence entries (CLI flags, action input lines).
+ * @throws ConfigError naming `field` for a malformed entry.
+ */
+export function parseEvidence(values: string[], field = '--evidence'): Evidence[] {
+  return values.map((v) => {
+    const m = /^(quality|system-test|performance|verify|other):([^=]+)=([^=]+)(?:=(sha256:[a-f0-9]{64}))?$/.exec(v.trim());
+    if (!m) throw new ConfigError(`"${v}" is not kind:name=status[=sha256:…]`, { location: { field }, fix: 'Write e.g. quality:flights=passed=sha256:… (kinds: quality, system-test, performance, verify, other).' });
+    return { kind: m[1] as Evidence['kind'], name: m[2]!, status: m[3]!, ...(m[4] ? { sha256: m[4] } : {}) };
+  });
+}
+
 /** Signs with the configured mode. Sigstore signing is injected (see sigstore.ts) to keep this module light. */
 export async function signPromotion(event: PromotionEvent, options: { mode: 'key' | 'sigstore'; key?: SigningKey; sigstore?: (event: PromotionEvent) => Promise<SignedPromotion> }): Promise<SignedPromotion> {
   if (options.mode === 'sigstore') {

@@ -5,7 +5,11 @@
  * messages, nacks failures (Pub/Sub redelivers them and, after `max_delivery_attempts`, moves them
  * to the dead-letter topic) and forwards refused (forged) messages straight to the dead-letter topic.
  */
-import { PubSub, v1, type Topic } from '@google-cloud/pubsub';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as GooglePubSub from '@google-cloud/pubsub';
+import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { ConfigError } from '../../errors.ts';
 import { isRejected } from '../errors.ts';
 import type { SignedPromotion } from '../message.ts';
@@ -13,11 +17,41 @@ import type { PromotionConfig } from '../config.ts';
 
 type PubSubSettings = PromotionConfig['transport']['pubsub'];
 
+type PubSubModule = typeof GooglePubSub;
+let loaded: PubSubModule | undefined;
+
+/**
+ * Loads `@google-cloud/pubsub` at run time (not bundled into the actions: with gRPC and its protos
+ * it weighs ~10 MB and needs CommonJS `__dirname`): from the toolkit's node_modules, else from the
+ * workspace (`npm install --no-save @google-cloud/pubsub@5`).
+ * @throws ConfigError when neither has it.
+ */
+export async function loadPubSubModule(): Promise<PubSubModule> {
+  if (loaded) return loaded;
+  try {
+    loaded = (await import(/* webpackIgnore: true */ '@google-cloud/pubsub'));
+  } catch {
+    try {
+      const workspace = process.env.GITHUB_WORKSPACE ?? process.env.PWD ?? path.sep;
+      const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/pubsub');
+      loaded = (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as PubSubModule;
+    } catch (err) {
+      throw new ConfigError('transport gcp-pubsub needs the @google-cloud/pubsub package, which the action bundle does not carry', {
+        location: { field: 'promotion.transport.type' },
+        fix: 'Add a step "npm install --no-save @google-cloud/pubsub@5" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
+        cause: err,
+      });
+    }
+  }
+  return loaded;
+}
+
 /** A Pub/Sub client for `project` (emulator when PUBSUB_EMULATOR_HOST is set). */
-export function pubsubClient(project: string): PubSub {
+export async function pubsubClient(project: string): Promise<PubSub> {
   // against the emulator, skip the GCE metadata-server probe of google-auth-library (a warning and a delay offline)
   if (process.env.PUBSUB_EMULATOR_HOST) process.env.METADATA_SERVER_DETECTION ??= 'none';
-  return new PubSub({ projectId: project });
+  const { PubSub: Client } = await loadPubSubModule();
+  return new Client({ projectId: project });
 }
 
 const topicPath = (project: string, name: string) => (name.startsWith('projects/') ? name : `projects/${project}/topics/${name}`);
@@ -31,7 +65,8 @@ export const deadLetterSubscriptionName = (settings: PubSubSettings) => `${setti
  * pull subscription with message ordering and a dead-letter policy of `max_delivery_attempts`.
  * On Google Cloud the Pub/Sub service agent also needs publisher rights on the dead-letter topic.
  */
-export async function ensurePromotionTopology(settings: PubSubSettings, client = pubsubClient(settings.project)): Promise<void> {
+export async function ensurePromotionTopology(settings: PubSubSettings, given?: PubSub): Promise<void> {
+  const client = given ?? (await pubsubClient(settings.project));
   const alreadyExists = (err: unknown) => {
     if ((err as { code?: number }).code !== 6) throw err;
   };
@@ -75,7 +110,8 @@ export function promotionAttributes(event: SignedPromotion): Record<string, stri
  * The client retries transient errors (gax defaults); returns the Pub/Sub message id.
  * @throws ConfigError when the topic does not exist.
  */
-export async function publishPromotion(event: SignedPromotion, settings: PubSubSettings, client = pubsubClient(settings.project)): Promise<string> {
+export async function publishPromotion(event: SignedPromotion, settings: PubSubSettings, given?: PubSub): Promise<string> {
+  const client = given ?? (await pubsubClient(settings.project));
   const topic = client.topic(settings.topic, { messageOrdering: true });
   try {
     return await topic.publishMessage({ data: Buffer.from(JSON.stringify(event)), orderingKey: event.subject, attributes: promotionAttributes(event) });
@@ -129,7 +165,9 @@ export interface ConsumeOptions {
  * message never gets better); any other error → nack (immediate redelivery; Pub/Sub dead-letters
  * it after `max_delivery_attempts`).
  */
-export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, client = pubsubClient(settings.project)): Promise<ConsumeStats> {
+export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, given?: PubSub): Promise<ConsumeStats> {
+  const client = given ?? (await pubsubClient(settings.project));
+  const { v1 } = await loadPubSubModule();
   const subscriber = new v1.SubscriberClient((await client.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0]);
   const sub = subscriptionPath(settings.project, settings.subscription);
   const stats: ConsumeStats = { received: 0, acked: 0, nacked: 0, deadLettered: 0 };
