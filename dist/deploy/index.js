@@ -37601,6 +37601,8 @@ var gitops = __nccwpck_require__(645);
 var deploy_history = __nccwpck_require__(8228);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./build/core/deploy/kubernetes.js
@@ -37612,6 +37614,7 @@ var dist = __nccwpck_require__(8815);
  * are collected from `kubectl get pods -o json`. The commands are built by pure functions; no
  * cluster is reachable in this repository's tests, so only the commands and the parser are tested.
  */
+
 
 
 
@@ -37694,7 +37697,7 @@ async function deployKubernetes(opts) {
     const { target } = opts;
     const kubectl = opts.kubectl ?? ((args) => (0,proc/* runProcess */.R)('kubectl', args, { timeoutMs: (target.timeout_seconds + 60) * 1000 }));
     const overlay = external_node_path_.resolve(opts.baseDir, target.manifests);
-    const wrapper = await (0,promises_.mkdtemp)(external_node_path_.join(external_node_path_.dirname(overlay), '.dataops-apply-'));
+    const wrapper = await (0,promises_.mkdtemp)(external_node_path_.join(external_node_os_.tmpdir(), 'dataops-apply-'));
     try {
         await (0,promises_.writeFile)(external_node_path_.join(wrapper, 'kustomization.yaml'), wrapperKustomization(external_node_path_.relative(wrapper, overlay), opts.imageName, opts.repository, opts.digest));
         const applied = await kubectl(applyArgs(target, wrapper));

@@ -7,6 +7,7 @@
  * cluster is reachable in this repository's tests, so only the commands and the parser are tested.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { KubernetesTarget } from './config.ts';
@@ -129,7 +130,7 @@ export async function deployKubernetes(opts: {
   const { target } = opts;
   const kubectl: KubectlRunner = opts.kubectl ?? ((args) => runProcess('kubectl', args, { timeoutMs: (target.timeout_seconds + 60) * 1000 }));
   const overlay = path.resolve(opts.baseDir, target.manifests);
-  const wrapper = await mkdtemp(path.join(path.dirname(overlay), '.dataops-apply-'));
+  const wrapper = await mkdtemp(path.join(os.tmpdir(), 'dataops-apply-'));
   try {
     await writeFile(path.join(wrapper, 'kustomization.yaml'), wrapperKustomization(path.relative(wrapper, overlay), opts.imageName, opts.repository, opts.digest));
     const applied = await kubectl(applyArgs(target, wrapper));
