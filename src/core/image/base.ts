@@ -6,7 +6,7 @@
  * No registry is needed. Files get mtime 0 and the build `--timestamp 0`, so the same inputs give
  * the same image ID. Built once per storage: skipped when the image exists (unless `force`).
  */
-import { chmod, mkdir, readdir, rm, stat, utimes, lstat, writeFile, copyFile, lutimes, symlink } from 'node:fs/promises';
+import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,11 +52,37 @@ export async function ensureBaseImage(opts: BaseImageOptions): Promise<BaseImage
   }
   log(`building base image ${name} (Debian ${BASE_PACKAGES.join(', ')} + node ${BASE_NODE_VERSION})`);
   const debDir = path.join(opts.cacheDir, 'debs');
-  const ctx = path.join(opts.cacheDir, 'context');
   await mkdir(debDir, { recursive: true });
-  const debs = await fetchDebs(debDir);
-  const node = await nodeBinary(opts.cacheDir);
-  await rm(ctx, { recursive: true, force: true });
+  // downloads are shared by concurrent builds (test files, CI jobs): one at a time
+  const { debs, node } = await withDirLock(path.join(opts.cacheDir, '.lock'), async () => ({ debs: await fetchDebs(debDir), node: await nodeBinary(opts.cacheDir) }));
+  const ctx = await mkdtemp(path.join(opts.cacheDir, 'context-'));
+  try {
+    return await buildFromRootfs(opts.storageRoot, name, ctx, debs, node);
+  } finally {
+    await rm(ctx, { recursive: true, force: true });
+  }
+}
+
+/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 10 minutes is taken over. */
+async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      await mkdir(lock);
+      break;
+    } catch {
+      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > 600_000) await rm(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+async function buildFromRootfs(storageRoot: string, name: string, ctx: string, debs: string[], node: string): Promise<BaseImageResult> {
   const rootfs = path.join(ctx, 'rootfs');
   await mkdir(rootfs, { recursive: true });
   for (const deb of debs) await ok('dpkg', ['-x', deb, rootfs]);
@@ -83,8 +109,8 @@ export async function ensureBaseImage(opts: BaseImageOptions): Promise<BaseImage
     ].join('\n'),
   );
   await zeroMtimes(ctx);
-  await buildahOk(opts.storageRoot, ['bud', '--isolation', 'chroot', '--timestamp', '0', '--identity-label=false', '-f', path.join(ctx, 'Containerfile'), '-t', name, ctx]);
-  return { name, id: await imageId(opts.storageRoot, name), built: true };
+  await buildahOk(storageRoot, ['bud', '--isolation', 'chroot', '--timestamp', '0', '--identity-label=false', '-f', path.join(ctx, 'Containerfile'), '-t', name, ctx]);
+  return { name, id: await imageId(storageRoot, name), built: true };
 }
 
 async function imageId(storageRoot: string, name: string): Promise<string> {

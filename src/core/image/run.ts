@@ -170,10 +170,8 @@ async function runWithEngine(tool: 'docker' | 'podman', opts: RunImageOptions, d
       image = pulled.stdout.trim().split('\n').pop() ?? image;
     } else {
       // docker (Engine 25+) loads an OCI layout as a tar archive
-      const tar = execTool('tar', ['-C', path.resolve(opts.layoutDir), '-cf', '-', '.']);
       const archive = `${path.resolve(opts.layoutDir)}.tar`;
       const made = await execTool('tar', ['-C', path.resolve(opts.layoutDir), '-cf', archive, '.']);
-      void tar;
       if (made.code !== 0) throw new Error(`tar of ${opts.layoutDir} failed: ${made.stderr}`);
       const loaded = await execTool('docker', ['load', '-i', archive]);
       if (loaded.code !== 0) throw new Error(`docker load failed: ${loaded.stderr.trim()}`);
