@@ -77,7 +77,15 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const query = async <T extends Row = Row>(sql: string): Promise<T[]> => {
     const t = trace ? performance.now() : 0;
     const reader = await conn.runAndReadAll(sql);
-    const rows = reader.getRowObjectsJS().map((r) => toPlain(r) as T);
+    // JSON conversion keeps dates, times and timestamps in DuckDB's text form ("2001-07-01",
+    // "2001-07-01 00:00:00"); top-level integer and decimal columns become numbers when exact.
+    const names = reader.columnNames();
+    const numeric = new Set(names.filter((_, i) => NUMERIC_TYPE_IDS.has(reader.columnType(i).typeId)));
+    const rows = reader.getRowObjectsJson().map((r) => {
+      const row = r as Record<string, unknown>;
+      for (const k of numeric) row[k] = toNumber(row[k]);
+      return row as T;
+    });
     if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
     return rows;
   };
@@ -97,6 +105,17 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
       instance.closeSync();
     },
   };
+}
+
+/** DuckDB type ids (`DuckDBTypeId`) whose JSON form is a string but whose values are numbers. */
+const NUMERIC_TYPE_IDS = new Set([5 /* BIGINT */, 9 /* UBIGINT */, 16 /* HUGEINT */, 32 /* UHUGEINT */, 19 /* DECIMAL */]);
+
+/** A numeric string as a number when that loses nothing (integers within 2^53, decimals that round-trip); else unchanged. */
+function toNumber(v: unknown): unknown {
+  if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v)) return v;
+  const n = Number(v);
+  if (/^-?\d+$/.test(v)) return Number.isSafeInteger(n) ? n : v;
+  return Number.isFinite(n) && Math.abs(n) < 2 ** 53 ? n : v;
 }
 
 /** Converts engine JS values to plain JSON-friendly values. */

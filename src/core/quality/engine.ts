@@ -87,9 +87,10 @@ function finish(report: Omit<QualityReport, 'status' | 'counts' | 'failed_step'>
   }
   let status = suiteStatus(report.checks);
   if (report.errors.length > 0) status = 'error';
-  const full: QualityReport = { ...report, status, counts, failed_step: false };
-  full.failed_step = stepFails(full);
-  return full;
+  const failed_step = stepFails({ checks: report.checks, errors: report.errors, fail_on: report.fail_on });
+  const { report_version, tool, suite, fail_on, started_at, duration_ms, datasets, checks, errors } = report;
+  // Verdict first, details after: the order a reader (or a truncated log) needs.
+  return { report_version, tool, suite, status, failed_step, fail_on, counts, started_at, duration_ms, errors, datasets, checks };
 }
 
 /**
