@@ -274,3 +274,13 @@ describe('memory', () => {
     expect(r.checks.find((c) => c.id === 'no_duplicate_flights')).toMatchObject({ status: 'pass', failing_rows: 191 });
   });
 });
+
+describe('content hash', () => {
+  it('is sha256 over the matched files bytes in path order', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { sha256 } = await import('../../src/core/hash.ts');
+    const r = await suite('hash', '  - { type: row_count, dataset: parts, min: 1 }\n');
+    const bytes = Buffer.concat([await readFile(path.join(dir, 'parts/p1.csv')), await readFile(path.join(dir, 'parts/p2.csv'))]);
+    expect(r.datasets.find((d) => d.name === 'parts')!.content_hash).toBe(sha256(bytes));
+  });
+});

@@ -9,10 +9,12 @@
  * (missing file, bad SQL, missing column) end that check in `error` and are listed in `errors`;
  * they are never reported as bad data.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { sha256, sha256File } from '../hash.ts';
+import { sha256File } from '../hash.ts';
 import { ident, openEngine, type Engine } from '../engine/duckdb.ts';
 export { openEngine, type Engine } from '../engine/duckdb.ts';
 import { aggAlias, aggregateQuery, checkColumns, CheckCompileError, compileCheck, defaultCheckId, normalizeType, parseDuration, readerSql, type AggregateParts, type CompiledCheck, type DatasetInfo } from './compile.ts';
@@ -165,6 +167,14 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
   }
 }
 
+/** `sha256:` over the files' bytes, concatenated in the given (path) order. */
+async function contentHash(files: string[]): Promise<string> {
+  if (files.length === 1) return sha256File(files[0]!);
+  const hash = createHash('sha256');
+  for (const f of files) for await (const chunk of createReadStream(f)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
 /**
  * Resolves a file dataset and creates it in the engine under its name. Parquet stays a view
  * (columnar reads, statistics); text formats are parsed once into a table (spilled to
@@ -196,7 +206,7 @@ export async function registerDataset(engine: Engine, name: string, spec: Datase
     return { name, kind: 'sql', source: spec.sql, row_count: Number(n[0]?.n ?? 0), content_hash: null };
   }
   const { files, format } = await createFileDataset(engine, decl);
-  const hashes = await Promise.all(files.map((f) => sha256File(f)));
+  const hash = await contentHash(files);
   const n = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${ident(name)}`);
   return {
     name,
@@ -205,7 +215,7 @@ export async function registerDataset(engine: Engine, name: string, spec: Datase
     format,
     files: files.map((f) => path.relative(decl.baseDir, f).split(path.sep).join('/')),
     row_count: Number(n[0]?.n ?? 0),
-    content_hash: files.length === 1 ? hashes[0]! : sha256(hashes.join('\n')),
+    content_hash: hash,
   };
 }
 
@@ -255,9 +265,9 @@ async function registerDatasets(engine: Engine, suite: LoadedSuite, declared: Ma
         s.report.files = files.map((f) => path.relative(suite.dir, f).split(path.sep).join('/'));
         // Hashing runs while the checks query the engine; awaited before the report is built.
         hashing.push(
-          Promise.all(files.map((f) => sha256File(f))).then(
-            (hashes) => {
-              s.report.content_hash = files.length === 1 ? hashes[0]! : sha256(hashes.join('\n'));
+          contentHash(files).then(
+            (hash) => {
+              s.report.content_hash = hash;
             },
             (err: unknown) => {
               s.report.content_hash = null;
