@@ -109,9 +109,15 @@ export function register(program: Command): void {
             let projectDatasets: Record<string, DatasetSpec> | undefined;
             let dir: string | undefined;
             if (projectDir) {
-              const project = await loadProject(projectDir);
-              projectDatasets = project.config.datasets;
-              dir = project.dir;
+              try {
+                const project = await loadProject(projectDir);
+                projectDatasets = project.config.datasets;
+                dir = project.dir;
+              } catch (err) {
+                // An explicit --project must load; one found next to the suite only adds datasets.
+                if (opts.project || !isConfigError(err)) throw err;
+                progress(color.yellow(`dataops quality: warning: ignoring ${path.join(projectDir, PROJECT_FILE)} (its datasets are not available to the suite): ${err.message}`));
+              }
             }
             report = await runSuite({ suiteFile, projectDatasets, projectDir: dir, now, samples, failOn, memoryLimit: opts.memoryLimit });
           } catch (err) {
