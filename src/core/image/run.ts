@@ -14,6 +14,7 @@
  * enforced and peak memory is the largest child's max RSS (getrusage). The peak includes buildah's
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
  * The timeout kills the whole process group (and every process of the cgroup).
+ * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
@@ -213,14 +214,22 @@ async function runFromSource(opts: RunImageOptions, digest: string, storageRoot:
     }
     const config = inspected.OCIv1?.config ?? {};
     const runArgs = [...storageArgs(storageRoot), ...buildahRunArgs(opts, container, containerCommand(config, opts.args))];
-    // buildah itself under a memory cgroup (when possible) and GNU time for a max-RSS fallback
+    // buildah itself under a memory cgroup when possible, else under GNU time for a max-RSS figure
     const script = 'if [ -n "$DATAOPS_CGROUP" ]; then echo $$ > "$DATAOPS_CGROUP/cgroup.procs" || exit 125; fi; exec "$@"';
-    const r = await execTool('sh', ['-c', script, 'sh', 'buildah', ...runArgs], {
+    const rssFile = !cgroup && existsSync('/usr/bin/time') ? path.join(os.tmpdir(), `dataops-rss-${randomBytes(6).toString('hex')}`) : undefined;
+    const command = rssFile ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, 'buildah', ...runArgs] : ['buildah', ...runArgs];
+    const r = await execTool('sh', ['-c', script, 'sh', ...command], {
       env: buildahEnv({ DATAOPS_CGROUP: cgroup?.dir ?? '' }),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
     });
     if (r.timedOut && cgroup) await cgroup.killAll();
-    const peak = cgroup ? await cgroup.peak() : undefined;
+    let peak = cgroup ? await cgroup.peak() : undefined;
+    if (rssFile) {
+      // GNU time: max RSS (KiB) of the largest process of the tree, written as the last line
+      const kib = Number((await readFile(rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
+      if (Number.isFinite(kib) && kib > 0) peak = kib * 1024;
+      await rm(rssFile, { force: true });
+    }
     const oom = cgroup ? await cgroup.oomKilled() : false;
     return {
       exitCode: r.timedOut && r.code === 0 ? 137 : r.code,
@@ -246,6 +255,7 @@ interface MemoryCgroup {
 
 /** A child memory cgroup of our own (v2 or v1), with `limit` bytes when given; undefined when not writable. */
 async function createMemoryCgroup(limit?: number): Promise<MemoryCgroup | undefined> {
+  if (process.env.DATAOPS_NO_CGROUP === '1') return undefined;
   try {
     const self = await readFile('/proc/self/cgroup', 'utf8');
     const v1 = /^\d+:memory:(.*)$/m.exec(self)?.[1];
