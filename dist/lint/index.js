@@ -62803,7 +62803,6 @@ function toSarif(report, prefix = '') {
         runs: [
             {
                 tool: { driver: { ...TOOL, rules } },
-                automationDetails: { id: 'dataops-lint/' },
                 results,
                 properties: { skippedLinters: report.skipped, linters: report.ran },
             },

@@ -70,7 +70,6 @@ export function toSarif(report: LintReport, prefix = ''): Record<string, unknown
     runs: [
       {
         tool: { driver: { ...TOOL, rules } },
-        automationDetails: { id: 'dataops-lint/' },
         results,
         properties: { skippedLinters: report.skipped, linters: report.ran },
       },
