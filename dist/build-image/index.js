@@ -37666,11 +37666,40 @@ async function ensureBaseImage(opts) {
     }
     log(`building base image ${name} (Debian ${BASE_PACKAGES.join(', ')} + node ${BASE_NODE_VERSION})`);
     const debDir = external_node_path_.join(opts.cacheDir, 'debs');
-    const ctx = external_node_path_.join(opts.cacheDir, 'context');
     await (0,promises_.mkdir)(debDir, { recursive: true });
-    const debs = await fetchDebs(debDir);
-    const node = await nodeBinary(opts.cacheDir);
-    await (0,promises_.rm)(ctx, { recursive: true, force: true });
+    // downloads are shared by concurrent builds (test files, CI jobs): one at a time
+    const { debs, node } = await withDirLock(external_node_path_.join(opts.cacheDir, '.lock'), async () => ({ debs: await fetchDebs(debDir), node: await nodeBinary(opts.cacheDir) }));
+    const ctx = await (0,promises_.mkdtemp)(external_node_path_.join(opts.cacheDir, 'context-'));
+    try {
+        return await buildFromRootfs(opts.storageRoot, name, ctx, debs, node);
+    }
+    finally {
+        await (0,promises_.rm)(ctx, { recursive: true, force: true });
+    }
+}
+/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 10 minutes is taken over. */
+async function withDirLock(lock, fn) {
+    for (;;) {
+        try {
+            await (0,promises_.mkdir)(lock);
+            break;
+        }
+        catch {
+            const age = await (0,promises_.stat)(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+            if (age > 600_000)
+                await (0,promises_.rm)(lock, { recursive: true, force: true });
+            else
+                await new Promise((r) => setTimeout(r, 250));
+        }
+    }
+    try {
+        return await fn();
+    }
+    finally {
+        await (0,promises_.rm)(lock, { recursive: true, force: true });
+    }
+}
+async function buildFromRootfs(storageRoot, name, ctx, debs, node) {
     const rootfs = external_node_path_.join(ctx, 'rootfs');
     await (0,promises_.mkdir)(rootfs, { recursive: true });
     for (const deb of debs)
@@ -37698,8 +37727,8 @@ async function ensureBaseImage(opts) {
         '',
     ].join('\n'));
     await zeroMtimes(ctx);
-    await buildahOk(opts.storageRoot, ['bud', '--isolation', 'chroot', '--timestamp', '0', '--identity-label=false', '-f', external_node_path_.join(ctx, 'Containerfile'), '-t', name, ctx]);
-    return { name, id: await imageId(opts.storageRoot, name), built: true };
+    await buildahOk(storageRoot, ['bud', '--isolation', 'chroot', '--timestamp', '0', '--identity-label=false', '-f', external_node_path_.join(ctx, 'Containerfile'), '-t', name, ctx]);
+    return { name, id: await imageId(storageRoot, name), built: true };
 }
 async function imageId(storageRoot, name) {
     const out = await buildahOk(storageRoot, ['inspect', '--type', 'image', '--format', '{{.FromImageID}}', name]);
