@@ -14,8 +14,8 @@ import { GitHubClient, parseRepository } from '../core/github/client.ts';
 import { loadProject } from '../core/project.ts';
 import { listenForPromotions, promoteMessage, type ConsumerOptions } from '../core/promotion/consumer.ts';
 import type { PromoteResult } from '../core/promotion/promote.ts';
-import { sigstoreVerifier } from '../core/promotion/sigstore.ts';
-import { promotionFromDispatch } from '../core/promotion/transport/dispatch.ts';
+import { publicGoodSigstoreVerifier, sigstoreVerifier } from '../core/promotion/sigstore.ts';
+import { promotionFromDispatch, unwrapPromotion } from '../core/promotion/transport/dispatch.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
 
 const ACTION = 'promote';
@@ -33,8 +33,8 @@ const inputsSchema = z.object({
 
 /** The message: input, file, or the repository_dispatch event that started this run. */
 async function messageFrom(inputs: z.output<typeof inputsSchema>): Promise<unknown> {
-  if (inputs.message) return inputs.message;
-  if (inputs['message-file']) return readFile(inputs['message-file'], 'utf8');
+  if (inputs.message) return unwrapPromotion(inputs.message);
+  if (inputs['message-file']) return unwrapPromotion(await readFile(inputs['message-file'], 'utf8'));
   if (process.env.GITHUB_EVENT_NAME === 'repository_dispatch' && process.env.GITHUB_EVENT_PATH) {
     const event = JSON.parse(await readFile(process.env.GITHUB_EVENT_PATH, 'utf8')) as { client_payload?: unknown };
     return promotionFromDispatch(event.client_payload);
@@ -57,7 +57,8 @@ await runAction(ACTION, async () => {
     },
     github,
     log: (l) => core.info(l),
-    ...(inputs['trusted-root'] ? { sigstore: sigstoreVerifier(JSON.parse(await readFile(inputs['trusted-root'], 'utf8'))) } : {}),
+    // sigstore: the trusted root given, else the public-good one from Sigstore's TUF repository (fetched only for sigstore messages)
+    sigstore: inputs['trusted-root'] ? sigstoreVerifier(JSON.parse(await readFile(inputs['trusted-root'], 'utf8'))) : publicGoodSigstoreVerifier(),
   };
   let result: PromoteResult | undefined;
   const message = await messageFrom(inputs);

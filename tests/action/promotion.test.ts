@@ -138,6 +138,10 @@ describe('actions publish-promotion → promote', () => {
     const again = await runAction('promote', inputs, env);
     expect(again.code, again.stdout).toBe(0);
     expect(again.outputs.status).toBe('duplicate');
+    // the reusable workflow passes toJSON(github.event.client_payload) as the message input
+    const viaInput = await runAction('promote', { ...inputs, message: JSON.stringify(dispatch.client_payload) }, { GITHUB_REPOSITORY: 'octo-org/flights', GITHUB_TOKEN: gh.token });
+    expect(viaInput.code, viaInput.stdout).toBe(0);
+    expect(viaInput.outputs.status).toBe('duplicate');
     const prod = gh.deployments.filter((d) => d.environment === 'production');
     expect(prod).toHaveLength(1);
     expect(prod[0]!.description).toContain('quality:flights ✓');

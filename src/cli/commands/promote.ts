@@ -19,7 +19,7 @@ import { createPromotionEvent } from '../../core/promotion/message.ts';
 import type { PromoteResult } from '../../core/promotion/promote.ts';
 import { parseEvidence, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../core/promotion/runtime.ts';
 import { signWithKey } from '../../core/promotion/sign.ts';
-import { promotionFromDispatch } from '../../core/promotion/transport/dispatch.ts';
+import { unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
 import { action } from '../errors.ts';
 import { color, confirm, progress } from '../ui.ts';
 
@@ -32,13 +32,7 @@ async function readMessage(file: string): Promise<unknown> {
   }) : await readFile(file, 'utf8').catch((err: unknown) => {
     throw new ConfigError(`cannot read ${file}: ${(err as Error).message}`, { location: { field: '--message' } });
   });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return text; // the verifier reports "malformed"
-  }
-  return parsed && typeof parsed === 'object' && 'promotion' in parsed && !('specversion' in parsed) ? promotionFromDispatch(parsed) : parsed;
+  return unwrapPromotion(text); // the verifier reports anything else as "malformed"
 }
 
 const approver = (auto: boolean) => async (_v: unknown, summary: string) => {

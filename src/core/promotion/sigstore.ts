@@ -11,6 +11,7 @@ import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
 import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type IdentityProvider } from '@sigstore/sign';
+import { getTrustedRoot } from '@sigstore/tuf';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { PromotionRejected } from './errors.ts';
 import { signingPayload, type PromotionEvent, type SignedPromotion } from './message.ts';
@@ -116,6 +117,20 @@ export function sigstoreVerifier(trustedRoot: unknown, options: { ctlogThreshold
       const der = vm.$case === 'certificate' ? vm.certificate.rawBytes : vm.$case === 'x509CertificateChain' ? vm.x509CertificateChain.certificates[0]?.rawBytes : undefined;
       if (!der) return Promise.reject(new PromotionRejected('untrusted-certificate', 'the sigstore bundle carries a public key, not a Fulcio certificate'));
       return Promise.resolve(certificateIdentity(X509Certificate.parse(Buffer.from(der))));
+    },
+  };
+}
+
+/**
+ * A verifier with the public-good Sigstore trusted root, fetched from Sigstore's TUF repository on
+ * first use (`@sigstore/tuf`, cached) — messages signed in key mode never trigger the fetch.
+ */
+export function publicGoodSigstoreVerifier(): SigstoreVerifier {
+  let inner: Promise<SigstoreVerifier> | undefined;
+  return {
+    verify(payload, bundle) {
+      inner ??= getTrustedRoot().then((root) => sigstoreVerifier(TrustedRoot.toJSON(root)));
+      return inner.then((v) => v.verify(payload, bundle));
     },
   };
 }

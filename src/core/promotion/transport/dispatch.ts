@@ -38,3 +38,21 @@ export function promotionFromDispatch(clientPayload: unknown): unknown {
   if (!p || typeof p !== 'object' || !('promotion' in p)) throw new ConfigError('the repository_dispatch client_payload carries no "promotion"', { fix: 'Send it with dataops promote publish --transport github-dispatch.' });
   return p.promotion;
 }
+
+/**
+ * The signed event from whatever carried it: the event itself (JSON text or parsed) or a
+ * repository_dispatch `client_payload` (`{ promotion, ce_id, … }`) as text or parsed.
+ * Anything else is returned unchanged (the verifier reports it as malformed).
+ */
+export function unwrapPromotion(raw: unknown): unknown {
+  let value = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (value && typeof value === 'object' && 'promotion' in value && !('specversion' in value)) return (value).promotion;
+  return value;
+}
