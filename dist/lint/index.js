@@ -62857,7 +62857,11 @@ async function lintPath(target, opts = {}) {
     }
     const root = isDir ? abs : external_node_path_namespaceObject.dirname(abs);
     const patterns = isDir ? ['**/*.yml', '**/*.yaml', '**/Dockerfile', '**/Dockerfile.*', '**/*.Dockerfile', '**/Containerfile', '**/*.sql', '**/*.py'] : [external_node_path_namespaceObject.basename(abs)];
-    const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...(opts.exclude ?? [])], onlyFiles: true })).map(toPosix).sort();
+    const only = opts.only ? new Set(opts.only) : undefined;
+    const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...(opts.exclude ?? [])], onlyFiles: true }))
+        .map(toPosix)
+        .filter((f) => !only || only.has(f))
+        .sort();
     const disabled = new Set(opts.disable ?? []);
     const off = (id) => disabled.has(id) || disabled.has(id.split('/')[0] ?? id);
     const report = { root, findings: [], ran: [], skipped: [], files: { workflows: [], actions: [], project: [], suites: [], dockerfiles: [], sql: [], python: [] } };

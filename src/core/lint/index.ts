@@ -30,6 +30,8 @@ export interface LintOptions {
   selfRepos?: readonly string[] | undefined;
   /** Run external linters (hadolint, sqlfluff, ruff, shellcheck) when installed. Default true. */
   external?: boolean | undefined;
+  /** Restrict linting to these paths (relative to the root, forward slashes), e.g. the files git tracks. */
+  only?: readonly string[] | undefined;
 }
 
 /**
@@ -58,7 +60,11 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
   }
   const root = isDir ? abs : path.dirname(abs);
   const patterns = isDir ? ['**/*.yml', '**/*.yaml', '**/Dockerfile', '**/Dockerfile.*', '**/*.Dockerfile', '**/Containerfile', '**/*.sql', '**/*.py'] : [path.basename(abs)];
-  const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...(opts.exclude ?? [])], onlyFiles: true })).map(toPosix).sort();
+  const only = opts.only ? new Set(opts.only) : undefined;
+  const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...(opts.exclude ?? [])], onlyFiles: true }))
+    .map(toPosix)
+    .filter((f) => !only || only.has(f))
+    .sort();
   const disabled = new Set(opts.disable ?? []);
   const off = (id: string) => disabled.has(id) || disabled.has(id.split('/')[0] ?? id);
 
