@@ -5,12 +5,11 @@
  * deployment and registry checks, copy by digest, GitOps production deploy of the same digest.
  * Hands on `state.production`.
  */
-import path from 'node:path';
 import { deployConfigSchema } from '../../deploy/config.ts';
-import { LocalDeploymentLog } from '../../deploy/deployments.ts';
+import { githubFromEnv } from '../../deploy/local.ts';
+import { productionSide } from '../../promotion/consumer.ts';
 import { isRejected } from '../../promotion/errors.ts';
 import { loadPublicKeys } from '../../promotion/keys.ts';
-import { FileLedger } from '../../promotion/ledger.ts';
 import { promote, type PromoteResult } from '../../promotion/promote.ts';
 import { trustedKeys } from '../../promotion/runtime.ts';
 import { consumePromotions } from '../../promotion/transport/pubsub.ts';
@@ -36,8 +35,8 @@ export const promoteProductionStage: Stage = {
     const registry = ctx.state.registry;
     const productionRepository = cfg.production_repository ?? (registry ? `${registry.host}/${registry.repository}-production` : undefined);
 
-    const recorder = new LocalDeploymentLog(path.resolve(ctx.project.dir, deployCfg.deployments_log));
-    const ledger = new FileLedger(path.resolve(ctx.project.dir, cfg.ledger_file));
+    // recorded where deploy-staging recorded: GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else the local log
+    const { recorder, ledger, github } = productionSide(ctx.project, githubFromEnv());
     let result: PromoteResult | undefined;
     let denied = false;
     await consumePromotions(
@@ -57,6 +56,7 @@ export const promoteProductionStage: Stage = {
               for (const line of summary.split('\n')) ctx.log(line);
               return ctx.approve || (await ctx.confirm(`Deploy ${v.event.data.image} to ${cfg.environment}?`));
             },
+            github,
             log: (line) => ctx.log(line),
           });
           return 'ack';
