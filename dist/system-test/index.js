@@ -40041,7 +40041,16 @@ async function openEngine(opts = {}) {
     const query = async (sql) => {
         const t = trace ? performance.now() : 0;
         const reader = await conn.runAndReadAll(sql);
-        const rows = reader.getRowObjectsJS().map((r) => toPlain(r));
+        // JSON conversion keeps dates, times and timestamps in DuckDB's text form ("2001-07-01",
+        // "2001-07-01 00:00:00"); top-level integer and decimal columns become numbers when exact.
+        const names = reader.columnNames();
+        const numeric = new Set(names.filter((_, i) => NUMERIC_TYPE_IDS.has(reader.columnType(i).typeId)));
+        const rows = reader.getRowObjectsJson().map((r) => {
+            const row = r;
+            for (const k of numeric)
+                row[k] = toNumber(row[k]);
+            return row;
+        });
         if (trace)
             process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
         return rows;
@@ -40064,6 +40073,17 @@ async function openEngine(opts = {}) {
             instance.closeSync();
         },
     };
+}
+/** DuckDB type ids (`DuckDBTypeId`) whose JSON form is a string but whose values are numbers. */
+const NUMERIC_TYPE_IDS = new Set([5 /* BIGINT */, 9 /* UBIGINT */, 16 /* HUGEINT */, 32 /* UHUGEINT */, 19 /* DECIMAL */]);
+/** A numeric string as a number when that loses nothing (integers within 2^53, decimals that round-trip); else unchanged. */
+function toNumber(v) {
+    if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v))
+        return v;
+    const n = Number(v);
+    if (/^-?\d+$/.test(v))
+        return Number.isSafeInteger(n) ? n : v;
+    return Number.isFinite(n) && Math.abs(n) < 2 ** 53 ? n : v;
 }
 /** Converts engine JS values to plain JSON-friendly values. */
 function toPlain(v) {
@@ -40261,8 +40281,16 @@ async function isComplete(dir, lock, lockHash) {
     return marker?.version === engineVersion(lock) && marker.lock === lockHash && (await installedVersion(dir)) === engineVersion(lock);
 }
 function run(cmd, args, cwd, timeoutMs) {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
         (0,external_node_child_process_.execFile)(cmd, args, { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } }, (err, stdout, stderr) => {
+            if (err?.code === 'ENOENT') {
+                reject(new EngineInstallError(`"${cmd}" was not found on PATH: the engine is installed with npm (present on GitHub-hosted runners; on other runners set up Node.js, e.g. with actions/setup-node)`));
+                return;
+            }
+            if (err?.killed) {
+                reject(new EngineInstallError(`"${cmd} ${args.join(' ')}" did not finish within ${Math.round(timeoutMs / 1000)} s (registry unreachable?)`));
+                return;
+            }
             const code = err ? (typeof err.code === 'number' ? (err.code) : 1) : 0;
             resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? err.message : '') });
         });
@@ -40444,8 +40472,9 @@ function describeError(prefix, err) {
  * `dataops quality: <suite>`, on the commit under test. Re-runs update that run in place (found with
  * `GET /repos/{o}/{r}/commits/{sha}/check-runs?check_name=`), so a PR never collects duplicates or
  * comments. Annotations go out in batches of 50 (the API's per-request limit): the first batch with
- * the create/update, the rest in further PATCH requests. Note that GitHub appends annotations on
- * every PATCH; annotations of an earlier run of the same check stay on the run.
+ * the create/update, the rest in further PATCH requests. GitHub appends annotations on every
+ * update, so a re-run sends only the annotations the run does not show yet; annotations of an
+ * earlier run whose check now passes stay on the run (the API cannot remove them).
  */
 
 
@@ -40512,11 +40541,8 @@ async function publishCheckRun(client, target, report, options) {
     const c = report.counts;
     const title = `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`;
     const summary = truncateChars(options.summary, _quality_summary_js__WEBPACK_IMPORTED_MODULE_1__/* .CHECK_RUN_SUMMARY_LIMIT */ .kY);
-    const batches = [];
-    for (let i = 0; i < options.annotations.length; i += ANNOTATION_BATCH)
-        batches.push(options.annotations.slice(i, i + ANNOTATION_BATCH));
-    const output = (annotations) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
     let requests = 0;
+    const output = (annotations) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
     const call = async (method, path, body) => {
         requests++;
         try {
@@ -40530,6 +40556,17 @@ async function publishCheckRun(client, target, report, options) {
     };
     const listed = await call('GET', `${base}/commits/${encodeURIComponent(target.headSha)}/check-runs?check_name=${encodeURIComponent(name)}&filter=all&per_page=100`);
     const existing = listed.check_runs.filter((r) => r.name === name && r.head_sha === target.headSha).sort((a, b) => b.id - a.id)[0];
+    // GitHub appends annotations on every update: on a re-run, send only those the run does not show yet
+    let annotations = [...options.annotations];
+    let alreadyShown = 0;
+    if (existing) {
+        const shown = await existingAnnotationKeys(call, `${base}/check-runs/${existing.id}/annotations`);
+        annotations = annotations.filter((a) => !shown.has(annotationKey(a)));
+        alreadyShown = options.annotations.length - annotations.length;
+    }
+    const batches = [];
+    for (let i = 0; i < annotations.length; i += ANNOTATION_BATCH)
+        batches.push(annotations.slice(i, i + ANNOTATION_BATCH));
     const completedAt = new Date().toISOString();
     const fields = { status: 'completed', conclusion, completed_at: completedAt, external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) };
     let run;
@@ -40541,7 +40578,28 @@ async function publishCheckRun(client, target, report, options) {
     }
     for (const batch of batches.slice(1))
         await call('PATCH', `${base}/check-runs/${run.id}`, { output: output(batch) });
-    return { id: run.id, created: !existing, conclusion, requests, annotations: options.annotations.length, ...(run.html_url ? { html_url: run.html_url } : {}) };
+    return { id: run.id, created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
+}
+function annotationKey(a) {
+    return JSON.stringify([a.path, a.start_line, a.annotation_level, a.title ?? '', a.message]);
+}
+/** Keys of the annotations a check run already has (up to 1,000; best effort: none on an API error). */
+async function existingAnnotationKeys(call, path) {
+    const keys = new Set();
+    try {
+        for (let page = 1; page <= 10; page++) {
+            const list = await call('GET', `${path}?per_page=100&page=${page}`);
+            for (const a of list)
+                keys.add(annotationKey(a));
+            if (list.length < 100)
+                break;
+        }
+    }
+    catch (err) {
+        if (err instanceof ChecksPermissionError)
+            throw err;
+    }
+    return keys;
 }
 /** Cuts `text` to at most `max` characters, ending with a note when cut. */
 function truncateChars(text, max) {
@@ -40847,7 +40905,7 @@ const qualityConfigSchema = schemas/* strictObject */.rej({
     suites: schemas/* array */.YOg(schemas/* string */.YjP().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
     fail_on: suite/* failOnSchema */.nI.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: schemas/* number */.aig().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
-    memory_limit: schemas/* string */.YjP().optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    memory_limit: schemas/* string */.YjP().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
 })
     .describe('Data-quality stage.');
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */
@@ -41149,7 +41207,9 @@ const policyConfigSchema = schemas/* strictObject */.rej({
     max_age_seconds: schemas/* number */.aig().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
     clock_skew_seconds: schemas/* number */.aig().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),
     algorithms: schemas/* array */.YOg(schemas/* enum */.k5n(['EdDSA'])).default(['EdDSA']).describe('JWS algorithms accepted in key mode (EdDSA only; "none" and HMAC are never accepted).'),
-    oidc_issuer: schemas/* string */.YjP().url().default('https://token.actions.githubusercontent.com').describe('Issuer of the OIDC token behind a sigstore certificate.'),
+    issuers: schemas/* array */.YOg(schemas/* string */.YjP().min(1))
+        .default(['https://token.actions.githubusercontent.com'])
+        .describe('Accepted issuers of the signer identity: the GitHub Actions OIDC issuer; add "local" to accept messages signed on a workstation with a trusted key (mode key).'),
 })
     .describe('Verification policy applied before anything is deployed.');
 const promotionConfigSchema = schemas/* strictObject */.rej({
@@ -41242,7 +41302,7 @@ async function loadProject(fileOrDir) {
 const ANNOTATIONS_PER_LEVEL = 10;
 /** The one-line message of a failing check: what was observed, and its description. */
 function checkMessage(c) {
-    const rows = c.failing_rows !== null && c.total_rows !== null && c.type !== 'row_count' && c.type !== 'freshness' ? ` (${c.failing_rows.toLocaleString('en-US')} of ${c.total_rows.toLocaleString('en-US')} rows)` : '';
+    const rows = c.failing_rows !== null && c.total_rows !== null && !['row_count', 'freshness', 'schema'].includes(c.type) ? ` (${c.failing_rows.toLocaleString('en-US')} of ${c.total_rows.toLocaleString('en-US')} rows)` : '';
     const what = c.status === 'error' ? `check could not run: ${c.error ?? c.message}` : `${c.message}${rows && !c.message.includes(String(c.failing_rows)) ? rows : ''}`;
     return c.description ? `${what}\n${c.description}` : what;
 }
@@ -41303,8 +41363,12 @@ __nccwpck_require__.d(__webpack_exports__, {
   u5: () => (/* binding */ writeReport)
 });
 
-// UNUSED EXPORTS: STATUS_ORDER, errorReport
+// UNUSED EXPORTS: MEMORY_LIMIT, STATUS_ORDER, errorReport, openEngine, registerDataset
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -41312,7 +41376,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./build/core/errors.js
 var core_errors = __nccwpck_require__(2807);
 // EXTERNAL MODULE: ./build/core/hash.js
-var hash = __nccwpck_require__(7384);
+var core_hash = __nccwpck_require__(7384);
 // EXTERNAL MODULE: ./build/core/engine/duckdb.js
 var duckdb = __nccwpck_require__(4594);
 ;// CONCATENATED MODULE: ./build/core/quality/compile.js
@@ -41506,8 +41570,10 @@ function compileCheck(check, ds, lookup) {
         case 'schema':
             return { kind: 'schema', columns: Object.keys(check.columns) };
         case 'sql': {
+            // `where` filters the query's rows (its columns are the query's output columns).
             const q = check.query.trim().replace(/;\s*$/, '');
-            return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q`, samples: (n) => `SELECT * FROM (${q}) AS q LIMIT ${n}` };
+            const filter = w ? ` WHERE ${w}` : '';
+            return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q${filter}`, samples: (n) => `SELECT * FROM (${q}) AS q${filter} LIMIT ${n}` };
         }
     }
 }
@@ -41573,6 +41639,11 @@ var quality_verdict = __nccwpck_require__(4473);
 
 
 
+
+
+
+/** Sizes the engine accepts for memory_limit: `256MB`, `1GB`, `1.5GiB`… */
+const MEMORY_LIMIT = /^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/;
 /** Tool version written into reports. */
 const TOOL_VERSION = '0.1.0';
 const now = () => performance.now();
@@ -41594,9 +41665,10 @@ function finish(report) {
     let status = (0,quality_verdict/* suiteStatus */.x2)(report.checks);
     if (report.errors.length > 0)
         status = 'error';
-    const full = { ...report, status, counts, failed_step: false };
-    full.failed_step = (0,quality_verdict/* stepFails */.ug)(full);
-    return full;
+    const failed_step = (0,quality_verdict/* stepFails */.ug)({ checks: report.checks, errors: report.errors, fail_on: report.fail_on });
+    const { report_version, tool, suite, fail_on, started_at, duration_ms, datasets, checks, errors } = report;
+    // Verdict first, details after: the order a reader (or a truncated log) needs.
+    return { report_version, tool, suite, status, failed_step, fail_on, counts, started_at, duration_ms, errors, datasets, checks };
 }
 /**
  * A report for a suite that could not run at all (missing or malformed suite file): status `error`,
@@ -41643,10 +41715,15 @@ async function runSuite(opts) {
     const suite = await (0,load/* loadSuite */.bu)(opts.suiteFile);
     const declared = (0,load/* mergeDatasets */.Kt)(suite, opts.projectDatasets ? { datasets: opts.projectDatasets, dir: external_node_path_.resolve(opts.projectDir ?? '.') } : undefined);
     const errors = [];
+    if (opts.memoryLimit !== undefined && !MEMORY_LIMIT.test(opts.memoryLimit)) {
+        throw new core_errors/* ConfigError */.xL(`invalid memory limit "${opts.memoryLimit}"`, { location: { field: 'memory-limit' }, fix: 'Use a size like "256MB", "1GB" or "1.5GiB".' });
+    }
     const engine = await (0,duckdb/* openEngine */.F5)({ memoryLimit: opts.memoryLimit, tempDirectory: opts.tempDirectory, threads: opts.threads });
     try {
-        const states = await registerDatasets(engine, suite, declared, errors);
+        const hashing = [];
+        const states = await registerDatasets(engine, suite, declared, errors, hashing);
         const checks = await runChecks(engine, suite, states, declared, { sampleN, clock, errors });
+        await Promise.all(hashing);
         const engineVersion = engine.version;
         return finish({
             report_version: 1,
@@ -41663,6 +41740,59 @@ async function runSuite(opts) {
     finally {
         engine.close();
     }
+}
+/** `sha256:` over the files' bytes, concatenated in the given (path) order. */
+async function contentHash(files) {
+    if (files.length === 1)
+        return (0,core_hash/* sha256File */.Q)(files[0]);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const f of files)
+        for await (const chunk of (0,external_node_fs_.createReadStream)(f))
+            hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
+}
+/**
+ * Resolves a file dataset and creates it in the engine under its name. Parquet stays a view
+ * (columnar reads, statistics); text formats are parsed once into a table (spilled to
+ * temp_directory past memory_limit) instead of on every scan.
+ * @throws ConfigError when its paths match nothing or a file is empty; the engine's error when unreadable.
+ */
+async function createFileDataset(engine, decl) {
+    const spec = decl.spec;
+    if (!('path' in spec))
+        throw new Error(`createFileDataset called on SQL dataset ${decl.name}`);
+    const { files, format } = await (0,load/* resolveDatasetFiles */.o1)(decl);
+    const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
+    await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
+    return { files, format };
+}
+/**
+ * Registers one dataset (file paths/globs or SQL over datasets already registered) in an engine
+ * opened with {@link openEngine}, under `name`, and describes it: files relative to `baseDir`,
+ * format, row count and content hash. For stages that query data with their own SQL (system test,
+ * verification).
+ * @throws ConfigError when paths match nothing, a file is empty or an npm package is missing;
+ *   the engine's error when a file is unreadable or the SQL is invalid.
+ */
+async function registerDataset(engine, name, spec, baseDir) {
+    const decl = { name, spec, baseDir: path.resolve(baseDir), origin: { file: `datasets.${name}` } };
+    if ('sql' in spec) {
+        await engine.run(`CREATE VIEW ${ident(name)} AS ${spec.sql.trim().replace(/;\s*$/, '')}`);
+        const n = await engine.query(`SELECT count(*) AS n FROM ${ident(name)}`);
+        return { name, kind: 'sql', source: spec.sql, row_count: Number(n[0]?.n ?? 0), content_hash: null };
+    }
+    const { files, format } = await createFileDataset(engine, decl);
+    const hash = await contentHash(files);
+    const n = await engine.query(`SELECT count(*) AS n FROM ${ident(name)}`);
+    return {
+        name,
+        kind: 'file',
+        source: spec.path,
+        format,
+        files: files.map((f) => path.relative(decl.baseDir, f).split(path.sep).join('/')),
+        row_count: Number(n[0]?.n ?? 0),
+        content_hash: hash,
+    };
 }
 /** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
 function neededDatasets(suite, declared) {
@@ -41690,7 +41820,7 @@ function neededDatasets(suite, declared) {
     }
     return [...need];
 }
-async function registerDatasets(engine, suite, declared, errors) {
+async function registerDatasets(engine, suite, declared, errors, hashing) {
     const states = new Map();
     const names = neededDatasets(suite, declared);
     for (const name of names) {
@@ -41712,15 +41842,16 @@ async function registerDatasets(engine, suite, declared, errors) {
         if (!('path' in spec))
             return;
         try {
-            const { files, format } = await (0,load/* resolveDatasetFiles */.o1)(s.decl);
+            const { files, format } = await createFileDataset(engine, s.decl);
             s.report.format = format;
             s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
-            // Parquet stays a view (columnar reads, statistics); text formats are parsed once into a
-            // table (spilled to temp_directory past memory_limit) instead of on every scan.
-            const kind = format === 'parquet' ? 'VIEW' : 'TABLE';
-            await engine.run(`CREATE ${kind} ${(0,duckdb/* ident */.bD)(s.decl.name)} AS SELECT * FROM ${readerSql(files, format, spec.options)}`);
-            const hashes = await Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f)));
-            s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
+            // Hashing runs while the checks query the engine; awaited before the report is built.
+            hashing.push(contentHash(files).then((hash) => {
+                s.report.content_hash = hash;
+            }, (err) => {
+                s.report.content_hash = null;
+                s.report.error ??= `cannot hash: ${errorText(err)}`;
+            }));
         }
         catch (err) {
             fail(s, err, false);
@@ -43100,6 +43231,19 @@ function parseSuite(text, file) {
             throw new errors/* ConfigErrors */.mS(problems);
     }
     const spec = (0,yaml/* validateYaml */.uW)(suite/* suiteSchema */.Y9, source, 'See schemas/quality-suite.schema.json for the suite format.');
+    const seen = new Map();
+    const dupes = [];
+    spec.checks.forEach((c, i) => {
+        if (!c.id)
+            return;
+        const first = seen.get(c.id);
+        if (first === undefined)
+            seen.set(c.id, i);
+        else
+            dupes.push(new errors/* ConfigError */.xL(`duplicate check id "${c.id}" (also checks[${first}])`, { location: { file, line: source.lineOf(['checks', i, 'id']), field: `checks[${i}].id` }, fix: 'Give every check its own id: reports and check runs key on it.' }));
+    });
+    if (dupes.length)
+        throw new errors/* ConfigErrors */.mS(dupes);
     return { file, dir: external_node_path_.dirname(external_node_path_.resolve(file)), spec, sha256: (0,hash/* sha256 */.s)(text), lineOf: source.lineOf };
 }
 /**
@@ -43437,9 +43581,10 @@ function reportBlocks(report, level, opts) {
     }
     const checks = sortChecks(report.checks);
     if (checks.length) {
-        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Description |\n|---|---|---|---|---:|---|---|\n');
+        blocks.push('| Status | Check | Dataset | Columns | Failing / total rows | Threshold | Result · description |\n|---|---|---|---|---:|---|---|\n');
         for (const c of checks) {
-            const what = c.status === 'error' ? `${c.description ? `${cell(c.description)}<br>` : ''}**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.description ?? c.message, 300);
+            const observed = c.status === 'error' ? `**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.message, 300);
+            const what = c.description ? `${observed}<br><i>${cell(c.description, 300)}</i>` : observed;
             blocks.push(`| ${statusLabel(c.status)} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
         }
         blocks.push('\n');
@@ -43921,7 +44066,9 @@ async function imageExists(storageRoot, name) {
  * enforced and peak memory is the largest child's max RSS (getrusage). The peak includes buildah's
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
  * The timeout kills the whole process group (and every process of the cgroup).
+ * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
+
 
 
 
@@ -44045,10 +44192,8 @@ async function runWithEngine(tool, opts, digest) {
         }
         else {
             // docker (Engine 25+) loads an OCI layout as a tar archive
-            const tar = execTool('tar', ['-C', external_node_path_.resolve(opts.layoutDir), '-cf', '-', '.']);
             const archive = `${external_node_path_.resolve(opts.layoutDir)}.tar`;
             const made = await execTool('tar', ['-C', external_node_path_.resolve(opts.layoutDir), '-cf', archive, '.']);
-            void tar;
             if (made.code !== 0)
                 throw new Error(`tar of ${opts.layoutDir} failed: ${made.stderr}`);
             const loaded = await execTool('docker', ['load', '-i', archive]);
@@ -44067,8 +44212,21 @@ async function runWithEngine(tool, opts, digest) {
 }
 async function runWithBuildah(opts, digest) {
     const storageRoot = opts.storageRoot ?? defaultStorageRoot();
-    const layout = opts.layoutDir ? { dir: opts.layoutDir, ...(await findInLayout(opts.layoutDir, digest)) } : undefined;
-    const source = buildahFromSource(opts.image, layout);
+    const found = opts.layoutDir ? await findInLayout(opts.layoutDir, digest) : undefined;
+    // buildah names a pulled layout after its path, which must be a valid reference (no ".cache"
+    // components): go through a symlink with a plain name
+    const link = opts.layoutDir ? external_node_path_.join(external_node_os_.tmpdir(), `dataops-oci-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`) : undefined;
+    if (link)
+        await (0,promises_.symlink)(external_node_path_.resolve(opts.layoutDir), link);
+    try {
+        return await runFromSource(opts, digest, storageRoot, link ? buildahFromSource(opts.image, { dir: link, ...found }) : buildahFromSource(opts.image), Boolean(link));
+    }
+    finally {
+        if (link)
+            await (0,promises_.rm)(link, { force: true });
+    }
+}
+async function runFromSource(opts, digest, storageRoot, source, layout) {
     const fromArgs = ['from', '--quiet', '--pull-always', '--name', `dataops-run-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`];
     if (!layout && opts.registryTlsVerify === false)
         fromArgs.push('--tls-verify=false');
@@ -44084,15 +44242,24 @@ async function runWithBuildah(opts, digest) {
         }
         const config = inspected.OCIv1?.config ?? {};
         const runArgs = [...storageArgs(storageRoot), ...buildahRunArgs(opts, container, containerCommand(config, opts.args))];
-        // buildah itself under a memory cgroup (when possible) and GNU time for a max-RSS fallback
+        // buildah itself under a memory cgroup when possible, else under GNU time for a max-RSS figure
         const script = 'if [ -n "$DATAOPS_CGROUP" ]; then echo $$ > "$DATAOPS_CGROUP/cgroup.procs" || exit 125; fi; exec "$@"';
-        const r = await execTool('sh', ['-c', script, 'sh', 'buildah', ...runArgs], {
+        const rssFile = !cgroup && (0,external_node_fs_.existsSync)('/usr/bin/time') ? external_node_path_.join(external_node_os_.tmpdir(), `dataops-rss-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`) : undefined;
+        const command = rssFile ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, 'buildah', ...runArgs] : ['buildah', ...runArgs];
+        const r = await execTool('sh', ['-c', script, 'sh', ...command], {
             env: buildahEnv({ DATAOPS_CGROUP: cgroup?.dir ?? '' }),
             ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         });
         if (r.timedOut && cgroup)
             await cgroup.killAll();
-        const peak = cgroup ? await cgroup.peak() : undefined;
+        let peak = cgroup ? await cgroup.peak() : undefined;
+        if (rssFile) {
+            // GNU time: max RSS (KiB) of the largest process of the tree, written as the last line
+            const kib = Number((await (0,promises_.readFile)(rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
+            if (Number.isFinite(kib) && kib > 0)
+                peak = kib * 1024;
+            await (0,promises_.rm)(rssFile, { force: true });
+        }
         const oom = cgroup ? await cgroup.oomKilled() : false;
         return {
             exitCode: r.timedOut && r.code === 0 ? 137 : r.code,
@@ -44110,6 +44277,8 @@ async function runWithBuildah(opts, digest) {
 }
 /** A child memory cgroup of our own (v2 or v1), with `limit` bytes when given; undefined when not writable. */
 async function createMemoryCgroup(limit) {
+    if (process.env.DATAOPS_NO_CGROUP === '1')
+        return undefined;
     try {
         const self = await (0,promises_.readFile)('/proc/self/cgroup', 'utf8');
         const v1 = /^\d+:memory:(.*)$/m.exec(self)?.[1];
