@@ -240,7 +240,10 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
       await mkdir(lock);
       break;
     } catch {
-      if (i > 600) throw new Error(`timed out waiting for ${lock}`);
+      // a lock left by a killed build is taken over after 10 minutes
+      const age = await lstat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+      if (age > 600_000) await rm(lock, { recursive: true, force: true });
+      if (i > 1500) throw new Error(`timed out waiting for ${lock}`);
       await new Promise((r) => setTimeout(r, 500));
     }
   }
