@@ -37,7 +37,7 @@ async function cli(args: string[], env: Record<string, string> = {}): Promise<{ 
   }
 }
 
-describe('dataops promote', () => {
+describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
   it('keygen → publish → promote --message --approve deploys the digest; a tampered copy exits 2', async () => {
     const bare = path.join(tmp, 'gitops.git');
     await createGitOpsRepository(bare, TEMPLATE);

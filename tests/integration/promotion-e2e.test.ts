@@ -101,7 +101,7 @@ function request(message: unknown, cfg: PromotionConfig, recorder: DeploymentRec
 
 const productionOverlay = () => git(['--git-dir', bare, 'show', 'main:overlays/production/kustomization.yaml']);
 
-describe('promotion end to end (Pub/Sub emulator, docker-registry, GitOps)', () => {
+describe.skipIf(!inject('pubsubEmulatorHost'))('promotion end to end (Pub/Sub emulator, docker-registry, GitOps)', () => {
   it('publish → pull → verify → promote → copy by digest → GitOps production deploy', async () => {
     const cfg = promotionConfig();
     const recorder = new LocalDeploymentLog(path.join(tmp, 'deployments.json'));

@@ -75,7 +75,7 @@ async function setup(approve: boolean): Promise<{ ctx: FlowContext; digest: stri
   return { ctx, digest: layout.digest, cleanups };
 }
 
-describe('flow stages publish-promotion → promote-production', () => {
+describe.skipIf(!inject('pubsubEmulatorHost'))('flow stages publish-promotion → promote-production', () => {
   it('publishes a signed message and deploys the same digest to production with --approve', async () => {
     const { ctx, digest } = await setup(true);
     const pub = await publishPromotionStage.run(ctx);

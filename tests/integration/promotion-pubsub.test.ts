@@ -12,7 +12,7 @@ const settings = (maxAttempts = 5) => {
   return pubsubConfigSchema.parse({ project: 'dataops-test', topic: `promo-${n}`, subscription: `promo-${n}-prod`, dead_letter_topic: `promo-${n}-dlq`, max_delivery_attempts: maxAttempts, ack_deadline_seconds: 10 });
 };
 
-describe('Pub/Sub transport (emulator)', () => {
+describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', () => {
   const key = keyFixture();
   let previous: string | undefined;
   beforeAll(() => {
