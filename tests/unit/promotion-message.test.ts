@@ -1,0 +1,66 @@
+/** Promotion message shape, canonical form, key handling and the repository_dispatch limits. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/core/errors.ts';
+import { GitHubClient } from '../../src/core/github/client.ts';
+import { loadPrivateKey, loadPublicKeys } from '../../src/core/promotion/keys.ts';
+import { canonicalJson, createPromotionEvent, promotionEventSchema } from '../../src/core/promotion/message.ts';
+import { dispatchPromotion, unwrapPromotion } from '../../src/core/promotion/transport/dispatch.ts';
+import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
+import { keyFixture, signedMessage, validInput } from '../helpers/promotion.ts';
+
+describe('promotion message', () => {
+  it('is a CloudEvents 1.0 event with a UUID id, repository source, versioned type and subject', () => {
+    const e = createPromotionEvent(validInput({ now: new Date('2026-11-20T10:00:00Z'), expiresInSeconds: 3600 }));
+    expect(e).toMatchObject({ specversion: '1.0', source: 'https://github.com/octo-org/flights', type: 'io.dataops.promotion.v1', subject: 'flights-routes/production', datacontenttype: 'application/json', time: '2026-11-20T10:00:00.000Z' });
+    expect(e.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(e.data.expires_at).toBe('2026-11-20T11:00:00.000Z');
+  });
+
+  it('refuses a tag-only image', () => {
+    expect(() => createPromotionEvent(validInput({ image: '127.0.0.1:5000/flights-routes:latest' }))).toThrow(/digest reference/);
+  });
+
+  it('canonical JSON sorts keys at every level and drops undefined members', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined, x: 'é' }], c: true } })).toBe('{"a":{"c":true,"d":[2,{"x":"é","z":1}]},"b":1}');
+  });
+
+  it('round-trips through JSON and the schema', async () => {
+    const msg = await signedMessage(keyFixture().signing);
+    expect(promotionEventSchema.parse(JSON.parse(JSON.stringify(msg)))).toEqual(msg);
+  });
+});
+
+describe('promotion keys', () => {
+  it('loads JWK and PEM keys and refuses non-Ed25519 keys', () => {
+    const k = keyFixture('k1');
+    expect(loadPrivateKey(k.privateJwkJson, 'x').kid).toBe('k1');
+    const pem = k.signing.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    expect(loadPrivateKey(pem, 'pem-kid').kid).toBe('pem-kid');
+    expect([...loadPublicKeys(k.publicJwkJson, 'x').keys()]).toEqual(['k1']);
+    expect(() => loadPublicKeys('-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----', 'x')).toThrow(ConfigError);
+  });
+});
+
+describe('repository_dispatch transport', () => {
+  let gh: FakeGitHub;
+  beforeAll(async () => {
+    gh = await startFakeGitHub();
+  });
+  afterAll(async () => {
+    await gh.close();
+  });
+
+  it('sends the signed event within GitHub limits and refuses an oversized one before sending', async () => {
+    const key = keyFixture();
+    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
+    const msg = await signedMessage(key.signing);
+    await dispatchPromotion(msg, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' });
+    expect(gh.dispatches).toHaveLength(1);
+    expect(unwrapPromotion(JSON.stringify(gh.dispatches[0]!.client_payload))).toEqual(msg);
+    const evidence = Array.from({ length: 400 }, (_, i) => ({ name: `suite-${i}`, kind: 'quality' as const, status: 'passed', sha256: `sha256:${'f'.repeat(64)}`, url: `https://example.com/reports/${'x'.repeat(80)}/${i}` }));
+    const big = await signedMessage(key.signing, { evidence });
+    expect(JSON.stringify(big).length).toBeGreaterThan(65_535);
+    await expect(dispatchPromotion(big, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' })).rejects.toThrow(/65535 in client_payload/);
+    expect(gh.dispatches).toHaveLength(1);
+  });
+});
