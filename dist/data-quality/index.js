@@ -40112,7 +40112,16 @@ async function openEngine(opts = {}) {
     const query = async (sql) => {
         const t = trace ? performance.now() : 0;
         const reader = await conn.runAndReadAll(sql);
-        const rows = reader.getRowObjectsJS().map((r) => toPlain(r));
+        // JSON conversion keeps dates, times and timestamps in DuckDB's text form ("2001-07-01",
+        // "2001-07-01 00:00:00"); top-level integer and decimal columns become numbers when exact.
+        const names = reader.columnNames();
+        const numeric = new Set(names.filter((_, i) => NUMERIC_TYPE_IDS.has(reader.columnType(i).typeId)));
+        const rows = reader.getRowObjectsJson().map((r) => {
+            const row = r;
+            for (const k of numeric)
+                row[k] = toNumber(row[k]);
+            return row;
+        });
         if (trace)
             process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
         return rows;
@@ -40135,6 +40144,17 @@ async function openEngine(opts = {}) {
             instance.closeSync();
         },
     };
+}
+/** DuckDB type ids (`DuckDBTypeId`) whose JSON form is a string but whose values are numbers. */
+const NUMERIC_TYPE_IDS = new Set([5 /* BIGINT */, 9 /* UBIGINT */, 16 /* HUGEINT */, 32 /* UHUGEINT */, 19 /* DECIMAL */]);
+/** A numeric string as a number when that loses nothing (integers within 2^53, decimals that round-trip); else unchanged. */
+function toNumber(v) {
+    if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v))
+        return v;
+    const n = Number(v);
+    if (/^-?\d+$/.test(v))
+        return Number.isSafeInteger(n) ? n : v;
+    return Number.isFinite(n) && Math.abs(n) < 2 ** 53 ? n : v;
 }
 /** Converts engine JS values to plain JSON-friendly values. */
 function toPlain(v) {
@@ -40928,6 +40948,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: MEMORY_LIMIT, STATUS_ORDER, TOOL_VERSION, openEngine, registerDataset
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
@@ -40935,7 +40959,7 @@ var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./build/core/errors.js
 var core_errors = __nccwpck_require__(2807);
 // EXTERNAL MODULE: ./build/core/hash.js
-var hash = __nccwpck_require__(7384);
+var core_hash = __nccwpck_require__(7384);
 // EXTERNAL MODULE: ./build/core/engine/duckdb.js
 var duckdb = __nccwpck_require__(4594);
 ;// CONCATENATED MODULE: ./build/core/quality/compile.js
@@ -41171,8 +41195,6 @@ function readerSql(files, format, options = {}) {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./node_modules/tinyglobby/dist/index.mjs + 3 modules
 var dist = __nccwpck_require__(6128);
 // EXTERNAL MODULE: ./build/core/yaml.js
@@ -41242,7 +41264,20 @@ function parseSuite(text, file) {
             throw new core_errors/* ConfigErrors */.mS(problems);
     }
     const spec = (0,yaml/* validateYaml */.uW)(suite/* suiteSchema */.Y9, source, 'See schemas/quality-suite.schema.json for the suite format.');
-    return { file, dir: external_node_path_.dirname(external_node_path_.resolve(file)), spec, sha256: (0,hash/* sha256 */.s)(text), lineOf: source.lineOf };
+    const seen = new Map();
+    const dupes = [];
+    spec.checks.forEach((c, i) => {
+        if (!c.id)
+            return;
+        const first = seen.get(c.id);
+        if (first === undefined)
+            seen.set(c.id, i);
+        else
+            dupes.push(new core_errors/* ConfigError */.xL(`duplicate check id "${c.id}" (also checks[${first}])`, { location: { file, line: source.lineOf(['checks', i, 'id']), field: `checks[${i}].id` }, fix: 'Give every check its own id: reports and check runs key on it.' }));
+    });
+    if (dupes.length)
+        throw new core_errors/* ConfigErrors */.mS(dupes);
+    return { file, dir: external_node_path_.dirname(external_node_path_.resolve(file)), spec, sha256: (0,core_hash/* sha256 */.s)(text), lineOf: source.lineOf };
 }
 /**
  * Datasets visible to a suite: the project's (`datasets:` of dataops.yml) overridden by the suite's own.
@@ -41452,6 +41487,8 @@ function stepFails(report) {
 
 
 
+
+
 /** Sizes the engine accepts for memory_limit: `256MB`, `1GB`, `1.5GiB`… */
 const MEMORY_LIMIT = /^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/;
 /** Tool version written into reports. */
@@ -41475,9 +41512,10 @@ function finish(report) {
     let status = suiteStatus(report.checks);
     if (report.errors.length > 0)
         status = 'error';
-    const full = { ...report, status, counts, failed_step: false };
-    full.failed_step = stepFails(full);
-    return full;
+    const failed_step = stepFails({ checks: report.checks, errors: report.errors, fail_on: report.fail_on });
+    const { report_version, tool, suite, fail_on, started_at, duration_ms, datasets, checks, errors } = report;
+    // Verdict first, details after: the order a reader (or a truncated log) needs.
+    return { report_version, tool, suite, status, failed_step, fail_on, counts, started_at, duration_ms, errors, datasets, checks };
 }
 /**
  * A report for a suite that could not run at all (missing or malformed suite file): status `error`,
@@ -41550,6 +41588,16 @@ async function runSuite(opts) {
         engine.close();
     }
 }
+/** `sha256:` over the files' bytes, concatenated in the given (path) order. */
+async function contentHash(files) {
+    if (files.length === 1)
+        return (0,core_hash/* sha256File */.Q)(files[0]);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const f of files)
+        for await (const chunk of (0,external_node_fs_.createReadStream)(f))
+            hash.update(chunk);
+    return `sha256:${hash.digest('hex')}`;
+}
 /**
  * Resolves a file dataset and creates it in the engine under its name. Parquet stays a view
  * (columnar reads, statistics); text formats are parsed once into a table (spilled to
@@ -41581,7 +41629,7 @@ async function registerDataset(engine, name, spec, baseDir) {
         return { name, kind: 'sql', source: spec.sql, row_count: Number(n[0]?.n ?? 0), content_hash: null };
     }
     const { files, format } = await createFileDataset(engine, decl);
-    const hashes = await Promise.all(files.map((f) => sha256File(f)));
+    const hash = await contentHash(files);
     const n = await engine.query(`SELECT count(*) AS n FROM ${ident(name)}`);
     return {
         name,
@@ -41590,7 +41638,7 @@ async function registerDataset(engine, name, spec, baseDir) {
         format,
         files: files.map((f) => path.relative(decl.baseDir, f).split(path.sep).join('/')),
         row_count: Number(n[0]?.n ?? 0),
-        content_hash: files.length === 1 ? hashes[0] : sha256(hashes.join('\n')),
+        content_hash: hash,
     };
 }
 /** Datasets the suite needs: those its checks name, relationship targets, and (transitively) what SQL mentions. */
@@ -41645,8 +41693,8 @@ async function registerDatasets(engine, suite, declared, errors, hashing) {
             s.report.format = format;
             s.report.files = files.map((f) => external_node_path_.relative(suite.dir, f).split(external_node_path_.sep).join('/'));
             // Hashing runs while the checks query the engine; awaited before the report is built.
-            hashing.push(Promise.all(files.map((f) => (0,hash/* sha256File */.Q)(f))).then((hashes) => {
-                s.report.content_hash = files.length === 1 ? hashes[0] : (0,hash/* sha256 */.s)(hashes.join('\n'));
+            hashing.push(contentHash(files).then((hash) => {
+                s.report.content_hash = hash;
             }, (err) => {
                 s.report.content_hash = null;
                 s.report.error ??= `cannot hash: ${errorText(err)}`;
