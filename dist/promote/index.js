@@ -81267,7 +81267,7 @@ let loaded;
 /**
  * Loads `@google-cloud/pubsub` at run time (not bundled into the actions: with gRPC and its protos
  * it weighs ~10 MB and needs CommonJS `__dirname`): from the toolkit's node_modules, else from the
- * workspace (`npm install --no-save @google-cloud/pubsub@5`).
+ * workspace (`npm install --no-save @google-cloud/pubsub@6`).
  * @throws ConfigError when neither has it.
  */
 async function loadPubSubModule() {
@@ -81285,7 +81285,7 @@ async function loadPubSubModule() {
         catch (err) {
             throw new errors/* ConfigError */.xL('transport gcp-pubsub needs the @google-cloud/pubsub package, which the action bundle does not carry', {
                 location: { field: 'promotion.transport.type' },
-                fix: 'Add a step "npm install --no-save @google-cloud/pubsub@5" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
+                fix: 'Add a step "npm install --no-save @google-cloud/pubsub@6" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
                 cause: err,
             });
         }

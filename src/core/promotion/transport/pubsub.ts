@@ -23,7 +23,7 @@ let loaded: PubSubModule | undefined;
 /**
  * Loads `@google-cloud/pubsub` at run time (not bundled into the actions: with gRPC and its protos
  * it weighs ~10 MB and needs CommonJS `__dirname`): from the toolkit's node_modules, else from the
- * workspace (`npm install --no-save @google-cloud/pubsub@5`).
+ * workspace (`npm install --no-save @google-cloud/pubsub@6`).
  * @throws ConfigError when neither has it.
  */
 export async function loadPubSubModule(): Promise<PubSubModule> {
@@ -38,7 +38,7 @@ export async function loadPubSubModule(): Promise<PubSubModule> {
     } catch (err) {
       throw new ConfigError('transport gcp-pubsub needs the @google-cloud/pubsub package, which the action bundle does not carry', {
         location: { field: 'promotion.transport.type' },
-        fix: 'Add a step "npm install --no-save @google-cloud/pubsub@5" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
+        fix: 'Add a step "npm install --no-save @google-cloud/pubsub@6" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
         cause: err,
       });
     }
