@@ -38396,7 +38396,11 @@ async function prepareContext(contextDir, dockerfileSource, mode, log = () => { 
             break;
         }
         catch {
-            if (i > 600)
+            // a lock left by a killed build is taken over after 10 minutes
+            const age = await (0,promises_.lstat)(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
+            if (age > 600_000)
+                await (0,promises_.rm)(lock, { recursive: true, force: true });
+            if (i > 1500)
                 throw new Error(`timed out waiting for ${lock}`);
             await new Promise((r) => setTimeout(r, 500));
         }
