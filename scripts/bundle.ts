@@ -33,7 +33,7 @@ for (const name of names.sort()) {
   const out = path.join(distDir, name);
   await rm(out, { recursive: true, force: true });
   await mkdir(out, { recursive: true });
-  const { code, assets } = await ncc(path.join(actionsDir, `${name}.js`), { externals: EXTERNALS, minify: false, sourceMap: false, license: 'licenses.txt', quiet: true, target: 'es2023' });
+  const { code, assets } = await ncc(path.join(actionsDir, `${name}.js`), { externals: EXTERNALS, minify: true, sourceMap: false, license: 'licenses.txt', quiet: true, target: 'es2023' });
   await writeFile(path.join(out, 'index.js'), code);
   for (const [file, asset] of Object.entries(assets)) {
     await mkdir(path.dirname(path.join(out, file)), { recursive: true });
