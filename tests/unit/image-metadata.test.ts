@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gitContextFromGitHub, imageMetadata, normalizeRemoteUrl, sanitizeTag, type GitContext, type TagRules } from '../../src/core/image/metadata.ts';
+import { gitContextFromGitHub, gitContextFromRepo, imageMetadata, normalizeRemoteUrl, sanitizeTag, type GitContext, type TagRules } from '../../src/core/image/metadata.ts';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const name = 'ghcr.io/acme/flights';
@@ -81,5 +82,28 @@ describe('helpers', () => {
     rmSync(dir, { recursive: true, force: true });
     expect(ctx).toEqual({ sha: SHA, ref: 'refs/pull/12/merge', eventName: 'pull_request', prNumber: 12, defaultBranch: 'trunk', repoUrl: 'https://github.com/acme/flights' });
     expect(imageMetadata(ctx, { name }).tags).toEqual(['pr-12', 'sha-860c190']);
+  });
+});
+
+describe('gitContextFromRepo (real git)', () => {
+  it('reads sha, branch, tag, commit time, remote and dirtiness', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'meta-git-'));
+    const git = (...args: string[]) => execFileSync('git', ['-C', dir, ...args], { env: { ...process.env, GIT_AUTHOR_DATE: '2024-03-01T12:00:00Z', GIT_COMMITTER_DATE: '2024-03-01T12:00:00Z' }, stdio: 'pipe' }).toString().trim();
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.email', 't@example.com');
+    git('config', 'user.name', 'T');
+    git('remote', 'add', 'origin', 'git@github.com:acme/flights.git');
+    writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+    git('add', 'a.txt');
+    git('commit', '-q', '-m', 'one');
+    const sha = git('rev-parse', 'HEAD');
+    expect(await gitContextFromRepo(dir)).toEqual({ sha, ref: 'refs/heads/main', defaultBranch: 'main', repoUrl: 'https://github.com/acme/flights', commitTime: new Date('2024-03-01T12:00:00Z'), dirty: false });
+    git('tag', 'v3.1.4');
+    writeFileSync(path.join(dir, 'a.txt'), 'changed\n');
+    const tagged = await gitContextFromRepo(dir);
+    expect(tagged).toMatchObject({ ref: 'refs/tags/v3.1.4', dirty: true });
+    expect(imageMetadata(tagged, { name: 'localhost/flights' }).tags).toEqual(['3.1.4', '3.1', '3', `sha-${sha.slice(0, 7)}-dirty`, 'latest']);
+    rmSync(dir, { recursive: true, force: true });
+    expect(await gitContextFromRepo(dir)).toEqual({});
   });
 });
