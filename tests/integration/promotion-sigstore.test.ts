@@ -6,7 +6,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { fulcioHandler, initializeCA, initializeCTLog, initializeTLog, rekorHandler } from '@sigstore/mock';
 import nock from 'nock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isRejected } from '../../src/core/promotion/errors.ts';
 import { createPromotionEvent } from '../../src/core/promotion/message.ts';
 import { signWithSigstore, sigstoreVerifier } from '../../src/core/promotion/sigstore.ts';
@@ -41,15 +41,14 @@ function githubToken(claims: Record<string, string> = {}): string {
   })}.c2lnbmF0dXJl`;
 }
 
-beforeAll(async () => {
+/** Mock Fulcio + CT log + Rekor on `fulcioUrl`/`rekorUrl` with the given clocks; returns the matching trusted root. */
+async function mockSigstore(fulcioUrl: string, rekorUrl: string, clocks: { ca?: Date; tlog?: Date } = {}): Promise<Record<string, unknown>> {
   const caKeys = ec();
   const ctKeys = ec();
   const tlogKeys = ec();
-  const ctLog = await initializeCTLog(ctKeys);
-  const ca = await initializeCA(caKeys, ctLog);
-  const tlog = await initializeTLog(REKOR, tlogKeys);
-  const fulcio = fulcioHandler(ca);
-  const rekor = rekorHandler(tlog);
+  const ctLog = await initializeCTLog(ctKeys, clocks.ca);
+  const ca = await initializeCA(caKeys, ctLog, clocks.ca);
+  const tlog = await initializeTLog(rekorUrl, tlogKeys, clocks.tlog);
   const serve = (base: string, h: { path: string; fn: (body: string) => Promise<{ statusCode: number; response: string | ArrayBufferView; contentType?: string }> }) =>
     nock(base)
       .persist()
@@ -58,17 +57,21 @@ beforeAll(async () => {
         const r = await h.fn(typeof body === 'string' ? body : JSON.stringify(body));
         return [r.statusCode, r.response as string, { 'Content-Type': r.contentType ?? 'text/plain' }];
       });
-  serve(FULCIO, fulcio);
-  serve(REKOR, rekor);
+  serve(fulcioUrl, fulcioHandler(ca));
+  serve(rekorUrl, rekorHandler(tlog));
   const spki = (k: ReturnType<typeof ec>) => k.publicKey.export({ format: 'der', type: 'spki' });
   const validFor = { start: '2000-01-01T00:00:00Z' };
-  trustedRoot = {
+  return {
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
-    tlogs: [{ baseUrl: REKOR, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(spki(tlogKeys)), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor }, logId: { keyId: b64(createHash('sha256').update(spki(tlogKeys)).digest()) } }],
-    certificateAuthorities: [{ subject: { organization: 'mock', commonName: 'mock' }, uri: FULCIO, certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate as Uint8Array) }] }, validFor }],
+    tlogs: [{ baseUrl: rekorUrl, hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(spki(tlogKeys)), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor }, logId: { keyId: b64(createHash('sha256').update(spki(tlogKeys)).digest()) } }],
+    certificateAuthorities: [{ subject: { organization: 'mock', commonName: 'mock' }, uri: fulcioUrl, certChain: { certificates: [{ rawBytes: b64(ca.rootCertificate as Uint8Array) }] }, validFor }],
     ctlogs: [{ baseUrl: 'https://ctfe.mock.test', hashAlgorithm: 'SHA2_256', publicKey: { rawBytes: b64(spki(ctKeys)), keyDetails: 'PKIX_ECDSA_P256_SHA_256', validFor }, logId: { keyId: b64(ctLog.logID as Uint8Array) } }],
     timestampAuthorities: [],
   };
+}
+
+beforeAll(async () => {
+  trustedRoot = await mockSigstore(FULCIO, REKOR);
   verifier = sigstoreVerifier(trustedRoot);
 });
 afterAll(() => {
@@ -88,9 +91,27 @@ describe('signing mode sigstore (@sigstore/mock)', () => {
     expect(v.identity).toMatchObject({ issuer: ISSUER, repository: REPO, repository_id: REPO_ID, repository_owner_id: OWNER_ID, ref: 'refs/heads/main', event_name: 'push', job_workflow_ref: WORKFLOW });
   });
 
-  it('still verifies after the certificate expired (transparency-log time), within the message lifetime', async () => {
+  it('accepts it three hours later by the policy clock (within the message lifetime)', async () => {
     const msg = await sign();
     await expect(check(msg, new Date(Date.now() + 3 * 3600_000))).resolves.toMatchObject({ mode: 'sigstore' });
+  });
+
+  it('verifies a signature whose certificate has long expired: the log entry was integrated while it was valid', async () => {
+    // the mock's root certificate starts "now": sign an hour ago with Date faked, verify in the present
+    const hourAgo = new Date(Date.now() - 3600_000);
+    vi.useFakeTimers({ now: hourAgo, toFake: ['Date'] });
+    let root: Record<string, unknown>;
+    let msg: Awaited<ReturnType<typeof signWithSigstore>>;
+    try {
+      root = await mockSigstore('https://fulcio-past.mock.test', 'https://rekor-past.mock.test');
+      msg = await signWithSigstore(createPromotionEvent(validInput()), { getToken: () => Promise.resolve(githubToken()), fulcioURL: 'https://fulcio-past.mock.test', rekorURL: 'https://rekor-past.mock.test' });
+    } finally {
+      vi.useRealTimers();
+    }
+    const bundle = JSON.parse(Buffer.from(msg.dataopssignature, 'base64').toString('utf8')) as { verificationMaterial: { tlogEntries: Array<{ integratedTime: string }> } };
+    expect(Number(bundle.verificationMaterial.tlogEntries[0]!.integratedTime) * 1000).toBeLessThan(Date.now() - 50 * 60_000);
+    const v = await verifyPromotion(msg, { policy: testPolicy(), pipeline: 'flights-routes', environment: 'production', sigstore: sigstoreVerifier(root) });
+    expect(v.identity.repository_id).toBe(REPO_ID);
   });
 
   it('refuses a tampered digest', async () => {
