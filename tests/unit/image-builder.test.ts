@@ -18,13 +18,13 @@ const base: BuildSpec = {
 
 describe('buildahArgs', () => {
   it.each<[string, Partial<BuildSpec>, string[]]>([
-    ['defaults', {}, ['bud', '--isolation', 'chroot', '--layers', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--tag', 'localhost/app:main', '/ctx']],
+    ['defaults', {}, ['bud', '--isolation', 'chroot', '--layers', '--force-rm', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--tag', 'localhost/app:main', '/ctx']],
     [
       'args, target, secret, label, timestamp',
       { buildArgs: { BASE_IMAGE: 'node:24' }, target: 'run', secrets: [{ id: 'npm', src: '/tmp/s/npm' }], labels: { a: 'b c' }, timestamp: 0 },
-      ['bud', '--isolation', 'chroot', '--layers', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--target', 'run', '--build-arg', 'BASE_IMAGE=node:24', '--secret', 'id=npm,src=/tmp/s/npm', '--label', 'a=b c', '--timestamp', '0', '--tag', 'localhost/app:main', '/ctx'],
+      ['bud', '--isolation', 'chroot', '--layers', '--force-rm', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--target', 'run', '--build-arg', 'BASE_IMAGE=node:24', '--secret', 'id=npm,src=/tmp/s/npm', '--label', 'a=b c', '--timestamp', '0', '--tag', 'localhost/app:main', '/ctx'],
     ],
-    ['no cache, one platform', { cache: false, platforms: ['linux/amd64'] }, ['bud', '--isolation', 'chroot', '--layers', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--no-cache', '--platform', 'linux/amd64', '--tag', 'localhost/app:main', '/ctx']],
+    ['no cache, one platform', { cache: false, platforms: ['linux/amd64'] }, ['bud', '--isolation', 'chroot', '--layers', '--force-rm', '--identity-label=false', '-f', '/ctx/Dockerfile', '--iidfile', '/w/iid', '--no-cache', '--platform', 'linux/amd64', '--tag', 'localhost/app:main', '/ctx']],
   ])('%s', (_t, spec, args) => {
     expect(buildahArgs({ ...base, ...spec })).toEqual(args);
   });

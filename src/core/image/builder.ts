@@ -51,7 +51,8 @@ export function buildahArgs(spec: BuildSpec): string[] {
     });
   }
   // always --layers (one layer per step, as with a cache), so cached and fresh builds have the same layers
-  const a = ['bud', '--isolation', 'chroot', '--layers', '--identity-label=false', '-f', spec.dockerfile, '--iidfile', spec.iidFile];
+  // --force-rm: a failed step's working container is removed too (vfs keeps a full copy per container)
+  const a = ['bud', '--isolation', 'chroot', '--layers', '--force-rm', '--identity-label=false', '-f', spec.dockerfile, '--iidfile', spec.iidFile];
   if (!spec.cache) a.push('--no-cache');
   if (spec.platforms[0]) a.push('--platform', spec.platforms[0]);
   if (spec.target) a.push('--target', spec.target);
