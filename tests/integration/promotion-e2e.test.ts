@@ -4,9 +4,9 @@
  * verify → promote → copy by digest → GitOps production deploy; redeliveries, ordering, the gate.
  * Only GitHub's API is faked (the Deployments-API ledger test).
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
@@ -162,6 +162,36 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('promotion end to end (Pub/Sub em
     const rs = await Promise.all(Array.from({ length: 10 }, () => promote(request(msg, cfg, recorder, ledger, { deps: { deploy: async (req) => (deploys++, deploy(req)) } }))));
     expect(deploys).toBe(1);
     expect(rs.filter((r) => r.status === 'duplicate')).toHaveLength(9);
+  });
+
+  it('concurrent consumers in separate processes deploy once (the ledger lock is a file)', async () => {
+    const cfg = promotionConfig({ production_repository: undefined });
+    const recorder = new LocalDeploymentLog(path.join(tmp, 'deployments.json'));
+    const stagingId = await deployStaging(recorder);
+    const msgFile = path.join(tmp, 'message.json');
+    await writeFile(msgFile, JSON.stringify(await signedMessage(key.signing, { image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } })));
+    await writeFile(path.join(tmp, 'input.json'), JSON.stringify({ cfg, deployConfig, publicJwks: key.publicJwkJson }));
+    const src = path.resolve(import.meta.dirname, '../../src/core');
+    const script = path.join(tmp, 'consumer.ts');
+    await writeFile(
+      script,
+      [
+        `import { readFile } from 'node:fs/promises';`,
+        `import { LocalDeploymentLog } from '${src}/deploy/deployments.ts';`,
+        `import { loadPublicKeys } from '${src}/promotion/keys.ts';`,
+        `import { FileLedger } from '${src}/promotion/ledger.ts';`,
+        `import { promote } from '${src}/promotion/promote.ts';`,
+        `const dir = process.argv[2];`,
+        `const input = JSON.parse(await readFile(dir + '/input.json', 'utf8'));`,
+        `const r = await promote({ message: await readFile(dir + '/message.json', 'utf8'), pipeline: 'flights-routes', promotion: input.cfg, deploy: input.deployConfig, baseDir: dir,`,
+        `  verify: { keys: loadPublicKeys(input.publicJwks, 'x'), issuers: ['${ISSUER}'] }, recorder: new LocalDeploymentLog(dir + '/deployments.json'), ledger: new FileLedger(dir + '/promotions.json'), approve: async () => true });`,
+        `process.stdout.write(r.status);`,
+      ].join('\n'),
+    );
+    const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath, [script, tmp], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    const statuses = await Promise.all(Array.from({ length: 5 }, run));
+    expect(statuses.sort()).toEqual(['deployed', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+    expect(await recorder.list('production')).toHaveLength(1);
   });
 
   it('refuses an older promotion unless it is a signed rollback', async () => {
