@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { deployConfigSchema, type DeployConfig } from '../../src/core/deploy/config.ts';
@@ -188,7 +189,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('promotion end to end (Pub/Sub em
         `process.stdout.write(r.status);`,
       ].join('\n'),
     );
-    const run = () => new Promise<string>((resolve, reject) => execFile(process.execPath, [script, tmp], (err, stdout) => (err ? reject(err) : resolve(stdout))));
+    const run = async () => (await promisify(execFile)(process.execPath, [script, tmp])).stdout;
     const statuses = await Promise.all(Array.from({ length: 5 }, run));
     expect(statuses.sort()).toEqual(['deployed', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
     expect(await recorder.list('production')).toHaveLength(1);
