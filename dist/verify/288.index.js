@@ -158,6 +158,7 @@ var image_ref = __webpack_require__(9581);
  * enforced and peak memory is the largest child's max RSS (getrusage). The peak includes buildah's
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
  * The timeout kills the whole process group (and every process of the cgroup).
+ * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
 
 
@@ -283,10 +284,8 @@ async function runWithEngine(tool, opts, digest) {
         }
         else {
             // docker (Engine 25+) loads an OCI layout as a tar archive
-            const tar = execTool('tar', ['-C', external_node_path_.resolve(opts.layoutDir), '-cf', '-', '.']);
             const archive = `${external_node_path_.resolve(opts.layoutDir)}.tar`;
             const made = await execTool('tar', ['-C', external_node_path_.resolve(opts.layoutDir), '-cf', archive, '.']);
-            void tar;
             if (made.code !== 0)
                 throw new Error(`tar of ${opts.layoutDir} failed: ${made.stderr}`);
             const loaded = await execTool('docker', ['load', '-i', archive]);
@@ -335,15 +334,24 @@ async function runFromSource(opts, digest, storageRoot, source, layout) {
         }
         const config = inspected.OCIv1?.config ?? {};
         const runArgs = [...storageArgs(storageRoot), ...buildahRunArgs(opts, container, containerCommand(config, opts.args))];
-        // buildah itself under a memory cgroup (when possible) and GNU time for a max-RSS fallback
+        // buildah itself under a memory cgroup when possible, else under GNU time for a max-RSS figure
         const script = 'if [ -n "$DATAOPS_CGROUP" ]; then echo $$ > "$DATAOPS_CGROUP/cgroup.procs" || exit 125; fi; exec "$@"';
-        const r = await execTool('sh', ['-c', script, 'sh', 'buildah', ...runArgs], {
+        const rssFile = !cgroup && (0,external_node_fs_.existsSync)('/usr/bin/time') ? external_node_path_.join(external_node_os_.tmpdir(), `dataops-rss-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}`) : undefined;
+        const command = rssFile ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, 'buildah', ...runArgs] : ['buildah', ...runArgs];
+        const r = await execTool('sh', ['-c', script, 'sh', ...command], {
             env: buildahEnv({ DATAOPS_CGROUP: cgroup?.dir ?? '' }),
             ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
         });
         if (r.timedOut && cgroup)
             await cgroup.killAll();
-        const peak = cgroup ? await cgroup.peak() : undefined;
+        let peak = cgroup ? await cgroup.peak() : undefined;
+        if (rssFile) {
+            // GNU time: max RSS (KiB) of the largest process of the tree, written as the last line
+            const kib = Number((await (0,promises_.readFile)(rssFile, 'utf8').catch(() => '')).trim().split('\n').pop());
+            if (Number.isFinite(kib) && kib > 0)
+                peak = kib * 1024;
+            await (0,promises_.rm)(rssFile, { force: true });
+        }
         const oom = cgroup ? await cgroup.oomKilled() : false;
         return {
             exitCode: r.timedOut && r.code === 0 ? 137 : r.code,
@@ -361,6 +369,8 @@ async function runFromSource(opts, digest, storageRoot, source, layout) {
 }
 /** A child memory cgroup of our own (v2 or v1), with `limit` bytes when given; undefined when not writable. */
 async function createMemoryCgroup(limit) {
+    if (process.env.DATAOPS_NO_CGROUP === '1')
+        return undefined;
     try {
         const self = await (0,promises_.readFile)('/proc/self/cgroup', 'utf8');
         const v1 = /^\d+:memory:(.*)$/m.exec(self)?.[1];
