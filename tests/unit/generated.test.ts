@@ -36,6 +36,11 @@ describe('generated files', () => {
     expect(stale, `stale files in dist/: ${stale.join(', ')}`).toEqual([]);
   }, 600_000);
 
+  it('README.md action reference matches every action.yml (run node scripts/gen-docs.ts)', async () => {
+    const { renderReadme } = await import('../../scripts/gen-docs.ts');
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toBe(await renderReadme());
+  });
+
   it('dist/ stays under 10 MB and holds no native engine binaries', () => {
     const files = listFiles(path.join(root, 'dist'));
     const total = files.reduce((n, f) => n + statSync(path.join(root, 'dist', f)).size, 0);
