@@ -19,7 +19,7 @@ const root = path.resolve(import.meta.dirname, '..');
 const START = '<!-- action-reference:start -->';
 const END = '<!-- action-reference:end -->';
 
-const cell = (s: unknown) => String(s ?? '').replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
+const cell = (s: unknown) => (typeof s === 'string' ? s : s === undefined || s === null ? '' : JSON.stringify(s)).replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|').trim();
 
 /** Markdown reference of all actions, in a stable order (root first). */
 export async function renderActionReference(): Promise<string> {
