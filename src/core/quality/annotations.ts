@@ -8,7 +8,7 @@
  * first 10 of each level and adds one notice summarising the rest.
  */
 import type { CheckResult, QualityReport } from './report.ts';
-import { sortChecks } from './summary.ts';
+import { groupDigits, sortChecks } from './summary.ts';
 
 /** An annotation for the workflow log (`core.error/warning/notice`). */
 export interface Annotation {
@@ -34,7 +34,7 @@ export interface AnnotationOptions {
 
 /** The one-line message of a failing check: what was observed, and its description. */
 export function checkMessage(c: CheckResult): string {
-  const rows = c.failing_rows !== null && c.total_rows !== null && !['row_count', 'freshness', 'schema'].includes(c.type) ? ` (${c.failing_rows.toLocaleString('en-US')} of ${c.total_rows.toLocaleString('en-US')} rows)` : '';
+  const rows = c.failing_rows !== null && c.total_rows !== null && !['row_count', 'freshness', 'schema'].includes(c.type) ? ` (${groupDigits(c.failing_rows)} of ${groupDigits(c.total_rows)} rows)` : '';
   const what = c.status === 'error' ? `check could not run: ${c.error ?? c.message}` : `${c.message}${rows && !c.message.includes(String(c.failing_rows)) ? rows : ''}`;
   return c.description ? `${what}\n${c.description}` : what;
 }
