@@ -6,6 +6,8 @@
  * A GitOps repository on GitHub is pushed to with `gitops-token` (sent as an HTTP extra header
  * the way actions/checkout does, never written to disk).
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { deploy } from '../core/deploy/deploy.ts';
@@ -14,6 +16,8 @@ import { ConfigError } from '../core/errors.ts';
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
 import { loadProject } from '../core/project.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../core/engine/install.ts';
+import { setCloudRunLoader, type RunModule } from '../core/deploy/cloud-run.ts';
 
 const ACTION = 'deploy';
 
@@ -53,6 +57,10 @@ function gitAuthEnv(token: string): void {
   process.env[`GIT_CONFIG_KEY_${n}`] = `http.${server}/.extraheader`;
   process.env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
 }
+
+// from the bundle (cloud-run-lock.json beside it): the package is installed on first use into the tool cache
+const runtimeLoader = bundledRuntimeLoader<RunModule>(RUNTIME_PACKAGES['cloud-run'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (runtimeLoader) setCloudRunLoader(runtimeLoader);
 
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);

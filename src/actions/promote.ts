@@ -7,6 +7,8 @@
  * the evidence. A redelivered promotion deploys nothing (`status: duplicate`).
  */
 import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
@@ -17,6 +19,9 @@ import type { PromoteResult } from '../core/promotion/promote.ts';
 import { publicGoodSigstoreVerifier, sigstoreVerifier } from '../core/promotion/sigstore.ts';
 import { promotionFromDispatch, unwrapPromotion } from '../core/promotion/transport/dispatch.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../core/engine/install.ts';
+import { setPubSubLoader, type PubSubModule } from '../core/promotion/transport/pubsub.ts';
+import { setCloudRunLoader, type RunModule } from '../core/deploy/cloud-run.ts';
 
 const ACTION = 'promote';
 
@@ -41,6 +46,13 @@ async function messageFrom(inputs: z.output<typeof inputsSchema>): Promise<unkno
   }
   return undefined;
 }
+
+// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
+const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (runtimeLoader) setPubSubLoader(runtimeLoader);
+// the production deploy of a cloud-run target: @google-cloud/run the same way (cloud-run-lock.json)
+const cloudRunLoader = bundledRuntimeLoader<RunModule>(RUNTIME_PACKAGES['cloud-run'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (cloudRunLoader) setCloudRunLoader(cloudRunLoader);
 
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);

@@ -7,6 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { GitHubClient } from '../core/github/client.ts';
@@ -15,8 +16,10 @@ import { projectPromotionConfig } from '../core/promotion/consumer.ts';
 import { loadPrivateKey } from '../core/promotion/keys.ts';
 import { createPromotionEvent } from '../core/promotion/message.ts';
 import { oidcClaims, parseEvidence, requestOidcToken, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../core/promotion/runtime.ts';
-import { signWithSigstore } from '../core/promotion/sigstore.ts';
+import { signWithSigstore } from '../core/promotion/sigstore-sign.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../core/engine/install.ts';
+import { setPubSubLoader, type PubSubModule } from '../core/promotion/transport/pubsub.ts';
 
 const ACTION = 'publish-promotion';
 
@@ -36,6 +39,10 @@ const inputsSchema = z.object({
   'fulcio-url': z.string().optional(),
   'rekor-url': z.string().optional(),
 });
+
+// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
+const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (runtimeLoader) setPubSubLoader(runtimeLoader);
 
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);

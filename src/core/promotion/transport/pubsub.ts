@@ -17,17 +17,33 @@ import type { PromotionConfig } from '../config.ts';
 
 type PubSubSettings = PromotionConfig['transport']['pubsub'];
 
-type PubSubModule = typeof GooglePubSub;
+/** The `@google-cloud/pubsub` module shape. */
+export type PubSubModule = typeof GooglePubSub;
 let loaded: PubSubModule | undefined;
+let loader: (() => Promise<PubSubModule>) | undefined;
+
+/**
+ * Replaces how `@google-cloud/pubsub` is loaded: the promotion actions install it on first use into
+ * the runner's tool cache from the lock next to their bundle (src/core/engine/install.ts).
+ */
+export function setPubSubLoader(fn: () => Promise<PubSubModule>): void {
+  loader = fn;
+  loaded = undefined;
+}
 
 /**
  * Loads `@google-cloud/pubsub` at run time (not bundled into the actions: with gRPC and its protos
- * it weighs ~10 MB and needs CommonJS `__dirname`): from the toolkit's node_modules, else from the
- * workspace (`npm install --no-save @google-cloud/pubsub@6`).
- * @throws ConfigError when neither has it.
+ * it weighs ~10 MB and needs CommonJS `__dirname`): through the loader set with
+ * {@link setPubSubLoader} (the actions: tool cache), else from the toolkit's node_modules, else
+ * from the workspace.
+ * @throws ConfigError when none has it; the installer's EngineInstallError when installing failed.
  */
 export async function loadPubSubModule(): Promise<PubSubModule> {
   if (loaded) return loaded;
+  if (loader) {
+    loaded = await loader();
+    return loaded;
+  }
   try {
     loaded = (await import(/* webpackIgnore: true */ '@google-cloud/pubsub'));
   } catch {
@@ -36,9 +52,9 @@ export async function loadPubSubModule(): Promise<PubSubModule> {
       const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/pubsub');
       loaded = (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as PubSubModule;
     } catch (err) {
-      throw new ConfigError('transport gcp-pubsub needs the @google-cloud/pubsub package, which the action bundle does not carry', {
+      throw new ConfigError('transport gcp-pubsub needs the @google-cloud/pubsub package, which is not installed', {
         location: { field: 'promotion.transport.type' },
-        fix: 'Add a step "npm install --no-save @google-cloud/pubsub@6" in the workspace before this step (the reusable workflow does), or use transport github-dispatch.',
+        fix: 'Install the toolkit with its dependencies (npm install), or use transport github-dispatch. The actions install it themselves on first use.',
         cause: err,
       });
     }
