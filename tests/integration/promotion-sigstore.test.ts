@@ -9,7 +9,8 @@ import nock from 'nock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isRejected } from '../../src/core/promotion/errors.ts';
 import { createPromotionEvent } from '../../src/core/promotion/message.ts';
-import { signWithSigstore, sigstoreVerifier } from '../../src/core/promotion/sigstore.ts';
+import { signWithSigstore } from '../../src/core/promotion/sigstore-sign.ts';
+import { sigstoreVerifier } from '../../src/core/promotion/sigstore.ts';
 import { verifyPromotion, type SigstoreVerifier } from '../../src/core/promotion/verify.ts';
 import { ISSUER, OWNER_ID, REPO, REPO_ID, testPolicy, validInput, WORKFLOW } from '../helpers/promotion.ts';
 

@@ -5,40 +5,16 @@
  * while the certificate was valid, so it verifies long after the token and certificate expired.
  * The bundle (https://github.com/sigstore/protobuf-specs, message signature) travels base64 in
  * `dataopssignature`; verification (`@sigstore/verify`) checks it against trusted root material and
- * returns the certificate's GitHub identity extensions (OIDs 1.3.6.1.4.1.57264.1.*).
+ * returns the certificate's GitHub identity extensions (OIDs 1.3.6.1.4.1.57264.1.*). Signing lives in
+ * sigstore-sign.ts so the promote action (verification only) does not carry `@sigstore/sign`.
  */
-import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
+import { bundleFromJSON } from '@sigstore/bundle';
 import { X509Certificate } from '@sigstore/core';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type IdentityProvider } from '@sigstore/sign';
 import { getTrustedRoot } from '@sigstore/tuf';
 import { toSignedEntity, toTrustMaterial, Verifier } from '@sigstore/verify';
 import { PromotionRejected } from './errors.ts';
-import { signingPayload, type PromotionEvent, type SignedPromotion } from './message.ts';
 import type { SignerIdentity, SigstoreVerifier } from './verify.ts';
-
-/** Public-good Sigstore endpoints (overridable for private instances and tests). */
-export const SIGSTORE_DEFAULTS = { fulcioURL: 'https://fulcio.sigstore.dev', rekorURL: 'https://rekor.sigstore.dev' } as const;
-
-/** Options of {@link signWithSigstore}. */
-export interface SigstoreSignOptions {
-  /** Returns the OIDC token (GitHub: audience "sigstore"); masked by the caller before use. */
-  getToken: () => Promise<string>;
-  fulcioURL?: string;
-  rekorURL?: string;
-}
-
-/** Signs the event keylessly; returns it with `dataopssigmode: sigstore` and the base64 bundle JSON. */
-export async function signWithSigstore(event: PromotionEvent, options: SigstoreSignOptions): Promise<SignedPromotion> {
-  const identityProvider: IdentityProvider = { getToken: options.getToken };
-  const builder = new MessageSignatureBundleBuilder({
-    signer: new FulcioSigner({ fulcioBaseURL: options.fulcioURL ?? SIGSTORE_DEFAULTS.fulcioURL, identityProvider }),
-    witnesses: [new RekorWitness({ rekorBaseURL: options.rekorURL ?? SIGSTORE_DEFAULTS.rekorURL })],
-  });
-  const bundle = await builder.create({ data: Buffer.from(signingPayload(event)) });
-  const { dataopssigmode: _m, dataopssignature: _s, ...unsigned } = event;
-  return { ...unsigned, dataopssigmode: 'sigstore', dataopssignature: Buffer.from(JSON.stringify(bundleToJSON(bundle))).toString('base64') };
-}
 
 /** Fulcio certificate extension OIDs (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
 export const FULCIO_OIDS = {
