@@ -16,7 +16,7 @@ import { projectPromotionConfig } from '../core/promotion/consumer.ts';
 import { loadPrivateKey } from '../core/promotion/keys.ts';
 import { createPromotionEvent } from '../core/promotion/message.ts';
 import { oidcClaims, parseEvidence, requestOidcToken, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../core/promotion/runtime.ts';
-import { signWithSigstore } from '../core/promotion/sigstore-sign.ts';
+import { setSigstoreSignLoader, signWithSigstore, type SigstoreSignModule } from '../core/promotion/sigstore-sign.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
 import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../core/engine/install.ts';
 import { setPubSubLoader, type PubSubModule } from '../core/promotion/transport/pubsub.ts';
@@ -43,6 +43,9 @@ const inputsSchema = z.object({
 // from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
 const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
 if (runtimeLoader) setPubSubLoader(runtimeLoader);
+// signing mode sigstore: @sigstore/sign the same way (sigstore-sign-lock.json)
+const signLoader = bundledRuntimeLoader<SigstoreSignModule>(RUNTIME_PACKAGES['sigstore-sign'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (signLoader) setSigstoreSignLoader(signLoader);
 
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);

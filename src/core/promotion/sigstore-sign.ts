@@ -2,10 +2,24 @@
  * Signing mode `sigstore`, the signing half (publish-promotion): a keyless signature of the canonical
  * message bytes with a short-lived Fulcio certificate for the job's OIDC identity, logged in Rekor.
  * Verification is in sigstore.ts; the two are apart so each action bundles only the half it uses.
+ * `@sigstore/sign` (with its HTTP stack, ~0.5 MB bundled) is loaded only when signing: from
+ * node_modules, or in the publish-promotion action from the tool cache ({@link setSigstoreSignLoader}).
  */
 import { bundleToJSON } from '@sigstore/bundle';
-import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type IdentityProvider } from '@sigstore/sign';
+import type * as SigstoreSign from '@sigstore/sign';
+import type { IdentityProvider } from '@sigstore/sign';
 import { signingPayload, type PromotionEvent, type SignedPromotion } from './message.ts';
+
+/** The `@sigstore/sign` module shape. */
+export type SigstoreSignModule = typeof SigstoreSign;
+
+// left to Node at run time: the action bundle does not carry @sigstore/sign
+let signLoader: () => Promise<SigstoreSignModule> = () => import(/* webpackIgnore: true */ '@sigstore/sign');
+
+/** Replaces how `@sigstore/sign` is loaded (the publish-promotion action: from the tool cache). */
+export function setSigstoreSignLoader(fn: () => Promise<SigstoreSignModule>): void {
+  signLoader = fn;
+}
 
 /** Public-good Sigstore endpoints (overridable for private instances and tests). */
 export const SIGSTORE_DEFAULTS = { fulcioURL: 'https://fulcio.sigstore.dev', rekorURL: 'https://rekor.sigstore.dev' } as const;
@@ -20,6 +34,7 @@ export interface SigstoreSignOptions {
 
 /** Signs the event keylessly; returns it with `dataopssigmode: sigstore` and the base64 bundle JSON. */
 export async function signWithSigstore(event: PromotionEvent, options: SigstoreSignOptions): Promise<SignedPromotion> {
+  const { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } = await signLoader();
   const identityProvider: IdentityProvider = { getToken: options.getToken };
   const builder = new MessageSignatureBundleBuilder({
     signer: new FulcioSigner({ fulcioBaseURL: options.fulcioURL ?? SIGSTORE_DEFAULTS.fulcioURL, identityProvider }),
