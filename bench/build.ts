@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureBaseImage } from '../src/core/image/base.ts';
 import { buildImage } from '../src/core/image/build.ts';
 import { buildah } from '../src/core/image/buildah.ts';
-import { hasTool } from '../src/core/image/exec.ts';
+import { hasTool } from '../src/core/exec.ts';
 import { runImage } from '../src/core/image/run.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -9,7 +9,7 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureBaseImage } from '../../src/core/image/base.ts';
 import { buildah } from '../../src/core/image/buildah.ts';
-import { hasTool } from '../../src/core/image/exec.ts';
+import { hasTool } from '../../src/core/exec.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const exampleDir = path.join(repoRoot, 'templates/example-pipeline');

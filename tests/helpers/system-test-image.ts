@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { execTool } from '../../src/core/image/exec.ts';
+import { execTool } from '../../src/core/exec.ts';
 import { ensureBaseImage } from '../../src/core/image/base.ts';
 import { runBuild } from '../../src/core/image/builder.ts';
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyConfigSchema, type VerifyConfig } from '../../src/core/deploy/config.ts';
-import { runProcess } from '../../src/core/deploy/proc.ts';
+import { execTool } from '../../src/core/exec.ts';
 import { FileBaselineStore } from '../../src/core/verify/baseline.ts';
 import { buildScaledInput } from '../../src/core/verify/performance.ts';
 import type { ImageRunner } from '../../src/core/verify/smoke.ts';
@@ -23,7 +23,7 @@ const IMAGE = `127.0.0.1:5000/flights-routes@sha256:${'c'.repeat(64)}`;
 
 /** The example pipeline's entry point run on the host (the image's ENTRYPOINT without the container). */
 const hostRunner: ImageRunner = async (o) => {
-  const r = await runProcess(process.execPath, [path.join(EXAMPLE, 'pipeline/main.mjs'), '--in', o.inputDir!, '--out', o.outputDir!], { timeoutMs: o.timeoutMs, cwd: EXAMPLE });
+  const r = await execTool(process.execPath, [path.join(EXAMPLE, 'pipeline/main.mjs'), '--in', o.inputDir!, '--out', o.outputDir!], { timeoutMs: o.timeoutMs, cwd: EXAMPLE });
   return { exitCode: r.code, durationMs: r.durationMs, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
 };
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kubernetesTargetSchema } from '../../src/core/deploy/config.ts';
 import { applyArgs, deployKubernetes, describePodFailures, getPodsArgs, KubernetesDeployError, parsePodFailures, rolloutArgs, wrapperKustomization } from '../../src/core/deploy/kubernetes.ts';
-import type { ProcessResult } from '../../src/core/deploy/proc.ts';
+import type { ExecResult } from '../../src/core/exec.ts';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const t = (extra: Record<string, unknown> = {}) => kubernetesTargetSchema.parse({ manifests: 'deploy/overlays/staging', ...extra });
@@ -64,8 +64,8 @@ describe('wrapper kustomization', () => {
   it('deployKubernetes applies the wrapper, waits for rollouts and reports the failing pod', async () => {
     await cp(path.resolve(import.meta.dirname, '../../templates/example-pipeline/deploy'), path.join(tmp, 'deploy'), { recursive: true });
     const calls: string[][] = [];
-    const ok = (stdout = ''): ProcessResult => ({ code: 0, stdout, stderr: '', timedOut: false, durationMs: 1 });
-    const kubectl = (args: string[]): Promise<ProcessResult> => {
+    const ok = (stdout = ''): ExecResult => ({ code: 0, stdout, stderr: '', timedOut: false, durationMs: 1 });
+    const kubectl = (args: string[]): Promise<ExecResult> => {
       calls.push(args);
       if (args.includes('apply')) {
         // the applied directory renders to the pinned image

@@ -3,7 +3,7 @@
  * digest and environment in its environment variables.
  */
 import type { CommandTarget } from './config.ts';
-import { runProcess } from './proc.ts';
+import { execTool } from '../exec.ts';
 
 /** Environment variables a deploy command receives (on top of the caller's environment). */
 export function commandEnv(v: { image: string; digest: string; environment: string; sourceSha: string; previousDigest?: string | undefined }): Record<string, string> {
@@ -40,7 +40,7 @@ export async function deployCommand(opts: {
   previousDigest?: string | undefined;
   log?: (line: string) => void;
 }): Promise<{ output: string; durationMs: number }> {
-  const r = await runProcess('sh', ['-c', opts.target.run], {
+  const r = await execTool('sh', ['-c', opts.target.run], {
     cwd: opts.cwd,
     env: { ...process.env, ...commandEnv(opts) },
     timeoutMs: opts.target.timeout_seconds * 1000,

@@ -15,7 +15,7 @@ import type { GitOpsTarget } from './config.ts';
 import { git, gitOk } from './git.ts';
 import { formatDeployCommitMessage, pickRollbackTarget, readGitHistory, type HistoryEntry } from './history.ts';
 import { KUSTOMIZATION_FILES, readHelmValue, readKustomizeImage, setHelmValues, setKustomizeImage, type OverlayImage } from './overlay.ts';
-import { runProcess } from './proc.ts';
+import { execTool } from '../exec.ts';
 
 /** The overlay changed under us: another deploy won, or a human rolled back. */
 export class DeployConflictError extends ConfigError {
@@ -298,7 +298,7 @@ async function openPullRequest(req: GitOpsDeployRequest, clone: string, digest: 
 /** Renders a kustomize directory with `kubectl kustomize`; undefined when kubectl is missing. */
 export async function renderKustomize(dir: string): Promise<{ ok: true; output: string } | { ok: false; error: string } | undefined> {
   try {
-    const r = await runProcess('kubectl', ['kustomize', dir], { timeoutMs: 60_000 });
+    const r = await execTool('kubectl', ['kustomize', dir], { timeoutMs: 60_000 });
     return r.code === 0 ? { ok: true, output: r.stdout } : { ok: false, error: r.stderr.trim().split('\n').slice(-3).join(' ') };
   } catch {
     return undefined;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import type { KubernetesTarget } from './config.ts';
-import { runProcess, type ProcessResult } from './proc.ts';
+import { execTool, type ExecResult } from '../exec.ts';
 
 /** Flags selecting the cluster and namespace, shared by every kubectl call. */
 export function kubectlGlobalArgs(t: Pick<KubernetesTarget, 'kubeconfig' | 'context' | 'namespace'>): string[] {
@@ -112,7 +112,7 @@ export class KubernetesDeployError extends Error {
 }
 
 /** Runs kubectl; injectable for tests. */
-export type KubectlRunner = (args: string[]) => Promise<ProcessResult>;
+export type KubectlRunner = (args: string[]) => Promise<ExecResult>;
 
 /**
  * Applies the overlay pinned to the digest and waits for the rollouts.
@@ -128,7 +128,7 @@ export async function deployKubernetes(opts: {
   log?: (m: string) => void;
 }): Promise<{ applied: string; rollouts: string[] }> {
   const { target } = opts;
-  const kubectl: KubectlRunner = opts.kubectl ?? ((args) => runProcess('kubectl', args, { timeoutMs: (target.timeout_seconds + 60) * 1000 }));
+  const kubectl: KubectlRunner = opts.kubectl ?? ((args) => execTool('kubectl', args, { timeoutMs: (target.timeout_seconds + 60) * 1000 }));
   const overlay = path.resolve(opts.baseDir, target.manifests);
   const wrapper = await mkdtemp(path.join(os.tmpdir(), 'dataops-apply-'));
   try {

@@ -10,7 +10,7 @@ import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, rm, stat, sym
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execTool } from './exec.ts';
+import { execTool } from '../exec.ts';
 import { buildahOk, imageExists } from './buildah.ts';
 
 /** Name of the base image the example Dockerfile defaults to. */

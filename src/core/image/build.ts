@@ -15,7 +15,7 @@ import { imageConfigSchema, type ImageConfig } from './config.ts';
 import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { defaultStorageRoot } from './buildah.ts';
 import { detectBuilder, parseDockerfile, runBuild, type ResolvedSecret } from './builder.ts';
-import { execTool } from './exec.ts';
+import { execTool } from '../exec.ts';
 import { gitContextFromGitHub, gitContextFromRepo, imageMetadata, type GitContext, type ImageMetadata } from './metadata.ts';
 
 /** Options of {@link buildImage}. */

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { execTool, type ExecOptions, type ExecResult } from './exec.ts';
+import { execTool, type ExecOptions, type ExecResult } from '../exec.ts';
 
 /** Default storage root: `$DATAOPS_BUILDAH_ROOT`, else `$XDG_CACHE_HOME/dataops/buildah` (`~/.cache/...`). */
 export function defaultStorageRoot(): string {

@@ -7,7 +7,7 @@
 import { readFile, rm, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { execTool, hasTool } from './exec.ts';
+import { execTool, hasTool } from '../exec.ts';
 import { buildah } from './buildah.ts';
 
 /** A build secret resolved to a file (env secrets are written to a 0600 temp file by the caller). */

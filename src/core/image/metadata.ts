@@ -7,7 +7,7 @@
  * image was tested with. {@link imageMetadata} is pure; the readers below collect the context.
  */
 import { readFile } from 'node:fs/promises';
-import { execTool } from './exec.ts';
+import { execTool } from '../exec.ts';
 
 /** What the tags and labels are derived from. */
 export interface GitContext {

@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
-import { execTool, hasTool } from './exec.ts';
+import { execTool, hasTool } from '../exec.ts';
 import { buildah, buildahEnv, defaultStorageRoot, storageArgs } from './buildah.ts';
 import { requireDigestRef } from './ref.ts';
 

@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { imageConfigSchema } from '../../image/config.ts';
 import { buildImage, suiteHashes } from '../../image/build.ts';
-import { hasTool } from '../../image/exec.ts';
+import { hasTool } from '../../exec.ts';
 import { detectBuilder } from '../../image/builder.ts';
 import type { Stage } from '../types.ts';
 

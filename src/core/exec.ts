@@ -1,7 +1,8 @@
 /**
- * Child-process helper of the container stages: runs a tool (buildah, docker, podman, skopeo, git)
- * without a shell, collects stdout/stderr, enforces a timeout (SIGTERM, then SIGKILL after 5 s)
- * and never throws for a non-zero exit: callers decide what an exit code means.
+ * The one child-process helper of the core: runs a tool (buildah, docker, podman, skopeo, git,
+ * kubectl, a user's deploy script) without a shell, collects stdout/stderr (the tail), enforces a
+ * timeout that kills the whole process group (SIGTERM, then SIGKILL after 5 s) and never throws for
+ * a non-zero exit: callers decide what an exit code means.
  */
 import { spawn } from 'node:child_process';
 
@@ -16,14 +17,16 @@ export interface ExecResult {
 
 /** Options of {@link execTool}. */
 export interface ExecOptions {
-  cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  cwd?: string | undefined;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Kill the process (group) after this many milliseconds. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Called with each chunk of stderr (progress lines). */
   onStderr?: (chunk: string) => void;
+  /** Called with each chunk of stdout and stderr, as they arrive (live logs of user scripts). */
+  onOutput?: (chunk: string) => void;
   /** Bytes written to stdin, then closed. */
-  input?: string;
+  input?: string | undefined;
   /** Keep at most this many characters of each stream (the tail). Default 4 MiB. */
   maxOutput?: number;
 }
@@ -60,10 +63,12 @@ export function execTool(cmd: string, args: readonly string[], opts: ExecOptions
         : undefined;
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       stdout = (stdout + c).slice(-max);
+      opts.onOutput?.(c);
     });
     child.stderr.setEncoding('utf8').on('data', (c: string) => {
       stderr = (stderr + c).slice(-max);
       opts.onStderr?.(c);
+      opts.onOutput?.(c);
     });
     child.on('error', (err) => {
       if (timer) clearTimeout(timer);
