@@ -12,7 +12,7 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.ts';
 import { imageConfigSchema, type ImageConfig } from '../core/image/config.ts';
-import { buildImage, suiteHashes } from '../core/image/build.ts';
+import { buildImage, buildMetadata, suiteHashes } from '../core/image/build.ts';
 import { loadProject, PROJECT_FILE } from '../core/project.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
 
@@ -101,16 +101,7 @@ await runAction(ACTION, async () => {
     log: (line) => core.info(line),
     onBuildLog: (chunk) => process.stdout.write(chunk),
   });
-  const metadata = {
-    image: result.ref,
-    name: result.name,
-    digest: result.digest,
-    tags: result.tags,
-    labels: result.labels,
-    version: result.metadata.version,
-    layoutDir: result.layoutDir,
-    builder: result.builder,
-  };
+  const metadata = buildMetadata(result);
   core.setOutput('image', result.ref);
   core.setOutput('digest', result.digest);
   core.setOutput('tags', result.tags.join('\n'));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { imageConfigSchema } from '../../core/image/config.ts';
-import { buildImage, suiteHashes } from '../../core/image/build.ts';
+import { buildImage, buildMetadata, suiteHashes } from '../../core/image/build.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { action } from '../errors.ts';
 import { color, formatDuration, progress } from '../ui.ts';
@@ -73,17 +73,7 @@ export function register(program: Command): void {
           log: (line) => progress(color.dim(line)),
           ...(opts.verbose ? { onBuildLog: (chunk: string) => process.stderr.write(chunk) } : {}),
         });
-        const metadata = {
-          image: result.ref,
-          name: result.name,
-          digest: result.digest,
-          tags: result.tags,
-          labels: result.labels,
-          version: result.metadata.version,
-          layoutDir: result.layoutDir,
-          builder: result.builder,
-          imageId: result.imageId,
-        };
+        const metadata = buildMetadata(result);
         if (opts.metadataFile) await writeFile(path.resolve(opts.metadataFile), JSON.stringify(metadata, null, 2) + '\n');
         progress(`${color.green('built')} ${result.ref} with ${result.builder} in ${formatDuration(result.durationMs)} (${result.cachedSteps} cached steps)`);
         progress(`  tags: ${result.metadata.tags.join(', ')}`);

@@ -71,6 +71,21 @@ export interface BuildImageResult {
   baseImage?: { name: string; built: boolean };
 }
 
+/** The `metadata` output of build-image (and `dataops build --metadata-file`): what was built, as JSON. */
+export function buildMetadata(result: BuildImageResult): Record<string, unknown> {
+  return {
+    image: result.ref,
+    name: result.name,
+    digest: result.digest,
+    tags: result.tags,
+    labels: result.labels,
+    version: result.metadata.version,
+    layoutDir: result.layoutDir,
+    builder: result.builder,
+    imageId: result.imageId,
+  };
+}
+
 /** `{ name: file stem, sha256 }` of each quality suite file (relative to `dir`). @throws ConfigError for a missing file. */
 export async function suiteHashes(dir: string, files: readonly string[]): Promise<Array<{ name: string; sha256: string }>> {
   const out: Array<{ name: string; sha256: string }> = [];
