@@ -9,16 +9,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { setEngineLoader } from '../core/engine/duckdb.ts';
-import { ensureEngine, loadEngine } from '../core/engine/install.ts';
 import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../core/github/checks.ts';
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
 import { runnerSchema } from '../core/image/system-test-config.ts';
 import { loadProject, PROJECT_FILE, type Project } from '../core/project.ts';
-import { checkAnnotations, limitAnnotations, type Annotation } from '../core/quality/annotations.ts';
+import { checkAnnotations, type Annotation } from '../core/quality/annotations.ts';
 import { writeReport } from '../core/quality/engine.ts';
 import { renderJUnit } from '../core/quality/junit.ts';
 import type { QualityReport } from '../core/quality/report.ts';
@@ -27,6 +24,7 @@ import { CHECK_RUN_SUMMARY_LIMIT, renderSummary, sortChecks, statusLabel } from 
 import { parseEnvLines, resolveSystemTestOptions } from '../core/system-test/options.ts';
 import { runSystemTest } from '../core/system-test/run.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
+import { emitAnnotations, repoPath, useBundledEngine } from './lib/report.ts';
 
 const ACTION = 'system-test';
 /** Name of the check run this action publishes. */
@@ -57,25 +55,6 @@ const inputsSchema = z.object({
   'check-run': input.boolean(true),
   'report-dir': z.string().optional(),
 });
-
-/** Path as GitHub wants it in annotations: relative to the workspace, forward slashes. */
-function repoPath(file: string): string {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const rel = path.relative(workspace, path.resolve(file));
-  return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
-}
-
-/** Registers the tool-cache engine when this runs from the bundle (engine-lock.json beside it). */
-function useCachedEngine(): void {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const lockFile = path.join(here, 'engine-lock.json');
-  if (!existsSync(lockFile)) return; // running from source: @duckdb/node-api from node_modules
-  setEngineLoader(async () => {
-    const engine = await ensureEngine({ lockFile, log: (l) => core.info(l) });
-    core.info(`DuckDB engine ${engine.version}: ${engine.cached ? 'cached' : 'installed'} (${engine.dir})`);
-    return loadEngine(engine.dir);
-  });
-}
 
 /** The report's annotations, titled as system-test findings. */
 function annotations(report: QualityReport): Annotation[] {
@@ -129,7 +108,7 @@ await runAction(ACTION, async () => {
     samples: inputs.samples,
   });
   for (const [k, v] of Object.entries(opts.env ?? {})) if (v && /token|secret|password|credential|api_?key/i.test(k)) core.setSecret(v);
-  useCachedEngine();
+  useBundledEngine(import.meta.url);
   core.info(`running ${opts.image} on ${opts.fixturesDir} (runner ${opts.runner ?? 'auto'}); outputs in ${opts.outputDir}`);
   const report = await runSystemTest(opts);
 
@@ -151,12 +130,7 @@ await runAction(ACTION, async () => {
   for (const e of report.errors) core.info(`  error: ${e}`);
   for (const c of sortChecks(report.checks)) core.info(`  ${statusLabel(c.status).padEnd(8)} ${c.id}: ${c.status === 'error' ? (c.error ?? c.message) : c.message}`);
   core.endGroup();
-  for (const a of limitAnnotations(annotations(report))) {
-    const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
-    if (a.level === 'error') core.error(a.message, props);
-    else if (a.level === 'warning') core.warning(a.message, props);
-    else core.notice(a.message, props);
-  }
+  emitAnnotations(annotations(report));
   if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary([report], { reportPath })).write();
   if (inputs['check-run']) await publish(report, inputs.token);
   if (report.failed_step) {

@@ -6,15 +6,11 @@
  * `<environment>-perf-baseline`) with `baseline: deployments` (default when a token is given):
  * `@actions/artifact` cannot be installed from this project's registry mirror.
  */
-import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { GitHubDeployments } from '../core/deploy/deployments.ts';
-import { setEngineLoader } from '../core/engine/duckdb.ts';
-import { ensureEngine, loadEngine } from '../core/engine/install.ts';
 import { ConfigError } from '../core/errors.ts';
 import { GitHubClient, parseRepository } from '../core/github/client.ts';
 import { parseImageRef } from '../core/image/ref.ts';
@@ -23,6 +19,7 @@ import { renderSummary } from '../core/quality/summary.ts';
 import { DeploymentBaselineStore, FileBaselineStore, type BaselineStore } from '../core/verify/baseline.ts';
 import { verify } from '../core/verify/verify.ts';
 import { input, readInputs, runAction } from './lib/action.ts';
+import { repoPath, useBundledEngine } from './lib/report.ts';
 
 const ACTION = 'verify';
 
@@ -39,20 +36,9 @@ const inputsSchema = z.object({
   'report-path': z.string().optional(),
 });
 
-/** Registers the tool-cache engine when this runs from the bundle (engine-lock.json beside it). */
-function useCachedEngine(): void {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const lockFile = path.join(here, 'engine-lock.json');
-  if (!existsSync(lockFile)) return;
-  setEngineLoader(async () => {
-    const engine = await ensureEngine({ lockFile, log: (l) => core.info(l) });
-    return loadEngine(engine.dir);
-  });
-}
-
 await runAction(ACTION, async () => {
   const inputs = readInputs(inputsSchema);
-  useCachedEngine();
+  useBundledEngine(import.meta.url);
   const project = await loadProject(inputs.project);
   const config = project.config.deploy?.verify;
   if (!config) throw new ConfigError('no deploy.verify section', { location: { file: project.file, field: 'deploy.verify' }, fix: 'Add deploy.verify with smoke and/or performance settings.' });
@@ -92,7 +78,7 @@ await runAction(ACTION, async () => {
   core.setOutput('rows-per-second', m ? String(m.rows_per_second) : '');
   core.setOutput('peak-memory-mb', m?.peak_memory_mb !== undefined ? String(m.peak_memory_mb) : '');
   for (const c of result.report.checks) {
-    if (c.status === 'fail' || c.status === 'error') core.error(c.message, { title: `verify ${c.id}`, file: path.relative(process.env.GITHUB_WORKSPACE ?? process.cwd(), project.file), startLine: project.lineOf(['deploy', 'verify']) ?? 1 });
+    if (c.status === 'fail' || c.status === 'error') core.error(c.message, { title: `verify ${c.id}`, file: repoPath(project.file), startLine: project.lineOf(['deploy', 'verify']) ?? 1 });
     else if (c.status === 'warn') core.warning(c.message, { title: `verify ${c.id}` });
   }
   await core.summary.addRaw(renderSummary([result.report], { reportPath })).write();

@@ -19,13 +19,14 @@ import { EngineInstallError } from '../../core/engine/install.ts';
 import { ConfigError, ConfigErrors, isConfigError } from '../../core/errors.ts';
 import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../../core/github/checks.ts';
 import { GitHubClient, parseRepository } from '../../core/github/client.ts';
-import { checkAnnotations, limitAnnotations, type Annotation } from '../../core/quality/annotations.ts';
+import { checkAnnotations, type Annotation } from '../../core/quality/annotations.ts';
 import { errorReport, runSuite, writeReport } from '../../core/quality/engine.ts';
 import { renderJUnit } from '../../core/quality/junit.ts';
 import type { QualityReport } from '../../core/quality/report.ts';
 import { failOnSchema, type DatasetSpec } from '../../core/quality/suite.ts';
 import { CHECK_RUN_SUMMARY_LIMIT, overallStatus, renderSummary, sortChecks, statusLabel } from '../../core/quality/summary.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
+import { emitAnnotations, repoPath } from '../lib/report.ts';
 
 const ACTION = 'data-quality';
 
@@ -56,13 +57,6 @@ const inputsSchema = z.object({
     .optional(),
   'report-dir': z.string().optional(),
 });
-
-/** Path as GitHub wants it in annotations: relative to the workspace, forward slashes. */
-function repoPath(file: string): string {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const rel = path.relative(workspace, path.resolve(file));
-  return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
-}
 
 /** Suite files named by the `suite` input (paths or globs, relative to the working directory). */
 async function expandSuites(patterns: string[]): Promise<string[]> {
@@ -218,12 +212,7 @@ export async function run(): Promise<void> {
     core.setOutput('junit-path', junitPath);
 
     for (const r of reports) logReport(r);
-    for (const a of limitAnnotations(checkAnnotations(reports, { file: repoPath }))) {
-      const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
-      if (a.level === 'error') core.error(a.message, props);
-      else if (a.level === 'warning') core.warning(a.message, props);
-      else core.notice(a.message, props);
-    }
+    emitAnnotations(checkAnnotations(reports, { file: repoPath }));
     if (process.env.GITHUB_STEP_SUMMARY) {
       await core.summary.addRaw(renderSummary(reports, { reportPath: reportPaths.length === 1 ? reportPaths[0]! : dir })).write();
     }
