@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Vite's own warnings (missing source maps of the inlined @actions/workflow-parser) are noise here
+  logLevel: 'error',
   test: {
     include: ['tests/**/*.test.ts'],
     globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts'],

@@ -205,7 +205,11 @@ async function runWith(actionDir: string, meta: ActionMeta, given: Record<string
   }
   for (const name of Object.keys(given)) if (!(name in (meta.inputs ?? {}))) warnings.push(`Unexpected input(s) '${name}', valid inputs are [${Object.keys(meta.inputs ?? {}).join(', ')}]`);
 
+  // Like the runner, steps inherit the machine's environment (proxy and CA settings included, which
+  // `npm ci` of a runtime package needs), minus any runner protocol variables of the test process.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && !/^(INPUT_|GITHUB_|RUNNER_|STATE_)/.test(e[0])));
   const baseEnv: Record<string, string> = {
+    ...inherited,
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? tmp,
     CI: 'true',
