@@ -1,5 +1,5 @@
 /**
- * The lint action's logic runs under @github/local-action (GitHub's local runner for JavaScript
+ * Every JavaScript action's logic (`src/actions/<name>/main.ts`, exporting `run`) runs under @github/local-action (GitHub's local runner for JavaScript
  * actions: it stubs @actions/core and reads inputs from a .env file), in addition to the INPUT_*
  * harness. Installed with an npm override (traverse 0.3.9): newer traverse releases need
  * typedarray.prototype.slice@^1.0.6, which this registry mirror lacks.
@@ -54,4 +54,30 @@ describe('@github/local-action', () => {
     expect(outputs).toMatchObject({ findings: '1', warnings: '1' });
     expect(log).not.toMatch(/^::error::/m);
   }, 200_000);
+
+  it('runs actions/data-quality on the real movies data: outputs and annotations, fail-on never', async () => {
+    const { log, outputs } = await localAction('data-quality', { suite: 'templates/example-pipeline/quality/movies.yml', 'fail-on': 'never', 'check-run': 'false' });
+    expect(outputs).toMatchObject({ status: 'fail', failed: '6', warned: '3' });
+    expect(log).toMatch(/^::error title=[^,]*,file=templates\/example-pipeline\/quality\/movies\.yml,line=\d+/m);
+    expect(log).not.toMatch(/^::error::/m);
+  }, 200_000);
+
+  // The other actions need a registry, a cluster or a signed message to succeed; under local-action
+  // each runs its real entry up to a configuration error the user could make, reported with the
+  // action's prefix and the field to fix.
+  it.each([
+    ['build-image', { project: 'tests/fixtures' }, /Dockerfile .*does not exist/],
+    ['push-image', { image: 'localhost/flights:latest', destinations: '127.0.0.1:5000/flights' }, /has no digest/],
+    ['system-test', { image: 'localhost/flights:latest', project: 'templates/example-pipeline' }, /has no digest/],
+    ['deploy', { environment: 'staging', image: 'localhost/flights:latest', project: 'templates/example-pipeline', 'source-sha': 'a'.repeat(40) }, /has no digest/],
+    ['verify', { image: 'localhost/flights:latest', project: 'templates/example-pipeline' }, /has no digest/],
+    ['publish-promotion', { image: 'localhost/flights:latest', project: 'templates/example-pipeline' }, /has no digest/],
+    ['promote', { message: '{"not":"a promotion"}', project: 'templates/example-pipeline' }, /promot/i],
+  ] as const)('runs actions/%s up to a configuration error, prefixed with the action name', async (name, inputs, why) => {
+    const { log } = await localAction(name, inputs);
+    const failure = log.split('\n').find((l) => l.startsWith(`::error::${name}: configuration error`));
+    expect(failure, log.slice(-2000)).toBeDefined();
+    expect(failure).toMatch(why);
+  }, 200_000);
 });
+

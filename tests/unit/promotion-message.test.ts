@@ -17,7 +17,8 @@ describe('promotion message', () => {
   });
 
   it('refuses a tag-only image', () => {
-    expect(() => createPromotionEvent(validInput({ image: '127.0.0.1:5000/flights-routes:latest' }))).toThrow(/digest reference/);
+    expect(() => createPromotionEvent(validInput({ image: '127.0.0.1:5000/flights-routes:latest' }))).toThrow(ConfigError);
+    expect(() => createPromotionEvent(validInput({ image: '127.0.0.1:5000/flights-routes:latest' }))).toThrow(/image: .*has no digest/);
   });
 
   it('canonical JSON sorts keys at every level and drops undefined members', () => {

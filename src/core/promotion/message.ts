@@ -9,6 +9,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { ConfigError, ConfigErrors } from '../errors.ts';
+import { requireDigestRef } from '../image/ref.ts';
+import { formatPath } from '../yaml.ts';
 
 /** CloudEvents `type` of a promotion; the version suffix changes with incompatible data changes. */
 export const PROMOTION_EVENT_TYPE = 'io.dataops.promotion.v1';
@@ -113,9 +116,10 @@ export interface PromotionInput {
  * @throws ConfigError-free zod error when an input is malformed (callers validate user input first).
  */
 export function createPromotionEvent(input: PromotionInput): PromotionEvent {
+  requireDigestRef(input.image, 'image');
   const now = input.now ?? new Date();
   const expires = new Date(now.getTime() + (input.expiresInSeconds ?? 24 * 3600) * 1000);
-  return promotionEventSchema.parse({
+  const parsed = promotionEventSchema.safeParse({
     specversion: '1.0',
     id: input.id ?? randomUUID(),
     source: `https://github.com/${input.source.repository}`,
@@ -135,6 +139,10 @@ export function createPromotionEvent(input: PromotionInput): PromotionEvent {
       expires_at: expires.toISOString(),
     },
   });
+  if (parsed.success) return parsed.data;
+  throw new ConfigErrors(
+    parsed.error.issues.map((issue) => new ConfigError(issue.message, { location: { field: formatPath(issue.path.filter((p): p is string | number => typeof p !== 'symbol')) }, fix: 'Fix that value of the promotion (the inputs of publish-promotion or the flow state it comes from).' })),
+  );
 }
 
 /**

@@ -1,0 +1,104 @@
+/**
+ * Entry of actions/promote: the production job of the reusable workflow (declared with
+ * `environment: production`, so GitHub's required reviewers have approved before it runs).
+ * Takes the signed message (input, file, the repository_dispatch payload that triggered the run,
+ * or one pulled from the Pub/Sub subscription), verifies it, checks the staging deployment and the
+ * registry, copies the digest to production and deploys it, recording the GitHub deployment with
+ * the evidence. A redelivered promotion deploys nothing (`status: duplicate`).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as core from '@actions/core';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.ts';
+import { GitHubClient, parseRepository } from '../../core/github/client.ts';
+import { loadProject } from '../../core/project.ts';
+import { listenForPromotions, promoteMessage, type ConsumerOptions } from '../../core/promotion/consumer.ts';
+import type { PromoteResult } from '../../core/promotion/promote.ts';
+import { publicGoodSigstoreVerifier, sigstoreVerifier } from '../../core/promotion/sigstore.ts';
+import { promotionFromDispatch, unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
+import { input, readInputs, runAction } from '../lib/action.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
+import { setPubSubLoader, type PubSubModule } from '../../core/promotion/transport/pubsub.ts';
+import { setCloudRunLoader, type RunModule } from '../../core/deploy/cloud-run.ts';
+
+const ACTION = 'promote';
+
+const inputsSchema = z.object({
+  project: z.string().optional(),
+  message: z.string().optional(),
+  'message-file': z.string().optional(),
+  pull: input.boolean(false),
+  'public-keys': z.string().optional(),
+  'trusted-root': z.string().optional(),
+  token: z.string().optional(),
+  approved: input.boolean(true),
+});
+
+/** The message: input, file, or the repository_dispatch event that started this run. */
+async function messageFrom(inputs: z.output<typeof inputsSchema>): Promise<unknown> {
+  if (inputs.message) return unwrapPromotion(inputs.message);
+  if (inputs['message-file']) return unwrapPromotion(await readFile(inputs['message-file'], 'utf8'));
+  if (process.env.GITHUB_EVENT_NAME === 'repository_dispatch' && process.env.GITHUB_EVENT_PATH) {
+    const event = JSON.parse(await readFile(process.env.GITHUB_EVENT_PATH, 'utf8')) as { client_payload?: unknown };
+    return promotionFromDispatch(event.client_payload);
+  }
+  return undefined;
+}
+
+// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
+const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (runtimeLoader) setPubSubLoader(runtimeLoader);
+// the production deploy of a cloud-run target: @google-cloud/run the same way (cloud-run-lock.json)
+const cloudRunLoader = bundledRuntimeLoader<RunModule>(RUNTIME_PACKAGES['cloud-run'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (cloudRunLoader) setCloudRunLoader(cloudRunLoader);
+
+/** Runs the action (exported for @github/local-action; the bundle entry calls it). */
+export async function run(): Promise<void> {
+  await runAction(ACTION, async () => {
+    const inputs = readInputs(inputsSchema);
+    const token = inputs.token ?? process.env.GITHUB_TOKEN;
+    if (token) core.setSecret(token);
+    if (inputs['public-keys']) process.env.DATAOPS_PROMOTION_PUBLIC_KEYS = inputs['public-keys'];
+    const project = await loadProject(inputs.project ?? '.');
+    const github = token && process.env.GITHUB_REPOSITORY ? { client: new GitHubClient({ token }), ...parseRepository(process.env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY') } : undefined;
+    const options: ConsumerOptions = {
+      // the gate is the job's environment: GitHub ran this job only after the required reviewers approved
+      approve: (_v, summary) => {
+        core.info(summary);
+        return Promise.resolve(inputs.approved);
+      },
+      github,
+      log: (l) => core.info(l),
+      // sigstore: the trusted root given, else the public-good one from Sigstore's TUF repository (fetched only for sigstore messages)
+      sigstore: inputs['trusted-root'] ? sigstoreVerifier(JSON.parse(await readFile(inputs['trusted-root'], 'utf8'))) : publicGoodSigstoreVerifier(),
+    };
+    let result: PromoteResult | undefined;
+    const message = await messageFrom(inputs);
+    if (message !== undefined) result = await promoteMessage(project, message, options);
+    else if (inputs.pull) await listenForPromotions(project, { ...options, maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
+    else throw new ConfigError('no promotion message', { location: { field: 'input "message"' }, fix: 'Pass "message" or "message-file", run on repository_dispatch, or set "pull: true" to read the Pub/Sub subscription.' });
+    if (!result) throw new ConfigError('no promotion was deployed from the subscription', { fix: 'Check the dead-letter topic for refused messages.' });
+
+    core.setOutput('status', result.status);
+    core.setOutput('event-id', result.eventId);
+    core.setOutput('image', result.image);
+    core.setOutput('digest', result.digest);
+    core.setOutput('deployment-id', result.deploymentId !== undefined ? String(result.deploymentId) : '');
+    const d = result.verified.event.data;
+    await core.summary
+      .addHeading(result.status === 'duplicate' ? 'Promotion already deployed' : 'Promoted to production', 3)
+      .addTable([
+        [{ data: 'Field', header: true }, { data: 'Value', header: true }],
+        ['Image', `<code>${result.image}</code>`],
+        ['From', `${d.source.repository}@${d.source.sha.slice(0, 12)} (${d.source.ref}, ${d.source.event_name})`],
+        ['Signed by', `${result.verified.mode}: ${result.verified.identity.job_workflow_ref ?? result.verified.identity.repository}`],
+        ['Staging', `${d.staging.environment}${d.staging.deployment_id ? ` deployment ${d.staging.deployment_id}` : ''}`],
+        ['Promotion', `<code>${result.eventId}</code>`],
+        ['Deployment', result.deploymentId !== undefined ? String(result.deploymentId) : '-'],
+        ...d.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${e.sha256.slice(0, 19)}…</code>` : ''}`]),
+      ])
+      .write();
+  });
+}

@@ -1,0 +1,106 @@
+/**
+ * Entry of actions/publish-promotion: after a verified staging deploy, builds the CloudEvents
+ * promotion message for the staged digest, signs it (sigstore: keyless with the job's OIDC token,
+ * `permissions: id-token: write`; key: Ed25519 from a secret) and sends it over Pub/Sub or
+ * repository_dispatch. Every token and key is masked before first use.
+ * Outputs: `event-id` (CloudEvents id, the idempotency key), `message-id` (Pub/Sub), `message`.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as core from '@actions/core';
+import { z } from 'zod';
+import { GitHubClient } from '../../core/github/client.ts';
+import { loadProject } from '../../core/project.ts';
+import { projectPromotionConfig } from '../../core/promotion/consumer.ts';
+import { loadPrivateKey } from '../../core/promotion/keys.ts';
+import { createPromotionEvent } from '../../core/promotion/message.ts';
+import { oidcClaims, parseEvidence, requestOidcToken, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../../core/promotion/runtime.ts';
+import { setSigstoreSignLoader, signWithSigstore, type SigstoreSignModule } from '../../core/promotion/sigstore-sign.ts';
+import { input, readInputs, runAction } from '../lib/action.ts';
+import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
+import { setPubSubLoader, type PubSubModule } from '../../core/promotion/transport/pubsub.ts';
+
+const ACTION = 'publish-promotion';
+
+const inputsSchema = z.object({
+  image: z.string().min(1),
+  project: z.string().optional(),
+  'staging-deployment-id': z.string().regex(/^\d+$/, 'expected a deployment id').transform(Number).optional(),
+  'staging-url': z.string().optional(),
+  evidence: input.list(),
+  rollback: input.boolean(false),
+  'signing-mode': z.enum(['sigstore', 'key']).optional(),
+  'private-key': z.string().optional(),
+  transport: z.enum(['gcp-pubsub', 'github-dispatch']).optional(),
+  'dispatch-repository': z.string().optional(),
+  token: z.string().optional(),
+  'create-topology': input.boolean(false),
+  'fulcio-url': z.string().optional(),
+  'rekor-url': z.string().optional(),
+});
+
+// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
+const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (runtimeLoader) setPubSubLoader(runtimeLoader);
+// signing mode sigstore: @sigstore/sign the same way (sigstore-sign-lock.json)
+const signLoader = bundledRuntimeLoader<SigstoreSignModule>(RUNTIME_PACKAGES['sigstore-sign'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
+if (signLoader) setSigstoreSignLoader(signLoader);
+
+/** Runs the action (exported for @github/local-action; the bundle entry calls it). */
+export async function run(): Promise<void> {
+  await runAction(ACTION, async () => {
+    const inputs = readInputs(inputsSchema);
+    if (inputs['private-key']) core.setSecret(inputs['private-key']);
+    if (inputs.token) core.setSecret(inputs.token);
+    const project = await loadProject(inputs.project ?? '.');
+    const cfg = projectPromotionConfig(project);
+    const mode = inputs['signing-mode'] ?? cfg.signing.mode;
+
+    // the identity comes from GitHub's OIDC token when the job may request one (sigstore requires it)
+    const token = await requestOidcToken(mode === 'sigstore' ? 'sigstore' : 'dataops-promotion', (t) => core.setSecret(t));
+    const identity = sourceIdentity(process.env, token ? oidcClaims(token) : undefined);
+    const event = createPromotionEvent({
+      pipeline: project.config.name,
+      environment: cfg.environment,
+      image: inputs.image,
+      rollback: inputs.rollback,
+      source: identity.source,
+      run: identity.run,
+      staging: { environment: cfg.staging_environment, ...(inputs['staging-deployment-id'] !== undefined ? { deployment_id: inputs['staging-deployment-id'] } : {}), ...(inputs['staging-url'] ? { url: inputs['staging-url'] } : {}) },
+      evidence: parseEvidence(inputs.evidence, 'input "evidence"'),
+      expiresInSeconds: cfg.expires_in_seconds,
+    });
+    const signed = await signPromotion(event, {
+      mode,
+      ...(mode === 'key' ? { key: inputs['private-key'] ? loadPrivateKey(inputs['private-key'], cfg.signing.key_id) : signingKeyFromEnv(cfg) } : {}),
+      ...(token ? { sigstore: (e) => signWithSigstore(e, { getToken: () => Promise.resolve(token), ...(inputs['fulcio-url'] ? { fulcioURL: inputs['fulcio-url'] } : {}), ...(inputs['rekor-url'] ? { rekorURL: inputs['rekor-url'] } : {}) }) } : {}),
+    });
+
+    const ghToken = inputs.token ?? process.env.GITHUB_TOKEN;
+    const repository = inputs['dispatch-repository'] ?? cfg.transport.dispatch.repository ?? process.env.GITHUB_REPOSITORY;
+    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: inputs.transport ?? cfg.transport.type } }, { createTopology: inputs['create-topology'], ...(ghToken ? { github: { client: new GitHubClient({ token: ghToken }), repository } } : {}) });
+
+    const file = path.join(process.env.RUNNER_TEMP ?? project.dir, 'dataops-promotion', `${signed.id}.json`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, JSON.stringify(signed, null, 2) + '\n');
+    core.setOutput('event-id', signed.id);
+    core.setOutput('message-id', sent.messageId ?? '');
+    core.setOutput('message', JSON.stringify(signed));
+    core.setOutput('message-file', file);
+    core.info(`${ACTION}: promotion ${signed.id} of ${signed.data.image} signed (${mode}) and sent via ${sent.transport}${sent.messageId ? ` (message ${sent.messageId})` : ''}`);
+    await core.summary
+      .addHeading('Promotion published', 3)
+      .addTable([
+        [{ data: 'Field', header: true }, { data: 'Value', header: true }],
+        ['Image', `<code>${signed.data.image}</code>`],
+        ['Target', signed.subject],
+        ['CloudEvents id', `<code>${signed.id}</code>`],
+        ['Signature', mode === 'sigstore' ? 'sigstore (keyless, Rekor-logged)' : `Ed25519 key`],
+        ['Transport', `${sent.transport}${sent.messageId ? ` — message ${sent.messageId}` : ''}`],
+        ['Expires', signed.data.expires_at],
+        ...signed.data.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${e.sha256.slice(0, 19)}…</code>` : ''}`]),
+      ])
+      .write();
+  });
+}
