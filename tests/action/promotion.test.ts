@@ -148,7 +148,7 @@ describe('actions publish-promotion → promote', () => {
     expect(first.summary).toContain('Promoted to production');
 
     // a forged copy fails the step as a configuration error with the reason
-    const forged = { client_payload: { promotion: { ...payload.promotion, data: { ...payload.promotion.data, image: image.replace(/@sha256:./, '@sha256:0') } } } };
+    const forged = { client_payload: { promotion: { ...payload.promotion, data: { ...payload.promotion.data, image: image.replace(/@sha256:(.)/, (_m, c: string) => `@sha256:${c === '0' ? '1' : '0'}`) } } } };
     await writeFile(eventPath, JSON.stringify(forged));
     const bad = await runAction('promote', inputs, env);
     expect(bad.code).not.toBe(0);

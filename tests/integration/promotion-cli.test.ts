@@ -77,7 +77,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     expect(sent.message_id).toBeTruthy();
 
     const message = JSON.parse(await readFile(path.join(tmp, 'message.json'), 'utf8')) as { data: { image: string } };
-    await writeFile(path.join(tmp, 'tampered.json'), JSON.stringify({ ...message, data: { ...message.data, image: message.data.image.replace(/@sha256:./, '@sha256:f') } }));
+    await writeFile(path.join(tmp, 'tampered.json'), JSON.stringify({ ...message, data: { ...message.data, image: message.data.image.replace(/@sha256:(.)/, (_m, c: string) => `@sha256:${c === 'f' ? '0' : 'f'}`) } }));
     const refused = await cli(['promote', '-p', tmp, '--message', 'tampered.json', '--approve']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/promotion refused \(bad-signature\)/);

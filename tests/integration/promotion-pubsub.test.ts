@@ -69,7 +69,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', (
     const s = settings();
     await ensurePromotionTopology(s);
     const msg = await signedMessage(key.signing);
-    await publishPromotion({ ...msg, data: { ...msg.data, image: msg.data.image.replace(/@sha256:./, '@sha256:0') } }, s);
+    await publishPromotion({ ...msg, data: { ...msg.data, image: msg.data.image.replace(/@sha256:(.)/, (_m, c: string) => `@sha256:${c === '0' ? '1' : '0'}`) } }, s);
     const stats = await consumePromotions(s, async (m) => {
       await verifyPromotion(m.data, { policy: testPolicy(), pipeline: 'flights-routes', environment: 'production', keys: key.trusted, issuers: [ISSUER] });
       return 'ack';

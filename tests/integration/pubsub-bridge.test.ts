@@ -115,7 +115,7 @@ describe('pubsub-bridge', () => {
   it('answers 400 with the reason for a forged promotion and dispatches nothing', async () => {
     const before = gh.dispatches.length;
     const msg = await signedMessage(key.signing);
-    const forged = { ...msg, data: { ...msg.data, image: msg.data.image.replace(/@sha256:./, '@sha256:0') } };
+    const forged = { ...msg, data: { ...msg.data, image: msg.data.image.replace(/@sha256:(.)/, (_m, c: string) => `@sha256:${c === '0' ? '1' : '0'}`) } };
     const r = await push(forged, await pushToken());
     expect(r.status).toBe(400);
     expect(JSON.parse(r.body)).toMatchObject({ reason: 'bad-signature' });
