@@ -63,3 +63,11 @@ try {
     process.exitCode = 70;
   }
 }
+
+// buildah's chroot isolation relays the container's stdio and can drop what a process wrote just
+// before a fast exit (seen about once in five runs): on failure, drain stderr and give the relay a
+// moment, so the reason always reaches the caller's log.
+if (process.exitCode) {
+  await new Promise((resolve) => process.stderr.write('', resolve));
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
