@@ -4,7 +4,7 @@
  * deploying to a real GitOps repository and recording on the fake GitHub API; verify probing a
  * local HTTP server and keeping its baseline in deployment records.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
+import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-action-'));
@@ -59,33 +60,18 @@ afterAll(async () => {
 });
 
 let runNo = 0;
-async function runAction(bundle: string, inputs: Record<string, string>): Promise<{ code: number | null; stdout: string; outputs: Record<string, string>; summary: string }> {
+async function runAction(bundle: string, inputs: Record<string, string>): Promise<BundleRun> {
   const dir = path.join(tmp, `run-${++runNo}`);
-  mkdirSync(dir, { recursive: true });
-  const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md') };
-  writeFileSync(files.out, '');
-  writeFileSync(files.summary, '');
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  Object.assign(env, {
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: files.out,
-    GITHUB_STEP_SUMMARY: files.summary,
+  return runBundle(bundle, inputs, {
+    dir,
+    env: {
     GITHUB_REPOSITORY: 'octo/pipeline',
     GITHUB_SHA: SHA,
     GITHUB_SERVER_URL: 'https://github.com',
     GITHUB_RUN_ID: '77',
     GITHUB_API_URL: gh.url,
-    RUNNER_TEMP: dir,
+    },
   });
-  const child = spawn(process.execPath, [bundle], { env, cwd: dir });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stdout += c.toString()));
-  const code = await new Promise<number | null>((r) => child.on('close', r));
-  const outputs: Record<string, string> = {};
-  for (const m of readFileSync(files.out, 'utf8').matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
-  return { code, stdout, outputs, summary: readFileSync(files.summary, 'utf8') };
 }
 
 describe('actions/deploy', () => {

@@ -4,14 +4,14 @@
  * docker-registry with htpasswd (bcrypt) basic auth: outputs, job summary, masked password,
  * a clear 401 without credentials, and tag-only references refused.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeLayout, type TestLayout } from '../helpers/oci-layout.ts';
 import { useRegistry } from '../helpers/registry.ts';
+import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'push-action-'));
@@ -27,35 +27,10 @@ afterAll(() => {
   for (const l of layouts) rmSync(l.dir, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of text.matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) out[m[1]!] = m[3]!;
-  return out;
-}
-
 let runNo = 0;
-async function runAction(inputs: Record<string, string>): Promise<Run> {
+async function runAction(inputs: Record<string, string>): Promise<BundleRun> {
   const dir = path.join(tmp, `run-${++runNo}`);
-  mkdirSync(dir, { recursive: true });
-  const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md') };
-  writeFileSync(files.out, '');
-  writeFileSync(files.summary, '');
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_|DOCKER_CONFIG)/.test(k)));
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  Object.assign(env, { GITHUB_ACTIONS: 'true', GITHUB_OUTPUT: files.out, GITHUB_STEP_SUMMARY: files.summary, DOCKER_CONFIG: path.join(dir, 'docker'), RUNNER_TEMP: dir });
-  const child = spawn(process.execPath, [bundle], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, outputs: parseOutputs(readFileSync(files.out, 'utf8')), summary: readFileSync(files.summary, 'utf8') };
+  return runBundle(bundle, inputs, { dir, strip: /^DOCKER_CONFIG$/, env: { DOCKER_CONFIG: path.join(dir, 'docker') } });
 }
 
 describe('actions/push-image', () => {

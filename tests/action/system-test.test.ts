@@ -3,13 +3,13 @@
  * started with the runner's protocol (INPUT_*, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY) on the real
  * example image (buildah, by digest), with the check run going to the fake GitHub API.
  */
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { buildExampleImage, type ExampleImage } from '../helpers/system-test-image.ts';
+import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'templates/example-pipeline');
@@ -30,47 +30,22 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  outputs: Record<string, string>;
-  summary: string;
-}
-
-function parseOutputs(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const m of text.matchAll(/^([^<\n]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) out[m[1]!] = m[3]!;
-  return out;
-}
-
 let runNo = 0;
-async function runAction(inputs: Record<string, string>): Promise<Run> {
+async function runAction(inputs: Record<string, string>): Promise<BundleRun> {
   const dir = path.join(tmp, `run-${++runNo}`);
-  mkdirSync(dir, { recursive: true });
-  const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md') };
-  writeFileSync(files.out, '');
-  writeFileSync(files.summary, '');
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
-  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  Object.assign(env, {
-    GITHUB_ACTIONS: 'true',
-    GITHUB_OUTPUT: files.out,
-    GITHUB_STEP_SUMMARY: files.summary,
+  return runBundle(bundle, inputs, {
+    dir,
+    cwd: root,
+    env: {
     GITHUB_WORKSPACE: root,
     GITHUB_REPOSITORY: 'octo/pipeline',
     GITHUB_SHA: SHA,
     GITHUB_API_URL: gh.url,
-    RUNNER_TEMP: dir,
     // the DuckDB engine is installed once into this tool cache and reused
     RUNNER_TOOL_CACHE: path.join(root, '.cache', 'tool-cache'),
     DATAOPS_BUILDAH_ROOT: image.storageRoot,
+    },
   });
-  const child = spawn(process.execPath, [bundle], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, outputs: parseOutputs(readFileSync(files.out, 'utf8')), summary: readFileSync(files.summary, 'utf8') };
 }
 
 const base = () => ({ image: image.ref, 'layout-dir': image.layoutDir, project: path.join(exampleDir, 'dataops.yml'), runner: 'buildah', token: gh.token });
