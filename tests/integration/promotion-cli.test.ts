@@ -70,7 +70,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     const deployCfg = deployConfigSchema.parse(project.config.deploy);
     const staged = await deploy({ environment: 'staging', image, config: deployCfg, baseDir: tmp, name: 'flights-routes', source: { sha: 'c'.repeat(40) }, recorder: new LocalDeploymentLog(path.join(tmp, deployCfg.deployments_log)) });
 
-    const pub = await cli(['promote', 'publish', '-p', tmp, '-i', image, '--staging-deployment-id', String(staged.deploymentId), '--evidence', `quality:flights=passed=sha256:${'d'.repeat(64)}`, '--create-topology', '-o', 'message.json'], { DATAOPS_PROMOTION_PRIVATE_KEY: privateKey });
+    const pub = await cli(['promote', 'publish', '-p', tmp, '-i', image, '--staging-deployment-id', String(staged.deploymentId), '--evidence', `quality:flights=passed=sha256:${'d'.repeat(64)}`, '--evidence', 'system-test:system-test=pass', '--evidence', 'verify:verify=passed', '--create-topology', '-o', 'message.json'], { DATAOPS_PROMOTION_PRIVATE_KEY: privateKey });
     expect(pub.code, pub.stderr).toBe(0);
     const sent = JSON.parse(pub.stdout) as { event_id: string; message_id: string; transport: string };
     expect(sent).toMatchObject({ transport: 'gcp-pubsub' });

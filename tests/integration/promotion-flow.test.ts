@@ -68,6 +68,7 @@ async function setup(approve: boolean): Promise<{ ctx: FlowContext; digest: stri
     pushed: { refs: [image] },
     staging: { deploymentId: staged.deploymentId, digest: layout.digest },
     quality: { reports: [{ suite: 'flights', status: 'passed', reportPath: 'r.json', sha256: `sha256:${'1'.repeat(64)}` }] },
+    systemTest: { status: 'pass', reportPath: 's.json', sha256: `sha256:${'3'.repeat(64)}` },
     verify: { status: 'passed', reportPath: 'v.json', sha256: `sha256:${'2'.repeat(64)}` },
   };
   const cleanups: Array<() => unknown> = [];

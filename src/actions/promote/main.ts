@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
     let result: PromoteResult | undefined;
     const message = await messageFrom(inputs);
     if (message !== undefined) result = await promoteMessage(project, message, options);
-    else if (inputs.pull) await listenForPromotions(project, { ...options, maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
+    else if (inputs.pull) await listenForPromotions(project, { ...options, gate: inputs.approved ? 'approved' : 'closed', maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
     else throw new ConfigError('no promotion message', { location: { field: 'input "message"' }, fix: 'Pass "message" or "message-file", run on repository_dispatch, or set "pull: true" to read the Pub/Sub subscription.' });
     if (!result) throw new ConfigError('no promotion was deployed from the subscription', { fix: 'Check the dead-letter topic for refused messages.' });
 
