@@ -246,7 +246,6 @@ export class RegistryClient {
     // Docker Hub's references say docker.io; its API answers at registry-1.docker.io
     const apiHost = options.registry === 'docker.io' || options.registry === 'index.docker.io' ? 'registry-1.docker.io' : options.registry;
     this.baseUrl = `${options.insecure ? 'http' : 'https'}://${apiHost}`;
-    if (options.insecure === undefined && isLoopbackRegistry(options.registry)) this.probe = this.probeScheme(apiHost);
     if (options.caFile) trustCaFile(options.caFile);
     this.timeout = options.timeout;
     this.credentials = options.credentials;
@@ -256,6 +255,7 @@ export class RegistryClient {
     this.chunkThreshold = options.chunkThreshold ?? 32 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
     this.userAgent = options.userAgent ?? 'dataops-actions';
+    if (options.insecure === undefined && isLoopbackRegistry(options.registry)) this.probe = this.probeScheme(apiHost);
   }
 
   /** `GET /v2/`: the registry answers the distribution API (200, or 401 when it wants credentials). */
