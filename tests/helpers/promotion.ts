@@ -65,3 +65,21 @@ export function validInput(overrides: Partial<PromotionInput> = {}, source: Part
 export async function signedMessage(key: SigningKey, overrides: Partial<PromotionInput> = {}, source: Partial<PromotionInput['source']> = {}): Promise<SignedPromotion> {
   return signWithKey(createPromotionEvent(validInput(overrides, source)), key);
 }
+
+/**
+ * A dataops.yml for the pipeline `flights-routes` deploying staging and production to GitOps
+ * overlays of the bare repository `bare`, followed by `promotion` (lines under `promotion:`, indented).
+ */
+export function gitopsProjectYaml(bare: string, promotion: string[]): string {
+  return [
+    'version: 1',
+    'name: flights-routes',
+    'deploy:',
+    '  environments:',
+    `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
+    `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
+    'promotion:',
+    ...promotion,
+    '',
+  ].join('\n');
+}

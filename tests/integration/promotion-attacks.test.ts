@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +23,7 @@ import type { PromotionInput, SignedPromotion } from '../../src/core/promotion/m
 import { consumePromotions, deadLetterSubscriptionName, ensurePromotionTopology, publishPromotion, type PulledPromotion } from '../../src/core/promotion/transport/pubsub.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
-import { ISSUER, keyFixture, OWNER_ID, PASSING_EVIDENCE, REPO, REPO_ID, signedMessage } from '../helpers/promotion.ts';
+import { gitopsProjectYaml, ISSUER, keyFixture, OWNER_ID, PASSING_EVIDENCE, REPO, REPO_ID, signedMessage } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
@@ -65,19 +66,11 @@ async function setup(options: { policy?: string; backoff?: [number, number]; key
   await writeFile(path.join(tmp, 'keys/public.jwks.json'), key.publicJwkJson);
   await writeFile(
     path.join(tmp, 'dataops.yml'),
-    [
-      'version: 1',
-      'name: flights-routes',
-      'deploy:',
-      '  environments:',
-      `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
-      `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
-      'promotion:',
+    gitopsProjectYaml(bare, [
       ...(options.keys === false ? [] : ['  signing: { public_keys_file: keys/public.jwks.json }']),
       `  policy: ${options.policy ?? `{ repository: ${REPO}, repository_id: ${REPO_ID}, repository_owner_id: ${OWNER_ID} }`}`,
       `  transport: { pubsub: { project: dataops-test, topic: atk-${n}, subscription: atk-${n}-prod, dead_letter_topic: atk-${n}-dlq, ack_deadline_seconds: 10${options.backoff ? `, retry_backoff: { minimum_seconds: ${options.backoff[0]}, maximum_seconds: ${options.backoff[1]} }` : ''} } }`,
-      '',
-    ].join('\n'),
+    ]),
   );
   const project = await loadProject(tmp);
   const settings = projectPromotionConfig(project).transport.pubsub;
@@ -260,13 +253,11 @@ describe('promotion attack and fault paths (issue 11)', () => {
 
   it('6d: an unreachable staging registry ends with a dataops-rejection reason (registry-unreachable) on the last attempt', async () => {
     const s = await setup({ backoff: [1, 1] });
+    // a port nobody listens on
     const closed = await new Promise<string>((resolve) => {
-      // a port nobody listens on
-      import('node:net').then(({ createServer }) => {
-        const srv = createServer().listen(0, '127.0.0.1', () => {
-          const port = (srv.address() as { port: number }).port;
-          srv.close(() => resolve(`127.0.0.1:${port}`));
-        });
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const port = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(`127.0.0.1:${port}`));
       });
     });
     const a = await stage(s, closed);

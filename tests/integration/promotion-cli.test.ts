@@ -13,6 +13,7 @@ import { LocalDeploymentLog } from '../../src/core/deploy/deployments.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
+import { gitopsProjectYaml } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
@@ -44,19 +45,11 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     const n = randomUUID().slice(0, 8);
     await writeFile(
       path.join(tmp, 'dataops.yml'),
-      [
-        'version: 1',
-        'name: flights-routes',
-        'deploy:',
-        '  environments:',
-        `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
-        `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
-        'promotion:',
+      gitopsProjectYaml(bare, [
         '  signing: { public_keys_file: keys/public.jwks.json }',
         '  policy: { issuers: [local] }',
         `  transport: { pubsub: { project: dataops-test, topic: cli-${n}, subscription: cli-${n}-prod, dead_letter_topic: cli-${n}-dlq } }`,
-        '',
-      ].join('\n'),
+      ]),
     );
     const keygen = await cli(['promote', 'keygen', '-o', 'keys']);
     expect(keygen.code, keygen.stderr).toBe(0);

@@ -62,6 +62,15 @@ async function front(target: string, storage: FaultProxy, how: 'location' | 'red
   return p;
 }
 
+/** A plain docker-registry behind a fault proxy, both closed after the file. */
+async function proxiedRegistry(): Promise<{ reg: LocalRegistry; proxy: FaultProxy }> {
+  const reg = await startLocalRegistry();
+  closers.push(() => reg.stop());
+  const proxy = await startFaultProxy({ target: reg.host });
+  closers.push(() => proxy.close());
+  return { reg, proxy };
+}
+
 afterAll(async () => {
   for (const c of closers.reverse()) await c();
   for (const l of layouts) await rm(l.dir, { recursive: true, force: true });
@@ -134,10 +143,7 @@ describe('8: a tag never survives a failed push unverified', () => {
   let reg: LocalRegistry;
   let proxy: FaultProxy;
   beforeAll(async () => {
-    reg = await startLocalRegistry();
-    closers.push(() => reg.stop());
-    proxy = await startFaultProxy({ target: reg.host });
-    closers.push(() => proxy.close());
+    ({ reg, proxy } = await proxiedRegistry());
   });
 
   it('a tag PUT that lands but is answered with an error is rolled back, and the error names it', async () => {
@@ -182,10 +188,7 @@ describe('9: deadlines, per-request timeouts and certificates', () => {
   let reg: LocalRegistry;
   let proxy: FaultProxy;
   beforeAll(async () => {
-    reg = await startLocalRegistry();
-    closers.push(() => reg.stop());
-    proxy = await startFaultProxy({ target: reg.host });
-    closers.push(() => proxy.close());
+    ({ reg, proxy } = await proxiedRegistry());
   });
 
   it('an unanswered request fails at the per-request timeout and says so', async () => {

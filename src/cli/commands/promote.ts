@@ -56,7 +56,7 @@ function report(r: PromoteResult, json: boolean): void {
 }
 
 /** Whether the production gate can open: --approve, a person on a terminal, or nothing. */
-const gateOf = (approve: boolean) => (approve ? 'approved' : process.stdin.isTTY ? 'prompt' : 'closed') as 'approved' | 'prompt' | 'closed';
+const gateOf = (approve: boolean): 'approved' | 'prompt' | 'closed' => (approve ? 'approved' : process.stdin.isTTY ? 'prompt' : 'closed');
 
 export function register(program: Command): void {
   const promote = program

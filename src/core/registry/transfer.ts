@@ -216,8 +216,8 @@ export async function applyTags(targets: TagTarget[], tags: string[], onProgress
         }
         const previous = before ? await target.client.getManifest(target.repository, tag) : undefined;
         touched.push({ target, tag, previous });
-        let putError: unknown;
-        await target.client.putManifest(target.repository, tag, { bytes: target.node.bytes, mediaType: target.node.mediaType }).catch((err: unknown) => (putError = err));
+        let putError: Error | undefined;
+        await target.client.putManifest(target.repository, tag, { bytes: target.node.bytes, mediaType: target.node.mediaType }).catch((err: unknown) => (putError = err instanceof Error ? err : new Error(String(err))));
         const now = await tagDigest(target, tag);
         if (putError) throw putError;
         if (now.digest !== target.node.digest) {
