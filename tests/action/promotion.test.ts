@@ -104,7 +104,7 @@ describe('actions publish-promotion → promote', () => {
 
     const pub = await runAction(
       'publish-promotion',
-      { image, project: projectDir, 'staging-deployment-id': String(staged.deploymentId), evidence: `quality:flights=passed=sha256:${'a'.repeat(64)}\nsystem-test:system-test=passed`, 'private-key': key.privateJwkJson, token: gh.token },
+      { image, project: projectDir, 'staging-deployment-id': String(staged.deploymentId), evidence: `quality:flights=passed=sha256:${'a'.repeat(64)}\nsystem-test:system-test=passed\nverify:verify=passed`, 'private-key': key.privateJwkJson, token: gh.token },
       { ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' },
     );
     expect(pub.code, pub.stdout).toBe(0);

@@ -62,7 +62,7 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'tag applied after every destination serves the digest, repeatable', collect, [])
     .option('--username <name>', 'registry username (else docker config, or GITHUB_TOKEN for ghcr.io)')
     .option('--password-env <VAR>', 'environment variable holding the password or token', 'REGISTRY_PASSWORD')
-    .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts always are)', collect, [])
+    .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts are probed: HTTPS when the registry speaks TLS, else HTTP)', collect, [])
     .option('--retry-budget <seconds>', 'total time budget for retries', '300')
     .option('--timeout <seconds>', 'total timeout of the push: the request in flight then is aborted and the push fails', '3600')
     .option('--request-timeout <seconds>', 'timeout of one HTTP request (a timed-out request is retried)', '300')

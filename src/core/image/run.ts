@@ -13,7 +13,10 @@
  * wraps the `buildah run` process tree; when no writable memory cgroup exists the limit is NOT
  * enforced and peak memory is the largest child's max RSS (getrusage). The peak includes buildah's
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
- * The timeout kills the whole process group (and every process of the cgroup).
+ * The timeout, or an abort signal (SIGINT/SIGTERM in the CLI), kills the whole process group (and
+ * every process of the cgroup), then the container is removed. The container's stdout/stderr go
+ * straight to files (`logDir`), the result keeps a bounded tail. Whether the kernel OOM killer
+ * struck is read from the cgroup's `oom_kill` counter, not guessed from exit code 137.
  * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
 import { existsSync } from 'node:fs';

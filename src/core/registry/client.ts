@@ -6,8 +6,11 @@
  * Every request has its own retries (src/core/retry.ts: exponential backoff with full jitter) on
  * 5xx, 408 and 429 (a `Retry-After` on 429/503 is honoured), connection resets and timeouts, bounded by the policy's
  * attempts and by one deadline shared by all requests of an operation (the total budget). Other 4xx
- * answers are permanent. Failures are {@link RegistryError}s naming registry, repository,
- * operation and status.
+ * answers and TLS certificate errors are permanent. A per-request timeout and a total timeout
+ * (which aborts the request in flight) bound every operation; the error says which one was hit.
+ * Credentials are sent only to the registry's own origin (per-host auth, as docker does): an
+ * upload `Location` or a redirect to another host or port gets none. Failures are
+ * {@link RegistryError}s naming registry, repository, operation and status.
  */
 import { createWriteStream, readFileSync } from 'node:fs';
 import tls from 'node:tls';

@@ -17,7 +17,7 @@ import { applyTags, parseManifest, putImage, type BlobSource, type ImageNode, ty
 /** Options shared by the look-ups and the copy. */
 export interface RegistryAccess {
   auth?: RegistryAuth;
-  /** Plain HTTP for every registry, or for the hosts listed (default: loopback hosts only). */
+  /** Plain HTTP for every registry, or for the hosts listed (default: none; loopback hosts are probed for TLS first). */
   insecure?: boolean | string[];
   /** Per-request retry policy; `budgetMs` is the total budget for retries of the operation (default 300 s). */
   retry?: RetryPolicy;

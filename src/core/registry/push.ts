@@ -40,7 +40,7 @@ export interface PushOptions {
   requestTimeoutMs?: number;
   /** PEM file of CA certificates trusted for HTTPS registries (a private CA). */
   caFile?: string;
-  /** Plain HTTP for every destination (default: only loopback hosts). Or the list of hosts to reach over HTTP. */
+  /** Plain HTTP for every destination (default: none; loopback hosts are probed for TLS first). Or the list of hosts to reach over HTTP. */
   insecure?: boolean | string[];
   /** Blob transfers in parallel per destination (default 3). */
   concurrency?: number;
