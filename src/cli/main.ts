@@ -15,7 +15,9 @@ import { register as init } from './commands/init.ts';
 const program = new Command('dataops')
   .description('DataOps CI/CD on your laptop: the same steps as the dataops-actions GitHub Actions.')
   .version('0.1.0')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // an option belongs to the command whose name precedes it: `promote listen --approve` is listen's --approve, not promote's
+  .enablePositionalOptions();
 
 for (const register of [flow, lint, quality, build, systemTest, push, deploy, verify, promote, init]) register(program);
 

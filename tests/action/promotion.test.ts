@@ -20,7 +20,7 @@ import { loadProject } from '../../src/core/project.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
-import { keyFixture, OWNER_ID, REPO, REPO_ID, WORKFLOW } from '../helpers/promotion.ts';
+import { gitopsProjectYaml, keyFixture, OWNER_ID, REPO, REPO_ID, WORKFLOW } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -88,19 +88,11 @@ describe('actions publish-promotion → promote', () => {
     await import('node:fs/promises').then((fs) => fs.mkdir(projectDir, { recursive: true }));
     await writeFile(
       path.join(projectDir, 'dataops.yml'),
-      [
-        'version: 1',
-        'name: flights-routes',
-        'deploy:',
-        '  environments:',
-        `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
-        `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
-        'promotion:',
+      gitopsProjectYaml(bare, [
         '  signing: { mode: key, key_id: actions-key }',
         `  policy: { repository: ${REPO}, repository_id: ${REPO_ID}, repository_owner_id: ${OWNER_ID}, signer_workflows: ["octo-org/dataops/.github/workflows/dataops.yml@refs/tags/v1*"] }`,
         `  transport: { type: github-dispatch, pubsub: { project: dataops-test, topic: act-${n}, subscription: act-${n}-prod, dead_letter_topic: act-${n}-dlq } }`,
-        '',
-      ].join('\n'),
+      ]),
     );
     const layout = await makeLayout({ layerSizes: [4_000], label: n });
     await pushImage({ layoutDir: layout.dir, digest: layout.digest, destinations: [`${reg.host}/flights-routes`] });
@@ -112,7 +104,7 @@ describe('actions publish-promotion → promote', () => {
 
     const pub = await runAction(
       'publish-promotion',
-      { image, project: projectDir, 'staging-deployment-id': String(staged.deploymentId), evidence: `quality:flights=passed=sha256:${'a'.repeat(64)}\nsystem-test:system-test=passed`, 'private-key': key.privateJwkJson, token: gh.token },
+      { image, project: projectDir, 'staging-deployment-id': String(staged.deploymentId), evidence: `quality:flights=passed=sha256:${'a'.repeat(64)}\nsystem-test:system-test=passed\nverify:verify=passed`, 'private-key': key.privateJwkJson, token: gh.token },
       { ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' },
     );
     expect(pub.code, pub.stdout).toBe(0);

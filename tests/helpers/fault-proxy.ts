@@ -8,11 +8,21 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
- * Failure injected: an HTTP status (answered by the proxy, the registry never sees the request),
- * `reset` (connection dropped before forwarding) or `lost` (forwarded and applied by the registry,
- * then the connection is dropped before the answer reaches the client).
+ * Failure injected: an HTTP status (answered by the proxy, the registry never sees the request; a
+ * 2xx is a false success), `reset` (connection dropped before forwarding), `lost` (forwarded and
+ * applied by the registry, then the connection is dropped before the answer reaches the client),
+ * `stall` (never answered: the connection stays open until the client gives up) or
+ * `{ applied: status }` (forwarded and applied, then answered with `status` instead).
  */
-export type Fault = number | 'reset' | 'lost';
+export type Fault = number | 'reset' | 'lost' | 'stall' | { applied: number };
+
+/** A request as the proxy received it. */
+export interface SeenRequest {
+  kind: string;
+  method: string;
+  url: string;
+  authorization: string | undefined;
+}
 
 export interface FaultProxyOptions {
   /** `host:port` of the registry. */
@@ -29,6 +39,12 @@ export interface FaultProxyOptions {
   failMatching?: RegExp;
   /** What the injected failure is; a function may vary it per kind/number (default 502). */
   fault?: Fault | ((kind: string, n: number) => Fault);
+  /** Rewrites the `Location` header of the registry's answers (e.g. to send uploads to another host). */
+  rewriteLocation?: (location: string) => string;
+  /** Kinds answered with a 307 redirect to the URL this returns for the request's path (instead of forwarding). */
+  redirect?: Record<string, (pathAndQuery: string) => string>;
+  /** Headers set on forwarded requests (e.g. the credentials a storage host would hold itself). */
+  upstreamHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
 }
 
 export interface FaultProxy {
@@ -37,6 +53,8 @@ export interface FaultProxy {
   seen: Map<string, number>;
   /** Failures injected per kind. */
   injected: Map<string, number>;
+  /** Every request received, in order. */
+  requests: SeenRequest[];
   /** Changes the failure plan and clears the counters. */
   configure(opts: Omit<FaultProxyOptions, 'target'>): void;
   close(): Promise<void>;
@@ -60,10 +78,18 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   let plan: Omit<FaultProxyOptions, 'target'> = opts;
   const seen = new Map<string, number>();
   const injected = new Map<string, number>();
+  const requests: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
     const kind = routeKind(req.method ?? 'GET', req.url ?? '/');
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
+    requests.push({ kind, method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
+    const to = plan.redirect?.[kind];
+    if (to) {
+      req.resume();
+      req.on('end', () => res.writeHead(307, { location: to(req.url ?? '/'), 'content-length': '0' }).end());
+      return;
+    }
     const after = plan.failAfter?.[kind];
     const fail = plan.failMatching?.test(`${req.method} ${req.url}`) || plan.persistent?.includes(kind) || (n <= (plan.failFirst ?? 0) && (!plan.kinds || plan.kinds.includes(kind))) || (after !== undefined && n > after);
     if (fail) {
@@ -71,6 +97,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
       const fault = typeof plan.fault === 'function' ? plan.fault(kind, n) : (plan.fault ?? 502);
       if (fault === 'lost') {
         forward(req, res, () => req.socket.destroy());
+        return;
+      }
+      if (fault === 'stall') {
+        req.resume();
+        return;
+      }
+      if (typeof fault === 'object') {
+        forward(req, res, () => res.writeHead(fault.applied, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `applied, then answered ${fault.applied} for ${kind} #${n}` }] })));
         return;
       }
       req.resume();
@@ -82,7 +116,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault === 429) headers['retry-after'] = '0';
         res.writeHead(fault, headers);
-        res.end(JSON.stringify({ errors: [{ code: fault === 429 ? 'TOOMANYREQUESTS' : fault < 500 ? 'DENIED' : 'UNAVAILABLE', message: `injected ${fault} for ${kind} #${n}` }] }));
+        res.end(fault < 300 ? '' : JSON.stringify({ errors: [{ code: fault === 429 ? 'TOOMANYREQUESTS' : fault < 500 ? 'DENIED' : 'UNAVAILABLE', message: `injected ${fault} for ${kind} #${n}` }] }));
       });
       return;
     }
@@ -91,20 +125,24 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   /** Forwards to the registry; with `drop`, the registry's answer is swallowed and `drop` called instead. */
   function forward(req: http.IncomingMessage, res: http.ServerResponse, drop?: () => void): void {
     const [hostname, port] = opts.target.split(':');
-    const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
-      if (drop) {
-        up.resume();
-        up.on('end', drop);
-        return;
-      }
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+    void Promise.resolve(plan.upstreamHeaders?.() ?? {}).then((extra) => {
+      const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, ...extra } }, (up) => {
+        if (drop) {
+          up.resume();
+          up.on('end', drop);
+          return;
+        }
+        const headers = { ...up.headers };
+        if (headers.location && plan.rewriteLocation) headers.location = plan.rewriteLocation(headers.location);
+        res.writeHead(up.statusCode ?? 502, headers);
+        up.pipe(res);
+      });
+      upstream.on('error', () => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end();
+      });
+      req.pipe(upstream);
     });
-    upstream.on('error', () => {
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
-    });
-    req.pipe(upstream);
   }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -112,10 +150,12 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     host: `127.0.0.1:${port}`,
     seen,
     injected,
+    requests,
     configure(next) {
       plan = next;
       seen.clear();
       injected.clear();
+      requests.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -40,6 +40,13 @@ export function testPolicy(overrides: Partial<Record<string, unknown>> = {}): Pr
 
 export const DIGEST = `sha256:${'ab'.repeat(32)}`;
 
+/** Evidence meeting the default `promotion.policy.require` (quality, system-test and verify passed). */
+export const PASSING_EVIDENCE: NonNullable<PromotionInput['evidence']> = [
+  { name: 'routes', kind: 'quality', status: 'passed', sha256: `sha256:${'cd'.repeat(32)}` },
+  { name: 'system-test', kind: 'system-test', status: 'passed', sha256: `sha256:${'ce'.repeat(32)}` },
+  { name: 'verify', kind: 'verify', status: 'passed', sha256: `sha256:${'cf'.repeat(32)}` },
+];
+
 /** Input of a valid promotion; override any part. */
 export function validInput(overrides: Partial<PromotionInput> = {}, source: Partial<PromotionInput['source']> = {}): PromotionInput {
   return {
@@ -49,7 +56,7 @@ export function validInput(overrides: Partial<PromotionInput> = {}, source: Part
     source: { issuer: ISSUER, repository: REPO, repository_id: REPO_ID, repository_owner_id: OWNER_ID, sha: 'a'.repeat(40), ref: 'refs/heads/main', event_name: 'push', job_workflow_ref: WORKFLOW, ...source },
     run: { id: '987654', attempt: 1, url: `https://github.com/${REPO}/actions/runs/987654` },
     staging: { environment: 'staging', deployment_id: 77, url: 'https://staging.example.com' },
-    evidence: [{ name: 'routes', kind: 'quality', status: 'passed', sha256: `sha256:${'cd'.repeat(32)}` }],
+    evidence: PASSING_EVIDENCE,
     ...overrides,
   };
 }
@@ -57,4 +64,22 @@ export function validInput(overrides: Partial<PromotionInput> = {}, source: Part
 /** A valid, signed promotion. */
 export async function signedMessage(key: SigningKey, overrides: Partial<PromotionInput> = {}, source: Partial<PromotionInput['source']> = {}): Promise<SignedPromotion> {
   return signWithKey(createPromotionEvent(validInput(overrides, source)), key);
+}
+
+/**
+ * A dataops.yml for the pipeline `flights-routes` deploying staging and production to GitOps
+ * overlays of the bare repository `bare`, followed by `promotion` (lines under `promotion:`, indented).
+ */
+export function gitopsProjectYaml(bare: string, promotion: string[]): string {
+  return [
+    'version: 1',
+    'name: flights-routes',
+    'deploy:',
+    '  environments:',
+    `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
+    `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
+    'promotion:',
+    ...promotion,
+    '',
+  ].join('\n');
 }

@@ -4,7 +4,7 @@
  * reproducible (timestamp 0, layer cache), so later calls reuse the layers and give the same digest.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execTool } from '../../src/core/exec.ts';
 import { ensureBaseImage } from '../../src/core/image/base.ts';
@@ -53,6 +53,28 @@ export async function buildExampleImage(tag = 'system-test'): Promise<ExampleIma
       layoutDir: path.join(work, 'layout'),
       iidFile: path.join(work, 'iid'),
     },
+    { storageRoot, displayBase: root },
+  );
+  return { name, digest: outcome.digest, ref: `${name}@${outcome.digest}`, layoutDir: outcome.layoutDir, storageRoot };
+}
+
+/**
+ * A small image whose entrypoint runs the JavaScript in the container's `SCRIPT` variable
+ * (`node -e`), built from the offline base like the example; for tests that need a container to
+ * sleep, flood its output or exit with a chosen code.
+ */
+export async function buildScriptImage(): Promise<ExampleImage> {
+  const cache = path.join(root, '.cache');
+  const storageRoot = process.env.DATAOPS_TEST_BUILDAH_ROOT ?? path.join(cache, 'buildah');
+  await ensureBaseImage({ storageRoot, cacheDir: path.join(cache, 'base-image') });
+  const work = path.join(cache, 'system-test', 'script-image');
+  const context = path.join(work, 'context');
+  await mkdir(context, { recursive: true });
+  await writeFile(path.join(context, 'Dockerfile'), 'FROM localhost/dataops-base:node24\nENTRYPOINT ["node", "-e", "eval(process.env.SCRIPT || \'\')"]\n');
+  const name = 'localhost/dataops-script';
+  const outcome = await runBuild(
+    'buildah',
+    { contextDir: context, dockerfile: path.join(context, 'Dockerfile'), tags: [`${name}:test`], labels: {}, buildArgs: {}, platforms: [], secrets: [], cache: true, timestamp: 0, layoutDir: path.join(work, 'layout'), iidFile: path.join(work, 'iid') },
     { storageRoot, displayBase: root },
   );
   return { name, digest: outcome.digest, ref: `${name}@${outcome.digest}`, layoutDir: outcome.layoutDir, storageRoot };

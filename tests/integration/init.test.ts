@@ -3,10 +3,14 @@
  * data they were proposed from and fail on a corrupted copy (nulls injected, a duplicate key, an
  * out-of-range value, an unknown category). Existing files are never overwritten.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requirePinnedPolicy } from '../../src/core/promotion/config.ts';
+import { projectPromotionConfig } from '../../src/core/promotion/consumer.ts';
+import { startFakeGitHub } from '../helpers/github-server.ts';
 import { initProject } from '../../src/core/init/index.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { runSuite } from '../../src/core/quality/engine.ts';
@@ -115,5 +119,31 @@ describe('dataops init', () => {
   it('refuses a missing dataset file and a run without datasets', async () => {
     await expect(initProject(path.join(tmp, 'x'), { datasets: [] })).rejects.toThrow(/no dataset given/);
     await expect(initProject(path.join(tmp, 'x'), { datasets: [path.join(tmp, 'nope.csv')] })).rejects.toThrow(/dataset file not found/);
+  });
+
+  it('pins the promotion policy to the GitHub repository of the origin remote by id (fake GitHub API), so production accepts it', async () => {
+    const gh = await startFakeGitHub();
+    try {
+      const dir = path.join(tmp, 'pinned');
+      await mkdir(dir, { recursive: true });
+      execFileSync('git', ['init', '-q', dir]);
+      execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo-org/weather.git']);
+      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token } });
+      const info = gh.repos.get('octo-org/weather')!;
+      expect(result.pinned).toEqual({ repository: 'octo-org/weather', repository_id: String(info.id), repository_owner_id: String(info.owner.id) });
+      const project = await loadProject(dir);
+      const policy = projectPromotionConfig(project).policy;
+      expect(policy).toMatchObject({ repository: 'octo-org/weather', repository_id: String(info.id), repository_owner_id: String(info.owner.id) });
+      expect(() => requirePinnedPolicy(policy, project.file)).not.toThrow();
+      // without a remote there is nothing to pin: a note says what to do, and the consumer would refuse the policy
+      const bare = path.join(tmp, 'no-remote');
+      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, env: {} });
+      expect(plain.pinned).toBeUndefined();
+      expect(plain.notes.join('\n')).toMatch(/pin promotion\.policy\.repository_id and repository_owner_id/);
+      const unpinned = projectPromotionConfig(await loadProject(bare)).policy;
+      expect(() => requirePinnedPolicy(unpinned)).toThrow(/promotion\.policy\.repository_id is not set/);
+    } finally {
+      await gh.close();
+    }
   });
 });

@@ -13,6 +13,7 @@ import { LocalDeploymentLog } from '../../src/core/deploy/deployments.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
+import { gitopsProjectYaml } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
@@ -44,19 +45,11 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     const n = randomUUID().slice(0, 8);
     await writeFile(
       path.join(tmp, 'dataops.yml'),
-      [
-        'version: 1',
-        'name: flights-routes',
-        'deploy:',
-        '  environments:',
-        `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
-        `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
-        'promotion:',
+      gitopsProjectYaml(bare, [
         '  signing: { public_keys_file: keys/public.jwks.json }',
         '  policy: { issuers: [local] }',
         `  transport: { pubsub: { project: dataops-test, topic: cli-${n}, subscription: cli-${n}-prod, dead_letter_topic: cli-${n}-dlq } }`,
-        '',
-      ].join('\n'),
+      ]),
     );
     const keygen = await cli(['promote', 'keygen', '-o', 'keys']);
     expect(keygen.code, keygen.stderr).toBe(0);
@@ -70,7 +63,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     const deployCfg = deployConfigSchema.parse(project.config.deploy);
     const staged = await deploy({ environment: 'staging', image, config: deployCfg, baseDir: tmp, name: 'flights-routes', source: { sha: 'c'.repeat(40) }, recorder: new LocalDeploymentLog(path.join(tmp, deployCfg.deployments_log)) });
 
-    const pub = await cli(['promote', 'publish', '-p', tmp, '-i', image, '--staging-deployment-id', String(staged.deploymentId), '--evidence', `quality:flights=passed=sha256:${'d'.repeat(64)}`, '--create-topology', '-o', 'message.json'], { DATAOPS_PROMOTION_PRIVATE_KEY: privateKey });
+    const pub = await cli(['promote', 'publish', '-p', tmp, '-i', image, '--staging-deployment-id', String(staged.deploymentId), '--evidence', `quality:flights=passed=sha256:${'d'.repeat(64)}`, '--evidence', 'system-test:system-test=pass', '--evidence', 'verify:verify=passed', '--create-topology', '-o', 'message.json'], { DATAOPS_PROMOTION_PRIVATE_KEY: privateKey });
     expect(pub.code, pub.stderr).toBe(0);
     const sent = JSON.parse(pub.stdout) as { event_id: string; message_id: string; transport: string };
     expect(sent).toMatchObject({ transport: 'gcp-pubsub' });

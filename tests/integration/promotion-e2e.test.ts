@@ -126,7 +126,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('promotion end to end (Pub/Sub em
     const prod = await recorder.list('production');
     expect(prod).toHaveLength(1);
     expect(prod[0]!.state).toBe('success');
-    expect(prod[0]!.payload).toMatchObject({ promotion_id: msg.id, digest, evidence: [{ name: 'quality:routes', status: 'passed' }] });
+    expect(prod[0]!.payload).toMatchObject({ promotion_id: msg.id, digest, evidence: [{ name: 'quality:routes', status: 'passed' }, { name: 'system-test', status: 'passed' }, { name: 'verify', status: 'passed' }] });
     expect(messageId).toMatch(/\S/);
   });
 
@@ -195,18 +195,18 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('promotion end to end (Pub/Sub em
     expect(await recorder.list('production')).toHaveLength(1);
   });
 
-  it('refuses an older promotion unless it is a signed rollback', async () => {
+  it('refuses an older promotion; a fresh signed rollback deploys', async () => {
     const cfg = promotionConfig({ production_repository: undefined });
     const recorder = new LocalDeploymentLog(path.join(tmp, 'deployments.json'));
     const ledger = new FileLedger(path.join(tmp, 'promotions.json'));
     const stagingId = await deployStaging(recorder);
     const now = Date.now();
     const older = await signedMessage(key.signing, { now: new Date(now - 60_000), image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
-    const newer = await signedMessage(key.signing, { now: new Date(now), image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
+    const newer = await signedMessage(key.signing, { now: new Date(now - 30_000), image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
     expect((await promote(request(newer, cfg, recorder, ledger))).status).toBe('deployed');
     const err = await promote(request(older, cfg, recorder, ledger)).catch((e: unknown) => e);
     expect(isRejected(err, 'older-than-deployed')).toBe(true);
-    const rollback = await signedMessage(key.signing, { now: new Date(now - 30_000), rollback: true, image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
+    const rollback = await signedMessage(key.signing, { now: new Date(now), rollback: true, image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
     expect((await promote(request(rollback, cfg, recorder, ledger))).status).toBe('deployed');
   });
 

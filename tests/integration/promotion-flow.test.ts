@@ -15,6 +15,7 @@ import type { FlowContext, FlowState } from '../../src/core/flow/types.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
+import { gitopsProjectYaml } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
 
 const TEMPLATE = path.resolve(import.meta.dirname, '../../templates/example-pipeline/deploy');
@@ -43,18 +44,10 @@ async function setup(approve: boolean): Promise<{ ctx: FlowContext; digest: stri
   const n = randomUUID().slice(0, 8);
   await writeFile(
     path.join(tmp, 'dataops.yml'),
-    [
-      'version: 1',
-      'name: flights-routes',
-      'deploy:',
-      '  environments:',
-      `    staging: { gitops: { repository: ${bare}, overlay: overlays/staging } }`,
-      `    production: { gitops: { repository: ${bare}, overlay: overlays/production } }`,
-      'promotion:',
+    gitopsProjectYaml(bare, [
       '  transport:',
       `    pubsub: { project: dataops-test, topic: flow-${n}, subscription: flow-${n}-prod, dead_letter_topic: flow-${n}-dlq }`,
-      '',
-    ].join('\n'),
+    ]),
   );
   const project = await loadProject(tmp);
   const layout = await makeLayout({ layerSizes: [10_000], label: n });
@@ -68,6 +61,7 @@ async function setup(approve: boolean): Promise<{ ctx: FlowContext; digest: stri
     pushed: { refs: [image] },
     staging: { deploymentId: staged.deploymentId, digest: layout.digest },
     quality: { reports: [{ suite: 'flights', status: 'passed', reportPath: 'r.json', sha256: `sha256:${'1'.repeat(64)}` }] },
+    systemTest: { status: 'pass', reportPath: 's.json', sha256: `sha256:${'3'.repeat(64)}` },
     verify: { status: 'passed', reportPath: 'v.json', sha256: `sha256:${'2'.repeat(64)}` },
   };
   const cleanups: Array<() => unknown> = [];

@@ -7,9 +7,9 @@ import { consumePromotions, deadLetterSubscriptionName, ensurePromotionTopology,
 import { verifyPromotion } from '../../src/core/promotion/verify.ts';
 import { ISSUER, keyFixture, signedMessage, testPolicy } from '../helpers/promotion.ts';
 
-const settings = (maxAttempts = 5) => {
+const settings = (maxAttempts = 5, backoff = { minimum_seconds: 0, maximum_seconds: 0 }) => {
   const n = randomUUID().slice(0, 8);
-  return pubsubConfigSchema.parse({ project: 'dataops-test', topic: `promo-${n}`, subscription: `promo-${n}-prod`, dead_letter_topic: `promo-${n}-dlq`, max_delivery_attempts: maxAttempts, ack_deadline_seconds: 10 });
+  return pubsubConfigSchema.parse({ project: 'dataops-test', topic: `promo-${n}`, subscription: `promo-${n}-prod`, dead_letter_topic: `promo-${n}-dlq`, max_delivery_attempts: maxAttempts, ack_deadline_seconds: 10, retry_backoff: backoff });
 };
 
 describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', () => {
@@ -41,7 +41,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', (
     expect(got[0]!.attributes).toMatchObject({ 'ce-id': msg.id, 'ce-type': 'io.dataops.promotion.v1', 'ce-specversion': '1.0', 'ce-subject': 'flights-routes/production' });
   });
 
-  it('a message the consumer keeps failing reaches the dead-letter topic after max_delivery_attempts', async () => {
+  it('a message the consumer keeps failing reaches the dead-letter topic on its last delivery attempt, with the reason', async () => {
     const s = settings(5);
     await ensurePromotionTopology(s);
     const msg = await signedMessage(key.signing);
@@ -50,9 +50,9 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', (
     const stats = await consumePromotions(s, (m) => {
       attempts.push(m.deliveryAttempt);
       return Promise.reject(new Error('deploy backend unavailable'));
-    }, { timeoutMs: 60_000, until: (st) => st.nacked >= 5 });
+    }, { timeoutMs: 60_000, until: (st) => st.nacked + st.deadLettered >= 5 });
     expect(attempts).toEqual([1, 2, 3, 4, 5]);
-    expect(stats.nacked).toBe(5);
+    expect(stats).toMatchObject({ nacked: 4, deadLettered: 1 });
     // no sixth delivery: the message left the subscription (the emulator moves it on the next pull)
     const after = await consumePromotions(s, () => Promise.resolve('ack' as const), { timeoutMs: 3000 });
     expect(after.received).toBe(0);
@@ -63,6 +63,7 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('Pub/Sub transport (emulator)', (
     }, { maxMessages: 1, timeoutMs: 30_000 });
     expect(dead).toHaveLength(1);
     expect(dead[0]!.attributes['ce-id']).toBe(msg.id);
+    expect(dead[0]!.attributes).toMatchObject({ 'dataops-rejection': 'deploy-failed', 'dataops-delivery-attempt': '5' });
   });
 
   it('a refused (forged) message goes straight to the dead-letter topic with the reason', async () => {

@@ -143,7 +143,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     expect(report.checks).toHaveLength(1);
     const run = report.checks[0]!;
     expect(run).toMatchObject({ id: 'container_run', status: 'fail', failing_rows: 1 });
-    expect(run.message).toMatch(/^exited with code 2 in [\d.]+ m?s.*; outputs not checked\. stderr:\n/s);
+    expect(run.message).toMatch(/^exited with code 2 in [\d.]+ m?s.*; outputs not checked \(full output: .*stdout\.log, .*stderr\.log\)\. stderr:\n/s);
     expect(run.message).toContain('input error');
     expect(run.samples[0]).toMatchObject({ exit_code: 2, timed_out: false });
   });
@@ -154,7 +154,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     expect(report.checks).toHaveLength(1);
     const run = report.checks[0]!;
     expect(run).toMatchObject({ id: 'container_run', status: 'fail', threshold: { memory_limit: '40m' } });
-    expect(run.message).toMatch(/^exited with code 137 \(killed: most likely over the memory limit of 40m\)/);
+    expect(run.message).toMatch(/^exited with code 137 \(killed by the kernel OOM killer: over the memory limit of 40m; the memory cgroup counted an oom_kill\)/);
   });
 
   it('reports a container that runs past its timeout as timed out', async () => {

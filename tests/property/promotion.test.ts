@@ -1,6 +1,6 @@
 /**
  * Property tests of the promotion verification policy: forged, tampered, expired, replayed and
- * wrong-claim messages across 15 mutation classes are all refused with the right reason code;
+ * wrong-claim messages across 18 mutation classes are all refused with the right reason code;
  * valid messages with arbitrary contents are accepted.
  */
 import { createHmac, generateKeyPairSync } from 'node:crypto';
@@ -10,7 +10,7 @@ import { isRejected, type RejectionReason } from '../../src/core/promotion/error
 import { createPromotionEvent, signingPayload, type SignedPromotion } from '../../src/core/promotion/message.ts';
 import { signWithKey } from '../../src/core/promotion/sign.ts';
 import { verifyPromotion, type VerifyOptions } from '../../src/core/promotion/verify.ts';
-import { ISSUER, keyFixture, signedMessage, testPolicy, validInput } from '../helpers/promotion.ts';
+import { ISSUER, keyFixture, PASSING_EVIDENCE, signedMessage, testPolicy, validInput } from '../helpers/promotion.ts';
 
 const trusted = keyFixture('prod-signer-1');
 const NOW = new Date('2026-11-20T12:00:00Z');
@@ -116,6 +116,16 @@ const CLASSES: Array<{ name: string; reason: RejectionReason; forge: (m: M) => P
   },
   { name: 'pull_request event', reason: 'pull-request-event', forge: async (m) => ({ msg: await base(m, {}, { event_name: m.age % 2 ? 'pull_request' : 'pull_request_target', ref: `refs/pull/${m.runId}/merge` }) }) },
   { name: 'ref not allowed', reason: 'ref-not-allowed', forge: async (m) => ({ msg: await base(m, {}, { ref: `refs/heads/feature-${m.tag}` }) }) },
+  {
+    name: 'evidence below the policy (a failing or missing report, validly signed)',
+    reason: 'evidence-policy',
+    forge: async (m) => {
+      const kinds = ['quality', 'system-test', 'verify'] as const;
+      const broken = kinds[m.age % 3]!;
+      const evidence = PASSING_EVIDENCE.flatMap((e) => (e.kind !== broken ? [e] : m.age % 2 ? [] : [{ ...e, status: m.age % 4 ? 'failed' : 'error' }]));
+      return { msg: await base(m, { evidence }) };
+    },
+  },
 ];
 
 const RUNS_PER_CLASS = 75;
@@ -150,9 +160,15 @@ describe('promotion verification policy (property)', () => {
         fc.constantFrom('refs/heads/main', 'refs/tags/v1.0.0', 'refs/tags/v2.3.4'),
         fc.constantFrom('push', 'workflow_dispatch', 'workflow_run', 'schedule'),
         fc.boolean(),
-        fc.array(fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), kind: fc.constantFrom('quality' as const, 'system-test' as const, 'performance' as const), status: fc.constantFrom('passed', 'warned'), sha256: hex(64).map((h) => `sha256:${h}`) }), { maxLength: 6 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), kind: fc.constantFrom('quality' as const, 'performance' as const), status: fc.constantFrom('passed', 'warned', 'pass', 'warn'), sha256: hex(64).map((h) => `sha256:${h}`) }),
+            fc.record({ name: fc.stringMatching(/^[a-z][a-z0-9-]{0,20}$/), kind: fc.constantFrom('system-test' as const, 'verify' as const), status: fc.constantFrom('passed', 'pass'), sha256: hex(64).map((h) => `sha256:${h}`) }),
+          ),
+          { maxLength: 6 },
+        ),
         async (m, ref, eventName, rollback, evidence) => {
-          const msg = await base(m, { rollback, evidence }, { ref, event_name: eventName });
+          const msg = await base(m, { rollback, evidence: [...PASSING_EVIDENCE, ...evidence] }, { ref, event_name: eventName });
           const wire = JSON.stringify(msg);
           const ok = await verifyPromotion(wire, options({ seen: () => false, issuers: [ISSUER] }));
           expect(ok.event.id).toBe(msg.id);

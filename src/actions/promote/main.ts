@@ -77,7 +77,7 @@ export async function run(): Promise<void> {
     let result: PromoteResult | undefined;
     const message = await messageFrom(inputs);
     if (message !== undefined) result = await promoteMessage(project, message, options);
-    else if (inputs.pull) await listenForPromotions(project, { ...options, maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
+    else if (inputs.pull) await listenForPromotions(project, { ...options, gate: inputs.approved ? 'approved' : 'closed', maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
     else throw new ConfigError('no promotion message', { location: { field: 'input "message"' }, fix: 'Pass "message" or "message-file", run on repository_dispatch, or set "pull: true" to read the Pub/Sub subscription.' });
     if (!result) throw new ConfigError('no promotion was deployed from the subscription', { fix: 'Check the dead-letter topic for refused messages.' });
 
@@ -86,6 +86,7 @@ export async function run(): Promise<void> {
     core.setOutput('image', result.image);
     core.setOutput('digest', result.digest);
     core.setOutput('deployment-id', result.deploymentId !== undefined ? String(result.deploymentId) : '');
+    if (result.running) core.warning(`promotion ${result.eventId} was already deployed, but production now runs ${result.running.image} (deployment ${result.running.deploymentId}); nothing was deployed`);
     const d = result.verified.event.data;
     await core.summary
       .addHeading(result.status === 'duplicate' ? 'Promotion already deployed' : 'Promoted to production', 3)
@@ -97,6 +98,7 @@ export async function run(): Promise<void> {
         ['Staging', `${d.staging.environment}${d.staging.deployment_id ? ` deployment ${d.staging.deployment_id}` : ''}`],
         ['Promotion', `<code>${result.eventId}</code>`],
         ['Deployment', result.deploymentId !== undefined ? String(result.deploymentId) : '-'],
+        ...(result.running ? [['Production runs now', `<code>${result.running.image}</code> (deployment ${result.running.deploymentId}): this replay deployed nothing`]] : []),
         ...d.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${e.sha256.slice(0, 19)}…</code>` : ''}`]),
       ])
       .write();

@@ -16,6 +16,7 @@ import { projectPromotionConfig } from '../../core/promotion/consumer.ts';
 import { loadPrivateKey } from '../../core/promotion/keys.ts';
 import { createPromotionEvent } from '../../core/promotion/message.ts';
 import { oidcClaims, parseEvidence, requestOidcToken, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../../core/promotion/runtime.ts';
+import { checkEvidence } from '../../core/promotion/verify.ts';
 import { setSigstoreSignLoader, signWithSigstore, type SigstoreSignModule } from '../../core/promotion/sigstore-sign.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
@@ -71,6 +72,8 @@ export async function run(): Promise<void> {
       evidence: parseEvidence(inputs.evidence, 'input "evidence"'),
       expiresInSeconds: cfg.expires_in_seconds,
     });
+    // promotion.policy.require: evidence below the policy is never signed nor sent
+    checkEvidence(event.data.evidence, cfg.policy.require);
     const signed = await signPromotion(event, {
       mode,
       ...(mode === 'key' ? { key: inputs['private-key'] ? loadPrivateKey(inputs['private-key'], cfg.signing.key_id) : signingKeyFromEnv(cfg) } : {}),

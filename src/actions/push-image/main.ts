@@ -24,6 +24,9 @@ const inputs = z.object({
   'registry-token': z.string().optional(),
   'insecure-registries': input.list(),
   'retry-budget-seconds': input.int(300),
+  'timeout-seconds': input.int(3600),
+  'request-timeout-seconds': input.int(300),
+  'ca-file': z.string().optional(),
 });
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
@@ -55,6 +58,7 @@ export async function run(): Promise<void> {
       return r.credentials;
     };
     const retry = { budgetMs: i['retry-budget-seconds'] * 1000 };
+    const limits = { timeoutMs: i['timeout-seconds'] * 1000, requestTimeoutMs: i['request-timeout-seconds'] * 1000, ...(i['ca-file'] ? { caFile: i['ca-file'] } : {}) };
     const insecure = i['insecure-registries'].length ? i['insecure-registries'] : undefined;
     const onProgress = (p: TransferProgress) => {
       if (p.kind === 'blob') core.info(`${p.action} ${p.digest}${p.bytes !== undefined ? ` (${formatBytes(p.bytes)})` : ''} → ${p.destination}`);
@@ -66,20 +70,23 @@ export async function run(): Promise<void> {
     let uploaded = 0;
     let skipped = 0;
     let mounted = 0;
+    const tagged: string[] = [];
     if (i['layout-dir']) {
       digest = i.digest ?? (i.image ? requireDigestRef(i.image, 'image').digest : '');
       if (!digest) throw new ConfigError('is required with layout-dir', { location: { field: 'input "digest"' }, fix: 'Pass the "digest" output of build-image (or "image" as name@sha256:…).' });
       if (i.digest && i.image && requireDigestRef(i.image, 'image').digest !== i.digest) {
         throw new ConfigError(`"image" names ${requireDigestRef(i.image, 'image').digest} but "digest" is ${i.digest}`, { location: { field: 'input "digest"' }, fix: 'Pass one of them, or both from the same build-image step.' });
       }
-      const r = await pushImage({ layoutDir: i['layout-dir'], digest, destinations: i.destinations, tags: i.tags, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
+      const r = await pushImage({ layoutDir: i['layout-dir'], digest, destinations: i.destinations, tags: i.tags, auth, retry, ...limits, ...(insecure ? { insecure } : {}), onProgress });
       ({ refs, uploadedBytes: uploaded, skippedBlobs: skipped, mountedBlobs: mounted } = r);
+      tagged.push(...r.taggedRefs);
     } else if (i.image) {
       digest = requireDigestRef(i.image, 'image').digest;
       refs = [];
       for (const destination of i.destinations) {
-        const r = await copyImage({ source: i.image, destination, tags: i.tags, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
+        const r = await copyImage({ source: i.image, destination, tags: i.tags, auth, retry, ...limits, ...(insecure ? { insecure } : {}), onProgress });
         refs.push(r.ref);
+        tagged.push(...r.taggedRefs);
         uploaded += r.uploadedBytes;
         skipped += r.skippedBlobs;
         mounted += r.mountedBlobs;
@@ -90,6 +97,7 @@ export async function run(): Promise<void> {
     core.setOutput('refs', refs.join('\n'));
     core.setOutput('digest', digest);
     core.setOutput('image', refs[0]);
+    core.setOutput('tags', tagged.join('\n'));
     await core.summary
       .addHeading('push-image', 2)
       .addRaw(`Pushed <code>${digest}</code> and read it back from every destination before tagging.`, true)
@@ -98,7 +106,10 @@ export async function run(): Promise<void> {
           { data: 'Reference (by digest)', header: true },
           { data: 'Tags', header: true },
         ],
-        ...refs.map((ref) => [`<code>${ref}</code>`, i.tags.map((t) => `<code>${t}</code>`).join(' ') || '–']),
+        ...refs.map((ref) => {
+          const repo = ref.split('@')[0]!;
+          return [`<code>${ref}</code>`, tagged.filter((t) => t.slice(0, t.lastIndexOf(':')) === repo).map((t) => `<code>${t.slice(t.lastIndexOf(':') + 1)}</code>`).join(' ') || '–'];
+        }),
       ])
       .addRaw(`Uploaded ${formatBytes(uploaded)}; ${skipped} blob(s) already present, ${mounted} mounted from another repository.`, true)
       .write();

@@ -112,11 +112,18 @@ export async function run(): Promise<void> {
     for (const [k, v] of Object.entries(opts.env ?? {})) if (v && /token|secret|password|credential|api_?key/i.test(k)) core.setSecret(v);
     useBundledEngine(import.meta.url);
     core.info(`running ${opts.image} on ${opts.fixturesDir} (runner ${opts.runner ?? 'auto'}); outputs in ${opts.outputDir}`);
-    const report = await runSystemTest(opts);
-
-    // Reports first: everything below must exist even when the step then fails.
     const dir = path.resolve(inputs['report-dir'] ?? path.join(tmp, 'dataops-system-test'));
     await mkdir(dir, { recursive: true });
+    // a cancelled job (SIGINT, then SIGTERM) stops and removes the container; the report says "interrupted"
+    const controller = new AbortController();
+    const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const report = await runSystemTest({ ...opts, logDir: path.join(dir, 'logs'), signal: controller.signal });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+
+    // Reports first: everything below must exist even when the step then fails.
     const reportPath = path.join(dir, 'report.json');
     await writeReport(report, reportPath);
     const junitPath = path.join(dir, 'junit.xml');
@@ -127,6 +134,7 @@ export async function run(): Promise<void> {
     core.setOutput('report-path', reportPath);
     core.setOutput('junit-path', junitPath);
     core.setOutput('output-dir', opts.outputDir);
+    core.setOutput('logs-dir', path.join(dir, 'logs'));
 
     core.startGroup(`${statusLabel(report.status)} system test of ${opts.image}: ${report.counts.fail} failed, ${report.counts.error} errors, ${report.counts.warn} warned, ${report.counts.pass} passed`);
     for (const e of report.errors) core.info(`  error: ${e}`);

@@ -27,7 +27,7 @@ export function register(program: Command): void {
         progress(color.bold(`dataops flow: ${project.config.name} (${stages.length} stages)`));
         const outcome = await runFlow(
           stages,
-          { project, workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, confirm, state: {} },
+          { project, workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, interactive: Boolean(process.stdin.isTTY), confirm, state: {} },
           {
             stageStart: (stage, i, total) => progress(`${color.blue(`[${i + 1}/${total}]`)} ${color.bold(stage.name)} — ${stage.title}`),
             stageLog: (_stage, m) => progress(`      ${color.dim(m)}`),

@@ -34,6 +34,8 @@ export function register(program: Command): void {
         for (const d of result.datasets) process.stdout.write(`profiled ${d.file}: ${d.rows} rows, ${d.columns} columns → ${d.checks} checks in ${d.suite}\n`);
         for (const f of result.created) process.stdout.write(`${color.green('created')} ${f}\n`);
         for (const f of result.kept) process.stdout.write(`${color.yellow('kept')}    ${f} (exists, not overwritten)\n`);
+        if (result.pinned) process.stdout.write(`promotion policy pinned to ${result.pinned.repository} (repository id ${result.pinned.repository_id}, owner id ${result.pinned.repository_owner_id})\n`);
+        for (const n of result.notes) process.stdout.write(`${color.yellow('note')}    ${n}\n`);
         const suites = result.datasets.map((d) => path.join(dir, d.suite)).join(' ');
         process.stdout.write(`\nNext: review the proposed checks, then run "dataops quality --project ${dir} --suite ${suites}" and "dataops lint ${dir}".\n`);
       }),

@@ -5,7 +5,9 @@
  * - `dataops promote publish --image name@sha256:… …`: sign (Ed25519 key from the environment) and send.
  * - `dataops promote listen`: pull the subscription and promote every message (the pull counterpart of the pubsub-bridge).
  * - `dataops promote keygen`: a new Ed25519 key pair for signing mode key.
- * Exit 0 deployed or already deployed; 2 refused or configuration error; 70 bug.
+ * Exit 0 deployed or already deployed; 1 a message failed or was left undeployed (registry
+ * unreachable, declined; listen: any message released or dead-lettered); 2 refused or
+ * configuration error; 70 bug.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -14,13 +16,15 @@ import { githubFromEnv } from '../../core/deploy/local.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
 import { listenForPromotions, projectPromotionConfig, promoteMessage } from '../../core/promotion/consumer.ts';
+import { PromotionFailed } from '../../core/promotion/errors.ts';
 import { generateKeyPair } from '../../core/promotion/keys.ts';
 import { createPromotionEvent } from '../../core/promotion/message.ts';
 import type { PromoteResult } from '../../core/promotion/promote.ts';
 import { parseEvidence, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../core/promotion/runtime.ts';
 import { signWithKey } from '../../core/promotion/sign.ts';
+import { checkEvidence } from '../../core/promotion/verify.ts';
 import { unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
-import { action } from '../errors.ts';
+import { action, EXIT } from '../errors.ts';
 import { color, confirm, progress } from '../ui.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -48,11 +52,17 @@ function report(r: PromoteResult, json: boolean): void {
     return;
   }
   process.stdout.write(`${r.status === 'duplicate' ? color.yellow('ALREADY DEPLOYED') : color.green('DEPLOYED')} ${r.image}${r.deploymentId !== undefined ? ` (deployment ${r.deploymentId})` : ''} — promotion ${r.eventId}\n`);
+  if (r.running) process.stdout.write(`  ${color.yellow('production now runs another digest:')} ${r.running.image} (deployment ${r.running.deploymentId}${r.running.eventId ? `, promotion ${r.running.eventId}` : ''}); this replay deployed nothing\n`);
 }
+
+/** Whether the production gate can open: --approve, a person on a terminal, or nothing. */
+const gateOf = (approve: boolean): 'approved' | 'prompt' | 'closed' => (approve ? 'approved' : process.stdin.isTTY ? 'prompt' : 'closed');
 
 export function register(program: Command): void {
   const promote = program
     .command('promote')
+    // options before a subcommand name belong to `promote`, after it to the subcommand: `promote listen --approve` reaches listen
+    .enablePositionalOptions()
     .description('Verify a signed promotion message and deploy the same digest to production (asks for confirmation; --approve for scripts)')
     .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
     .option('-m, --message <file>', 'signed message file (CloudEvent JSON or a repository_dispatch client_payload; - for stdin). Default: pull one from the subscription')
@@ -66,17 +76,25 @@ export function register(program: Command): void {
         const log = (l: string) => progress(color.dim(l));
         if (!opts.message) {
           let result: PromoteResult | undefined;
-          const stats = await listenForPromotions(project, { approve, github, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
+          const stats = await listenForPromotions(project, { approve, gate: gateOf(opts.approve), github, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
           if (result) return report(result, opts.json);
           const cfg = projectPromotionConfig(project);
           throw new ConfigError(stats.received === 0 ? `no promotion message arrived on ${cfg.transport.pubsub.subscription} within 30 s` : 'the pulled promotion was not deployed (see above)', { fix: 'Pass --message <file>, or publish one first.' });
         }
         const message = await readMessage(opts.message);
-        report(await promoteMessage(project, message, { approve, github, log }), opts.json);
+        try {
+          report(await promoteMessage(project, message, { approve, github, log }), opts.json);
+        } catch (err) {
+          // a registry that cannot be reached is worth another try later: exit 1, not a bug
+          if (!(err instanceof PromotionFailed)) throw err;
+          progress(`dataops promote: ${color.red('failed')}: ${err.message}`);
+          process.exitCode = EXIT.failed;
+        }
       }),
     );
-  // subcommands share the parent's --project (commander reads parent options anywhere on the line)
-  const projectOption = () => promote.opts<{ project: string }>().project;
+  // a subcommand's own --project wins; else the one given before the subcommand name
+  const projectOption = (own?: string) => own ?? promote.opts<{ project: string }>().project;
+  const PROJECT_HELP = 'project directory or dataops.yml (default: the one given to promote, else .)';
 
   promote
     .command('publish')
@@ -89,9 +107,10 @@ export function register(program: Command): void {
     .option('--transport <type>', 'gcp-pubsub or github-dispatch (default: promotion.transport.type)')
     .option('--create-topology', 'create the topic and subscriptions when missing (emulator, first run)', false)
     .option('-o, --out <file>', 'also write the signed message to this file')
+    .option('-p, --project <dir|file>', PROJECT_HELP)
     .action(
-      action('promote publish', async (opts: { image: string; stagingDeploymentId?: string; stagingUrl?: string; evidence: string[]; rollback: boolean; transport?: string; createTopology: boolean; out?: string }) => {
-        const project = await loadProject(projectOption());
+      action('promote publish', async (opts: { project?: string; image: string; stagingDeploymentId?: string; stagingUrl?: string; evidence: string[]; rollback: boolean; transport?: string; createTopology: boolean; out?: string }) => {
+        const project = await loadProject(projectOption(opts.project));
         const cfg = projectPromotionConfig(project);
         if (opts.transport && opts.transport !== 'gcp-pubsub' && opts.transport !== 'github-dispatch') throw new ConfigError(`unknown transport "${opts.transport}"`, { location: { field: '--transport' }, fix: 'Use gcp-pubsub or github-dispatch.' });
         if (cfg.signing.mode === 'sigstore') throw new ConfigError('signing mode sigstore runs in GitHub Actions only (it needs the job OIDC token)', { location: { file: project.file, field: 'promotion.signing.mode' }, fix: 'Use the publish-promotion action, or mode key with DATAOPS_PROMOTION_PRIVATE_KEY locally.' });
@@ -108,6 +127,8 @@ export function register(program: Command): void {
           evidence: parseEvidence(opts.evidence),
           expiresInSeconds: cfg.expires_in_seconds,
         });
+        // the evidence policy is checked here too: a failing report is never published
+        checkEvidence(event.data.evidence, cfg.policy.require);
         const signed = await signWithKey(event, key);
         if (opts.out) {
           await mkdir(path.dirname(path.resolve(opts.out)), { recursive: true });
@@ -127,14 +148,16 @@ export function register(program: Command): void {
     .option('--max-messages <n>', 'stop after this many handled messages')
     .option('--timeout <seconds>', 'stop after this long')
     .option('--create', 'create the topic and subscriptions when missing', false)
+    .option('-p, --project <dir|file>', PROJECT_HELP)
     .action(
-      action('promote listen', async (opts: { approve: boolean; maxMessages?: string; timeout?: string; create: boolean }) => {
-        const project = await loadProject(projectOption());
+      action('promote listen', async (opts: { project?: string; approve: boolean; maxMessages?: string; timeout?: string; create: boolean }) => {
+        const project = await loadProject(projectOption(opts.project));
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
         const stats = await listenForPromotions(project, {
           approve: approver(opts.approve),
+          gate: gateOf(opts.approve),
           github: githubFromEnv(),
           log: (l) => progress(color.dim(l)),
           signal: controller.signal,
@@ -143,7 +166,9 @@ export function register(program: Command): void {
           ...(opts.timeout ? { timeoutMs: Number(opts.timeout) * 1000 } : {}),
           onResult: (r) => report(r, false),
         });
-        progress(`received ${stats.received}, acked ${stats.acked}, nacked ${stats.nacked}, dead-lettered ${stats.deadLettered}`);
+        progress(`received ${stats.received}, acked ${stats.acked}, released ${stats.nacked} (they stay on the subscription), dead-lettered ${stats.deadLettered}`);
+        // a message left undeployed (released to retry later, or refused) is not a success
+        if (stats.nacked + stats.deadLettered > 0) process.exitCode = EXIT.failed;
       }),
     );
 

@@ -4,7 +4,8 @@
  * or more `--to registry/repository` destinations, then applies `--tag`s. Without either, the
  * project's last `dataops build` (`.dataops/run/image/oci`) is pushed. Prints the pushed
  * references by digest on stdout, one per line (or JSON with `--json`).
- * Exit codes: 0 pushed and verified, 1 the registry failed after retries, 2 configuration error.
+ * Exit codes: 0 pushed and verified, 1 the registry failed after retries (or a timeout, or an
+ * untrusted certificate), 2 configuration error.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,9 @@ interface Options {
   passwordEnv: string;
   insecure: string[];
   retryBudget: string;
+  timeout: string;
+  requestTimeout: string;
+  caFile?: string;
   json: boolean;
   project: string;
 }
@@ -58,14 +62,19 @@ export function register(program: Command): void {
     .option('--tag <tag>', 'tag applied after every destination serves the digest, repeatable', collect, [])
     .option('--username <name>', 'registry username (else docker config, or GITHUB_TOKEN for ghcr.io)')
     .option('--password-env <VAR>', 'environment variable holding the password or token', 'REGISTRY_PASSWORD')
-    .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts always are)', collect, [])
+    .option('--insecure <hosts>', 'registry hosts reached over plain HTTP (loopback hosts are probed: HTTPS when the registry speaks TLS, else HTTP)', collect, [])
     .option('--retry-budget <seconds>', 'total time budget for retries', '300')
+    .option('--timeout <seconds>', 'total timeout of the push: the request in flight then is aborted and the push fails', '3600')
+    .option('--request-timeout <seconds>', 'timeout of one HTTP request (a timed-out request is retried)', '300')
+    .option('--ca-file <pem>', 'CA certificates to trust for HTTPS registries (a private CA); NODE_EXTRA_CA_CERTS works too')
     .option('--json', 'print the result as JSON', false)
     .option('-p, --project <dir|file>', 'project whose last build (.dataops/run/image/oci) is pushed when neither --layout nor --image is given', '.')
     .action(
       action('push', async (opts: Options) => {
         if (opts.to.length === 0) throw new ConfigError('no destination', { location: { field: '--to' }, fix: 'Pass --to registry/repository (e.g. --to 127.0.0.1:5000/flights-routes).' });
-        if (!/^\d+$/.test(opts.retryBudget)) throw new ConfigError(`"${opts.retryBudget}" is not a whole number of seconds`, { location: { field: '--retry-budget' } });
+        for (const [flag, value] of [['--retry-budget', opts.retryBudget], ['--timeout', opts.timeout], ['--request-timeout', opts.requestTimeout]] as const) {
+          if (!/^\d+$/.test(value) || Number(value) === 0) throw new ConfigError(`"${value}" is not a positive whole number of seconds`, { location: { field: flag } });
+        }
         const password = process.env[opts.passwordEnv];
         const auth = (registry: string) => {
           const r = resolveCredentials(registry, { username: opts.username, password: opts.username ? password : undefined });
@@ -74,6 +83,7 @@ export function register(program: Command): void {
         };
         const retry = { budgetMs: Number(opts.retryBudget) * 1000 };
         const insecure = opts.insecure.length ? opts.insecure : undefined;
+        const limits = { timeoutMs: Number(opts.timeout) * 1000, requestTimeoutMs: Number(opts.requestTimeout) * 1000, ...(opts.caFile ? { caFile: opts.caFile } : {}) };
         const started = performance.now();
         const onProgress = (p: { kind: string; action: string; digest: string; destination: string; bytes?: number; tag?: string }) => {
           if (p.kind === 'blob') progress(color.dim(`  ${p.action.padEnd(8)} ${p.digest.slice(0, 19)}… ${p.bytes !== undefined ? formatBytes(p.bytes) : ''} → ${p.destination}`));
@@ -92,25 +102,28 @@ export function register(program: Command): void {
           let refs: string[];
           let uploaded: number;
           let digest: string;
+          let tagged: string[] = [];
           if (opts.layout) {
             if (opts.image && !opts.digest) opts.digest = requireDigestRef(opts.image, '--image').digest;
             if (!opts.digest) throw new ConfigError('--layout needs --digest', { location: { field: '--digest' }, fix: 'Pass the digest of the built image (sha256:…).' });
-            const r = await pushImage({ layoutDir: opts.layout, digest: opts.digest, destinations: opts.to, tags: opts.tag, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
-            ({ refs, uploadedBytes: uploaded, digest } = r);
+            const r = await pushImage({ layoutDir: opts.layout, digest: opts.digest, destinations: opts.to, tags: opts.tag, auth, retry, ...limits, ...(insecure ? { insecure } : {}), onProgress });
+            ({ refs, uploadedBytes: uploaded, digest, taggedRefs: tagged } = r);
           } else if (opts.image) {
             digest = requireDigestRef(opts.image, '--image').digest;
             refs = [];
             uploaded = 0;
             for (const to of opts.to) {
-              const r = await copyImage({ source: opts.image, destination: to, tags: opts.tag, auth, retry, ...(insecure ? { insecure } : {}), onProgress });
+              const r = await copyImage({ source: opts.image, destination: to, tags: opts.tag, auth, retry, ...limits, ...(insecure ? { insecure } : {}), onProgress });
               refs.push(r.ref);
+              tagged.push(...r.taggedRefs);
               uploaded += r.uploadedBytes;
             }
           } else {
             throw new ConfigError('nothing to push', { location: { field: '--layout' }, fix: 'Pass --layout <dir> --digest sha256:… (a built image) or --image registry/repo@sha256:… (copy).' });
           }
           progress(`pushed ${digest} to ${refs.length} destination(s), ${formatBytes(uploaded)} uploaded ${color.dim(`(${formatDuration(performance.now() - started)})`)}`);
-          process.stdout.write(opts.json ? JSON.stringify({ digest, refs, uploadedBytes: uploaded }, null, 2) + '\n' : refs.join('\n') + '\n');
+          if (tagged.length) progress(`tags (each read back): ${tagged.join(', ')}`);
+          process.stdout.write(opts.json ? JSON.stringify({ digest, refs, tags: tagged, uploadedBytes: uploaded }, null, 2) + '\n' : refs.join('\n') + '\n');
         } catch (err) {
           if (!(err instanceof RegistryError)) throw err;
           progress(`dataops push: ${color.red('failed')}: ${err.message}`);

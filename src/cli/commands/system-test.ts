@@ -2,7 +2,9 @@
  * `dataops system-test`: runs an image by digest on fixture inputs and checks its outputs (golden
  * comparisons and quality suites), with the settings of `image.system_test` in dataops.yml unless
  * overridden. Writes the JSON report (and optionally JUnit XML and a Markdown summary); exit code 1
- * when the checks fail under --fail-on, 2 for a configuration error (e.g. a tag-only image).
+ * when the checks fail under --fail-on, 2 for a configuration error (e.g. a tag-only image), 130/143
+ * when stopped by SIGINT/SIGTERM (the container is stopped and removed and the report says
+ * "interrupted"). The container's complete output goes to `<output-dir>-logs/`.
  */
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -100,7 +102,22 @@ export function register(program: Command): void {
         });
         progress(color.bold(`dataops system-test: ${opts.image}`));
         progress(color.dim(`  fixtures ${resolved.fixturesDir} → outputs ${resolved.outputDir}`));
-        const report = await runSystemTest(resolved);
+        // SIGINT/SIGTERM: stop and remove the container, still write the report (it says "interrupted"), exit 130/143
+        const controller = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) => {
+          if (controller.signal.aborted) process.exit(128 + (signal === 'SIGINT' ? 2 : 15)); // a second signal: leave now
+          progress(color.yellow(`${signal}: stopping the container…`));
+          controller.abort(signal);
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
+        let report;
+        try {
+          report = await runSystemTest({ ...resolved, signal: controller.signal });
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
         const reportPath = path.resolve(opts.report ?? path.join(path.dirname(resolved.outputDir), `${path.basename(resolved.outputDir)}-report.json`));
         await writeReport(report, reportPath);
         if (opts.junit) await writeFile(opts.junit, renderJUnit([report]));
@@ -114,7 +131,7 @@ export function register(program: Command): void {
         const { pass, total } = report.counts;
         progress(`${statusLabel(report.status)} ${pass}/${total} checks passed in ${formatDuration(report.duration_ms)} — report ${reportPath}`);
         if (opts.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-        process.exitCode = report.failed_step ? EXIT.failed : EXIT.ok;
+        process.exitCode = controller.signal.aborted ? 128 + (controller.signal.reason === 'SIGINT' ? 2 : 15) : report.failed_step ? EXIT.failed : EXIT.ok;
       }),
     );
 }

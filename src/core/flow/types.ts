@@ -42,6 +42,8 @@ export interface FlowContext {
   now: Date;
   /** Answer yes to approval prompts (the production gate). */
   approve: boolean;
+  /** False when nobody can answer `confirm` (no terminal): a gate that needs an answer is not opened. Default: unknown (ask). */
+  interactive?: boolean;
   /** Ask the user a yes/no question; resolves false when there is no terminal. */
   confirm(question: string): Promise<boolean>;
   /** Progress line under the current stage. */

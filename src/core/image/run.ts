@@ -13,11 +13,14 @@
  * wraps the `buildah run` process tree; when no writable memory cgroup exists the limit is NOT
  * enforced and peak memory is the largest child's max RSS (getrusage). The peak includes buildah's
  * own process (~30–60 MB). The root file system is writable under buildah (no --read-only there).
- * The timeout kills the whole process group (and every process of the cgroup).
+ * The timeout, or an abort signal (SIGINT/SIGTERM in the CLI), kills the whole process group (and
+ * every process of the cgroup), then the container is removed. The container's stdout/stderr go
+ * straight to files (`logDir`), the result keeps a bounded tail. Whether the kernel OOM killer
+ * struck is read from the cgroup's `oom_kill` counter, not guessed from exit code 137.
  * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -47,16 +50,41 @@ export interface RunImageOptions {
   runner?: 'auto' | 'docker' | 'podman' | 'buildah';
   /** buildah storage root (see src/core/image/buildah.ts); default {@link defaultStorageRoot}. */
   storageRoot?: string;
+  /**
+   * Directory receiving the container's complete output as `stdout.log` and `stderr.log`, written
+   * by the child itself (no copy through this process). Default: a temp directory removed after
+   * the run. The result keeps only a bounded tail either way.
+   */
+  logDir?: string;
+  /** Bytes of each stream kept in the result (the tail). Default 64 KiB. */
+  tailBytes?: number;
+  /**
+   * Aborting stops the container (SIGTERM to the run, SIGKILL to everything in its cgroup after
+   * 2 s) and removes it; the result then has `interrupted` set to the abort reason.
+   */
+  signal?: AbortSignal;
 }
 
-/** Result of {@link runImage}. `exitCode` 137 means killed (timeout or out of memory). */
+/** Result of {@link runImage}. `exitCode` 137 means killed by SIGKILL: see `oomKilled` and `timedOut` for why. */
 export interface RunImageResult {
   exitCode: number;
   durationMs: number;
   peakMemoryBytes?: number;
+  /** Tail of the container's stdout (at most `tailBytes`). */
   stdout: string;
+  /** Tail of the container's stderr (at most `tailBytes`). */
   stderr: string;
   timedOut: boolean;
+  /**
+   * The kernel OOM killer killed a process of the run's memory cgroup (`oom_kill` of cgroup v2
+   * `memory.events`, or of v1 `memory.oom_control`): true/false; undefined when no memory cgroup
+   * could be used, so it is unknown.
+   */
+  oomKilled?: boolean | undefined;
+  /** Why the run was stopped early (the abort reason, e.g. "SIGINT"). */
+  interrupted?: string | undefined;
+  /** Files holding the complete output, when `logDir` was given. */
+  logs?: { stdout: string; stderr: string } | undefined;
 }
 
 /** Parses `512m`, `2g`, `1.5G`, `100k`, `1048576` into bytes. @throws ConfigError when malformed. */
@@ -181,9 +209,28 @@ async function runWithEngine(tool: 'docker' | 'podman', opts: RunImageOptions, d
     }
   }
   const name = `dataops-run-${randomBytes(4).toString('hex')}`;
-  const r = await execTool(tool, dockerRunArgs(opts, image, name), opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {});
-  if (r.timedOut) await execTool(tool, ['rm', '-f', name]).catch(() => undefined);
-  return { exitCode: r.code, durationMs: r.durationMs, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut };
+  return withLogs(opts, async (outputFiles) => {
+    const r = await execTool(tool, dockerRunArgs(opts, image, name), { outputFiles, maxOutput: opts.tailBytes ?? TAIL_BYTES, killGraceMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}) });
+    const interrupted = opts.signal?.aborted ? String(opts.signal.reason ?? 'aborted') : undefined;
+    if (r.timedOut || interrupted) await execTool(tool, ['rm', '-f', name]).catch(() => undefined);
+    return { exitCode: r.code, durationMs: r.durationMs, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut, ...(interrupted ? { interrupted } : {}) };
+  });
+}
+
+/** Bytes of each output stream kept in a result by default. */
+export const TAIL_BYTES = 64 * 1024;
+
+/** Runs `fn` with files for the container's stdout/stderr: in `opts.logDir`, or in a temp directory removed afterwards. */
+async function withLogs(opts: RunImageOptions, fn: (files: { stdout: string; stderr: string }) => Promise<RunImageResult>): Promise<RunImageResult> {
+  const dir = opts.logDir ? path.resolve(opts.logDir) : await mkdtemp(path.join(os.tmpdir(), 'dataops-run-logs-'));
+  await mkdir(dir, { recursive: true });
+  const files = { stdout: path.join(dir, 'stdout.log'), stderr: path.join(dir, 'stderr.log') };
+  try {
+    const r = await fn(files);
+    return opts.logDir ? { ...r, logs: files } : r;
+  } finally {
+    if (!opts.logDir) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function runWithBuildah(opts: RunImageOptions, digest: string): Promise<RunImageResult> {
@@ -203,7 +250,13 @@ async function runWithBuildah(opts: RunImageOptions, digest: string): Promise<Ru
 async function runFromSource(opts: RunImageOptions, digest: string, storageRoot: string, source: string, layout: boolean): Promise<RunImageResult> {
   const fromArgs = ['from', '--quiet', '--pull-always', '--name', `dataops-run-${randomBytes(4).toString('hex')}`];
   if (!layout && opts.registryTlsVerify === false) fromArgs.push('--tls-verify=false');
-  const from = await buildah(storageRoot, [...fromArgs, source], { timeoutMs: 600_000 });
+  const name = fromArgs[4]!;
+  const from = await buildah(storageRoot, [...fromArgs, source], { timeoutMs: 600_000, killGraceMs: 2000, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (opts.signal?.aborted) {
+    // stopped while the image was being fetched: the container may exist already
+    await buildah(storageRoot, ['rm', name]).catch(() => undefined);
+    return { exitCode: 130, durationMs: from.durationMs, stdout: '', stderr: '', timedOut: false, interrupted: String(opts.signal.reason ?? 'aborted') };
+  }
   if (from.code !== 0) throw new Error(`buildah from ${source} failed (exit ${from.code}): ${from.stderr.trim()}`);
   const container = from.stdout.trim().split('\n').pop()!;
   const cgroup = opts.memoryLimit || process.platform === 'linux' ? await createMemoryCgroup(opts.memoryLimit ? parseMemory(opts.memoryLimit) : undefined) : undefined;
@@ -218,11 +271,23 @@ async function runFromSource(opts: RunImageOptions, digest: string, storageRoot:
     const script = 'if [ -n "$DATAOPS_CGROUP" ]; then echo $$ > "$DATAOPS_CGROUP/cgroup.procs" || exit 125; fi; exec "$@"';
     const rssFile = !cgroup && existsSync('/usr/bin/time') ? path.join(os.tmpdir(), `dataops-rss-${randomBytes(6).toString('hex')}`) : undefined;
     const command = rssFile ? ['/usr/bin/time', '-f', '%M', '-o', rssFile, 'buildah', ...runArgs] : ['buildah', ...runArgs];
-    const r = await execTool('sh', ['-c', script, 'sh', ...command], {
-      env: buildahEnv({ DATAOPS_CGROUP: cgroup?.dir ?? '' }),
-      ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+    // everything the run started is in the cgroup: on abort, what SIGTERM did not stop is killed there
+    const killAll = () => setTimeout(() => void cgroup?.killAll(), 2000);
+    opts.signal?.addEventListener('abort', killAll, { once: true });
+    const r = await withLogs(opts, async (outputFiles) => {
+      const x = await execTool('sh', ['-c', script, 'sh', ...command], {
+        env: buildahEnv({ DATAOPS_CGROUP: cgroup?.dir ?? '' }),
+        outputFiles,
+        maxOutput: opts.tailBytes ?? TAIL_BYTES,
+        killGraceMs: 2000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
+      });
+      return { exitCode: x.code, durationMs: x.durationMs, stdout: x.stdout, stderr: x.stderr, timedOut: x.timedOut };
     });
-    if (r.timedOut && cgroup) await cgroup.killAll();
+    opts.signal?.removeEventListener('abort', killAll);
+    const interrupted = opts.signal?.aborted ? String(opts.signal.reason ?? 'aborted') : undefined;
+    if ((r.timedOut || interrupted) && cgroup) await cgroup.killAll();
     let peak = cgroup ? await cgroup.peak() : undefined;
     if (rssFile) {
       // GNU time: max RSS (KiB) of the largest process of the tree, written as the last line
@@ -230,14 +295,14 @@ async function runFromSource(opts: RunImageOptions, digest: string, storageRoot:
       if (Number.isFinite(kib) && kib > 0) peak = kib * 1024;
       await rm(rssFile, { force: true });
     }
-    const oom = cgroup ? await cgroup.oomKilled() : false;
+    const oom = cgroup ? await cgroup.oomKilled() : undefined;
     return {
-      exitCode: r.timedOut && r.code === 0 ? 137 : r.code,
-      durationMs: r.durationMs,
+      ...r,
+      exitCode: r.timedOut && r.exitCode === 0 ? 137 : r.exitCode,
       ...(peak !== undefined ? { peakMemoryBytes: peak } : {}),
-      stdout: r.stdout,
-      stderr: r.stderr + (oom ? '\n[dataops] the container was killed: out of memory (limit ' + opts.memoryLimit + ')\n' : ''),
-      timedOut: r.timedOut,
+      stderr: r.stderr + (oom ? `\n[dataops] the container was killed: out of memory (limit ${opts.memoryLimit ?? 'none'})\n` : ''),
+      oomKilled: oom,
+      ...(interrupted ? { interrupted } : {}),
     };
   } finally {
     await buildah(storageRoot, ['rm', container]).catch(() => undefined);
@@ -283,10 +348,8 @@ async function createMemoryCgroup(limit?: number): Promise<MemoryCgroup | undefi
     return {
       dir,
       peak: () => readNum(file('memory.max_usage_in_bytes', 'memory.peak')),
-      oomKilled: async () => {
-        if (version === 1) return ((await readNum(path.join(dir, 'memory.failcnt'))) ?? 0) > 0 && limit !== undefined && /oom_kill [1-9]/.test(await readFile(path.join(dir, 'memory.oom_control'), 'utf8').catch(() => ''));
-        return /oom_kill [1-9]/.test(await readFile(path.join(dir, 'memory.events'), 'utf8').catch(() => ''));
-      },
+      // the kernel counts OOM kills per cgroup: memory.events (v2) or memory.oom_control (v1), field oom_kill
+      oomKilled: async () => /^oom_kill [1-9]/m.test(await readFile(file('memory.oom_control', 'memory.events'), 'utf8').catch(() => '')),
       killAll: async () => {
         const pids = (await readFile(path.join(dir, 'cgroup.procs'), 'utf8').catch(() => '')).split('\n').filter(Boolean);
         for (const pid of pids) {

@@ -1,7 +1,8 @@
 /**
  * `dataops init`: scaffolds a DataOps project in a directory — `dataops.yml` naming the datasets,
  * one quality suite per dataset proposed from profiling it (profile.ts, propose.ts), a Dockerfile
- * when there is none, and the starter CI workflow. Existing files are never overwritten: they are
+ * when there is none, the starter CI workflow, and the promotion policy pinned by id to the GitHub
+ * repository of the `origin` remote (github-ids.ts). Existing files are never overwritten: they are
  * reported as kept.
  */
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +10,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { openEngine } from '../engine/duckdb.ts';
+import { githubRemote, repositoryIds, type PinnedRepository } from './github-ids.ts';
 import { profileDataset, type DatasetProfile } from './profile.ts';
 import { proposeChecks, type ProposeOptions } from './propose.ts';
 
@@ -24,6 +26,8 @@ export interface InitOptions extends ProposeOptions {
   workflow?: boolean | undefined;
   /** Write a Dockerfile when absent. Default true. */
   dockerfile?: boolean | undefined;
+  /** Environment for the GitHub look-up of the promotion policy's ids (default process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** What {@link initProject} did. */
@@ -34,6 +38,10 @@ export interface InitResult {
   /** Files that already existed and were left untouched, relative to `dir`. */
   kept: string[];
   datasets: Array<{ name: string; file: string; rows: number; columns: number; checks: number; suite: string }>;
+  /** The repository the promotion policy was pinned to (from the git remote), when it could be. */
+  pinned?: PinnedRepository;
+  /** What the user should still do (e.g. pin the promotion policy by hand). */
+  notes: string[];
 }
 
 /** Where the starter workflows live in this package. */
@@ -82,6 +90,26 @@ ENTRYPOINT ["python", "/app/pipeline/main.py", "--in", "/data/in", "--out", "/da
 `;
 
 /**
+ * `promotion.policy` pinned to the repository of the `origin` remote by id, when it can be found;
+ * otherwise nothing, and a note (the production consumer refuses a policy without the ids).
+ */
+async function promotionPolicy(dir: string, result: InitResult, env: NodeJS.ProcessEnv): Promise<{ promotion?: { policy: PinnedRepository } }> {
+  const repository = await githubRemote(dir, env);
+  const manual = 'pin promotion.policy.repository_id and repository_owner_id by hand (GET /repos/{owner}/{repo}: "id", "owner.id") before promoting to production';
+  if (!repository) {
+    result.notes.push(`no GitHub "origin" remote: ${manual}`);
+    return {};
+  }
+  const ids = await repositoryIds(repository, env);
+  if ('reason' in ids) {
+    result.notes.push(`${repository}: ${ids.reason}; ${manual}`);
+    return {};
+  }
+  result.pinned = ids;
+  return { promotion: { policy: ids } };
+}
+
+/**
  * Scaffolds a project in `dir` (created if missing).
  * @throws ConfigError when no dataset is given, a dataset file is missing or unreadable, or two datasets share a name.
  */
@@ -89,7 +117,7 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
   if (opts.datasets.length === 0) throw new ConfigError('no dataset given', { location: { field: '--dataset' }, fix: 'Pass at least one data file: dataops init --dataset data/orders.csv' });
   const root = path.resolve(dir);
   await mkdir(root, { recursive: true });
-  const result: InitResult = { dir: root, created: [], kept: [], datasets: [] };
+  const result: InitResult = { dir: root, created: [], kept: [], datasets: [], notes: [] };
   const write = async (rel: string, text: string) => {
     const file = path.join(root, rel);
     if (await exists(file)) {
@@ -133,6 +161,7 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
     description: `DataOps project scaffolded by dataops init.`,
     datasets: Object.fromEntries(profiles.map(({ name, file }) => [name, { path: datasetPath(root, file) }])),
     quality: { suites, fail_on: 'error' },
+    ...(await promotionPolicy(root, result, opts.env ?? process.env)),
   };
   await write('dataops.yml', `# yaml-language-server: $schema=${SCHEMA_BASE}/dataops-project.schema.json\n` + stringify(project, { lineWidth: 0 }));
 

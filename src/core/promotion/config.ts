@@ -4,8 +4,18 @@
  * policy the production side applies before it deploys anything.
  */
 import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
 
 const globList = z.array(z.string().min(1));
+
+/** Kinds of evidence a promotion message carries. */
+export const EVIDENCE_KINDS = ['quality', 'system-test', 'performance', 'verify', 'other'] as const;
+const evidenceKind = z.enum(EVIDENCE_KINDS);
+/** Canonical evidence verdicts (report statuses): `passed`, `warned`… are read as these. */
+export const EVIDENCE_STATUSES = ['pass', 'warn', 'fail', 'error', 'skipped'] as const;
+const evidenceStatus = z.enum(EVIDENCE_STATUSES);
+/** Default `promotion.policy.require`: quality pass|warn, system-test pass, verify pass. */
+export const DEFAULT_EVIDENCE_REQUIREMENTS: Partial<Record<(typeof EVIDENCE_KINDS)[number], Array<(typeof EVIDENCE_STATUSES)[number]>>> = { quality: ['pass', 'warn'], 'system-test': ['pass'], verify: ['pass'] };
 
 export const signingConfigSchema = z
   .strictObject({
@@ -39,7 +49,14 @@ export const pubsubConfigSchema = z
       .boolean()
       .default(false)
       .describe('Create the subscription with message ordering (messages carry the ordering key pipeline/environment either way). Off by default: the consumer refuses promotions older than the deployed one anyway, and the Pub/Sub emulator does not dead-letter ordered subscriptions.'),
-    ack_deadline_seconds: z.number().int().min(10).max(600).default(60).describe('Ack deadline of the subscription, in seconds.'),
+    ack_deadline_seconds: z.number().int().min(10).max(600).default(60).describe('Ack deadline of the subscription, in seconds. The consumer extends it while a message waits for approval or is being deployed.'),
+    retry_backoff: z
+      .strictObject({
+        minimum_seconds: z.number().int().min(0).max(600).default(10).describe('Delay before the first redelivery of a message that failed (Pub/Sub RetryPolicy minimumBackoff).'),
+        maximum_seconds: z.number().int().min(0).max(600).default(600).describe('Longest delay between redeliveries (Pub/Sub RetryPolicy maximumBackoff).'),
+      })
+      .default({ minimum_seconds: 10, maximum_seconds: 600 })
+      .describe('Exponential backoff before a failing message (registry unreachable, deploy failed, declined) is delivered again: minimum × 2^(attempt-1), capped at maximum. Set on the subscription as its retry policy and applied by the consumer itself.'),
   })
   .describe('Google Cloud Pub/Sub transport (honours PUBSUB_EMULATOR_HOST).');
 
@@ -74,6 +91,10 @@ export const policyConfigSchema = z
       .array(z.string().min(1))
       .default(['https://token.actions.githubusercontent.com'])
       .describe('Accepted issuers of the signer identity: the GitHub Actions OIDC issuer; add "local" to accept messages signed on a workstation with a trusted key (mode key).'),
+    require: z
+      .partialRecord(evidenceKind, z.array(evidenceStatus).min(1))
+      .default(DEFAULT_EVIDENCE_REQUIREMENTS)
+      .describe('Evidence the message must carry, by kind: every evidence entry of a listed kind must have one of the listed statuses, and at least one entry of each listed kind must be present. Checked by the publisher (nothing is sent) and by the consumer (refused as "evidence-policy"). Default: quality pass or warn, system-test pass, verify pass. {} requires nothing.'),
   })
   .describe('Verification policy applied before anything is deployed.');
 
@@ -99,4 +120,26 @@ export type PromotionPolicy = z.output<typeof policyConfigSchema>;
 /** Defaults of every promotion setting (the section may be absent from dataops.yml). */
 export function defaultPromotionConfig(): PromotionConfig {
   return promotionConfigSchema.parse({});
+}
+
+/** Issuer of messages signed on a workstation (mode key); its identity claims are not vouched for by GitHub. */
+export const LOCAL_ISSUER = 'local';
+
+/**
+ * Refuses a production policy that trusts a GitHub identity without pinning the repository and
+ * owner by id: without them any repository that can produce a valid signature (any GitHub workflow
+ * in mode sigstore, any holder of a shared key) could promote. A policy that trusts only `local`
+ * (workstation keys) needs no ids: the key is the whole trust.
+ * @throws ConfigError naming the missing field of `file` (dataops.yml).
+ */
+export function requirePinnedPolicy(policy: PromotionPolicy, file?: string): void {
+  if (policy.issuers.every((i) => i === LOCAL_ISSUER)) return;
+  for (const field of ['repository_id', 'repository_owner_id'] as const) {
+    if (policy[field] === undefined) {
+      throw new ConfigError(`promotion.policy.${field} is not set: a message signed for any other repository would be accepted`, {
+        location: { ...(file ? { file } : {}), field: `promotion.policy.${field}` },
+        fix: 'Pin the repository and its owner by numeric id (GET /repos/{owner}/{repo}: "id" and "owner.id"); "dataops init" fills them in from the git remote.',
+      });
+    }
+  }
 }

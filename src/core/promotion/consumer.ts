@@ -9,8 +9,7 @@ import { GitHubDeployments, LocalDeploymentLog, type DeploymentRecorder } from '
 import { ConfigError } from '../errors.ts';
 import type { GitHubClient } from '../github/client.ts';
 import type { Project } from '../project.ts';
-import { defaultPromotionConfig, promotionConfigSchema, type PromotionConfig } from './config.ts';
-import { isRejected } from './errors.ts';
+import { defaultPromotionConfig, promotionConfigSchema, requirePinnedPolicy, type PromotionConfig } from './config.ts';
 import { DeploymentsLedger, FileLedger, type PromotionLedger } from './ledger.ts';
 import { promote, type PromoteRequest, type PromoteResult } from './promote.ts';
 import { trustedKeys } from './runtime.ts';
@@ -50,56 +49,83 @@ export function productionSide(project: Project, github?: { client: GitHubClient
 /** Options of {@link promoteMessage} and {@link listenForPromotions}. */
 export interface ConsumerOptions {
   approve: PromoteRequest['approve'];
+  /**
+   * Whether `approve` can say yes: `approved` (--approve, a gated job), `prompt` (a person on a
+   * terminal) or `closed` (nothing can approve). Default `approved`. A closed gate is a
+   * configuration error before anything is pulled: the messages stay on the subscription untouched.
+   */
+  gate?: 'approved' | 'prompt' | 'closed';
   github?: { client: GitHubClient; owner: string; repo: string } | undefined;
   sigstore?: SigstoreVerifier;
   log?: (line: string) => void;
 }
 
-async function requestFor(project: Project, side: ProductionSide, message: unknown, options: ConsumerOptions): Promise<PromoteRequest> {
-  const keys = side.promotion.signing.mode === 'key' || !options.sigstore ? await trustedKeys(side.promotion, project.dir).catch((err: unknown) => (options.sigstore ? undefined : Promise.reject(err as Error))) : undefined;
+/** Registry checks of the consumer: short retries (Pub/Sub redelivery with backoff is the outer retry). */
+const CONSUMER_REGISTRY_ACCESS = { retry: { attempts: 4, budgetMs: 20_000 } };
+
+/**
+ * Trust material and policy checks done once, before any message is handled.
+ * @throws ConfigError when no trusted keys are configured (mode key without a sigstore verifier) or
+ *   the policy trusts GitHub identities without pinning repository and owner ids.
+ */
+async function consumerTrust(project: Project, side: ProductionSide, options: ConsumerOptions): Promise<Pick<PromoteRequest['verify'], 'keys' | 'sigstore'>> {
+  requirePinnedPolicy(side.promotion.policy, project.file);
+  const needKeys = side.promotion.signing.mode === 'key' || !options.sigstore;
+  const keys = needKeys ? await trustedKeys(side.promotion, project.dir).catch((err: unknown) => (options.sigstore ? undefined : Promise.reject(err as Error))) : undefined;
+  if (keys && keys.size === 0 && !options.sigstore) throw new ConfigError('the trusted promotion keys are an empty set: no message could verify', { location: { file: project.file, field: 'promotion.signing' }, fix: 'Pass the public JWKS of the signing key (DATAOPS_PROMOTION_PUBLIC_KEYS or promotion.signing.public_keys_file).' });
+  return { ...(keys ? { keys } : {}), ...(options.sigstore ? { sigstore: options.sigstore } : {}) };
+}
+
+function requestFor(project: Project, side: ProductionSide, message: unknown, trust: Pick<PromoteRequest['verify'], 'keys' | 'sigstore'>, options: ConsumerOptions): PromoteRequest {
   return {
     message,
     pipeline: project.config.name,
     promotion: side.promotion,
     deploy: side.deploy,
     baseDir: project.dir,
-    verify: { ...(keys ? { keys } : {}), ...(options.sigstore ? { sigstore: options.sigstore } : {}) },
+    verify: trust,
     recorder: side.recorder,
     ledger: side.ledger,
     approve: options.approve,
     github: side.github,
+    registryAccess: CONSUMER_REGISTRY_ACCESS,
     ...(options.log ? { log: options.log } : {}),
   };
 }
 
-/** Promotes one message (JSON text, bytes or parsed) for `project`. */
+/**
+ * Promotes one message (JSON text, bytes or parsed) for `project`.
+ * @throws ConfigError before verifying when the trust configuration is incomplete (see {@link listenForPromotions}).
+ */
 export async function promoteMessage(project: Project, message: unknown, options: ConsumerOptions): Promise<PromoteResult> {
   const side = productionSide(project, options.github);
-  return promote(await requestFor(project, side, message, options));
+  const trust = await consumerTrust(project, side, options);
+  return promote(requestFor(project, side, message, trust, options));
 }
 
 /**
- * Pulls the project's subscription and promotes each message: deployed or duplicate → ack; refused
- * → dead-letter topic; other failures → nack (redelivered, dead-lettered after max_delivery_attempts).
+ * Pulls the project's subscription and promotes each message (see {@link consumePromotions} for
+ * what happens to refused, failing and declined messages). Configuration problems — no trusted
+ * keys, a policy without repository/owner ids, a gate nothing can open — are thrown before the
+ * first pull, so no message is touched.
+ * @throws ConfigError as above, or from handling a message (consuming stops; the message is released).
  */
 export async function listenForPromotions(project: Project, options: ConsumerOptions & { maxMessages?: number; timeoutMs?: number; signal?: AbortSignal; create?: boolean; onResult?: (r: PromoteResult) => void }): Promise<ConsumeStats> {
   const side = productionSide(project, options.github);
+  const trust = await consumerTrust(project, side, options);
+  if (options.gate === 'closed') {
+    throw new ConfigError('nothing can approve a production deploy here, so no message is pulled (they stay on the subscription)', {
+      location: { field: '--approve' },
+      fix: 'Run it on a terminal to answer each prompt, or pass --approve inside a job gated by the production environment.',
+    });
+  }
   if (options.create) await ensurePromotionTopology(side.promotion.transport.pubsub);
   return consumePromotions(
     side.promotion.transport.pubsub,
     async (m) => {
-      try {
-        const r = await promote(await requestFor(project, side, m.data, options));
-        options.onResult?.(r);
-        return 'ack';
-      } catch (err) {
-        // not approved: leave it on the subscription (redelivered; dead-lettered when never approved)
-        if (isRejected(err, 'approval-required')) {
-          options.log?.(err.message);
-          return 'nack';
-        }
-        throw err;
-      }
+      const r = await promote(requestFor(project, side, m.data, trust, options));
+      options.onResult?.(r);
+      return 'ack';
     },
     { ...(options.maxMessages !== undefined ? { maxMessages: options.maxMessages } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) },
   );

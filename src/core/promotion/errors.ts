@@ -27,6 +27,9 @@ export const REJECTION_REASONS = [
   'staging-not-successful',
   'digest-not-in-staging-registry',
   'approval-required',
+  'evidence-policy',
+  'registry-unreachable',
+  'deploy-failed',
 ] as const;
 export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
@@ -39,6 +42,21 @@ export class PromotionRejected extends ConfigError {
   readonly reason: RejectionReason;
   constructor(reason: RejectionReason, detail: string, options: { fix?: string; cause?: unknown } = {}) {
     super(`promotion refused (${reason}): ${detail}`, { location: { field: 'promotion' }, ...options });
+    this.reason = reason;
+  }
+}
+
+/**
+ * A promotion that could not be carried out for a reason that may pass (the staging registry is
+ * unreachable, the deploy backend failed). Not a ConfigError: the Pub/Sub consumer releases the
+ * message with a backoff and, when its delivery attempts are spent, forwards it to the dead-letter
+ * topic with this `reason` as `dataops-rejection`.
+ */
+export class PromotionFailed extends Error {
+  override readonly name = 'PromotionFailed';
+  readonly reason: RejectionReason;
+  constructor(reason: RejectionReason, detail: string, options: { cause?: unknown } = {}) {
+    super(`promotion failed (${reason}): ${detail}`, options);
     this.reason = reason;
   }
 }

@@ -25,11 +25,21 @@ export interface LedgerEntry {
 /** Storage of deployed promotions. */
 export interface PromotionLedger {
   get(eventId: string): Promise<LedgerEntry | undefined>;
-  /** Newest deployed promotion of `environment` (by deploy order). */
-  latest(environment: string): Promise<LedgerEntry | undefined>;
+  /**
+   * The deployed promotion of `environment` with the newest event time (CloudEvents `time`), which
+   * is not necessarily the one deployed last: the ordering reference of the next promotion.
+   */
+  newest(environment: string): Promise<LedgerEntry | undefined>;
   record(entry: LedgerEntry): Promise<void>;
   /** Runs `fn` while holding the ledger's lock: one promotion at a time. */
   exclusive<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** The entry with the greatest event time (the first of equals). */
+export function newestOf(entries: readonly LedgerEntry[]): LedgerEntry | undefined {
+  let best: LedgerEntry | undefined;
+  for (const e of entries) if (!best || Date.parse(e.time) > Date.parse(best.time)) best = e;
+  return best;
 }
 
 /** Serialises async functions within this process. */
@@ -63,8 +73,8 @@ export class FileLedger implements PromotionLedger {
     return (await this.load()).promotions.find((p) => p.event_id === eventId);
   }
 
-  async latest(environment: string): Promise<LedgerEntry | undefined> {
-    return (await this.load()).promotions.filter((p) => p.environment === environment).at(-1);
+  async newest(environment: string): Promise<LedgerEntry | undefined> {
+    return newestOf((await this.load()).promotions.filter((p) => p.environment === environment));
   }
 
   async record(entry: LedgerEntry): Promise<void> {
@@ -133,8 +143,8 @@ export class DeploymentsLedger implements PromotionLedger {
   async get(eventId: string): Promise<LedgerEntry | undefined> {
     return (await this.entries(this.environment)).find((e) => e.event_id === eventId);
   }
-  async latest(environment: string): Promise<LedgerEntry | undefined> {
-    return (await this.entries(environment))[0];
+  async newest(environment: string): Promise<LedgerEntry | undefined> {
+    return newestOf(await this.entries(environment));
   }
   record(): Promise<void> {
     return Promise.resolve();

@@ -3,17 +3,20 @@
  * digest succeeded → confirm the digest exists in the staging registry → ask for approval →
  * copy the digest to the production repository (no rebuild; cross-repository mount where the
  * registry allows) → deploy it with the deploy core → record the promotion. Idempotent on the
- * CloudEvents id: a redelivery returns the earlier outcome without deploying again. A promotion
- * older than the deployed one is refused unless it is a signed rollback.
+ * CloudEvents id: a redelivery returns the earlier outcome without deploying again (naming the
+ * digest production runs now when that is another one). Every promotion, a signed rollback too,
+ * must be newer (CloudEvents `time`) than the newest promotion deployed: a rollback is a new
+ * decision with its own time, so a captured one cannot be replayed after newer deploys.
  */
 import { deploy as deployCore, type DeployRequest, type DeployResult } from '../deploy/deploy.ts';
 import type { DeployConfig } from '../deploy/config.ts';
-import { deploymentDescription, type DeploymentRecorder, type Evidence as DeployEvidence } from '../deploy/deployments.ts';
+import { deploymentDescription, type DeploymentRecord, type DeploymentRecorder, type Evidence as DeployEvidence } from '../deploy/deployments.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { requireDigestRef } from '../image/ref.ts';
+import { RegistryError } from '../registry/client.ts';
 import { copyImage as copyCore, manifestExists as existsCore, type RegistryAccess } from '../registry/copy.ts';
 import type { PromotionConfig } from './config.ts';
-import { PromotionRejected } from './errors.ts';
+import { PromotionFailed, PromotionRejected } from './errors.ts';
 import type { LedgerEntry, PromotionLedger } from './ledger.ts';
 import type { SignedPromotion } from './message.ts';
 import { verifyPromotion, type VerifiedPromotion, type VerifyOptions } from './verify.ts';
@@ -47,9 +50,20 @@ export interface PromoteRequest {
   log?: (line: string) => void;
 }
 
+/** What production runs now, from the latest successful deployment of the environment. */
+export interface RunningDeployment {
+  image: string;
+  digest: string;
+  deploymentId: number;
+  /** Promotion that deployed it (absent for a deploy outside the promotion). */
+  eventId?: string | undefined;
+}
+
 /** Outcome of {@link promote}. */
 export interface PromoteResult {
   status: 'deployed' | 'duplicate';
+  /** For a duplicate: what production runs now when that is another digest than this promotion's. */
+  running?: RunningDeployment;
   eventId: string;
   /** Production reference (same digest as staging). */
   image: string;
@@ -93,11 +107,29 @@ function promotionRecorder(inner: DeploymentRecorder, event: SignedPromotion, ev
   };
 }
 
+/** The latest successful (or superseded) deployment of `environment`, from the recorder. */
+export async function runningDeployment(recorder: DeploymentRecorder, environment: string): Promise<RunningDeployment | undefined> {
+  const d = (await recorder.list(environment, { limit: 30 })).find((x) => x.state === 'success');
+  if (!d?.payload?.digest) return undefined;
+  const p = d.payload as DeploymentRecord['payload'] & { promotion_id?: string };
+  return { image: String(p.image ?? ''), digest: String(p.digest), deploymentId: d.id, eventId: p.promotion_id };
+}
+
+/** A registry that cannot be reached (network error, 5xx, 429) as a {@link PromotionFailed}; other errors unchanged. */
+function unreachable(err: unknown, what: string): unknown {
+  if (err instanceof RegistryError && (err.status === undefined || err.status >= 500 || err.status === 429 || err.status === 408)) {
+    return new PromotionFailed('registry-unreachable', `${what}: ${err.message}`, { cause: err });
+  }
+  return err;
+}
+
 /**
  * Runs the production promotion of one message.
  * @throws PromotionRejected (a ConfigError) when the message or a precondition fails: forged or
- *   stale message, staging not successful, digest missing in the staging registry, not approved,
- *   older than the deployed promotion; the deploy core's errors when the deploy fails.
+ *   stale message, evidence below the policy, staging not successful, digest missing in the
+ *   staging registry, not approved, not newer than the newest deployed promotion;
+ *   PromotionFailed `registry-unreachable` when a registry cannot be reached; the deploy core's
+ *   errors when the deploy fails.
  */
 export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   const deps: PromoteDeps = { manifestExists: existsCore, copyImage: copyCore, deploy: deployCore, ...req.deps };
@@ -112,13 +144,17 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
   return req.ledger.exclusive(async () => {
     const earlier = await req.ledger.get(event.id);
     if (earlier) {
-      log(`promotion ${event.id} was already deployed (deployment ${earlier.deployment_id ?? '-'}): redelivery, nothing to do`);
-      return { status: 'duplicate', eventId: event.id, image: earlier.image, digest: earlier.digest, deploymentId: earlier.deployment_id, verified } satisfies PromoteResult;
+      const running = await runningDeployment(req.recorder, cfg.environment);
+      const other = running && running.digest !== earlier.digest ? running : undefined;
+      log(`promotion ${event.id} was already deployed (deployment ${earlier.deployment_id ?? '-'}): redelivery or replay, nothing to do${other ? `; production now runs ${other.image} (deployment ${other.deploymentId}), not ${earlier.digest}` : ''}`);
+      return { status: 'duplicate', eventId: event.id, image: earlier.image, digest: earlier.digest, deploymentId: earlier.deployment_id, ...(other ? { running: other } : {}), verified } satisfies PromoteResult;
     }
-    const latest = await req.ledger.latest(cfg.environment);
-    if (latest && Date.parse(event.time) < Date.parse(latest.time) && !data.rollback) {
-      throw new PromotionRejected('older-than-deployed', `promotion ${event.id} (${event.time}) is older than the deployed promotion ${latest.event_id} (${latest.time}, ${latest.digest.slice(0, 19)}…)`, {
-        fix: 'Promote the newer digest, or publish a signed rollback (dataops promote publish --rollback).',
+    // the reference is the newest event time deployed, not the last deploy: after a rollback an
+    // older promotion must still be refused; rollbacks carry their own (newer) time like any promotion
+    const newest = await req.ledger.newest(cfg.environment);
+    if (newest && Date.parse(event.time) <= Date.parse(newest.time)) {
+      throw new PromotionRejected('older-than-deployed', `${data.rollback ? 'rollback' : 'promotion'} ${event.id} (${event.time}) is not newer than the newest deployed promotion ${newest.event_id} (${newest.time}, ${newest.digest.slice(0, 19)}…)`, {
+        fix: data.rollback ? 'A rollback is a new decision: publish a fresh signed rollback (dataops promote publish --rollback); an old one cannot be replayed.' : 'Promote the newer digest, or publish a fresh signed rollback (dataops promote publish --rollback).',
       });
     }
 
@@ -129,7 +165,10 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     if (match.state !== 'success' && match.state !== 'inactive') throw new PromotionRejected('staging-not-successful', `${data.staging.environment} deployment ${match.id} of ${digest.slice(0, 19)}… ended "${match.state ?? 'without status'}", not success`);
     log(`staging deployment ${match.id} of ${digest.slice(0, 19)}… succeeded (${match.state})`);
 
-    if (!(await deps.manifestExists(data.image, req.registryAccess))) {
+    const present = await deps.manifestExists(data.image, req.registryAccess).catch((err: unknown) => {
+      throw unreachable(err, `the staging registry could not be asked for ${data.image}`);
+    });
+    if (!present) {
       throw new PromotionRejected('digest-not-in-staging-registry', `${data.image} is not in the staging registry`, { fix: 'The message names a digest that was never pushed (or was deleted); promote what push-image pushed.' });
     }
 
@@ -139,7 +178,9 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     let image = data.image;
     let copy: PromoteResult['copy'];
     if (cfg.production_repository) {
-      const c = await deps.copyImage({ source: data.image, destination: cfg.production_repository, ...req.registryAccess });
+      const c = await deps.copyImage({ source: data.image, destination: cfg.production_repository, ...req.registryAccess }).catch((err: unknown) => {
+        throw unreachable(err, `copying ${data.image} to ${cfg.production_repository} failed`);
+      });
       if (!c.ref.endsWith(`@${digest}`)) throw new Error(`copy to ${cfg.production_repository} produced ${c.ref}, not digest ${digest}`);
       image = c.ref;
       copy = { mountedBlobs: c.mountedBlobs, uploadedBytes: c.uploadedBytes };

@@ -5,10 +5,10 @@
  * → replay. The first failing check throws {@link PromotionRejected} with its reason code.
  */
 import { flattenedVerify, decodeProtectedHeader } from 'jose';
-import type { PromotionPolicy } from './config.ts';
+import { LOCAL_ISSUER, type PromotionPolicy } from './config.ts';
 import { PromotionRejected } from './errors.ts';
 import type { TrustedKeys } from './keys.ts';
-import { promotionEventSchema, signingPayload, type SignedPromotion } from './message.ts';
+import { promotionEventSchema, signingPayload, type Evidence, type SignedPromotion } from './message.ts';
 
 /** Identity of the signer as vouched for by the signature (key mode: the signed claims; sigstore: the certificate). */
 export interface SignerIdentity {
@@ -52,6 +52,33 @@ export interface VerifiedPromotion {
   identity: SignerIdentity;
   /** Policy checks skipped because the policy leaves them open (e.g. no repository_id configured). */
   warnings: string[];
+}
+
+/** A report verdict in its canonical form: `passed`/`success`/`ok` → pass, `warned`/`warning` → warn, `failed` → fail, `errored` → error; else lower-cased as is. */
+export function evidenceStatus(status: string): string {
+  const s = status.trim().toLowerCase();
+  if (/^(pass|passed|success|succeeded|ok)$/.test(s)) return 'pass';
+  if (/^(warn|warned|warning)$/.test(s)) return 'warn';
+  if (/^(fail|failed|failure)$/.test(s)) return 'fail';
+  if (/^(error|errored)$/.test(s)) return 'error';
+  if (/^(skip|skipped)$/.test(s)) return 'skipped';
+  return s;
+}
+
+/**
+ * Checks a message's evidence against `policy.require` (see config.ts): each required kind is
+ * present, and every entry of a required kind has an allowed status.
+ * @throws PromotionRejected `evidence-policy` naming every unmet requirement.
+ */
+export function checkEvidence(evidence: readonly Evidence[], require: PromotionPolicy['require']): void {
+  const problems: string[] = [];
+  for (const [kind, allowed] of Object.entries(require) as Array<[Evidence['kind'], string[] | undefined]>) {
+    if (!allowed) continue;
+    const entries = evidence.filter((e) => e.kind === kind);
+    if (entries.length === 0) problems.push(`no ${kind} evidence (required: ${allowed.join(' or ')})`);
+    for (const e of entries) if (!allowed.includes(evidenceStatus(e.status))) problems.push(`${kind} ${e.name}: ${e.status} (required: ${allowed.join(' or ')})`);
+  }
+  if (problems.length) throw new PromotionRejected('evidence-policy', problems.join('; '), { fix: 'Promote only what passed: fix the failing reports and publish again, or relax promotion.policy.require deliberately.' });
 }
 
 /** Glob with `*` = any run of characters, anchored. */
@@ -135,10 +162,10 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
   if (data.pipeline !== options.pipeline) throw new PromotionRejected('wrong-pipeline', `the message is for pipeline "${data.pipeline}", not "${options.pipeline}"`);
   if (policy.repository_owner_id !== undefined) {
     if (identity.repository_owner_id !== policy.repository_owner_id) throw new PromotionRejected('owner-id-mismatch', `owner id ${identity.repository_owner_id} is not the allowed ${policy.repository_owner_id} (a fork or another account)`);
-  } else warnings.push('policy.repository_owner_id is not set: any owner is accepted');
+  } else if (identity.issuer !== LOCAL_ISSUER) warnings.push('policy.repository_owner_id is not set: any owner is accepted');
   if (policy.repository_id !== undefined) {
     if (identity.repository_id !== policy.repository_id) throw new PromotionRejected('repository-id-mismatch', `repository "${identity.repository}" has id ${identity.repository_id}, the allowed repository has id ${policy.repository_id} (re-created or look-alike repository)`);
-  } else warnings.push('policy.repository_id is not set: any repository id is accepted');
+  } else if (identity.issuer !== LOCAL_ISSUER) warnings.push('policy.repository_id is not set: any repository id is accepted');
   if (policy.repository !== undefined && identity.repository.toLowerCase() !== policy.repository.toLowerCase()) throw new PromotionRejected('repository-mismatch', `repository "${identity.repository}" is not "${policy.repository}"`);
   if (event.source !== `https://github.com/${data.source.repository}`) throw new PromotionRejected('repository-mismatch', `CloudEvents source "${event.source}" does not name data.source.repository`);
   if (policy.signer_workflows.length > 0) {
@@ -153,6 +180,7 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
   if (time - skew > now.getTime()) throw new PromotionRejected('not-yet-valid', `event time ${event.time} is in the future (clock skew beyond ${policy.clock_skew_seconds} s)`);
   if (expires + skew < now.getTime()) throw new PromotionRejected('expired', `the message expired at ${data.expires_at}`);
   if (time + policy.max_age_seconds * 1000 + skew < now.getTime()) throw new PromotionRejected('expired', `the message is older than ${policy.max_age_seconds} s`);
+  checkEvidence(data.evidence, policy.require ?? {});
   if (options.seen && (await options.seen(event.id))) throw new PromotionRejected('replayed', `event ${event.id} was already consumed; a redelivery or replay is not a new promotion`);
   return { event, mode: event.dataopssigmode, identity, warnings };
 }

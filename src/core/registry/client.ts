@@ -6,10 +6,14 @@
  * Every request has its own retries (src/core/retry.ts: exponential backoff with full jitter) on
  * 5xx, 408 and 429 (a `Retry-After` on 429/503 is honoured), connection resets and timeouts, bounded by the policy's
  * attempts and by one deadline shared by all requests of an operation (the total budget). Other 4xx
- * answers are permanent. Failures are {@link RegistryError}s naming registry, repository,
- * operation and status.
+ * answers and TLS certificate errors are permanent. A per-request timeout and a total timeout
+ * (which aborts the request in flight) bound every operation; the error says which one was hit.
+ * Credentials are sent only to the registry's own origin (per-host auth, as docker does): an
+ * upload `Location` or a redirect to another host or port gets none. Failures are
+ * {@link RegistryError}s naming registry, repository, operation and status.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { rm } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
@@ -66,8 +70,16 @@ export class RegistryError extends Error {
 export interface RegistryClientOptions {
   /** Registry `host[:port]`. */
   registry: string;
-  /** Plain HTTP. Default: true for loopback hosts (127.0.0.1, localhost, [::1]), false otherwise. */
+  /**
+   * Plain HTTP when true, HTTPS when false. Default: HTTPS, except for loopback hosts (127.0.0.1,
+   * localhost, [::1]), which are probed: HTTPS when the registry speaks TLS there, else plain HTTP.
+   */
   insecure?: boolean;
+  /**
+   * PEM file of CA certificates to trust for HTTPS (a registry with a private CA), added to the
+   * process's default CAs as NODE_EXTRA_CA_CERTS would.
+   */
+  caFile?: string;
   credentials?: RegistryCredentials;
   /** Per-request retry policy (attempts, backoff). Its `budgetMs` is capped by `deadline`. */
   retry?: RetryPolicy;
@@ -75,6 +87,11 @@ export interface RegistryClientOptions {
   deadline?: number;
   /** Abort one HTTP exchange after this many milliseconds (default 300 000); a timeout is retried. */
   requestTimeoutMs?: number;
+  /**
+   * Hard end of the whole operation: the request in flight when it passes is aborted and nothing
+   * is retried. `ms` is the total timeout it came from (named in the error).
+   */
+  timeout?: { at: number; ms: number };
   /** Blobs larger than this are uploaded in PATCH chunks (default 32 MiB). */
   chunkThreshold?: number;
   /** Chunk size of chunked uploads (default 16 MiB). */
@@ -153,6 +170,57 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+const CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REVOKED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_REJECTED',
+  'INVALID_CA',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** The code of a TLS certificate verification failure anywhere in `err`'s cause chain; undefined for other errors. */
+export function certificateError(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: string }).code;
+    if (code && CERTIFICATE_CODES.has(code)) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const trusted = new Set<string>();
+
+/**
+ * Adds the CA certificates of a PEM file to the process's default trust store (Node's
+ * `tls.setDefaultCACertificates`, the run-time form of NODE_EXTRA_CA_CERTS). Idempotent per file.
+ * @throws ConfigError when the file cannot be read or holds no certificate.
+ */
+export function trustCaFile(file: string): void {
+  if (trusted.has(file)) return;
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the CA file ${file}`, { location: { field: 'ca-file' }, fix: 'Pass a PEM file with the certificate of the CA that issued the registry certificate.', cause: err });
+  }
+  const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (certs.length === 0) throw new ConfigError(`${file} holds no PEM certificate`, { location: { field: 'ca-file' }, fix: 'Pass a PEM file ("-----BEGIN CERTIFICATE-----").' });
+  tls.setDefaultCACertificates([...new Set([...tls.getCACertificates('default'), ...certs])]);
+  trusted.add(file);
+}
+
+const seconds = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`);
+
 function isTimeout(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
   return name === 'TimeoutError' || name === 'AbortError';
@@ -161,7 +229,8 @@ function isTimeout(err: unknown): boolean {
 /** Client of one registry. Not tied to a repository: every call names it. */
 export class RegistryClient {
   readonly registry: string;
-  readonly baseUrl: string;
+  /** `https://host` or `http://host`; for a probed loopback host, settled by its first request. */
+  baseUrl: string;
   private readonly credentials: RegistryCredentials | undefined;
   private readonly policy: RetryPolicy;
   private readonly deadline: number | undefined;
@@ -169,15 +238,19 @@ export class RegistryClient {
   readonly chunkThreshold: number;
   readonly chunkSize: number;
   private readonly userAgent: string;
-  /** Authorization header values by scope key (`*` for Basic, which covers everything). */
+  private readonly timeout: { at: number; ms: number } | undefined;
+  /** Set while the scheme of a loopback host is not known yet. */
+  private probe: Promise<void> | undefined;
+  /** Authorization header values by scope key (`*` for Basic, which covers everything). Sent to this registry's origin only. */
   private readonly authCache = new Map<string, string>();
 
   constructor(options: RegistryClientOptions) {
     this.registry = options.registry;
-    const insecure = options.insecure ?? isLoopbackRegistry(options.registry);
     // Docker Hub's references say docker.io; its API answers at registry-1.docker.io
     const apiHost = options.registry === 'docker.io' || options.registry === 'index.docker.io' ? 'registry-1.docker.io' : options.registry;
-    this.baseUrl = `${insecure ? 'http' : 'https'}://${apiHost}`;
+    this.baseUrl = `${options.insecure ? 'http' : 'https'}://${apiHost}`;
+    if (options.caFile) trustCaFile(options.caFile);
+    this.timeout = options.timeout;
     this.credentials = options.credentials;
     this.policy = options.retry ?? {};
     this.deadline = options.deadline;
@@ -185,6 +258,7 @@ export class RegistryClient {
     this.chunkThreshold = options.chunkThreshold ?? 32 * 1024 * 1024;
     this.chunkSize = options.chunkSize ?? 16 * 1024 * 1024;
     this.userAgent = options.userAgent ?? 'dataops-actions';
+    if (options.insecure === undefined && isLoopbackRegistry(options.registry)) this.probe = this.probeScheme(apiHost);
   }
 
   /** `GET /v2/`: the registry answers the distribution API (200, or 401 when it wants credentials). */
@@ -258,6 +332,7 @@ export class RegistryClient {
 
   /** `GET /v2/<name>/tags/list` (following `Link` pages); empty when the repository is unknown. */
   async listTags(repository: string): Promise<string[]> {
+    await this.ready();
     const tags: string[] = [];
     let next: string | undefined = this.url(repository, 'tags/list');
     while (next) {
@@ -434,8 +509,28 @@ export class RegistryClient {
     return new URL(location, this.baseUrl).toString();
   }
 
+  /** Settles the scheme of a loopback host (see {@link RegistryClientOptions.insecure}). */
+  private async ready(): Promise<void> {
+    if (this.probe) await this.probe;
+  }
+
+  /** HTTPS when the loopback registry completes a TLS handshake (or fails one on its certificate), else plain HTTP. */
+  private async probeScheme(apiHost: string): Promise<void> {
+    try {
+      const res = await fetch(`https://${apiHost}/v2/`, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(Math.min(this.requestTimeoutMs, 10_000)) });
+      await drain(res);
+      this.baseUrl = `https://${apiHost}`;
+    } catch (err) {
+      // a certificate problem means the registry does speak TLS: stay on HTTPS and let the request report it
+      this.baseUrl = certificateError(err) ? `https://${apiHost}` : `http://${apiHost}`;
+    } finally {
+      this.probe = undefined;
+    }
+  }
+
   /** Sends one request with retries, authentication and error mapping. */
   private async send<T = Buffer>(spec: RequestSpec<T>): Promise<Answer<T>> {
+    await this.ready();
     const base = this.policy.budgetMs ?? 60_000;
     const budgetMs = this.deadline === undefined ? base : Math.max(0, Math.min(base, this.deadline - Date.now()));
     const sleep = this.policy.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
@@ -469,10 +564,23 @@ export class RegistryClient {
           }
           throw new RegistryError(fields);
         },
-        (err) => (err instanceof RegistryError ? err.retryable : isRetryableNetworkError(err) || isTimeout(err)),
-        { ...this.policy, budgetMs },
+        (err) => (err instanceof RegistryError ? err.retryable : !certificateError(err) && !this.pastTimeout() && (isRetryableNetworkError(err) || isTimeout(err))),
+        { ...this.policy, budgetMs: this.timeout ? Math.min(budgetMs, Math.max(0, this.timeout.at - Date.now())) : budgetMs },
       );
     } catch (err) {
+      const fields = { registry: this.registry, repository: spec.repository, operation: spec.operation, retryable: false };
+      const last = err instanceof RetryExhaustedError ? err.cause : err;
+      const attempts = err instanceof RetryExhaustedError ? err.attempts : undefined;
+      if (this.timeout && this.pastTimeout() && !(last instanceof RegistryError && last.status !== undefined && !last.retryable)) {
+        throw new RegistryError({ ...fields, detail: `the total timeout of ${seconds(this.timeout.ms)} was reached (deadline hit, not the per-request timeout)`, ...(attempts ? { attempts } : {}) }, { cause: last });
+      }
+      const cert = certificateError(last);
+      if (cert) {
+        throw new RegistryError({ ...fields, detail: `the TLS certificate of ${this.baseUrl} is not trusted (${cert}); a certificate error is permanent and was not retried: pass the CA that issued it (ca-file input, --ca-file, or NODE_EXTRA_CA_CERTS)` }, { cause: last });
+      }
+      if (isTimeout(last)) {
+        throw new RegistryError({ ...fields, detail: `no answer within the per-request timeout of ${seconds(this.requestTimeoutMs)}${attempts ? '; gave up within the retry budget' : ''}`, ...(attempts ? { attempts } : {}) }, { cause: last });
+      }
       if (err instanceof RetryExhaustedError) {
         const last = err.cause;
         if (last instanceof RegistryError) {
@@ -485,17 +593,38 @@ export class RegistryClient {
     }
   }
 
+  /**
+   * One HTTP exchange. Credentials go only to this registry's own origin (scheme, host and port):
+   * an upload `Location` or a redirect naming another origin (a storage backend, another port) is
+   * sent no Authorization header, as docker and the distribution spec's per-host auth do. Redirects
+   * are followed by hand (at most 5): 307/308 repeat the method and body (an upload PUT redirected
+   * to storage), 301/302/303 are followed for GET and HEAD.
+   */
   private async exchange(spec: RequestSpec<unknown>, prepared: Prepared): Promise<Response> {
-    const headers: Record<string, string> = { 'user-agent': this.userAgent, ...prepared.headers };
-    const auth = this.cachedAuth(spec.scopes);
-    if (auth) headers.authorization = auth;
-    return fetch(prepared.url, {
-      method: spec.method,
-      headers,
-      ...(prepared.body ? { body: prepared.body } : {}),
-      redirect: spec.follow ? 'follow' : 'manual',
-      signal: AbortSignal.timeout(this.requestTimeoutMs),
-    });
+    const signal = this.signal();
+    const own = new URL(this.baseUrl).origin;
+    let url = prepared.url;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': this.userAgent, ...prepared.headers };
+      const auth = new URL(url).origin === own ? this.cachedAuth(spec.scopes) : undefined;
+      if (auth) headers.authorization = auth;
+      const res = await fetch(url, { method: spec.method, headers, ...(prepared.body ? { body: prepared.body } : {}), redirect: 'manual', signal });
+      const location = res.headers.get('location');
+      const redirect = location && (res.status === 307 || res.status === 308 || ((res.status === 301 || res.status === 302 || res.status === 303) && (spec.method === 'GET' || spec.method === 'HEAD')));
+      // a 3xx that is an answer of the protocol (none today) or a redirect limit reached: hand it back
+      if (!redirect || (!spec.follow && spec.method !== 'PUT' && spec.method !== 'PATCH') || hop >= 5) return res;
+      await drain(res);
+      url = new URL(location, url).toString();
+    }
+  }
+
+  /** Aborts at the per-request timeout or at the total timeout, whichever comes first. */
+  private signal(requestMs = this.requestTimeoutMs): AbortSignal {
+    return this.timeout ? AbortSignal.any([AbortSignal.timeout(requestMs), AbortSignal.timeout(Math.max(0, this.timeout.at - Date.now()))]) : AbortSignal.timeout(requestMs);
+  }
+
+  private pastTimeout(): boolean {
+    return this.timeout !== undefined && Date.now() >= this.timeout.at;
   }
 
   private cachedAuth(scopes: string[]): string | undefined {
@@ -541,9 +670,9 @@ export class RegistryClient {
               method: 'POST',
               headers: { 'user-agent': this.userAgent, 'content-type': 'application/x-www-form-urlencoded' },
               body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: creds.identityToken, client_id: 'dataops-actions', ...(params.service ? { service: params.service } : {}), scope: scopes.join(' ') }),
-              signal: AbortSignal.timeout(60_000),
+              signal: this.signal(Math.min(this.requestTimeoutMs, 60_000)),
             })
-          : await fetch(url, { headers, signal: AbortSignal.timeout(60_000) });
+          : await fetch(url, { headers, signal: this.signal(Math.min(this.requestTimeoutMs, 60_000)) });
         const text = await res.text();
         if (!res.ok) {
           const { code, message } = errorOf(text);

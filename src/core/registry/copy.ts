@@ -11,16 +11,22 @@ import path from 'node:path';
 import { digestRef, parseImageRef, requireDigestRef } from '../image/ref.ts';
 import type { RetryPolicy } from '../retry.ts';
 import { RegistryClient, RegistryError, type ManifestHead } from './client.ts';
-import { credentialsFor, insecureFor, layoutBlobSource, parseDestination, type RegistryAuth } from './push.ts';
+import { clientOptions, layoutBlobSource, operationLimits, parseDestination, type RegistryAuth } from './push.ts';
 import { applyTags, parseManifest, putImage, type BlobSource, type ImageNode, type TransferProgress, type TransferStats } from './transfer.ts';
 
 /** Options shared by the look-ups and the copy. */
 export interface RegistryAccess {
   auth?: RegistryAuth;
-  /** Plain HTTP for every registry, or for the hosts listed (default: loopback hosts only). */
+  /** Plain HTTP for every registry, or for the hosts listed (default: none; loopback hosts are probed for TLS first). */
   insecure?: boolean | string[];
-  /** Per-request retry policy; `budgetMs` is the total budget of the operation (default 300 s). */
+  /** Per-request retry policy; `budgetMs` is the total budget for retries of the operation (default 300 s). */
   retry?: RetryPolicy;
+  /** Total timeout of the operation in ms: the request in flight then is aborted (default: 1 h for a copy, the retry budget for a look-up). */
+  timeoutMs?: number;
+  /** Timeout of one HTTP exchange in ms (default 300 000). */
+  requestTimeoutMs?: number;
+  /** PEM file of CA certificates trusted for HTTPS registries. */
+  caFile?: string;
 }
 
 /** Options of {@link copyImage}. */
@@ -38,15 +44,15 @@ export interface CopyOptions extends RegistryAccess {
 export interface CopyResult {
   /** `registry/repository@sha256:…` at the destination (same digest as the source). */
   ref: string;
+  /** `registry/repository:tag` pointing at the digest, each read back after it was written. */
+  taggedRefs: string[];
   mountedBlobs: number;
   skippedBlobs: number;
   uploadedBytes: number;
 }
 
-function clientOf(registry: string, access: RegistryAccess, deadline: number): RegistryClient {
-  const insecure = insecureFor(access.insecure, registry);
-  const credentials = credentialsFor(access.auth, registry);
-  return new RegistryClient({ registry, retry: { attempts: 8, ...access.retry }, deadline, ...(insecure !== undefined ? { insecure } : {}), ...(credentials ? { credentials } : {}) });
+function clientOf(registry: string, access: RegistryAccess, limits: ReturnType<typeof operationLimits>): RegistryClient {
+  return new RegistryClient(clientOptions(registry, access, limits));
 }
 
 /** Reads a manifest tree (index children included) from a registry, digests checked. */
@@ -81,9 +87,9 @@ export async function copyImage(opts: CopyOptions): Promise<CopyResult> {
   const src = requireDigestRef(opts.source, 'source');
   const dst = parseDestination(opts.destination, 'destination');
   for (const t of opts.tags ?? []) parseImageRef(`x:${t}`, 'tags');
-  const deadline = Date.now() + (opts.retry?.budgetMs ?? 300_000);
-  const from = clientOf(src.registry, opts, deadline);
-  const to = src.registry === dst.registry ? from : clientOf(dst.registry, opts, deadline);
+  const limits = operationLimits(opts);
+  const from = clientOf(src.registry, opts, limits);
+  const to = src.registry === dst.registry ? from : clientOf(dst.registry, opts, limits);
   const node = await readRemoteImage(from, src.repository, src.digest);
   const stats: TransferStats = { uploadedBytes: 0, uploadedBlobs: 0, skippedBlobs: 0, mountedBlobs: 0 };
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-copy-'));
@@ -96,8 +102,8 @@ export async function copyImage(opts: CopyOptions): Promise<CopyResult> {
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  await applyTags([{ client: to, repository: dst.repository, node }], [...new Set(opts.tags ?? [])], opts.onProgress);
-  return { ref: digestRef({ ...dst, digest: node.digest }), mountedBlobs: stats.mountedBlobs, skippedBlobs: stats.skippedBlobs, uploadedBytes: stats.uploadedBytes };
+  const taggedRefs = await applyTags([{ client: to, repository: dst.repository, node }], [...new Set(opts.tags ?? [])], opts.onProgress);
+  return { ref: digestRef({ ...dst, digest: node.digest }), taggedRefs, mountedBlobs: stats.mountedBlobs, skippedBlobs: stats.skippedBlobs, uploadedBytes: stats.uploadedBytes };
 }
 
 /**
@@ -108,7 +114,7 @@ export async function copyImage(opts: CopyOptions): Promise<CopyResult> {
 export async function resolveDigest(ref: string, access: RegistryAccess = {}): Promise<string> {
   const r = parseImageRef(ref);
   const reference = r.digest ?? r.tag ?? 'latest';
-  const client = clientOf(r.registry, access, Date.now() + (access.retry?.budgetMs ?? 60_000));
+  const client = clientOf(r.registry, access, operationLimits({ ...access, retry: { budgetMs: 60_000, ...access.retry } }, access.timeoutMs ?? access.retry?.budgetMs ?? 60_000));
   const head = await client.headManifest(r.repository, reference);
   if (!head) throw new RegistryError({ registry: r.registry, repository: r.repository, operation: `resolve ${reference}`, status: 404, code: 'MANIFEST_UNKNOWN', retryable: false });
   const digest = head.digest ?? (await client.getManifest(r.repository, reference)).digest;
@@ -122,7 +128,7 @@ export async function resolveDigest(ref: string, access: RegistryAccess = {}): P
  */
 export async function manifestExists(ref: string, access: RegistryAccess = {}): Promise<boolean> {
   const r = requireDigestRef(ref);
-  const client = clientOf(r.registry, access, Date.now() + (access.retry?.budgetMs ?? 60_000));
+  const client = clientOf(r.registry, access, operationLimits({ ...access, retry: { budgetMs: 60_000, ...access.retry } }, access.timeoutMs ?? access.retry?.budgetMs ?? 60_000));
   const head: ManifestHead | undefined = await client.headManifest(r.repository, r.digest);
   return head !== undefined && (head.digest === undefined || head.digest === r.digest);
 }

@@ -1,11 +1,14 @@
 /**
  * A loopback registry for the local demo and the tests: Debian's `docker-registry` (CNCF
  * distribution 2.x) serving plain HTTP on 127.0.0.1 at a free port, filesystem storage under a
- * temp (or given) directory, deletes enabled, optional htpasswd (bcrypt) basic auth.
+ * temp (or given) directory, deletes enabled, optional htpasswd (bcrypt) basic auth or Docker
+ * token auth, optional TLS.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +20,13 @@ export interface LocalRegistryOptions {
   dataDir?: string;
   /** htpasswd file (bcrypt entries) turning on basic auth. */
   htpasswd?: string;
+  /**
+   * Docker token authentication (distribution `auth.token`): clients are sent to `realm` for a JWT
+   * issued by `issuer` for `service`, signed by the key of a certificate in `rootCertBundle` (PEM).
+   */
+  token?: { realm: string; service: string; issuer: string; rootCertBundle: string };
+  /** Serve HTTPS with this certificate and key (PEM files); `host` stays 127.0.0.1:<port>. */
+  tls?: { certificate: string; key: string };
   /** Executable (default `docker-registry`, or `$DATAOPS_REGISTRY_BIN`). */
   binary?: string;
   /** Give up waiting for `/v2/` after this many milliseconds (default 20 000). */
@@ -46,7 +56,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function configYaml(host: string, dataDir: string, htpasswd?: string): string {
+function configYaml(host: string, dataDir: string, opts: LocalRegistryOptions): string {
+  const { htpasswd, token, tls } = opts;
   return [
     'version: 0.1',
     'log:',
@@ -63,9 +74,24 @@ function configYaml(host: string, dataDir: string, htpasswd?: string): string {
     'http:',
     `  addr: ${host}`,
     `  secret: ${JSON.stringify(Math.random().toString(36).slice(2))}`,
+    ...(tls ? ['  tls:', `    certificate: ${JSON.stringify(tls.certificate)}`, `    key: ${JSON.stringify(tls.key)}`] : []),
     ...(htpasswd ? ['auth:', '  htpasswd:', '    realm: dataops-local', `    path: ${JSON.stringify(htpasswd)}`] : []),
+    ...(token ? ['auth:', '  token:', `    realm: ${JSON.stringify(token.realm)}`, `    service: ${JSON.stringify(token.service)}`, `    issuer: ${JSON.stringify(token.issuer)}`, `    rootcertbundle: ${JSON.stringify(token.rootCertBundle)}`] : []),
     '',
   ].join('\n');
+}
+
+/** Status of `GET /v2/` (over TLS without checking the certificate: this only waits for the process); undefined while it does not answer. */
+function probe(host: string, tls: boolean): Promise<number | undefined> {
+  const [hostname, port] = host.split(':');
+  return new Promise((resolve) => {
+    const req = (tls ? https : http).get({ hostname, port: Number(port), path: '/v2/', timeout: 2000, ...(tls ? { rejectUnauthorized: false } : {}) }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+  });
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -87,7 +113,7 @@ export async function startLocalRegistry(opts: LocalRegistryOptions = {}): Promi
     const port = await freePort();
     const host = `127.0.0.1:${port}`;
     const cfg = path.join(runDir, 'config.yml');
-    await writeFile(cfg, configYaml(host, dataDir, opts.htpasswd));
+    await writeFile(cfg, configYaml(host, dataDir, opts));
     const log = createWriteStream(logFile, { flags: 'a' });
     const child = spawn(binary, ['serve', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.pipe(log);
@@ -107,15 +133,10 @@ export async function startLocalRegistry(opts: LocalRegistryOptions = {}): Promi
     const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
     let up = false;
     while (Date.now() < deadline && child.exitCode === null) {
-      try {
-        const res = await fetch(`http://${host}/v2/`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        if (res.status === 200 || res.status === 401) {
-          up = true;
-          break;
-        }
-      } catch {
-        // not listening yet
+      const status = await probe(host, Boolean(opts.tls));
+      if (status === 200 || status === 401) {
+        up = true;
+        break;
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.ts';
 import { sha256 } from '../hash.ts';
 import { digestRef, isDigest, parseImageRef, type ImageRef } from '../image/ref.ts';
 import type { RetryPolicy } from '../retry.ts';
-import { mediaTypeOf, RegistryClient, type RegistryCredentials } from './client.ts';
+import { mediaTypeOf, RegistryClient, type RegistryClientOptions, type RegistryCredentials } from './client.ts';
 import { applyTags, parseManifest, putImage, type BlobSource, type Descriptor, type ImageNode, type TransferProgress, type TransferStats } from './transfer.ts';
 
 /** Credentials per registry host, or one function answering for any host. */
@@ -32,9 +32,15 @@ export interface PushOptions {
   /** Tags written after every destination serves the digest. */
   tags?: string[];
   auth?: RegistryAuth;
-  /** Per-request retry policy; `budgetMs` is the total budget of the whole push (default 300 s). */
+  /** Per-request retry policy; `budgetMs` is the total budget for retries of the whole push (default 300 s). */
   retry?: RetryPolicy;
-  /** Plain HTTP for every destination (default: only loopback hosts). Or the list of hosts to reach over HTTP. */
+  /** Total timeout of the whole push in ms (default 3 600 000): the request in flight then is aborted and the push fails naming it. */
+  timeoutMs?: number;
+  /** Timeout of one HTTP exchange in ms (default 300 000); a timed-out request is retried. */
+  requestTimeoutMs?: number;
+  /** PEM file of CA certificates trusted for HTTPS registries (a private CA). */
+  caFile?: string;
+  /** Plain HTTP for every destination (default: none; loopback hosts are probed for TLS first). Or the list of hosts to reach over HTTP. */
   insecure?: boolean | string[];
   /** Blob transfers in parallel per destination (default 3). */
   concurrency?: number;
@@ -49,7 +55,7 @@ export interface PushResult {
   /** `registry/repository@sha256:…`, one per destination, in order. */
   refs: string[];
   digest: string;
-  /** `registry/repository:tag` written. */
+  /** `registry/repository:tag` that point at the digest, each read back (HEAD) after it was written. */
   taggedRefs: string[];
   uploadedBytes: number;
   uploadedBlobs: number;
@@ -69,6 +75,39 @@ export function formatBytes(n: number): string {
 export function credentialsFor(auth: RegistryAuth | undefined, registry: string): RegistryCredentials | undefined {
   if (!auth) return undefined;
   return typeof auth === 'function' ? auth(registry) : auth[registry];
+}
+
+/** Settings every client of one push or copy shares. */
+export interface AccessOptions {
+  auth?: RegistryAuth | undefined;
+  insecure?: boolean | string[] | undefined;
+  retry?: RetryPolicy | undefined;
+  timeoutMs?: number | undefined;
+  requestTimeoutMs?: number | undefined;
+  caFile?: string | undefined;
+}
+
+/** When retries stop (the retry budget) and when the whole operation is aborted (the total timeout), from now. */
+export function operationLimits(opts: AccessOptions, defaultTimeoutMs = 3_600_000): { deadline: number; timeout: { at: number; ms: number } } {
+  const now = Date.now();
+  const ms = opts.timeoutMs ?? defaultTimeoutMs;
+  return { deadline: now + (opts.retry?.budgetMs ?? 300_000), timeout: { at: now + ms, ms } };
+}
+
+/** {@link RegistryClient} options for `registry` under `opts`. */
+export function clientOptions(registry: string, opts: AccessOptions, limits: ReturnType<typeof operationLimits>): RegistryClientOptions {
+  const insecure = insecureFor(opts.insecure, registry);
+  const credentials = credentialsFor(opts.auth, registry);
+  return {
+    registry,
+    retry: { attempts: 8, ...opts.retry },
+    deadline: limits.deadline,
+    timeout: limits.timeout,
+    ...(opts.requestTimeoutMs ? { requestTimeoutMs: opts.requestTimeoutMs } : {}),
+    ...(opts.caFile ? { caFile: opts.caFile } : {}),
+    ...(insecure !== undefined ? { insecure } : {}),
+    ...(credentials ? { credentials } : {}),
+  };
 }
 
 /** Whether `registry` is reached over plain HTTP under `insecure`. */
@@ -171,19 +210,13 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
   const tags = [...new Set(opts.tags ?? [])];
   for (const t of tags) parseImageRef(`x:${t}`, 'tags');
   const node = await readLayoutImage(opts.layoutDir, opts.digest);
-  const deadline = Date.now() + (opts.retry?.budgetMs ?? 300_000);
+  const limits = operationLimits(opts);
   const clients = new Map<string, RegistryClient>();
   const clientFor = (registry: string) => {
     let c = clients.get(registry);
     if (!c) {
-      const insecure = insecureFor(opts.insecure, registry);
-      const credentials = credentialsFor(opts.auth, registry);
       c = new RegistryClient({
-        registry,
-        retry: { attempts: 8, ...opts.retry },
-        deadline,
-        ...(insecure !== undefined ? { insecure } : {}),
-        ...(credentials ? { credentials } : {}),
+        ...clientOptions(registry, opts, limits),
         ...(opts.chunkThreshold ? { chunkThreshold: opts.chunkThreshold } : {}),
         ...(opts.chunkSize ? { chunkSize: opts.chunkSize } : {}),
       });
@@ -202,7 +235,7 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
     await putImage(client, dest.repository, node, source, stats, { mountFrom, ...(opts.concurrency ? { concurrency: opts.concurrency } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
     pushedRepos.set(dest.registry, [...mountFrom, dest.repository]);
   }
-  await applyTags(
+  const taggedRefs = await applyTags(
     destinations.map((d) => ({ client: clientFor(d.registry), repository: d.repository, node })),
     tags,
     opts.onProgress,
@@ -210,7 +243,7 @@ export async function pushImage(opts: PushOptions): Promise<PushResult> {
   return {
     refs: destinations.map((d) => digestRef({ ...d, digest: node.digest })),
     digest: node.digest,
-    taggedRefs: destinations.flatMap((d) => tags.map((t) => `${d.registry}/${d.repository}:${t}`)),
+    taggedRefs,
     ...stats,
   };
 }

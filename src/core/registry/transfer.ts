@@ -174,39 +174,84 @@ export interface TagTarget {
   node: ImageNode;
 }
 
+/** Where a tag points, by HEAD (undefined: absent, or unknown when `error` is set). */
+async function tagDigest(target: TagTarget, tag: string): Promise<{ digest: string | undefined; error?: string }> {
+  try {
+    const head = await target.client.headManifest(target.repository, tag);
+    if (!head) return { digest: undefined };
+    return { digest: head.digest ?? (await target.client.getManifest(target.repository, tag)).digest };
+  } catch (err) {
+    return { digest: undefined, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+const short = (digest: string | undefined) => (digest ? `${digest.slice(0, 19)}…` : 'absent');
+
 /**
  * Points `tags` at the node in every target. Call it only after {@link putImage} succeeded for
  * every target: that is what makes "no partial tags" hold when a destination fails before tagging.
- * If a tag PUT itself fails after its retries, tags written by this call are rolled back (re-pointed
- * at what they named before, or deleted where the registry allows it) before the error is re-thrown.
- * @throws RegistryError from the failed tag PUT (with the rollback outcome appended).
+ * Each tag is read back (`HEAD manifests/<tag>`) after its PUT, whatever the PUT answered: a tag
+ * counts as written only when the registry serves the verified digest under it. When a tag cannot
+ * be written and verified, every tag this call touched — the failing one included, since its PUT
+ * may have landed although it was answered with an error — is rolled back (re-pointed at what it
+ * named before, or deleted where the registry allows it), the outcome is read back again, and the
+ * error names each tag: rolled back, or left and where it points.
+ * @returns `registry/repository:tag` of every tag that points at the digest now.
+ * @throws RegistryError from the failed tag (its message extended with the tags' final state).
  */
-export async function applyTags(targets: TagTarget[], tags: string[], onProgress?: (p: TransferProgress) => void): Promise<void> {
-  if (tags.length === 0) return;
-  const written: Array<{ target: TagTarget; tag: string; previous: { bytes: Buffer; mediaType: string } | undefined }> = [];
+export async function applyTags(targets: TagTarget[], tags: string[], onProgress?: (p: TransferProgress) => void): Promise<string[]> {
+  if (tags.length === 0) return [];
+  const touched: Array<{ target: TagTarget; tag: string; previous: { bytes: Buffer; mediaType: string; digest: string } | undefined }> = [];
+  const done: string[] = [];
+  const untouched: string[] = [];
+  const refOf = (target: TagTarget, tag: string) => `${target.client.registry}/${target.repository}:${tag}`;
   try {
     for (const target of targets) {
       for (const tag of tags) {
-        const head = await target.client.headManifest(target.repository, tag);
-        if (head?.digest === target.node.digest) continue;
-        const previous = head ? await target.client.getManifest(target.repository, tag) : undefined;
-        await target.client.putManifest(target.repository, tag, { bytes: target.node.bytes, mediaType: target.node.mediaType });
-        written.push({ target, tag, previous });
+        const before = await target.client.headManifest(target.repository, tag);
+        if (before?.digest === target.node.digest) {
+          done.push(refOf(target, tag));
+          untouched.push(refOf(target, tag));
+          continue;
+        }
+        const previous = before ? await target.client.getManifest(target.repository, tag) : undefined;
+        touched.push({ target, tag, previous });
+        let putError: Error | undefined;
+        await target.client.putManifest(target.repository, tag, { bytes: target.node.bytes, mediaType: target.node.mediaType }).catch((err: unknown) => (putError = err instanceof Error ? err : new Error(String(err))));
+        const now = await tagDigest(target, tag);
+        if (putError) throw putError;
+        if (now.digest !== target.node.digest) {
+          throw new RegistryError({ registry: target.client.registry, repository: target.repository, operation: `verify tag ${tag}`, detail: now.error ? `the tag could not be read back: ${now.error}` : `after the PUT the tag points at ${now.digest ?? 'nothing'}, not the verified digest ${target.node.digest}`, retryable: false });
+        }
+        done.push(refOf(target, tag));
         onProgress?.({ destination: `${target.client.registry}/${target.repository}`, kind: 'tag', digest: target.node.digest, action: 'tagged', tag });
       }
     }
+    return done;
   } catch (err) {
+    const rolledBack: string[] = [];
     const left: string[] = [];
-    for (const w of written.reverse()) {
+    for (const t of touched.reverse()) {
+      const ref = refOf(t.target, t.tag);
+      let why = '';
       try {
-        if (w.previous) await w.target.client.putManifest(w.target.repository, w.tag, w.previous);
-        else if (!(await w.target.client.deleteManifest(w.target.repository, w.tag))) left.push(`${w.target.client.registry}/${w.target.repository}:${w.tag}`);
-      } catch {
-        left.push(`${w.target.client.registry}/${w.target.repository}:${w.tag}`);
+        if (t.previous) await t.target.client.putManifest(t.target.repository, t.tag, t.previous);
+        else if (!(await t.target.client.deleteManifest(t.target.repository, t.tag))) why = 'the registry does not delete tags';
+      } catch (e) {
+        why = e instanceof Error ? e.message : String(e);
       }
+      // what counts is where the tag points now, not what the rollback request answered
+      const now = await tagDigest(t.target, t.tag);
+      const restored = now.error === undefined && now.digest === t.previous?.digest;
+      if (restored) rolledBack.push(`${ref} (${t.previous ? `points at ${short(t.previous.digest)} again` : 'absent, as before'})`);
+      else left.push(`${ref} → ${now.error ? `unknown (${now.error})` : now.digest === t.target.node.digest ? `${short(now.digest)} (the verified digest${why ? `; not rolled back: ${why}` : ''})` : `${short(now.digest)}${why ? ` (not rolled back: ${why})` : ''}`}`);
     }
-    if (err instanceof Error && written.length > 0) {
-      err.message += left.length ? `; tags already written could not be rolled back: ${left.join(', ')}` : `; the ${written.length} tag(s) already written were rolled back`;
+    if (err instanceof Error) {
+      const parts: string[] = [];
+      if (untouched.length) parts.push(`already pointing at the digest before (untouched): ${untouched.join(', ')}`);
+      if (rolledBack.length) parts.push(`rolled back: ${rolledBack.join(', ')}`);
+      if (left.length) parts.push(`left in place: ${left.join(', ')}`);
+      if (parts.length) err.message += `; ${parts.join('; ')}`;
     }
     throw err;
   }

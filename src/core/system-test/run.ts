@@ -4,7 +4,9 @@
  * `expected/` (golden.ts) and checked by quality suites. The result is one report of the
  * data-quality family (JSON, job summary, JUnit, check run), suite name `system_test`:
  * - `container_run`: exit code, duration, peak memory; a non-zero exit or a timeout fails it with
- *   the tail of the container's stderr, and the outputs are then not checked;
+ *   a bounded tail of the container's stderr (its complete output is in `logDir`), and the outputs
+ *   are then not checked; an exit 137 is explained by the memory cgroup's OOM kill counter; a run
+ *   stopped by `signal` is reported as interrupted (the container stopped and removed);
  * - `golden_*` checks per compared output;
  * - the output suites' checks, ids prefixed with their suite name (`outputs.unique_…`).
  */
@@ -29,6 +31,8 @@ import { compareGolden, comparisonName } from './golden.ts';
 export const SYSTEM_TEST_SUITE = 'system_test';
 /** Lines of the container's stderr kept in the report. */
 export const STDERR_TAIL_LINES = 20;
+/** Characters kept of one stderr line in the report (a longer line is cut, its end kept). */
+export const STDERR_LINE_CHARS = 400;
 
 /** Options of {@link runSystemTest}. */
 export interface SystemTestOptions {
@@ -72,6 +76,10 @@ export interface SystemTestOptions {
   configFile?: string;
   /** 1-based line of the container settings and of each comparison in `configFile`. */
   lines?: { run?: number | undefined; compare?: Array<number | undefined> };
+  /** Where the container's complete stdout/stderr are written (`stdout.log`, `stderr.log`). Default `<outputDir>-logs`. */
+  logDir?: string;
+  /** Aborting (SIGINT/SIGTERM in the CLI) stops and removes the container; the report then says "interrupted". */
+  signal?: AbortSignal;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -82,12 +90,21 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** Last `n` non-empty lines of `text`. */
-export function tail(text: string, n = STDERR_TAIL_LINES): string[] {
+/** Last `n` non-empty lines of `text`, each cut to its last `chars` characters: a bounded tail whatever the container wrote. */
+export function tail(text: string, n = STDERR_TAIL_LINES, chars = STDERR_LINE_CHARS): string[] {
   return text
     .split(/\r?\n/)
     .filter((l) => l.trim() !== '')
-    .slice(-n);
+    .slice(-n)
+    .map((l) => (l.length > chars ? `…[${l.length - chars} characters cut]${l.slice(-chars)}` : l));
+}
+
+/** Why a container ended with `exitCode`, from what the runner observed (the cgroup's OOM kill counter, not the code alone). */
+export function killDiagnosis(exitCode: number, oomKilled: boolean | undefined, memoryLimit: string | undefined): string {
+  if (oomKilled) return ` (killed by the kernel OOM killer: over the memory limit of ${memoryLimit ?? 'the machine'}; the memory cgroup counted an oom_kill)`;
+  if (exitCode !== 137) return '';
+  if (oomKilled === false) return ' (killed by SIGKILL, not for memory: the memory cgroup counted no oom_kill)';
+  return ' (killed by SIGKILL; whether it ran out of memory is unknown: no memory cgroup could be read)';
 }
 
 const REF_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
@@ -161,6 +178,8 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
 
   // 1. the container
   const runStarted = performance.now();
+  const logDir = path.resolve(opts.logDir ?? `${path.resolve(opts.outputDir)}-logs`);
+  let interrupted: string | undefined;
   let ran = false;
   let engine = 'duckdb';
   const layout = opts.layoutDir ? await referenceSafeLayout(opts.layoutDir) : undefined;
@@ -177,9 +196,13 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       ...(opts.memoryLimit ? { memoryLimit: opts.memoryLimit } : {}),
       runner: opts.runner ?? 'auto',
       ...(opts.storageRoot ? { storageRoot: opts.storageRoot } : {}),
+      logDir,
+      ...(opts.signal ? { signal: opts.signal } : {}),
     });
     const stderrTail = tail(result.stderr);
-    const ok = result.exitCode === 0 && !result.timedOut;
+    const ok = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+    interrupted = result.interrupted;
+    const logs = `full output: ${path.join(logDir, 'stdout.log')}, ${path.join(logDir, 'stderr.log')}`;
     ran = ok;
     const facts = `in ${seconds(result.durationMs)}${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
     const last = stderrTail.slice(-5).join('\n');
@@ -194,12 +217,14 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       failing_rows: ok ? 0 : 1,
       total_rows: 1,
       threshold: { timeout_ms: timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
-      samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n') }],
-      message: result.timedOut
-        ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked${last ? `. stderr:\n${last}` : ''}`
-        : result.exitCode !== 0
-          ? `exited with code ${result.exitCode}${result.exitCode === 137 && opts.memoryLimit ? ` (killed: most likely over the memory limit of ${opts.memoryLimit})` : ''} ${facts}; outputs not checked${last ? `. stderr:\n${last}` : ''}`
-          : `exited 0 ${facts}`,
+      samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, ...(result.interrupted ? { interrupted: result.interrupted } : {}), ...(result.oomKilled !== undefined ? { oom_killed: result.oomKilled } : {}), duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n'), stdout_log: path.join(logDir, 'stdout.log'), stderr_log: path.join(logDir, 'stderr.log') }],
+      message: result.interrupted
+        ? `interrupted by ${result.interrupted}: the container was stopped and removed; outputs not checked (${logs})`
+        : result.timedOut
+          ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
+          : result.exitCode !== 0
+            ? `exited with code ${result.exitCode}${killDiagnosis(result.exitCode, result.oomKilled, opts.memoryLimit)} ${facts}; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
+            : `exited 0 ${facts}`,
       ...(runLine ? { line: runLine } : {}),
       duration_ms: result.durationMs,
     });
@@ -227,7 +252,8 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
     await layout?.cleanup();
   }
 
-  if (ran) {
+  if (interrupted) errors.push(`interrupted by ${interrupted}: the system test did not finish`);
+  if (ran && !opts.signal?.aborted) {
     // 2. golden comparisons
     const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples });
     if (golden.engine) engine = golden.engine;

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { loadProject } from '../../../src/core/project.ts';
+import { requirePinnedPolicy } from '../../../src/core/promotion/config.ts';
 import { projectPromotionConfig } from '../../../src/core/promotion/consumer.ts';
 import { trustedKeys } from '../../../src/core/promotion/runtime.ts';
 import { sigstoreVerifier } from '../../../src/core/promotion/sigstore.ts';
@@ -21,6 +22,8 @@ const need = (name: string): string => {
 
 const project = await loadProject(process.env.DATAOPS_PROJECT ?? 'dataops.yml');
 const cfg = projectPromotionConfig(project);
+// a policy trusting GitHub identities without pinned repository/owner ids is refused before serving
+requirePinnedPolicy(cfg.policy, project.file);
 const sigstoreRoot = process.env.SIGSTORE_TRUSTED_ROOT;
 const handler = createBridge({
   audience: need('BRIDGE_AUDIENCE'),

@@ -7,6 +7,7 @@
  */
 import { deployConfigSchema } from '../../deploy/config.ts';
 import { githubFromEnv } from '../../deploy/local.ts';
+import { requirePinnedPolicy } from '../../promotion/config.ts';
 import { productionSide } from '../../promotion/consumer.ts';
 import { isRejected } from '../../promotion/errors.ts';
 import { loadPublicKeys } from '../../promotion/keys.ts';
@@ -35,6 +36,11 @@ export const promoteProductionStage: Stage = {
     const registry = ctx.state.registry;
     const productionRepository = cfg.production_repository ?? (registry ? `${registry.host}/${registry.repository}-production` : undefined);
 
+    if (!ephemeral) requirePinnedPolicy(cfg.policy, ctx.project.file);
+    // nothing can approve (no --approve, no terminal): do not pull, so the message stays untouched
+    if (!ctx.approve && ctx.interactive === false) {
+      return { status: 'failed', summary: `production deploy not approved (run with --approve, or on a terminal); message ${published.eventId.slice(0, 8)} stays on ${cfg.transport.pubsub.subscription} for "dataops promote listen"` };
+    }
     // recorded where deploy-staging recorded: GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else the local log
     const { recorder, ledger, github } = productionSide(ctx.project, githubFromEnv());
     let result: PromoteResult | undefined;
@@ -63,7 +69,7 @@ export const promoteProductionStage: Stage = {
         } catch (err) {
           if (isRejected(err, 'approval-required')) {
             denied = true;
-            return 'nack'; // stays on the subscription: "dataops promote listen" can deploy it after approval
+            return 'release'; // stays on the subscription (after a backoff): "dataops promote listen" can deploy it after approval
           }
           throw err;
         }

@@ -12,7 +12,9 @@ import { startPubSubEmulator } from '../../promotion/emulator.ts';
 import { generateKeyPair, loadPrivateKey, type SigningKey } from '../../promotion/keys.ts';
 import { createPromotionEvent } from '../../promotion/message.ts';
 import { evidenceFrom, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../promotion/runtime.ts';
+import { isRejected } from '../../promotion/errors.ts';
 import { signWithKey } from '../../promotion/sign.ts';
+import { checkEvidence } from '../../promotion/verify.ts';
 import type { FlowContext, Stage, StageResult } from '../types.ts';
 
 /** The project's promotion settings (defaults when the section is absent). */
@@ -79,6 +81,12 @@ export const publishPromotionStage: Stage = {
       now: ctx.now,
       expiresInSeconds: cfg.expires_in_seconds,
     });
+    try {
+      checkEvidence(event.data.evidence, cfg.policy.require);
+    } catch (err) {
+      if (!isRejected(err)) throw err;
+      return { status: 'failed', summary: `not published: ${err.message}` };
+    }
     const signed = await signWithKey(event, key);
     const file = path.join(ctx.workDir, 'promotion', 'message.json');
     await mkdir(path.dirname(file), { recursive: true });

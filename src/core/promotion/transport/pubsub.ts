@@ -2,16 +2,17 @@
  * Google Cloud Pub/Sub transport of the promotion message (`@google-cloud/pubsub`; the client
  * honours PUBSUB_EMULATOR_HOST). Publishing uses the ordering key `<pipeline>/<environment>` and
  * CloudEvents attributes in the Pub/Sub binding's `ce-` form; the consumer pulls, acks handled
- * messages, nacks failures (Pub/Sub redelivers them and, after `max_delivery_attempts`, moves them
- * to the dead-letter topic) and forwards refused (forged) messages straight to the dead-letter topic.
+ * messages, releases failing ones with an exponential backoff (they stay on the subscription; on
+ * the last delivery attempt they go to the dead-letter topic with the reason) and forwards refused
+ * (forged) messages straight to the dead-letter topic.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as GooglePubSub from '@google-cloud/pubsub';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import { ConfigError } from '../../errors.ts';
-import { isRejected } from '../errors.ts';
+import { ConfigError, isConfigError } from '../../errors.ts';
+import { isRejected, PromotionFailed } from '../errors.ts';
 import type { SignedPromotion } from '../message.ts';
 import type { PromotionConfig } from '../config.ts';
 
@@ -104,6 +105,7 @@ export async function ensurePromotionTopology(settings: PubSubSettings, given?: 
     ackDeadlineSeconds: settings.ack_deadline_seconds,
     enableMessageOrdering: settings.message_ordering,
     deadLetterPolicy: { deadLetterTopic: topicPath(settings.project, settings.dead_letter_topic), maxDeliveryAttempts: settings.max_delivery_attempts },
+    retryPolicy: { minimumBackoff: { seconds: settings.retry_backoff.minimum_seconds }, maximumBackoff: { seconds: settings.retry_backoff.maximum_seconds } },
   });
 }
 
@@ -150,13 +152,14 @@ export interface PulledPromotion {
   data: Buffer;
 }
 
-/** What the handler decided; `undefined` is `ack`. */
-export type HandleOutcome = 'ack' | 'nack' | undefined;
+/** What the handler decided: `ack` (handled), or `release` (leave it on the subscription, redelivered after the backoff). `undefined` is `ack`. */
+export type HandleOutcome = 'ack' | 'release' | 'nack' | undefined;
 
 /** Outcome counters of {@link consumePromotions}. */
 export interface ConsumeStats {
   received: number;
   acked: number;
+  /** Released unacknowledged with a backoff (failed, declined): they stay on the subscription. */
   nacked: number;
   deadLettered: number;
 }
@@ -174,12 +177,25 @@ export interface ConsumeOptions {
   log?: (line: string) => void;
 }
 
+/** Seconds before a released message is delivered again: minimum × 2^(attempt-1), capped at maximum (Pub/Sub RetryPolicy semantics). */
+export function backoffSeconds(settings: PubSubSettings, deliveryAttempt: number): number {
+  const { minimum_seconds: min, maximum_seconds: max } = settings.retry_backoff;
+  return Math.min(max, Math.max(min, Math.round(min * 2 ** Math.max(0, deliveryAttempt - 1))));
+}
+
 /**
- * Pulls promotions from the subscription (synchronous pull, so at most one message is in flight
- * per call) and hands each to `handle`: resolved → ack; a `PromotionRejected` → the message is
- * forwarded to the dead-letter topic with `dataops-rejection` attributes and acked (a forged
- * message never gets better); any other error → nack (immediate redelivery; Pub/Sub dead-letters
- * it after `max_delivery_attempts`).
+ * Pulls promotions from the subscription (synchronous pull, one message in flight) and hands each
+ * to `handle`. While `handle` runs (approval, copy, deploy) the message's ack deadline is extended
+ * every half deadline, so Pub/Sub neither redelivers it nor counts another delivery attempt.
+ * - resolved `ack` → acknowledged;
+ * - a `PromotionRejected` (other than `approval-required`) → forwarded to the dead-letter topic with
+ *   `dataops-rejection` attributes and acknowledged (a forged message never gets better);
+ * - a configuration error → the message is released at once and the error is thrown: consuming stops;
+ * - `release`, a declined approval or any other error (`PromotionFailed` such as
+ *   `registry-unreachable`, a deploy failure) → released with the backoff of its delivery attempt
+ *   (`modifyAckDeadline` to the backoff, so it stays on the subscription); on its last attempt
+ *   (`max_delivery_attempts`) it is forwarded to the dead-letter topic with the reason instead.
+ * @throws ConfigError from `handle` (after releasing the message).
  */
 export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, given?: PubSub): Promise<ConsumeStats> {
   const client = given ?? (await pubsubClient(settings.project));
@@ -189,6 +205,12 @@ export async function consumePromotions(settings: PubSubSettings, handle: (msg: 
   const stats: ConsumeStats = { received: 0, acked: 0, nacked: 0, deadLettered: 0 };
   const deadline = options.timeoutMs ? Date.now() + options.timeoutMs : Infinity;
   const log = options.log ?? (() => undefined);
+  const modAck = (ackId: string, seconds: number) => subscriber.modifyAckDeadline({ subscription: sub, ackIds: [ackId], ackDeadlineSeconds: seconds });
+  const deadLetter = async (pulled: PulledPromotion, ackId: string, reason: string, detail: string) => {
+    await client.topic(settings.dead_letter_topic).publishMessage({ data: pulled.data, attributes: { ...pulled.attributes, 'dataops-rejection': reason, 'dataops-rejection-detail': detail.slice(0, 1000), 'dataops-original-message-id': pulled.messageId, 'dataops-delivery-attempt': String(pulled.deliveryAttempt) } });
+    await subscriber.acknowledge({ subscription: sub, ackIds: [ackId] });
+    stats.deadLettered++;
+  };
   try {
     while (!options.signal?.aborted && !options.until?.(stats) && Date.now() < deadline && (options.maxMessages === undefined || stats.acked + stats.deadLettered < options.maxMessages)) {
       const [res] = await subscriber.pull({ subscription: sub, maxMessages: 1 }, { timeout: 10_000 }).catch((err: { code?: number }) => {
@@ -202,6 +224,7 @@ export async function consumePromotions(settings: PubSubSettings, handle: (msg: 
       }
       for (const rm of received) {
         const m = rm.message ?? {};
+        const ackId = String(rm.ackId);
         stats.received++;
         const pulled: PulledPromotion = {
           messageId: String(m.messageId ?? ''),
@@ -209,27 +232,45 @@ export async function consumePromotions(settings: PubSubSettings, handle: (msg: 
           attributes: Object.fromEntries(Object.entries(m.attributes ?? {}).map(([k, v]) => [k, String(v)])),
           data: Buffer.from(m.data ?? ''),
         };
+        // keep the lease while the handler works (an approver may take minutes)
+        const lease = setInterval(() => void modAck(ackId, settings.ack_deadline_seconds).catch(() => undefined), (settings.ack_deadline_seconds * 1000) / 2);
         let outcome: HandleOutcome;
+        let failure: { reason: string; message: string } | undefined;
         try {
           outcome = (await handle(pulled)) ?? 'ack';
         } catch (err) {
-          if (isRejected(err)) {
-            await client.topic(settings.dead_letter_topic).publishMessage({ data: pulled.data, attributes: { ...pulled.attributes, 'dataops-rejection': err.reason, 'dataops-rejection-detail': err.message.slice(0, 1000), 'dataops-original-message-id': pulled.messageId } });
-            await subscriber.acknowledge({ subscription: sub, ackIds: [String(rm.ackId)] });
-            stats.deadLettered++;
-            log(`refused message ${pulled.messageId}: ${err.message} → dead-letter topic ${settings.dead_letter_topic}`);
+          const message = err instanceof Error ? err.message : String(err);
+          if (isRejected(err) && err.reason !== 'approval-required') {
+            clearInterval(lease);
+            await deadLetter(pulled, ackId, err.reason, message);
+            log(`refused message ${pulled.messageId}: ${message} → dead-letter topic ${settings.dead_letter_topic}`);
             continue;
           }
-          log(`message ${pulled.messageId} (attempt ${pulled.deliveryAttempt}) failed: ${err instanceof Error ? err.message : String(err)}; nack`);
-          outcome = 'nack';
+          if (isConfigError(err) && !isRejected(err)) {
+            clearInterval(lease);
+            await modAck(ackId, 0).catch(() => undefined);
+            stats.nacked++;
+            throw err;
+          }
+          failure = { reason: isRejected(err) || err instanceof PromotionFailed ? err.reason : 'deploy-failed', message };
+          outcome = 'release';
+        } finally {
+          clearInterval(lease);
         }
         if (outcome === 'ack') {
-          await subscriber.acknowledge({ subscription: sub, ackIds: [String(rm.ackId)] });
+          await subscriber.acknowledge({ subscription: sub, ackIds: [ackId] });
           stats.acked++;
-        } else {
-          await subscriber.modifyAckDeadline({ subscription: sub, ackIds: [String(rm.ackId)], ackDeadlineSeconds: 0 });
-          stats.nacked++;
+          continue;
         }
+        if (failure && pulled.deliveryAttempt >= settings.max_delivery_attempts) {
+          await deadLetter(pulled, ackId, failure.reason, failure.message);
+          log(`message ${pulled.messageId} failed on its last delivery attempt (${pulled.deliveryAttempt} of ${settings.max_delivery_attempts}): ${failure.message} → dead-letter topic ${settings.dead_letter_topic}`);
+          continue;
+        }
+        const wait = backoffSeconds(settings, pulled.deliveryAttempt);
+        await modAck(ackId, wait);
+        stats.nacked++;
+        log(`message ${pulled.messageId} (attempt ${pulled.deliveryAttempt} of ${settings.max_delivery_attempts})${failure ? ` failed: ${failure.message}` : ' was released'}; it stays on the subscription and is delivered again in ${wait} s`);
       }
     }
   } finally {
@@ -237,4 +278,3 @@ export async function consumePromotions(settings: PubSubSettings, handle: (msg: 
   }
   return stats;
 }
-
