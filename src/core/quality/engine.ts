@@ -383,7 +383,8 @@ async function registerDatasets(
   }
   const safe = knownText(suite, declared, states);
   const fail = (s: DatasetState, err: unknown, asConfig: boolean) => {
-    const text = err instanceof ConfigError ? err.message : scrubEngineError(err instanceof Error ? err.message : String(err), safe);
+    const scrubbed = err instanceof ConfigError ? err.message : scrubEngineError(err instanceof Error ? err.message : String(err), safe);
+    const text = isAccessError(err) ? `${ACCESS_REFUSED}: ${scrubbed}` : scrubbed;
     s.error = text;
     s.report.error = text;
     const where = `${s.decl.origin.file}${s.decl.origin.line ? `:${s.decl.origin.line}` : ''}`;
@@ -461,6 +462,9 @@ async function registerDatasets(
   propagatePii(suite, states);
   return states;
 }
+
+/** Prefix of the error of a statement refused by the locked engine. */
+const ACCESS_REFUSED = 'the statement reaches outside the declared datasets (the engine opens only their files, and no setting can change)';
 
 /** A statement that reached for a file, URL or setting the locked engine refuses. */
 function isAccessError(err: unknown): boolean {
@@ -564,7 +568,8 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
       const kind = /^([A-Za-z ]+Error):/.exec(message)?.[1] ?? 'Error';
       return { text: `${kind} while running the suite's SQL (the engine's message is withheld: the datasets hold PII columns and it may quote their values)`, config };
     }
-    return { text: scrubEngineError(message, safe), config };
+    const text = scrubEngineError(message, safe);
+    return { text: config ? `${ACCESS_REFUSED}: ${text}` : text, config };
   };
   const setError = (p: PendingCheck, text: string, configProblem = false) => {
     p.result.status = 'error';

@@ -46,6 +46,8 @@ export function scrubText(text: string, rawValues: Iterable<unknown>, quotedToo 
 
 /** Continuation lines of an engine error that state facts about the statement, never a data value. */
 const KEPT_LINE = /^(CSV Error on Line: \d+|Error when converting column|Expected Number of Columns|Candidate bindings|Did you mean|Column \S+ is being converted)/;
+/** Words after which an engine error quotes a name (of a column, table, function, file), never a value. */
+const NAMED = /\b(column|columns|table|function|binding|bindings|file|name):?\s+$/i;
 /** DuckDB type names, as engine errors quote them (`to 'BIGINT'`, `to INT32`). */
 const TYPE_NAME = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|INT(8|16|32|64|128)?)|DOUBLE|FLOAT|REAL|DECIMAL(\(\d+,\s*\d+\))?|VARCHAR|BOOLEAN|BOOL|DATE|TIME|TIMESTAMP( WITH TIME ZONE)?|TIMESTAMP_(S|MS|NS)|INTERVAL|BLOB|UUID|JSON|NULL)$/i;
 
@@ -61,9 +63,10 @@ export function scrubEngineError(text: string, safe: (quoted: string) => boolean
   const lines = [first, ...rest.filter((l) => KEPT_LINE.test(l.trim()))].map((l) => l.trim());
   return lines
     .join(' ')
-    .replace(/"([^"\n]*)"|'([^'\n]*)'/g, (m, dq: string | undefined, sq: string | undefined) => {
+    .replace(/"([^"\n]*)"|'([^'\n]*)'/g, (m, dq: string | undefined, sq: string | undefined, offset: number, all: string) => {
       const inner = dq ?? sq ?? '';
-      return inner === '' || TYPE_NAME.test(inner) || safe(inner) ? m : m[0] === '"' ? `"${MASK}"` : `'${MASK}'`;
+      const named = NAMED.test(all.slice(Math.max(0, offset - 24), offset));
+      return inner === '' || named || TYPE_NAME.test(inner) || safe(inner) ? m : m[0] === '"' ? `"${MASK}"` : `'${MASK}'`;
     })
     .trim();
 }
