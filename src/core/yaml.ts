@@ -34,24 +34,33 @@ export function decodeUtf8(bytes: Uint8Array, file: string): string {
   if (nul >= 0) {
     throw new ConfigError(`the file holds a NUL byte (at byte ${nul}): it is binary, not YAML text`, { location: { file, line: lineAt(nul) }, fix: 'Save the file as UTF-8 text.' });
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    // find the first byte that does not decode, to name its line
-    let bad = 0;
-    for (let end = 1; end <= bytes.length; end++) {
-      try {
-        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
-        bad = end;
-      } catch {
-        break;
-      }
-    }
-    throw new ConfigError(`the file is not UTF-8 (invalid byte 0x${(bytes[bad] ?? 0).toString(16).padStart(2, '0')} at byte ${bad}; latin-1 or another encoding?)`, {
+  const bad = firstInvalidUtf8(bytes);
+  if (bad >= 0) {
+    throw new ConfigError(`the file is not UTF-8 (invalid byte 0x${bytes[bad]!.toString(16).padStart(2, '0')} at byte ${bad}; latin-1 or another encoding?)`, {
       location: { file, line: lineAt(bad) },
       fix: 'Save the file as UTF-8.',
     });
   }
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/** Offset of the first byte that does not start or continue a well-formed UTF-8 sequence (RFC 3629), or -1. */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const [len, min] = c < 0x80 ? [1, 0] : c >= 0xc2 && c <= 0xdf ? [2, 0x80] : c >= 0xe0 && c <= 0xef ? [3, 0x800] : c >= 0xf0 && c <= 0xf4 ? [4, 0x10000] : [0, 0];
+    if (len === 0 || i + len > b.length) return i;
+    let cp = len === 1 ? c : c & (0xff >> (len + 1));
+    for (let k = 1; k < len; k++) {
+      const x = b[i + k]!;
+      if ((x & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (x & 0x3f);
+    }
+    // overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8
+    if (cp < min || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return i;
+    i += len;
+  }
+  return -1;
 }
 
 /**

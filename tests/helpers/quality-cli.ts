@@ -25,7 +25,7 @@ export interface CliRun {
 }
 
 /**
- * Runs `dataops quality <args> --report <outDir>/report.json --junit <outDir>/junit.xml` in `cwd`.
+ * Runs `dataops quality --report <outDir>/report.json --junit <outDir>/junit.xml <args>` in `cwd`.
  * `env` is added to the test process's environment.
  */
 export async function runQualityCli(args: string[], opts: { cwd: string; outDir: string; env?: Record<string, string> }): Promise<CliRun> {
@@ -35,7 +35,7 @@ export async function runQualityCli(args: string[], opts: { cwd: string; outDir:
   let stdout = '';
   let stderr = '';
   try {
-    const r = await promisify(execFile)(process.execPath, [CLI, 'quality', ...args, '--report', report, '--junit', junit], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, maxBuffer: 1 << 24 });
+    const r = await promisify(execFile)(process.execPath, [CLI, 'quality', '--report', report, '--junit', junit, ...args], { cwd: opts.cwd, env: { ...process.env, NO_COLOR: '1', ...opts.env }, maxBuffer: 1 << 24 });
     stdout = r.stdout;
     stderr = r.stderr;
   } catch (err) {

@@ -27,17 +27,28 @@ function parseCsv(file: string): Array<Record<string, string | null>> {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (field += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(field), (field = '');
-    else if (ch === '\n') row.push(field), rows.push(row), (row = []), (field = '');
-    else if (ch !== '\r') field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+    } else if (ch !== '\r') field += ch;
   }
-  if (field || row.length) row.push(field), rows.push(row);
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   const [header, ...body] = rows;
-  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] === '' || r[i] === undefined ? null : r[i]!])));
+  return body.map((r) => Object.fromEntries(header!.map((h, i) => [h, r[i] === '' || r[i] === undefined ? null : r[i]])));
 }
 const parseJson = (file: string) => JSON.parse(readFileSync(path.join(DATA, file), 'utf8')) as Array<Record<string, unknown>>;
 
@@ -142,7 +153,7 @@ describe('unique reports distinct duplicated keys next to failing rows', () => {
 describe('relationships report distinct keys without a parent', () => {
   it('counts child rows and distinct orphan keys (must-fail) and passes on a filtered child (must-pass)', async () => {
     const parents = ['NY', 'CA', 'TX', 'FL', 'WA'];
-    const orphans = zipcodes.filter((z) => z.state !== null && !parents.includes(z.state));
+    const orphans = zipcodes.filter((z) => z.state !== null && !parents.includes(z.state as string));
     const r = await suite(`  - { id: fk, type: relationships, dataset: zipcodes, columns: state, to: { dataset: states, columns: code } }\n  - { id: fk_ok, type: relationships, dataset: zipcodes, columns: state, to: { dataset: states, columns: code }, where: "state IN ('NY', 'WA')" }\n`);
     expect(byId(r, 'fk')).toMatchObject({ status: 'fail', failing_rows: orphans.length, failing_distinct: distinct(orphans, (z) => z.state) });
     expect(byId(r, 'fk_ok')).toMatchObject({ status: 'pass', failing_rows: 0, total_rows: zipcodes.filter((z) => z.state === 'NY' || z.state === 'WA').length });

@@ -268,7 +268,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
       try {
         resolved.set(name, await resolveDatasetFiles(decl, roots));
       } catch (err) {
-        if (err instanceof DatasetAccessError) outside.push(err);
+        // a path outside the project, or a reader option that does not exist, refuses the suite
+        if (err instanceof DatasetAccessError || (err instanceof ConfigError && err.location.field?.includes('.options.'))) outside.push(err);
         else if (err instanceof ConfigError) unresolved.set(name, err);
         else throw err;
       }
