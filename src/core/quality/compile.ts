@@ -57,14 +57,14 @@ export interface CompiledCheck {
   samples?: (n: number) => string;
   /** For `sql` checks: counts the failing rows. */
   countQuery?: string;
-  /** For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys. */
+  /**
+   * For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys, `n_keys` =
+   * duplicated keys, `key_rows` = their rows (one grouped scan serves samples and counts).
+   */
   dupHashesQuery?: (n: number) => string;
   /** For `unique`: the duplicated keys with their occurrences, given their hashes. */
   samplesByHash?: (hashes: string[], n: number) => string;
-  /**
-   * For checks that did not pass: one row, `n` = distinct failing keys or values (see
-   * `failing_distinct` in report.ts); for `unique` also `key_rows` = all rows of duplicated keys.
-   */
+  /** For checks that did not pass: one row, `n` = distinct failing values or keys (see `failing_distinct` in report.ts). */
   distinctQuery?: string;
 }
 
@@ -191,7 +191,7 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
       // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
       const dupHashesQuery = (n: number) =>
-        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
+        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
       const samplesByHash = (hashes: string[], n: number) =>
         `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
       return {
@@ -200,7 +200,6 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
         aggregate: { total: `count_if(${filter})`, failing: `count(*) FILTER (WHERE ${filter}) - count(DISTINCT ${key}) FILTER (WHERE ${filter})` },
         dupHashesQuery,
         samplesByHash,
-        distinctQuery: `SELECT count(*) AS n, sum(c) AS key_rows FROM (SELECT count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${refs.join(', ')} HAVING count(*) > 1) AS d`,
       };
     }
     case 'accepted_values': {

@@ -686,31 +686,33 @@ async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<string,
     let pii: ReadonlySet<string> = st?.pii ?? new Set<string>();
     const failed = p.result.status === 'fail' || p.result.status === 'warn';
     if (!p.compiled || p.result.status === 'error') continue;
-    const t = now();
-    if (p.compiled.distinctQuery && p.result.failing_rows !== null) {
-      if (p.result.failing_rows === 0) {
-        p.result.failing_distinct = 0;
-        if (p.spec.type === 'unique') p.result.failing_key_rows = 0;
-      } else {
-        try {
-          const row = (await engine.select(p.compiled.distinctQuery))[0] ?? {};
-          p.result.failing_distinct = Number(row.n ?? 0);
-          if (p.spec.type === 'unique') p.result.failing_key_rows = Number(row.key_rows ?? 0);
-          p.result.message += distinctNote(p.spec, p.result.failing_distinct, p.result.failing_key_rows ?? undefined);
-        } catch (err) {
-          p.result.failing_distinct = null;
-          p.result.message += ` (distinct count unavailable: ${explain(p, err).text})`;
-        }
-      }
+    if (p.result.failing_rows === 0 && (p.compiled.distinctQuery || p.compiled.dupHashesQuery)) {
+      p.result.failing_distinct = 0;
+      if (p.compiled.dupHashesQuery) p.result.failing_key_rows = 0;
     }
-    if (failed && ctx.sampleN > 0 && (p.compiled.samples || p.compiled.dupHashesQuery)) {
+    // a check that passed (within its tolerance) costs no further scan
+    if (!failed) continue;
+    const t = now();
+    // distinct failing keys/values: for unique from the grouped scan that also finds the samples
+    let sampleSql: string | undefined;
+    try {
+      if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
+        const row = (await engine.select(p.compiled.dupHashesQuery(ctx.sampleN)))[0] ?? {};
+        p.result.failing_distinct = Number(row.n_keys ?? 0);
+        p.result.failing_key_rows = Number(row.key_rows ?? 0);
+        const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];
+        if (hashes.length && ctx.sampleN > 0) sampleSql = p.compiled.samplesByHash(hashes, ctx.sampleN);
+      } else if (p.compiled.distinctQuery) {
+        p.result.failing_distinct = Number((await engine.select(p.compiled.distinctQuery))[0]?.n ?? 0);
+      }
+      if (p.result.failing_distinct !== undefined) p.result.message += distinctNote(p.spec, p.result.failing_distinct ?? 0, p.result.failing_key_rows ?? undefined);
+    } catch (err) {
+      p.result.failing_distinct = null;
+      p.result.message += ` (distinct count unavailable: ${explain(p, err).text})`;
+    }
+    if (ctx.sampleN > 0 && (p.compiled.samples || sampleSql)) {
       try {
-        let sampleSql = p.compiled.samples?.(ctx.sampleN);
-        if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
-          const found = (await engine.select(p.compiled.dupHashesQuery(ctx.sampleN)))[0]?.dup_hashes;
-          const hashes = Array.isArray(found) ? found.map(String) : [];
-          sampleSql = hashes.length ? p.compiled.samplesByHash(hashes, ctx.sampleN) : undefined;
-        }
+        sampleSql ??= p.compiled.samples?.(ctx.sampleN);
         if (p.spec.type === 'sql' && p.tree && sampleSql) {
           const out = (await engine.select<{ column_name: string }>(`DESCRIBE ${sampleSql.replace(/ LIMIT \d+$/, '')}`)).map((r) => r.column_name);
           pii = piiOutputs(p.tree, lineage, out);

@@ -45,8 +45,9 @@ export interface CheckResult {
    * Distinct failing keys or values, next to `failing_rows`, so users of other tools read the
    * number they know (docs/quality.md): unique → keys that occur more than once (dbt `unique`,
    * Soda `duplicate_count`); accepted_values, range, regex → distinct failing values (dbt
-   * `accepted_values`); relationships → distinct keys without a match. Absent for other check
-   * types; null when it could not be computed.
+   * `accepted_values`); relationships → distinct keys without a match. Computed for checks that
+   * did not pass (and 0 when no row failed); absent for a pass within tolerance and for other
+   * check types; null when it could not be computed.
    */
   failing_distinct?: number | null;
   /** unique only: every row whose key is duplicated, first occurrences included (Great Expectations' unexpected_count). */
