@@ -3,7 +3,7 @@
  * data they were proposed from and fail on a corrupted copy (nulls injected, a duplicate key, an
  * out-of-range value, an unknown category). Existing files are never overwritten.
  */
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,9 @@ let proj: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-init-'));
+  // the repository: the project is a directory of it, its data files sit next to the project
+  // (a suite may read files anywhere in the repository, nothing outside it)
+  await mkdir(path.join(tmp, '.git'));
   proj = path.join(tmp, 'weather-cars');
   await copyFile(path.join(data, 'seattle-weather.csv'), path.join(tmp, 'seattle-weather.csv'));
   await copyFile(path.join(data, 'cars.json'), path.join(tmp, 'cars.json'));

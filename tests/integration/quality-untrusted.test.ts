@@ -41,6 +41,11 @@ beforeAll(() => {
   mkdirSync(path.join(project, 'node_modules', 'fakepkg'), { recursive: true });
   writeFileSync(path.join(project, 'node_modules', 'fakepkg', 'package.json'), '{"name":"fakepkg","version":"1.0.0"}');
   writeFileSync(path.join(project, 'node_modules', 'fakepkg', 'data.csv'), 'a\n1\n');
+  // a node_modules entry linked to a directory outside that happens to hold a package.json
+  mkdirSync(path.join(outside, 'pkg'));
+  writeFileSync(path.join(outside, 'pkg', 'package.json'), '{"name":"pkg"}');
+  writeFileSync(path.join(outside, 'pkg', 'canary.csv'), `secret\n${CANARY}\n`);
+  symlinkSync(path.join(outside, 'pkg'), path.join(project, 'node_modules', 'linkedpkg'));
 });
 
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -78,6 +83,7 @@ const ATTACKS: Array<[string, string]> = [
   ['an absolute dataset path outside', dataset(`{ path: '${canaryCsv}' }`)],
   ['a dataset path with ../ traversal', dataset('{ path: ../outside/canary.csv }')],
   ['npm:pkg/../.. out of the package', dataset('{ path: "npm:fakepkg/../../../outside/canary.csv" }')],
+  ['a node_modules entry linked out of the project', dataset('{ path: "npm:linkedpkg/canary.csv" }')],
   ['a symlink out of the project', dataset('{ path: data/link.csv }')],
   ['a glob through a symlinked directory', dataset(`{ path: "data/linkdir/*.csv" }`)],
   ['the checkout credentials in .git', dataset('{ path: .git/config, format: csv }')],

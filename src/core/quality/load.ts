@@ -153,9 +153,10 @@ const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/i;
 /**
  * Resolves `npm:<package>/<file>` to a path inside the installed package, searching `node_modules`
  * upwards from `fromDir`, then from the current directory.
- * @returns the package directory (symlinks resolved) and the file's absolute path, or undefined
- *   when the name is not a package name or the package is not installed. The file may still lie
- *   outside the package (`npm:pkg/../..`): callers check with {@link isInside}.
+ * @returns the package directory (symlinks resolved; it must lie in a node_modules tree) and the
+ *   file's absolute path, or undefined when the name is not a package name or the package is not
+ *   installed. The file may still lie outside the package (`npm:pkg/../..`): callers check with
+ *   {@link isInside}.
  */
 export function resolveNpmPath(spec: string, fromDir: string): { packageDir: string; file: string } | undefined {
   const rest = spec.slice('npm:'.length);
@@ -170,6 +171,9 @@ export function resolveNpmPath(spec: string, fromDir: string): { packageDir: str
       const candidate = path.join(dir, 'node_modules', pkg);
       if (existsSync(path.join(candidate, 'package.json'))) {
         const packageDir = realpathSync(candidate);
+        // an installed package lives in a node_modules tree (npm, pnpm's store): a node_modules
+        // entry linked to another directory that happens to hold a package.json is not one
+        if (!packageDir.split(path.sep).includes('node_modules')) return undefined;
         return { packageDir, file: path.resolve(packageDir, inner) };
       }
       const parent = path.dirname(dir);
