@@ -34,9 +34,9 @@ export type DatasetFormat = z.output<typeof formatSchema>;
  */
 export const READER_OPTIONS: Record<'csv' | 'parquet' | 'json', readonly string[]> = {
   csv: [
-    'all_varchar', 'allow_quoted_nulls', 'auto_detect', 'buffer_size', 'comment', 'compression', 'dateformat', 'date_format', 'decimal_separator', 'delim', 'encoding', 'escape',
+    'all_varchar', 'allow_quoted_nulls', 'auto_detect', 'buffer_size', 'comment', 'compression', 'dateformat', 'decimal_separator', 'delim', 'encoding', 'escape',
     'header', 'ignore_errors', 'max_line_size', 'new_line', 'normalize_names', 'null_padding', 'nullstr', 'parallel', 'quote', 'sample_size', 'sep', 'skip', 'strict_mode',
-    'thousands', 'timestampformat', 'timestamp_format', 'union_by_name',
+    'thousands', 'timestampformat', 'union_by_name',
   ],
   parquet: ['binary_as_string', 'file_row_number', 'hive_partitioning', 'union_by_name'],
   json: ['auto_detect', 'compression', 'convert_strings_to_integers', 'dateformat', 'date_format', 'field_appearance_threshold', 'format', 'ignore_errors', 'maximum_depth', 'maximum_object_size', 'records', 'sample_size', 'timestampformat', 'timestamp_format', 'union_by_name'],
