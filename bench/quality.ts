@@ -18,6 +18,12 @@
  * at 3M rows but at 30M rows under a 256MB memory_limit takes 1.7× the time (2.5 s vs 1.4 s wall,
  * 4.8 s vs 2.8 s CPU) and more memory (422 vs 398 MB peak RSS). The distinct
  * aggregate stays.
+ *
+ * The engine lock (issue 9: allowed_paths, enable_external_access=false, lock_configuration, and
+ * every suite statement checked by DuckDB's parser and prepared-statement type) is measured at 3M
+ * rows in one child process that alternates locked and unlocked runs of the same suite (best of
+ * LOCK_REPEAT each, after a warm-up), so both see the same cache and machine load. Target: the
+ * lock costs ≤ 2% of the suite's time.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +38,7 @@ const FILE_30M = path.join(ROOT, '.cache/bench/flights-30m.parquet');
 const SUITE = path.join(ROOT, 'templates/example-pipeline/quality/flights.yml');
 const AIRPORTS = path.join(ROOT, 'node_modules/vega-datasets/data/airports.csv');
 const REPEAT = 3;
+const LOCK_REPEAT = 7;
 
 interface ChildResult {
   /** Best-of-REPEAT wall time, ms. */
@@ -43,6 +50,28 @@ interface ChildResult {
   maxRssMB: number;
   status?: string;
   checks?: number;
+}
+
+/** Child: the flights suite with and without the engine lock, alternating, best of LOCK_REPEAT each. */
+async function lockChild(file: string): Promise<void> {
+  const { runSuite } = await import('../src/core/quality/engine.ts');
+  const opts = { suiteFile: SUITE, projectDatasets: { flights: { path: file }, airports: { path: AIRPORTS } }, projectDir: ROOT, now: new Date('2001-07-05T00:00:00Z') };
+  const runs = { locked: [] as number[], unlocked: [] as number[] };
+  const cpu = { locked: [] as number[], unlocked: [] as number[] };
+  await runSuite(opts); // warm-up (OS cache, engine load)
+  for (let i = 0; i < LOCK_REPEAT; i++) {
+    for (const mode of i % 2 ? (['unlocked', 'locked'] as const) : (['locked', 'unlocked'] as const)) {
+      const c = process.cpuUsage();
+      const t = performance.now();
+      const report = await runSuite({ ...opts, lockEngine: mode === 'locked' });
+      runs[mode].push(performance.now() - t);
+      const d = process.cpuUsage(c);
+      cpu[mode].push((d.user + d.system) / 1000);
+      if (report.errors.length) throw new Error(`suite errors (${mode}): ${report.errors.join('; ')}`);
+    }
+  }
+  const best = (xs: number[]) => Math.min(...xs);
+  process.stdout.write(JSON.stringify({ locked: { ms: best(runs.locked), cpuMs: best(cpu.locked), runs: runs.locked.map(Math.round) }, unlocked: { ms: best(runs.unlocked), cpuMs: best(cpu.unlocked), runs: runs.unlocked.map(Math.round) } }) + '\n');
 }
 
 /** Child: measures one thing and prints a JSON line. */
@@ -89,10 +118,15 @@ async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string 
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-async function measure(mode: 'floor' | 'suite', file: string, memoryLimit?: string): Promise<ChildResult> {
+async function measure<T = ChildResult>(mode: 'floor' | 'suite' | 'lock', file: string, memoryLimit?: string): Promise<T> {
   const args = [fileURLToPath(import.meta.url), '--child', mode, file, ...(memoryLimit ? [memoryLimit] : [])];
   const { stdout } = await promisify(execFile)(process.execPath, args, { cwd: ROOT, maxBuffer: 1 << 20 });
-  return JSON.parse(stdout.trim().split('\n').pop()!) as ChildResult;
+  return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+}
+
+interface LockResult {
+  locked: { ms: number; cpuMs: number; runs: number[] };
+  unlocked: { ms: number; cpuMs: number; runs: number[] };
 }
 
 /** Generates the 30M-row file once (ten copies of the 3M file, copy k shifted by k years). */
@@ -142,10 +176,25 @@ export async function run(): Promise<Record<string, unknown>> {
     );
     out[r.label] = { floor_ms: r.floor.ms, suite_ms: r.suite.ms, ratio, floor_cpu_ms: r.floor.cpuMs, suite_cpu_ms: r.suite.cpuMs, rows_per_s: r.rowsN / (r.suite.ms / 1000), peak_rss_mb: r.suite.maxRssMB, suite_runs_ms: r.suite.runs, floor_runs_ms: r.floor.runs };
   }
+  if (!pick || pick === '3M') {
+    const lock = await measure<LockResult>('lock', FILE_3M);
+    const overhead = lock.locked.ms / lock.unlocked.ms - 1;
+    const cpuOverhead = lock.locked.cpuMs / lock.unlocked.cpuMs - 1;
+    const pct = (x: number) => `${x >= 0 ? '+' : ''}${fmt(x * 100, 1)}%`;
+    console.log(`\n## data quality: the engine lock on the flights suite (3M rows; locked and unlocked runs alternate in one process, best of ${LOCK_REPEAT})\n`);
+    console.log('| flights suite | wall | CPU | runs (ms) |');
+    console.log('|---|---:|---:|---|');
+    console.log(`| without the lock | ${fmt(lock.unlocked.ms)} ms | ${fmt(lock.unlocked.cpuMs)} ms | ${lock.unlocked.runs.join(', ')} |`);
+    console.log(`| with the lock | ${fmt(lock.locked.ms)} ms | ${fmt(lock.locked.cpuMs)} ms | ${lock.locked.runs.join(', ')} |`);
+    console.log(`| lock overhead (target ≤ +2%) | ${pct(overhead)} ${overhead <= 0.02 ? 'met' : 'MISSED'} | ${pct(cpuOverhead)} | |`);
+    out.lock = { locked_ms: lock.locked.ms, unlocked_ms: lock.unlocked.ms, overhead, locked_cpu_ms: lock.locked.cpuMs, unlocked_cpu_ms: lock.unlocked.cpuMs, cpu_overhead: cpuOverhead };
+  }
   return out;
 }
 
-if (process.argv[2] === '--child') {
+if (process.argv[2] === '--child' && process.argv[3] === 'lock') {
+  await lockChild(process.argv[4]!);
+} else if (process.argv[2] === '--child') {
   await child(process.argv[3] as 'floor' | 'suite', process.argv[4]!, process.argv[5]);
 } else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   await run();

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `dataops`: the CLI face of dataops-actions. Every command calls the same core as the actions. */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { EXIT } from './errors.ts';
 import { register as flow } from './commands/flow.ts';
 import { register as lint } from './commands/lint.ts';
 import { register as quality } from './commands/quality.ts';
@@ -17,8 +18,16 @@ const program = new Command('dataops')
   .version('0.1.0')
   .showHelpAfterError()
   // an option belongs to the command whose name precedes it: `promote listen --approve` is listen's --approve, not promote's
-  .enablePositionalOptions();
+  .enablePositionalOptions()
+  // usage errors are configuration errors (exit 2), not failed checks (1); commands inherit this
+  .exitOverride();
 
 for (const register of [flow, lint, quality, build, systemTest, push, deploy, verify, promote, init]) register(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // commander has printed the problem (and the help); --help and --version exit 0
+  process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.config;
+}

@@ -5,7 +5,7 @@
  * fake of GitHub's REST API. The DuckDB engine is installed once into a tool cache shared by the file.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -97,7 +97,7 @@ function parseOutputs(text: string): Record<string, string> {
 }
 
 let runNo = 0;
-async function runAction(inputs: Record<string, string>, options: { event?: object; sha?: string; bundle?: string; toolCache?: string } = {}): Promise<Run> {
+async function runAction(inputs: Record<string, string>, options: { event?: object; sha?: string; bundle?: string; toolCache?: string; env?: Record<string, string> } = {}): Promise<Run> {
   const dir = path.join(tmp, `run-${++runNo}`);
   mkdirSync(dir, { recursive: true });
   const files = { out: path.join(dir, 'output'), summary: path.join(dir, 'summary.md'), event: path.join(dir, 'event.json') };
@@ -119,6 +119,7 @@ async function runAction(inputs: Record<string, string>, options: { event?: obje
     GITHUB_RUN_ID: '42',
     RUNNER_TEMP: path.join(dir, 'runner-temp'),
     RUNNER_TOOL_CACHE: options.toolCache ?? toolCache,
+    ...options.env,
   });
   mkdirSync(env.RUNNER_TEMP!, { recursive: true });
   const child = spawn(process.execPath, [options.bundle ?? bundle], { cwd: ws, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -327,5 +328,52 @@ describe('data-quality action', () => {
     expect(r.code, r.stdout).toBe(0);
     expect(r.outputs['report-path']!.split('\n').map((p) => path.basename(p))).toEqual(['passing.json', 'warn_only.json']);
     expect(r.summary).toMatch(/^## ⚠️ Data quality: 2 suites — warn/);
+  });
+});
+
+describe('data-quality action on untrusted suites', () => {
+  const outside = path.join(tmp, 'outside');
+  const CANARY = `CANARY-${Date.now().toString(36)}-${process.pid}`;
+  const githubEnv = path.join(outside, 'github_env');
+  beforeAll(() => {
+    mkdirSync(outside, { recursive: true });
+    writeFileSync(path.join(outside, 'canary.txt'), `${CANARY}\n`);
+    writeFileSync(githubEnv, 'EXISTING=1\n');
+    symlinkSync(path.join(outside, 'canary.txt'), path.join(ws, 'link.csv'));
+  });
+
+  it('refuses suites that read or write outside the workspace: configuration errors, no canary in any output, nothing written', async () => {
+    const attacks = {
+      'a_read.yml': `version: 1\nsuite: a_read\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - { id: x, type: sql, dataset: people, query: "SELECT content FROM read_text('${path.join(outside, 'canary.txt')}')" }\n`,
+      'a_env.yml': `version: 1\nsuite: a_env\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - { id: x, type: sql, dataset: people, query: "COPY (SELECT 'NODE_OPTIONS=--require=/tmp/x.js' AS l) TO '${githubEnv}' (HEADER false)" }\n`,
+      'a_link.yml': 'version: 1\nsuite: a_link\ndatasets:\n  x: { path: link.csv }\nchecks:\n  - { id: x, type: row_count, dataset: x }\n',
+      'a_where.yml': `version: 1\nsuite: a_where\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - { id: x, type: not_null, dataset: people, columns: id, where: "CAST((SELECT content FROM read_text('${path.join(outside, 'canary.txt')}')) AS INT) > 0" }\n`,
+    };
+    for (const [name, text] of Object.entries(attacks)) suite(name, text);
+    const reportDir = path.join(tmp, 'attack-reports');
+    const r = await runAction({ suite: Object.keys(attacks).join('\n'), 'report-dir': reportDir }, { env: { GITHUB_ENV: githubEnv } });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.outputs.status).toBe('error');
+    expect(r.stdout).toMatch(/::error::data-quality: .*configuration error/);
+    for (const name of ['a_read', 'a_env', 'a_link', 'a_where']) expect(readReport(path.join(reportDir, `${name}.json`)).errors.length, name).toBeGreaterThan(0);
+    const everything = [r.stdout, r.stderr, r.summary, JSON.stringify(r.outputs), ...readdirSync(reportDir).map((f) => readFileSync(path.join(reportDir, f), 'utf8')), JSON.stringify(gh.checkRuns)].join('\n');
+    expect(everything).toContain('a_read'); // the outputs were searched
+    expect(everything).not.toContain(CANARY);
+    expect(readFileSync(githubEnv, 'utf8')).toBe('EXISTING=1\n');
+    expect(readdirSync(outside).sort()).toEqual(['canary.txt', 'github_env']);
+  });
+
+  it('masks PII derived through SQL in the summary, annotations, reports and check runs', async () => {
+    const file = suite(
+      'pii_lineage.yml',
+      'version: 1\nsuite: pii_lineage\ndatasets:\n  people:\n    path: people.csv\n    columns: { EMAIL: { pii: true } }\n  contacts:\n    sql: SELECT id, email AS contact FROM people\nchecks:\n  - { id: re, type: regex, dataset: contacts, column: contact, pattern: "x" }\n  - { id: agg, type: sql, dataset: people, query: "SELECT max(email) AS m FROM people" }\n',
+    );
+    const reportDir = path.join(tmp, 'pii-reports');
+    const r = await runAction({ suite: file, 'report-dir': reportDir });
+    expect(r.code).toBe(1);
+    const report = readReport(path.join(reportDir, 'pii_lineage.json'));
+    expect(report.checks.find((c) => c.id === 'agg')!.samples).toEqual([{ m: '••••' }]);
+    const everything = [r.stdout, r.stderr, r.summary, readFileSync(path.join(reportDir, 'pii_lineage.json'), 'utf8'), readFileSync(path.join(reportDir, 'junit.xml'), 'utf8'), JSON.stringify(gh.checkRuns)].join('\n');
+    for (const email of ['ann@example.com', 'cy@example', 'dee@example.com']) expect(everything).not.toContain(email);
   });
 });

@@ -23,6 +23,9 @@ let proj: string;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-init-'));
+  // the repository: the project is a directory of it, its data files sit next to the project
+  // (a suite may read files anywhere in the repository, nothing outside it)
+  await mkdir(path.join(tmp, '.git'));
   proj = path.join(tmp, 'weather-cars');
   await copyFile(path.join(data, 'seattle-weather.csv'), path.join(tmp, 'seattle-weather.csv'));
   await copyFile(path.join(data, 'cars.json'), path.join(tmp, 'cars.json'));

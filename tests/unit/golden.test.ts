@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -251,6 +251,24 @@ describe('compareGolden', () => {
     await engine.run(`COPY (SELECT * FROM read_csv('${src}')) TO '${path.join(d.expectedDir, 'golden.parquet')}' (FORMAT parquet)`);
     const r = await compareGolden({ ...d, engine, comparisons: [{ output: 'routes.parquet', expected: 'golden.parquet', key: ['date', 'origin', 'destination'] }] });
     expect(r.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
+  });
+
+  it('reads no output that is a symbolic link leading out of the output directory (the image wrote it)', async () => {
+    const d = dirs({}, { 'routes.csv': EXPECTED });
+    const secret = path.join(root, `secret-${n}.csv`);
+    writeFileSync(secret, 'date,origin,destination,flights,avg_delay,carrier\n2001-01-01,TOP,SECRET,1,1.0,XX\n');
+    symlinkSync(secret, path.join(d.outputDir, 'routes.csv'));
+    // no engine given: compareGolden opens its own and locks it to the compared files
+    const result = await compareGolden({ ...d, comparisons: [{ output: 'routes.csv', key: ['date', 'origin', 'destination'] }] });
+    expect(result.checks.every((c) => c.status === 'fail')).toBe(true);
+    expect(result.checks[0]!.message).toMatch(/symbolic link leading outside its output directory: not read/);
+    expect(JSON.stringify(result)).not.toContain('SECRET');
+  });
+
+  it('compares on an engine of its own, locked to the compared files', async () => {
+    const d = dirs({ 'routes.csv': EXPECTED }, { 'routes.csv': EXPECTED });
+    const result = await compareGolden({ ...d, comparisons: [{ output: 'routes.csv', key: ['date', 'origin', 'destination'] }] });
+    expect(result.checks.map((c) => c.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
   });
 
   it('refuses an invalid comparison as a configuration error', async () => {

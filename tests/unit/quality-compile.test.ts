@@ -27,8 +27,9 @@ describe('check compilation', () => {
 
   it('not_null with where or several columns uses count_if', () => {
     const c = compileCheck(check('type: not_null\ndataset: flights\ncolumns: [origin, destination]\nwhere: delay > 0'), flights, lookup);
-    expect(c.aggregate?.failing).toBe('count_if((delay > 0) AND (t."origin" IS NULL OR t."destination" IS NULL))');
-    expect(c.aggregate?.total).toBe('count_if((delay > 0))');
+    // the where sits on lines of its own: a trailing -- comment cannot reach the SQL around it
+    expect(c.aggregate?.failing).toBe('count_if((\ndelay > 0\n) AND (t."origin" IS NULL OR t."destination" IS NULL))');
+    expect(c.aggregate?.total).toBe('count_if((\ndelay > 0\n))');
   });
 
   it('accepted_values uses list_contains, not NOT IN', () => {
@@ -72,9 +73,9 @@ describe('check compilation', () => {
     expect(c.aggregate?.value).toBe('epoch_ms(max(t."date"))');
   });
 
-  it('sql checks count the rows of the query', () => {
+  it('sql checks count the rows of the query, computing every column of them', () => {
     const c = compileCheck(check('type: sql\ndataset: flights\nquery: SELECT * FROM flights WHERE delay > 999;'), flights, lookup);
-    expect(c.countQuery).toBe('SELECT count(*) AS failing FROM (SELECT * FROM flights WHERE delay > 999) AS q');
+    expect(c.countQuery).toBe('SELECT count(*) AS failing, bit_xor(hash(__dq_rows)) AS __dq_hash FROM (\nSELECT * FROM flights WHERE delay > 999\n) AS __dq_rows');
   });
 
   it('a missing column names the available ones', () => {

@@ -80,7 +80,9 @@ describe('dataset paths', () => {
 
   it('resolves npm: paths through installed packages', () => {
     const p = resolveNpmPath('npm:vega-datasets/data/movies.json', process.cwd());
-    expect(p).toMatch(/node_modules\/vega-datasets\/data\/movies\.json$/);
+    expect(p?.file).toMatch(/node_modules\/vega-datasets\/data\/movies\.json$/);
+    expect(p?.packageDir).toMatch(/node_modules\/vega-datasets$/);
     expect(resolveNpmPath('npm:no-such-package-xyz/a.csv', process.cwd())).toBeUndefined();
+    expect(resolveNpmPath('npm:../../etc/passwd', process.cwd())).toBeUndefined();
   });
 });

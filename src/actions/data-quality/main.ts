@@ -173,6 +173,8 @@ export async function run(): Promise<void> {
             ...(inputs.now ? { now: new Date(inputs.now) } : {}),
             ...(memoryLimit ? { memoryLimit } : {}),
             ...(process.env.RUNNER_TEMP ? { tempDirectory: process.env.RUNNER_TEMP } : {}),
+            // datasets read inside the checked-out repository only
+            ...(process.env.GITHUB_WORKSPACE ? { root: process.env.GITHUB_WORKSPACE } : {}),
           }),
         );
       } catch (err) {

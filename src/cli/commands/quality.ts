@@ -2,7 +2,12 @@
  * `dataops quality`: runs quality suites on the local machine with the same engine as the
  * data-quality action, prints a table (failures first), and writes JSON and JUnit reports.
  * Exit codes: 0 pass, 1 the step fails under --fail-on, 2 configuration error (malformed suite,
- * missing data file, unknown dataset…). The JSON report is written even on errors.
+ * missing data file, unknown dataset, SQL or paths a suite may not use…). The JSON report is
+ * written even on errors.
+ *
+ * With `--project` (or without `--suite`, from the dataops.yml in the current directory) the
+ * project's `quality:` settings apply: its suites when `--suite` is not given, and `fail_on`,
+ * `samples` and `memory_limit` unless the matching flag is given.
  */
 import { existsSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
@@ -19,12 +24,12 @@ import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress, statusLabel } from '../ui.ts';
 
 interface Options {
-  suite: string[];
+  suite?: string[];
   project?: string;
   report?: string;
   junit?: string;
-  failOn: string;
-  samples: string;
+  failOn?: string;
+  samples?: string;
   now?: string;
   memoryLimit?: string;
 }
@@ -80,46 +85,64 @@ export function register(program: Command): void {
   program
     .command('quality')
     .description('Run data-quality suites (YAML) on local data files with DuckDB.')
-    .requiredOption('-s, --suite <files...>', 'suite files or globs')
-    .option('-p, --project <dir>', `project directory or ${PROJECT_FILE} (its datasets: are visible to the suites; default: found next to the suite)`)
+    .option('-s, --suite <files...>', `suite files or globs (default: quality.suites of ${PROJECT_FILE})`)
+    .option('-p, --project <dir>', `project directory or ${PROJECT_FILE}: its datasets are visible to the suites and its quality settings apply (default: found next to the suite, datasets only; the current directory's without --suite)`)
     .option('-r, --report <file>', 'JSON report path (several suites: one file holding an array)')
     .option('--junit <file>', 'JUnit XML report path')
-    .option('--fail-on <level>', 'error | warn | never', 'error')
-    .option('--samples <n>', 'failing sample rows kept per check', '5')
+    .option('--fail-on <level>', 'error | warn | never (default: quality.fail_on of the project, else error)')
+    .option('--samples <n>', 'failing sample rows kept per check (default: quality.samples of the project, else 5)')
     .option('--now <iso>', 'clock for freshness checks (ISO 8601)')
-    .option('--memory-limit <size>', 'engine memory limit, e.g. 1GB (larger inputs spill to disk)')
+    .option('--memory-limit <size>', 'engine memory limit, e.g. 1GB (larger inputs spill to disk; default: quality.memory_limit of the project)')
     .action(
       action('quality', async (opts: Options) => {
-        if (!['error', 'warn', 'never'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn or never.' });
-        const failOn = opts.failOn as FailOn;
-        const samples = Number(opts.samples);
-        if (!Number.isInteger(samples) || samples < 0) throw new ConfigError(`invalid value "${opts.samples}"`, { location: { field: '--samples' }, fix: 'Use a whole number ≥ 0.' });
+        if (opts.failOn !== undefined && !['error', 'warn', 'never'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn or never.' });
+        if (opts.samples !== undefined && !/^\d+$/.test(opts.samples)) throw new ConfigError(`invalid value "${opts.samples}"`, { location: { field: '--samples' }, fix: 'Use a whole number ≥ 0.' });
         let now: Date | undefined;
         if (opts.now) {
           now = new Date(opts.now);
           if (Number.isNaN(now.getTime())) throw new ConfigError(`invalid date "${opts.now}"`, { location: { field: '--now' }, fix: 'Use ISO 8601, e.g. 2001-07-05T00:00:00Z.' });
         }
-        const suites = await expandSuites(opts.suite);
+        // The project whose settings apply: --project, or without --suite the current directory's.
+        const settingsFrom = opts.project ?? (opts.suite?.length ? undefined : '.');
+        if (settingsFrom === '.' && !existsSync(PROJECT_FILE)) {
+          throw new ConfigError('no suite given', { location: { field: '--suite' }, fix: `Pass --suite <file>, or --project <dir> whose ${PROJECT_FILE} lists quality.suites.` });
+        }
+        const project = settingsFrom ? await loadProject(settingsFrom) : undefined;
+        const settings = project?.config.quality;
+        const failOn = (opts.failOn ?? settings?.fail_on ?? 'error') as FailOn;
+        const samples = opts.samples !== undefined ? Number(opts.samples) : (settings?.samples ?? 5);
+        const memoryLimit = opts.memoryLimit ?? settings?.memory_limit;
+        let patterns = opts.suite ?? [];
+        if (!patterns.length) {
+          if (!settings?.suites.length) {
+            throw new ConfigError('no suite to run', { location: { file: project ? path.relative(process.cwd(), project.file) || project.file : undefined, field: '--suite' }, fix: `Pass --suite <file>, or list the suites under quality.suites in ${PROJECT_FILE}.` });
+          }
+          patterns = settings.suites.map((s) => path.relative(process.cwd(), path.resolve(project!.dir, s)) || s);
+        }
+        const suites = await expandSuites(patterns);
         const reports: QualityReport[] = [];
         let configError = false;
         for (const suiteFile of suites) {
           let report: QualityReport;
           try {
-            const projectDir = opts.project ?? findProject(suiteFile);
+            const projectDir = project?.dir ?? findProject(suiteFile);
             let projectDatasets: Record<string, DatasetSpec> | undefined;
             let dir: string | undefined;
-            if (projectDir) {
+            if (project) {
+              projectDatasets = project.config.datasets;
+              dir = project.dir;
+            } else if (projectDir) {
               try {
-                const project = await loadProject(projectDir);
-                projectDatasets = project.config.datasets;
-                dir = project.dir;
+                const found = await loadProject(projectDir);
+                projectDatasets = found.config.datasets;
+                dir = found.dir;
               } catch (err) {
-                // An explicit --project must load; one found next to the suite only adds datasets.
-                if (opts.project || !isConfigError(err)) throw err;
+                // One found next to the suite only adds datasets.
+                if (!isConfigError(err)) throw err;
                 progress(color.yellow(`dataops quality: warning: ignoring ${path.join(projectDir, PROJECT_FILE)} (its datasets are not available to the suite): ${err.message}`));
               }
             }
-            report = await runSuite({ suiteFile, projectDatasets, projectDir: dir, now, samples, failOn, memoryLimit: opts.memoryLimit });
+            report = await runSuite({ suiteFile, projectDatasets, projectDir: dir, now, samples, failOn, ...(memoryLimit ? { memoryLimit } : {}) });
           } catch (err) {
             if (!isConfigError(err)) throw err;
             progress(describeError('dataops quality', err));

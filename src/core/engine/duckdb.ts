@@ -4,11 +4,20 @@
  * The engine module is loaded lazily through an injectable loader: the CLI and the tests use the
  * copy in node_modules (the default), the data-quality action registers a loader that installs the
  * pinned engine into the runner's tool cache first ({@link setEngineLoader}). Instances are opened
- * in memory with extension autoinstall/autoload off (no network), a `memory_limit` and a
- * `temp_directory` so large inputs spill to disk instead of failing. `DATAOPS_TRACE_SQL=1` prints
- * every statement with its time to stderr.
+ * in memory with extension autoinstall/autoload off (no network), a `memory_limit` and a private
+ * spill directory (a fresh `dataops-duckdb-*` directory under `temp_directory`, removed on close)
+ * so large inputs spill to disk instead of failing. `DATAOPS_TRACE_SQL=1` prints every statement
+ * with its time to stderr.
+ *
+ * Untrusted SQL (quality suites arrive in pull requests) runs only after {@link Engine.lock}: the
+ * engine may then open exactly the listed files, nothing else, and its configuration is frozen
+ * (DuckDB's `allowed_paths`, `enable_external_access=false`, `lock_configuration=true`; see
+ * https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview). {@link Engine.select}
+ * runs a text only when DuckDB's own parser and binder find exactly one SELECT statement in it.
  */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 
 /** The `@duckdb/node-api` module shape. */
@@ -36,7 +45,7 @@ export function loadEngine(): Promise<EngineModule> {
 export interface EngineOptions {
   /** DuckDB `memory_limit`, e.g. `"1GB"`, `"256MB"`. Default: DuckDB's (80% of RAM). */
   memoryLimit?: string | undefined;
-  /** Spill directory. Default: `RUNNER_TEMP` (in Actions) or the OS temp directory. */
+  /** Where the private spill directory is created. Default: `RUNNER_TEMP` (in Actions) or the OS temp directory. */
   tempDirectory?: string | undefined;
   /** Worker threads. Default: DuckDB's (one per core). */
   threads?: number | undefined;
@@ -45,15 +54,68 @@ export interface EngineOptions {
 /** A plain JS row: BIGINT as number when safe (string otherwise), timestamps/dates as ISO-like strings. */
 export type Row = Record<string, unknown>;
 
+/** A value bound to a `$1`-style parameter of {@link Engine.query}. */
+export type Param = string | number | boolean | null;
+
+/**
+ * A statement refused by {@link Engine.select}: not exactly one statement, or not a SELECT.
+ * `found` names what DuckDB found (`2 statements`, `a COPY statement`).
+ */
+export class StatementShapeError extends Error {
+  override readonly name = 'StatementShapeError';
+  readonly found: string;
+  constructor(found: string, expected = 'SELECT') {
+    super(`expected one ${expected} statement, found ${found}`);
+    this.found = found;
+  }
+}
+
+/**
+ * An engine error with the phase it came from: `prepare` (parsing and binding: the message can
+ * only quote the statement, names and types) or `run` (execution: the message may quote values
+ * read from the data).
+ */
+export class EngineError extends Error {
+  override readonly name = 'EngineError';
+  readonly phase: 'prepare' | 'run';
+  constructor(message: string, phase: 'prepare' | 'run', options?: { cause?: unknown }) {
+    super(message, options);
+    this.phase = phase;
+  }
+}
+
+/** Files an engine may read after {@link Engine.lock}. */
+export interface EngineAccess {
+  /** Exact files (absolute, symlinks resolved) the engine may open; every other path is refused. */
+  allowedPaths: string[];
+}
+
 /** An open engine connection. */
 export interface Engine {
-  /** Runs `sql` and returns all rows as plain JS objects (see {@link Row}). */
-  query<T extends Row = Row>(sql: string): Promise<T[]>;
-  /** Runs `sql` (one or more statements) ignoring results. */
+  /** Runs `sql` (our own SQL, with optional `$1`… parameters) and returns all rows as plain JS objects (see {@link Row}). */
+  query<T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]>;
+  /** Runs `sql` (one or more statements of our own) ignoring results. */
   run(sql: string): Promise<void>;
+  /**
+   * Runs `sql` only if DuckDB parses it as exactly one statement whose prepared type is SELECT
+   * (`extract_statements`, then the prepared statement's `statementType`), and returns its rows.
+   * @throws StatementShapeError for anything else (several statements, COPY, ATTACH, SET, PRAGMA…);
+   *   EngineError (phase `prepare` or `run`) for the engine's own errors.
+   */
+  select<T extends Row = Row>(sql: string): Promise<T[]>;
+  /** Like {@link select} for one statement of the given type (e.g. a `CREATE VIEW` around checked SQL). */
+  one<T extends Row = Row>(sql: string, type: 'SELECT' | 'CREATE'): Promise<T[]>;
+  /**
+   * Freezes the engine for untrusted SQL: it may open exactly `access.allowedPaths` (read; no
+   * directory is allowed, spilling is internal to the engine), no other file, URL, extension or
+   * database, and no setting can change afterwards. Irreversible.
+   */
+  lock(access: EngineAccess): Promise<void>;
+  /** Whether {@link lock} ran. */
+  readonly locked: boolean;
   /** Engine name and version, e.g. `duckdb v1.5.0`. */
   readonly version: string;
-  /** Closes the connection and the instance. Idempotent. */
+  /** Closes the connection and the instance and removes the spill directory. Idempotent. */
   close(): void;
 }
 
@@ -63,31 +125,62 @@ export interface Engine {
  */
 export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const duckdb = await loadEngine();
+  const base = path.resolve(opts.tempDirectory ?? process.env.RUNNER_TEMP ?? os.tmpdir());
+  mkdirSync(base, { recursive: true });
+  // a directory of our own: RUNNER_TEMP also holds the runner's file commands ($GITHUB_ENV…)
+  const spill = mkdtempSync(path.join(base, 'dataops-duckdb-'));
   const config: Record<string, string> = {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
-    temp_directory: opts.tempDirectory ?? process.env.RUNNER_TEMP ?? os.tmpdir(),
+    temp_directory: spill,
   };
   if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
   if (opts.threads) config.threads = String(opts.threads);
-  const instance = await duckdb.DuckDBInstance.create(':memory:', config);
+  let instance: DuckDB.DuckDBInstance;
+  try {
+    instance = await duckdb.DuckDBInstance.create(':memory:', config);
+  } catch (err) {
+    rmSync(spill, { recursive: true, force: true });
+    throw err;
+  }
   const conn = await instance.connect();
   let closed = false;
+  let locked = false;
   const trace = !!process.env.DATAOPS_TRACE_SQL;
-  const query = async <T extends Row = Row>(sql: string): Promise<T[]> => {
-    const t = trace ? performance.now() : 0;
-    const reader = await conn.runAndReadAll(sql);
-    // JSON conversion keeps dates, times and timestamps in DuckDB's text form ("2001-07-01",
-    // "2001-07-01 00:00:00"); top-level integer and decimal columns become numbers when exact.
-    const names = reader.columnNames();
-    const numeric = new Set(names.filter((_, i) => NUMERIC_TYPE_IDS.has(reader.columnType(i).typeId)));
-    const rows = reader.getRowObjectsJson().map((r) => {
-      const row = r as Record<string, unknown>;
-      for (const k of numeric) row[k] = toNumber(row[k]);
-      return row as T;
-    });
+  const traced = (sql: string, t: number) => {
     if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
-    return rows;
+  };
+  const query = async <T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]> => {
+    const t = trace ? performance.now() : 0;
+    const reader = params?.length ? await conn.runAndReadAll(sql, params) : await conn.runAndReadAll(sql);
+    traced(sql, t);
+    return plainRows<T>(reader);
+  };
+  const statementName = (type: number) => (duckdb.StatementType as unknown as Record<number, string>)[type] ?? `type ${type}`;
+  const one = async <T extends Row = Row>(sql: string, type: 'SELECT' | 'CREATE'): Promise<T[]> => {
+    const t = trace ? performance.now() : 0;
+    let prepared: DuckDB.DuckDBPreparedStatement;
+    try {
+      const extracted = await conn.extractStatements(sql);
+      if (extracted.count !== 1) throw new StatementShapeError(extracted.count === 0 ? 'no statement' : `${extracted.count} statements`, type);
+      prepared = await extracted.prepare(0);
+    } catch (err) {
+      if (err instanceof StatementShapeError) throw err;
+      throw new EngineError(err instanceof Error ? err.message : String(err), 'prepare', { cause: err });
+    }
+    try {
+      if (prepared.statementType !== duckdb.StatementType[type]) throw new StatementShapeError(`a statement of type ${statementName(prepared.statementType)}`, type);
+      let reader: DuckDB.DuckDBResultReader;
+      try {
+        reader = await prepared.runAndReadAll();
+      } catch (err) {
+        throw new EngineError(err instanceof Error ? err.message : String(err), 'run', { cause: err });
+      }
+      traced(sql, t);
+      return plainRows<T>(reader);
+    } finally {
+      prepared.destroySync();
+    }
   };
   const versionRows = await query<{ v: string }>('SELECT version() AS v');
   return {
@@ -95,7 +188,22 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
     async run(sql: string) {
       const t = trace ? performance.now() : 0;
       await conn.run(sql);
-      if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
+      traced(sql, t);
+    },
+    one,
+    select: <T extends Row = Row>(sql: string) => one<T>(sql, 'SELECT'),
+    async lock(access: EngineAccess) {
+      const list = (xs: string[]) => `[${xs.map(literal).join(', ')}]`;
+      await conn.run(`SET allowed_paths = ${list(access.allowedPaths)}`);
+      await conn.run('SET allowed_directories = []');
+      await conn.run('SET enable_external_access = false');
+      await conn.run('SET autoinstall_known_extensions = false');
+      await conn.run('SET autoload_known_extensions = false');
+      await conn.run('SET lock_configuration = true');
+      locked = true;
+    },
+    get locked() {
+      return locked;
     },
     version: `duckdb ${versionRows[0]?.v ?? 'unknown'}`,
     close() {
@@ -103,8 +211,24 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
       closed = true;
       conn.closeSync();
       instance.closeSync();
+      rmSync(spill, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Rows of a result as plain objects. JSON conversion keeps dates, times and timestamps in DuckDB's
+ * text form ("2001-07-01", "2001-07-01 00:00:00"); top-level integer and decimal columns become
+ * numbers when exact.
+ */
+function plainRows<T extends Row>(reader: DuckDB.DuckDBResultReader): T[] {
+  const names = reader.columnNames();
+  const numeric = new Set(names.filter((_, i) => NUMERIC_TYPE_IDS.has(reader.columnType(i).typeId)));
+  return reader.getRowObjectsJson().map((r) => {
+    const row = r as Record<string, unknown>;
+    for (const k of numeric) row[k] = toNumber(row[k]);
+    return row as T;
+  });
 }
 
 /** DuckDB type ids (`DuckDBTypeId`) whose JSON form is a string but whose values are numbers. */

@@ -9,11 +9,21 @@
  * statistics), `list_contains([...], col)` instead of long `NOT IN` lists, `regexp_full_match`,
  * `count(DISTINCT hash(a, b, c))` for composite unique keys (64-bit hash: a collision could hide
  * a duplicate only around 2^32 distinct keys), and relationships as an uncorrelated `NOT IN (SELECT …)`
- * (a hash mark join built once over the parent). Samples are fetched afterwards, only for checks
- * that did not pass, with targeted `LIMIT n` queries.
+ * (a hash mark join built once over the parent). Samples and the distinct failing keys/values are
+ * fetched afterwards, only for checks that did not pass, with targeted queries.
+ *
+ * Values are compared in the column's own type: `accepted_values` casts each listed value to the
+ * column's type (`'18'` and `18` both match 18.0 in a DOUBLE column); on a JSON column, strings are
+ * unwrapped (`"abc"` compares as abc). The text a `regex` sees: a text column's value; a JSON
+ * string's content (other JSON values: their JSON text); any other type's DuckDB text form
+ * (`CAST(x AS VARCHAR)`: 18.0, 2001-01-01, 2001-01-01 10:00:00, true).
+ *
+ * Suite SQL enters only as validated pieces (see sql.ts): a `where` is one expression, a `sql`
+ * query one SELECT; each is put on lines of its own inside parentheses, so a trailing `--`
+ * comment cannot reach the SQL around it.
  */
 import { ident, literal } from '../engine/duckdb.ts';
-import type { CheckSpec } from './suite.ts';
+import { whereOf, type CheckSpec } from './suite.ts';
 
 /** What the compiler knows about a registered dataset. */
 export interface DatasetInfo {
@@ -47,10 +57,15 @@ export interface CompiledCheck {
   samples?: (n: number) => string;
   /** For `sql` checks: counts the failing rows. */
   countQuery?: string;
-  /** For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys. */
+  /**
+   * For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys, `n_keys` =
+   * duplicated keys, `key_rows` = their rows (one grouped scan serves samples and counts).
+   */
   dupHashesQuery?: (n: number) => string;
   /** For `unique`: the duplicated keys with their occurrences, given their hashes. */
   samplesByHash?: (hashes: string[], n: number) => string;
+  /** For checks that did not pass: one row, `n` = distinct failing values or keys (see `failing_distinct` in report.ts). */
+  distinctQuery?: string;
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -129,7 +144,20 @@ function sqlScalar(v: string | number | boolean): string {
   return literal(v);
 }
 
-const isTextType = (t: string | undefined) => !!t && /^(VARCHAR|JSON|UUID|ENUM)/i.test(t);
+const isTextType = (t: string | undefined) => !!t && /^(VARCHAR|UUID|ENUM)/i.test(t);
+const isJsonType = (t: string | undefined) => !!t && /^JSON$/i.test(t.trim());
+const isNestedType = (t: string | undefined) => !!t && (/^(STRUCT|MAP|UNION|LIST)\b/i.test(t) || /\]$/.test(t.trim()));
+/** A scalar type name safe to write into a CAST (no ENUM member lists or struct fields). */
+const CASTABLE = /^[A-Z][A-Z0-9_ ]*(\(\d+(\s*,\s*\d+)?\))?$/i;
+
+/** The text form of a value for comparison on text columns (YAML numbers and booleans as written by JS). */
+const asText = (v: string | number | boolean) => literal(typeof v === 'string' ? v : String(v));
+
+/** Expression of the text a regex sees (see the module doc). */
+function textOf(ref: string, type: string | undefined): string {
+  if (isJsonType(type)) return `json_extract_string(${ref}, '$')`;
+  return type && /^VARCHAR/i.test(type) ? ref : `CAST(${ref} AS VARCHAR)`;
+}
 
 /**
  * Compiles one check against the datasets it reads.
@@ -137,10 +165,12 @@ const isTextType = (t: string | undefined) => !!t && /^(VARCHAR|JSON|UUID|ENUM)/
  */
 export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: string) => DatasetInfo | undefined): CompiledCheck {
   const from = `${ident(ds.name)} AS t`;
-  const w = check.where ? `(${check.where})` : undefined;
+  const where = whereOf(check);
+  const w = where ? `(\n${where}\n)` : undefined;
   const and = (pred: string) => (w ? `${w} AND (${pred})` : `(${pred})`);
   const total = w ? `count_if(${w})` : 'count(*)';
   const rowsWhere = (pred: string) => `SELECT * FROM ${from} WHERE ${and(pred)}`;
+  const distinctWhere = (expr: string, pred: string) => `SELECT count(DISTINCT ${expr}) AS n FROM ${from} WHERE ${and(pred)}`;
   const col = (name: string) => `t.${ident(resolveColumn(ds, name))}`;
   switch (check.type) {
     case 'row_count':
@@ -161,7 +191,7 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
       // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
       const dupHashesQuery = (n: number) =>
-        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
+        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
       const samplesByHash = (hashes: string[], n: number) =>
         `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
       return {
@@ -174,10 +204,23 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
     }
     case 'accepted_values': {
       const c = resolveColumn(ds, check.column);
-      const allText = check.values.every((v) => typeof v === 'string');
-      const ref = allText && !isTextType(ds.columns.get(c)) ? `CAST(t.${ident(c)} AS VARCHAR)` : `t.${ident(c)}`;
-      const pred = `t.${ident(c)} IS NOT NULL AND NOT list_contains([${check.values.map(sqlScalar).join(', ')}], ${ref})`;
-      return { kind: 'aggregate', columns: [c], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+      const type = ds.columns.get(c);
+      const r = `t.${ident(c)}`;
+      let ref: string;
+      let values: string[];
+      if (isNestedType(type)) throw new CheckCompileError(`accepted_values needs a column of single values; "${c}" is ${type}`);
+      if (isJsonType(type)) {
+        ref = `json_extract_string(${r}, '$')`;
+        values = check.values.map(asText);
+      } else if (isTextType(type) || !type || !CASTABLE.test(type)) {
+        ref = type && /^VARCHAR/i.test(type) ? r : `CAST(${r} AS VARCHAR)`;
+        values = check.values.map(asText);
+      } else {
+        ref = r;
+        values = check.values.map((v) => `CAST(${sqlScalar(v)} AS ${type})`);
+      }
+      const pred = `${r} IS NOT NULL AND NOT list_contains([${values.join(', ')}], ${ref})`;
+      return { kind: 'aggregate', columns: [c], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(r, pred) };
     }
     case 'range': {
       const c = col(check.column);
@@ -187,14 +230,13 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       if (check.min !== undefined) parts.push(`${c} ${inc.min ? '<' : '<='} ${sqlScalar(check.min)}`);
       if (check.max !== undefined) parts.push(`${c} ${inc.max ? '>' : '>='} ${sqlScalar(check.max)}`);
       const pred = parts.join(' OR ');
-      return { kind: 'aggregate', columns: [resolveColumn(ds, check.column)], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+      return { kind: 'aggregate', columns: [resolveColumn(ds, check.column)], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(c, pred) };
     }
     case 'regex': {
       const name = resolveColumn(ds, check.column);
       const c = `t.${ident(name)}`;
-      const ref = isTextType(ds.columns.get(name)) ? c : `CAST(${c} AS VARCHAR)`;
-      const pred = `${c} IS NOT NULL AND NOT regexp_full_match(${ref}, ${literal(check.pattern)})`;
-      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+      const pred = `${c} IS NOT NULL AND NOT regexp_full_match(${textOf(c, ds.columns.get(name))}, ${literal(check.pattern)})`;
+      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(c, pred) };
     }
     case 'relationships': {
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
@@ -207,7 +249,7 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const tuple = (xs: string[]) => (xs.length === 1 ? xs[0]! : `row(${xs.join(', ')})`);
       const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
       const pred = `${notNull} AND NOT (${tuple(refs)} IN (SELECT ${tuple(prefs)} FROM ${ident(parent.name)} AS p WHERE ${prefs.map((r) => `${r} IS NOT NULL`).join(' AND ')}))`;
-      return { kind: 'aggregate', columns: cols, aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
+      return { kind: 'aggregate', columns: cols, aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(tuple(refs), pred) };
     }
     case 'freshness': {
       const name = resolveColumn(ds, check.column);
@@ -221,10 +263,12 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
     case 'schema':
       return { kind: 'schema', columns: Object.keys(check.columns) };
     case 'sql': {
-      // `where` filters the query's rows (its columns are the query's output columns).
-      const q = check.query.trim().replace(/;\s*$/, '');
+      // `where` filters the query's rows (its columns are the query's output columns). The count
+      // hashes every output row: a bare count(*) lets the engine skip the query's columns, and a
+      // query whose columns fail to compute would be counted instead of reported as an error.
+      const q = `(\n${check.query.trim().replace(/;\s*$/, '')}\n) AS __dq_rows`;
       const filter = w ? ` WHERE ${w}` : '';
-      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing FROM (${q}) AS q${filter}`, samples: (n) => `SELECT * FROM (${q}) AS q${filter} LIMIT ${n}` };
+      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing, bit_xor(hash(__dq_rows)) AS __dq_hash FROM ${q}${filter}`, samples: (n) => `SELECT * FROM ${q}${filter} LIMIT ${n}` };
     }
   }
 }
@@ -248,9 +292,9 @@ export function aggregateQuery(dataset: string, checks: Array<{ index: number; p
 }
 
 /** Engine reader expression for a file dataset (a view is created over it). */
-export function readerSql(files: string[], format: string, options: Record<string, string | number | boolean> = {}): string {
+export function readerSql(files: string[], format: string, options: Partial<Record<string, string | number | boolean>> = {}): string {
   const list = `[${files.map(literal).join(', ')}]`;
-  const opts = Object.entries(options).map(([k, v]) => `${k} = ${sqlScalar(v)}`);
+  const opts = Object.entries(options).flatMap(([k, v]) => (v === undefined ? [] : [`${k} = ${sqlScalar(v)}`]));
   switch (format) {
     case 'parquet':
       return `read_parquet(${[list, ...opts].join(', ')})`;

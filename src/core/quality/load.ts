@@ -2,14 +2,14 @@
  * Loading a quality suite: YAML with line numbers → zod validation (with friendlier messages for the
  * usual mistakes) → dataset declarations merged with the project's and resolved to files.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import { sha256 } from '../hash.ts';
-import { parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
+import { decodeUtf8, parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
 import { readFile } from 'node:fs/promises';
-import { checkSchema, suiteSchema, type DatasetFormat, type DatasetSpec, type SuiteSpec } from './suite.ts';
+import { checkSchema, NOT_FOR, readerOptionsOf, suiteSchema, type CheckSpec, type DatasetFormat, type DatasetSpec, type SuiteSpec } from './suite.ts';
 
 /** Check types a suite may use, in documentation order. */
 export const CHECK_TYPES: string[] = checkSchema.options.map((o) => o.shape.type.value);
@@ -25,6 +25,8 @@ export interface LoadedSuite {
   sha256: string;
   /** 1-based line of a node of the suite (e.g. `['checks', 3]`). */
   lineOf: (p: YamlPath) => number | undefined;
+  /** The suite's text (what a pull request shows anyway: error texts may quote it). */
+  text: string;
 }
 
 /**
@@ -35,8 +37,9 @@ export interface LoadedSuite {
 export async function loadSuite(file: string): Promise<LoadedSuite> {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = decodeUtf8(await readFile(file), file);
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read suite file (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
       location: { file },
       fix: 'Check the path: relative paths resolve from the current directory.',
@@ -57,7 +60,8 @@ export function parseSuite(text: string, file: string): LoadedSuite {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError('a suite must be a YAML mapping', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:".' });
   }
-  // Friendlier than zod's discriminated-union message: name the bad type and list the valid ones.
+  // Friendlier than zod's discriminated-union message: name the bad type and list the valid ones;
+  // a key the check type does not take says why.
   const checks = (data as { checks?: unknown }).checks;
   if (Array.isArray(checks)) {
     const problems: ConfigError[] = [];
@@ -70,6 +74,10 @@ export function parseSuite(text: string, file: string): LoadedSuite {
             fix: `Use one of: ${CHECK_TYPES.join(', ')}.`,
           }),
         );
+        return;
+      }
+      for (const [key, why] of Object.entries(NOT_FOR[String(type)] ?? {})) {
+        if (c && typeof c === 'object' && key in c) problems.push(new ConfigError(`${String(type)} does not take ${key}: ${why}`, { location: { file, line: source.lineOf(['checks', i, key]), field: `checks[${i}].${key}` } }));
       }
     });
     if (problems.length) throw new ConfigErrors(problems);
@@ -84,7 +92,20 @@ export function parseSuite(text: string, file: string): LoadedSuite {
     else dupes.push(new ConfigError(`duplicate check id "${c.id}" (also checks[${first}])`, { location: { file, line: source.lineOf(['checks', i, 'id']), field: `checks[${i}].id` }, fix: 'Give every check its own id: reports and check runs key on it.' }));
   });
   if (dupes.length) throw new ConfigErrors(dupes);
-  return { file, dir: path.dirname(path.resolve(file)), spec, sha256: sha256(text), lineOf: source.lineOf };
+  const semantic = spec.checks.flatMap((c, i) => checkProblems(c).map(([field, problem, fix]) => new ConfigError(problem, { location: { file, line: source.lineOf(['checks', i, field]), field: `checks[${i}].${field}` }, fix })));
+  if (semantic.length) throw new ConfigErrors(semantic);
+  return { file, dir: path.dirname(path.resolve(file)), spec, sha256: sha256(text), lineOf: source.lineOf, text };
+}
+
+/** Settings of a check that no data could satisfy or that contradict each other: [field, problem, fix]. */
+function checkProblems(c: CheckSpec): Array<[string, string, string]> {
+  if (c.type !== 'range') return [];
+  if (c.min === undefined && c.max === undefined) return [['min', 'a range check needs min, max or both', 'Add min and/or max.']];
+  if (c.min === undefined || c.max === undefined || typeof c.min !== typeof c.max) return [];
+  const inc = typeof c.inclusive === 'boolean' ? { min: c.inclusive, max: c.inclusive } : c.inclusive;
+  if (c.min > c.max) return [['min', `min (${String(c.min)}) is greater than max (${String(c.max)}): every row would fail`, 'Swap them.']];
+  if (c.min === c.max && !(inc.min && inc.max)) return [['inclusive', `min and max are both ${String(c.min)} and a bound is exclusive: every row would fail`, 'Make both bounds inclusive, or widen the range.']];
+  return [];
 }
 
 /** A dataset declaration together with where it was declared (relative paths resolve from `baseDir`). */
@@ -126,28 +147,82 @@ export function formatFromPath(p: string): DatasetFormat | undefined {
   return undefined;
 }
 
+/** npm package names (https://docs.npmjs.com/cli/configuring-npm/package-json#name), scoped or not. */
+const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/i;
+
 /**
  * Resolves `npm:<package>/<file>` to a path inside the installed package, searching `node_modules`
  * upwards from `fromDir`, then from the current directory.
- * @returns the absolute path, or undefined when the package is not installed.
+ * @returns the package directory (symlinks resolved; it must lie in a node_modules tree) and the
+ *   file's absolute path, or undefined when the name is not a package name or the package is not
+ *   installed. The file may still lie outside the package (`npm:pkg/../..`): callers check with
+ *   {@link isInside}.
  */
-export function resolveNpmPath(spec: string, fromDir: string): string | undefined {
+export function resolveNpmPath(spec: string, fromDir: string): { packageDir: string; file: string } | undefined {
   const rest = spec.slice('npm:'.length);
   const parts = rest.split('/');
   const pkgLen = rest.startsWith('@') ? 2 : 1;
   const pkg = parts.slice(0, pkgLen).join('/');
   const inner = parts.slice(pkgLen).join('/');
+  if (!NPM_NAME.test(pkg)) return undefined;
   for (const start of [fromDir, process.cwd()]) {
     let dir = path.resolve(start);
     for (;;) {
       const candidate = path.join(dir, 'node_modules', pkg);
-      if (existsSync(path.join(candidate, 'package.json'))) return path.join(candidate, inner);
+      if (existsSync(path.join(candidate, 'package.json'))) {
+        const packageDir = realpathSync(candidate);
+        // an installed package lives in a node_modules tree (npm, pnpm's store): a node_modules
+        // entry linked to another directory that happens to hold a package.json is not one
+        if (!packageDir.split(path.sep).includes('node_modules')) return undefined;
+        return { packageDir, file: path.resolve(packageDir, inner) };
+      }
       const parent = path.dirname(dir);
       if (parent === dir) break;
       dir = parent;
     }
   }
   return undefined;
+}
+
+/** Whether `file` is `dir` or lies below it (both absolute, compared as normalised paths). */
+export function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Directories a dataset may read from: the project root and any extra ones (e.g. the system test's output directory). */
+export interface DataRoots {
+  /** Absolute project root (see {@link projectRoot}). */
+  root: string;
+  /** Further absolute directories, trusted by the caller (not by the suite). */
+  extra?: string[];
+}
+
+/**
+ * The directory a suite's data files must lie in: `explicit` when given; else the repository
+ * (nearest ancestor holding `.git`) of the project or suite directory; else the project
+ * directory; else the current directory when it holds the suite; else the suite's directory.
+ */
+export function projectRoot(suiteDir: string, projectDir?: string, explicit?: string): string {
+  if (explicit) return path.resolve(explicit);
+  const start = path.resolve(projectDir ?? suiteDir);
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, '.git'))) return dir;
+    if (path.dirname(dir) === dir) break;
+  }
+  if (projectDir) return path.resolve(projectDir);
+  const cwd = process.cwd();
+  return isInside(path.resolve(suiteDir), cwd) ? cwd : path.resolve(suiteDir);
+}
+
+function realRoots(roots: DataRoots): string[] {
+  return [roots.root, ...(roots.extra ?? [])].map((r) => {
+    try {
+      return realpathSync(r);
+    } catch {
+      return path.resolve(r);
+    }
+  });
 }
 
 /** Files a file dataset reads, in path order, plus the format they are read as. */
@@ -157,42 +232,73 @@ export interface ResolvedFiles {
 }
 
 /**
- * Resolves a file dataset's paths/globs to existing, non-empty files.
- * @throws ConfigError naming the declaration (file, line, field) when a path matches nothing, a file
- *   is empty, a package is not installed, or the format cannot be told from the extension.
+ * A dataset path that reads outside what it may: outside the project root (after following
+ * symlinks), outside its npm package, or into `.git` (where checkout keeps credentials). Never
+ * recorded as a data problem: the suite is refused.
  */
-export async function resolveDatasetFiles(ds: DeclaredDataset): Promise<ResolvedFiles> {
+export class DatasetAccessError extends ConfigError {}
+
+/**
+ * Resolves a file dataset's paths/globs to existing, non-empty files, symlinks resolved.
+ * Every file must lie inside `roots` (or, for `npm:`, inside the named package) and outside `.git`;
+ * a path that leaves them is refused before anything outside is listed or read.
+ * @throws DatasetAccessError for a path outside; ConfigError naming the declaration (file, line,
+ *   field) when a path matches nothing, a file is empty, a package is not installed, a reader
+ *   option does not exist for the format, or the format cannot be told from the extension.
+ */
+export async function resolveDatasetFiles(ds: DeclaredDataset, roots: DataRoots): Promise<ResolvedFiles> {
   const spec = ds.spec;
   if (!('path' in spec)) throw new Error(`resolveDatasetFiles called on SQL dataset ${ds.name}`);
   const where = { file: ds.origin.file, line: ds.origin.line, field: `datasets.${ds.name}.path` };
   const patterns = Array.isArray(spec.path) ? spec.path : [spec.path];
+  const allowed = realRoots(roots);
+  const lexical = [roots.root, ...(roots.extra ?? [])].map((r) => path.resolve(r));
+  const outside = (pattern: string, what: string) =>
+    new DatasetAccessError(`"${pattern}" ${what}`, {
+      location: where,
+      fix: 'A dataset reads files inside the project (the repository), or inside an installed npm package with "npm:<package>/<file>".',
+    });
   const files: string[] = [];
   for (const pattern of patterns) {
-    let p = pattern;
-    if (p.startsWith('npm:')) {
-      const resolved = resolveNpmPath(p, ds.baseDir);
+    let p: string;
+    let within: string[];
+    if (pattern.startsWith('npm:')) {
+      const resolved = resolveNpmPath(pattern, ds.baseDir);
       if (!resolved) {
         throw new ConfigError(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pattern.slice(4).split('/').slice(0, pattern.startsWith('npm:@') ? 2 : 1).join('/')}) or use a file path.` });
       }
-      p = resolved;
+      p = resolved.file;
+      within = [resolved.packageDir];
+      if (!isInside(p, resolved.packageDir) || p === resolved.packageDir) throw outside(pattern, 'leaves its npm package');
     } else {
-      p = path.resolve(ds.baseDir, p);
+      p = path.resolve(ds.baseDir, pattern);
+      within = allowed;
+      // lexical check first: nothing outside is listed or even tested for existence
+      if (![...allowed, ...lexical].some((r) => isInside(p, r))) throw outside(pattern, 'is outside the project');
     }
     let matched: string[];
     if (isDynamicPattern(p)) {
-      matched = (await glob(path.relative(ds.baseDir, p).split(path.sep).join('/'), { cwd: ds.baseDir, absolute: true, onlyFiles: true })).sort();
+      const base = path.dirname(p.split(/[*?[{]/)[0]! + 'x');
+      matched = (await glob(path.relative(base, p).split(path.sep).join('/'), { cwd: base, absolute: true, onlyFiles: true, followSymbolicLinks: false })).sort();
     } else {
       matched = existsSync(p) ? [p] : [];
     }
     if (matched.length === 0) {
-      throw new ConfigError(`"${pattern}" matches no file (looked for ${p})`, { location: where, fix: 'Check the path: it is relative to the file that declares the dataset.' });
+      throw new ConfigError(`"${pattern}" matches no file`, { location: where, fix: 'Check the path: it is relative to the file that declares the dataset.' });
     }
     for (const m of matched) {
-      if (statSync(m).size === 0) throw new ConfigError(`data file ${path.relative(process.cwd(), m) || m} is empty`, { location: where, fix: 'Produce the file before running the suite, or remove the dataset.' });
+      const real = realpathSync(m);
+      if (!within.some((r) => isInside(real, r))) throw outside(pattern, pattern.startsWith('npm:') ? 'leaves its npm package (through a symbolic link)' : 'leads outside the project (through a symbolic link)');
+      if (real.split(path.sep).includes('.git')) throw outside(pattern, 'reads inside .git');
+      if (statSync(real).size === 0) throw new ConfigError(`data file ${path.relative(process.cwd(), m) || m} is empty`, { location: where, fix: 'Produce the file before running the suite, or remove the dataset.' });
+      files.push(real);
     }
-    files.push(...matched);
   }
   const format = spec.format ?? formatFromPath(files[0] ?? '');
-  if (!format) throw new ConfigError(`cannot tell the format of ${files[0] ?? '(no file)'} from its extension`, { location: { ...where, field: `datasets.${ds.name}.format` }, fix: 'Add format: csv|tsv|parquet|json|ndjson.' });
+  if (!format) throw new ConfigError(`cannot tell the format of ${path.basename(files[0] ?? '(no file)')} from its extension`, { location: { ...where, field: `datasets.${ds.name}.format` }, fix: 'Add format: csv|tsv|parquet|json|ndjson.' });
+  const known = readerOptionsOf(format);
+  for (const key of Object.keys(spec.options ?? {})) {
+    if (!known.includes(key)) throw new ConfigError(`reader option "${key}" does not apply to ${format} files`, { location: { ...where, field: `datasets.${ds.name}.options.${key}` }, fix: `Use one of: ${known.join(', ')}.` });
+  }
   return { files, format };
 }

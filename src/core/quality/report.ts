@@ -39,8 +39,19 @@ export interface CheckResult {
   severity: Severity;
   description?: string;
   status: CheckStatus;
-  /** Rows that violate the check (for row_count and freshness: 1 when violated, 0 otherwise). */
+  /** Rows that violate the check (for row_count and freshness: 1 when violated, 0 otherwise; unique: rows beyond the first of each key). */
   failing_rows: number | null;
+  /**
+   * Distinct failing keys or values, next to `failing_rows`, so users of other tools read the
+   * number they know (docs/quality.md): unique → keys that occur more than once (dbt `unique`,
+   * Soda `duplicate_count`); accepted_values, range, regex → distinct failing values (dbt
+   * `accepted_values`); relationships → distinct keys without a match. Computed for checks that
+   * did not pass (and 0 when no row failed); absent for a pass within tolerance and for other
+   * check types; null when it could not be computed.
+   */
+  failing_distinct?: number | null;
+  /** unique only: every row whose key is duplicated, first occurrences included (Great Expectations' unexpected_count). */
+  failing_key_rows?: number | null;
   /** Rows checked (after `where`). */
   total_rows: number | null;
   /** The tolerance and bounds applied, as written in the suite. */

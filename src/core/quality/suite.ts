@@ -27,13 +27,37 @@ export const formatSchema = z.enum(['csv', 'tsv', 'parquet', 'json', 'ndjson']);
 export type DatasetFormat = z.output<typeof formatSchema>;
 
 /**
+ * Reader options a dataset may pass to DuckDB, per format (read_csv, read_parquet, read_json).
+ * Keys outside these lists are refused (an option key is SQL syntax, never data); values are
+ * always bound as literals. Options that write (rejects tables), add the file path to the rows
+ * (`filename`) or take nested values are left out.
+ */
+export const READER_OPTIONS: Record<'csv' | 'parquet' | 'json', readonly string[]> = {
+  csv: [
+    'all_varchar', 'allow_quoted_nulls', 'auto_detect', 'buffer_size', 'comment', 'compression', 'dateformat', 'decimal_separator', 'delim', 'encoding', 'escape',
+    'header', 'ignore_errors', 'max_line_size', 'new_line', 'normalize_names', 'null_padding', 'nullstr', 'parallel', 'quote', 'sample_size', 'sep', 'skip', 'strict_mode',
+    'thousands', 'timestampformat', 'union_by_name',
+  ],
+  parquet: ['binary_as_string', 'file_row_number', 'hive_partitioning', 'union_by_name'],
+  json: ['auto_detect', 'compression', 'convert_strings_to_integers', 'dateformat', 'date_format', 'field_appearance_threshold', 'format', 'ignore_errors', 'maximum_depth', 'maximum_object_size', 'records', 'sample_size', 'timestampformat', 'timestamp_format', 'union_by_name'],
+};
+/** The reader option list of a format (tsv reads as csv, ndjson as json). */
+export function readerOptionsOf(format: DatasetFormat): readonly string[] {
+  return READER_OPTIONS[format === 'tsv' ? 'csv' : format === 'ndjson' ? 'json' : format];
+}
+const readerOptionKey = z.enum([...new Set(Object.values(READER_OPTIONS).flat())].sort() as [string, ...string[]]);
+
+/**
  * A file dataset: one path or glob (or a list), relative to the file declaring it. The prefix `npm:`
  * resolves through installed npm packages (`npm:vega-datasets/data/movies.json`).
  */
 export const fileDatasetSchema = z.strictObject({
   path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('File path or glob, or a list; relative to the declaring file. "npm:<package>/<file>" reads a file shipped in an npm package.'),
   format: formatSchema.optional().describe('Defaults from the file extension.'),
-  options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional().describe('Extra DuckDB reader options, e.g. {delim: ";", header: true}.'),
+  options: z
+    .partialRecord(readerOptionKey, z.union([z.string(), z.number(), z.boolean()]))
+    .optional()
+    .describe('Extra DuckDB reader options, e.g. {delim: ";", header: true}; see READER_OPTIONS in src/core/quality/suite.ts for the keys each format takes.'),
   columns: z.record(columnName, columnMetaSchema).optional(),
   description: z.string().optional(),
 });
@@ -45,23 +69,40 @@ export const sqlDatasetSchema = z.strictObject({
   description: z.string().optional(),
 });
 
-export const datasetSchema = z.union([fileDatasetSchema, sqlDatasetSchema]);
+export const datasetSchema = z.union([fileDatasetSchema, sqlDatasetSchema], {
+  error: 'a dataset has either "path" (files, with format/options) or "sql" (a SELECT over other datasets), not both and not neither',
+});
 export type DatasetSpec = z.output<typeof datasetSchema>;
 
-const base = {
+const common = {
   id: identifier.optional().describe('Stable id (defaults to <type>_<dataset>_<columns>); check runs and reports key on it.'),
   dataset: identifier.describe('Name of a dataset declared in this suite or in dataops.yml.'),
   description: z.string().optional(),
   severity: severitySchema.default('error'),
-  where: z.string().min(1).optional().describe('SQL filter: only rows matching it are checked.'),
+};
+const where = z.string().min(1).optional().describe('SQL filter, one expression: only rows matching it are checked.');
+const tolerance = {
   max_failing: z.number().int().min(0).optional().describe('Tolerance: pass while at most this many rows fail.'),
   max_failing_ratio: z.number().min(0).max(1).optional().describe('Tolerance: pass while at most this fraction of rows fail (0..1).'),
+};
+const base = { ...common, where, ...tolerance };
+/** Keys a check type does not take, with why (checked before the schema for a clearer message than "unknown key"). */
+export const NOT_FOR: Record<string, Record<string, string>> = {
+  row_count: {
+    max_failing: 'row_count has no failing rows to tolerate; widen min/max instead (or set severity: warn)',
+    max_failing_ratio: 'row_count has no failing rows to tolerate; widen min/max instead (or set severity: warn)',
+  },
+  freshness: {
+    max_failing: 'freshness has no failing rows to tolerate; raise max_age instead (or set severity: warn)',
+    max_failing_ratio: 'freshness has no failing rows to tolerate; raise max_age instead (or set severity: warn)',
+  },
+  schema: { where: 'a schema check looks at column names and types, not rows; remove where' },
 };
 const oneOrMoreColumns = z.union([columnName, z.array(columnName).min(1)]);
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 export const checkSchema = z.discriminatedUnion('type', [
-  z.strictObject({ ...base, type: z.literal('row_count'), min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }),
+  z.strictObject({ ...common, where, type: z.literal('row_count'), min: z.number().int().min(0).optional(), max: z.number().int().min(0).optional() }),
   z.strictObject({ ...base, type: z.literal('not_null'), columns: oneOrMoreColumns }),
   z.strictObject({ ...base, type: z.literal('unique'), columns: oneOrMoreColumns.describe('One column, or a composite key.') }),
   z.strictObject({ ...base, type: z.literal('accepted_values'), column: columnName, values: z.array(scalar).min(1) }),
@@ -81,13 +122,15 @@ export const checkSchema = z.discriminatedUnion('type', [
     to: z.strictObject({ dataset: identifier, columns: oneOrMoreColumns }),
   }),
   z.strictObject({
-    ...base,
+    ...common,
+    where,
     type: z.literal('freshness'),
     column: columnName,
     max_age: z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d|w)$/, 'write a duration like "90m", "36h" or "7d"'),
   }),
   z.strictObject({
-    ...base,
+    ...common,
+    ...tolerance,
     type: z.literal('schema'),
     columns: z.record(columnName, z.string().min(1)).describe('Expected column → DuckDB type (e.g. BIGINT, VARCHAR, TIMESTAMP).'),
     allow_extra: z.boolean().default(false),
@@ -95,6 +138,11 @@ export const checkSchema = z.discriminatedUnion('type', [
   z.strictObject({ ...base, type: z.literal('sql'), query: z.string().min(1).describe('Query whose rows are the failures.') }),
 ]);
 export type CheckSpec = z.output<typeof checkSchema>;
+
+/** A check's `where` filter (schema checks take none). */
+export function whereOf(check: CheckSpec): string | undefined {
+  return 'where' in check ? check.where : undefined;
+}
 export type CheckType = CheckSpec['type'];
 
 /** A quality suite file. */

@@ -9,13 +9,20 @@
  *   other values equal (NULL equals NULL).
  * Tolerance rule: `|output - expected| <= max(absolute, relative * |expected|)` plus a float
  * rounding slack of 1e-12 relative, so sums added up in another row order still compare equal.
+ *
+ * The image under test writes the outputs, so they are untrusted: a file is read only when its
+ * real path (symlinks followed) lies inside the output directory (expected files: inside the
+ * expected directory), through the quality suites' readers, on an engine locked to exactly
+ * those files; reader error texts are scrubbed of echoed rows and quoted values.
  */
-import { access } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { sha256File } from '../hash.ts';
 import { ident, literal, openEngine, type Engine, type Row } from '../engine/duckdb.ts';
-import { MASK, maskRow } from '../quality/mask.ts';
+import { readerSql } from '../quality/compile.ts';
+import { isInside } from '../quality/load.ts';
+import { MASK, maskRow, scrubEngineError } from '../quality/mask.ts';
 import type { CheckResult, CheckStatus, DatasetReport } from '../quality/report.ts';
 import type { DatasetFormat } from '../quality/suite.ts';
 import type { GoldenComparison, Tolerance } from '../image/system-test-config.ts';
@@ -66,21 +73,23 @@ export function formatOf(file: string, field = 'format'): DatasetFormat {
   return format;
 }
 
-/** DuckDB table function reading `file` in `format`. */
+/** DuckDB table function reading `file` in `format`: the quality suites' reader, with a header row for CSV/TSV. */
 export function readExpression(file: string, format: DatasetFormat): string {
-  const p = literal(file);
-  switch (format) {
-    case 'csv':
-      return `read_csv(${p}, auto_detect = true, header = true)`;
-    case 'tsv':
-      return `read_csv(${p}, auto_detect = true, header = true, delim = '\t')`;
-    case 'parquet':
-      return `read_parquet(${p})`;
-    case 'json':
-      return `read_json_auto(${p})`;
-    case 'ndjson':
-      return `read_json_auto(${p}, format = 'newline_delimited')`;
+  return readerSql([file], format, format === 'csv' || format === 'tsv' ? { header: true } : {});
+}
+
+/** A file's real path, or why it is not read. */
+type Confined = string;
+/** `file`'s real path when it lies inside `dir` (symlinks followed), else `missing` or `outside`. */
+async function confine(file: string, dir: string): Promise<Confined> {
+  let real: string;
+  try {
+    real = await realpath(file);
+  } catch {
+    return 'missing';
   }
+  const base = await realpath(dir).catch(() => path.resolve(dir));
+  return isInside(real, base) && real !== base ? real : 'outside';
 }
 
 /** Name of a comparison's dataset: `name`, else the output file name without extension. */
@@ -101,12 +110,6 @@ const NUMERIC = /^(U?(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT)|FLOAT|DOUBLE|REAL
 export function isNumericType(type: string): boolean {
   return NUMERIC.test(type.trim());
 }
-
-const exists = (file: string) =>
-  access(file).then(
-    () => true,
-    () => false,
-  );
 
 function keyColumns(c: GoldenComparison): string[] {
   if (!c.key) return [];
@@ -146,11 +149,19 @@ export async function compareGolden(opts: GoldenOptions): Promise<GoldenResult> 
     if (!parsed.success) throw new ConfigError(parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '), { location: { field: `compare[${i}]` } });
     return parsed.data;
   });
+  const files = await Promise.all(
+    comparisons.map(async (c) => ({
+      out: await confine(path.resolve(opts.outputDir, c.output), opts.outputDir),
+      exp: await confine(path.resolve(opts.expectedDir, c.expected ?? c.output), opts.expectedDir),
+    })),
+  );
   const engine = opts.engine ?? (await openEngine());
   const result: GoldenResult = { datasets: [], checks: [], engine: engine.version };
   try {
+    // an engine of our own reads exactly the compared files (a caller's engine is the caller's to lock)
+    if (!opts.engine) await engine.lock({ allowedPaths: files.flatMap((f) => [f.out, f.exp]).filter((f) => f !== 'missing' && f !== 'outside') });
     for (const [i, c] of comparisons.entries()) {
-      const r = await compareOne(engine, c, i, opts);
+      const r = await compareOne(engine, c, i, opts, files[i]!);
       result.datasets.push(...r.datasets);
       result.checks.push(...r.checks);
     }
@@ -160,7 +171,7 @@ export async function compareGolden(opts: GoldenOptions): Promise<GoldenResult> 
   return result;
 }
 
-async function compareOne(engine: Engine, c: GoldenComparison, index: number, opts: GoldenOptions): Promise<GoldenResult> {
+async function compareOne(engine: Engine, c: GoldenComparison, index: number, opts: GoldenOptions, real: { out: string; exp: string }): Promise<GoldenResult> {
   const name = comparisonName(c);
   const samples = opts.samples ?? 5;
   const pii = new Set(c.pii);
@@ -186,35 +197,39 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
     checks: aspects.map((type) => ({ ...base(type, []), status, failing_rows: null, total_rows: null, samples: [], message, ...(error ? { error } : {}), duration_ms: 0 })),
   });
 
-  const load = async (file: string, table: string, label: string): Promise<Side | string> => {
+  const load = async (file: string, resolved: string, table: string, label: string): Promise<Side | string> => {
     const report: DatasetReport = { name: label, kind: 'file', source: file, format, files: [path.basename(file)], row_count: null, content_hash: null };
     datasets.push(report);
-    if (!(await exists(file))) {
-      report.error = 'file not found';
+    if (resolved === 'missing' || resolved === 'outside') {
+      report.error = resolved === 'missing' ? 'file not found' : 'a symbolic link leading outside its directory: not read';
       report.files = [];
-      return 'missing';
+      return resolved;
     }
     try {
-      await engine.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} AS SELECT * FROM ${readExpression(file, format)}`);
+      await engine.run(`CREATE OR REPLACE TEMP TABLE ${ident(table)} AS SELECT * FROM ${readExpression(resolved, format)}`);
       const [count] = await engine.query<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${ident(table)}`);
       const schema = (await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${ident(table)}`)).map((r) => ({ name: r.column_name, type: r.column_type }));
       report.row_count = Number(count?.n ?? 0);
-      report.content_hash = await sha256File(file);
+      report.content_hash = await sha256File(resolved);
       return { table, file, rows: report.row_count, schema };
     } catch (err) {
-      report.error = err instanceof Error ? err.message : String(err);
+      // reader errors echo rows (Original Line: …) and quote values: keep the engine's statement only
+      report.error = scrubEngineError(err instanceof Error ? err.message : String(err), (q) => q === resolved || q === file);
       return report.error;
     }
   };
 
-  const out = await load(outFile, `golden_out_${index}`, name);
-  const exp = await load(expFile, `golden_exp_${index}`, `${name} (expected)`);
+  const out = await load(outFile, real.out, `golden_out_${index}`, name);
+  const exp = await load(expFile, real.exp, `golden_exp_${index}`, `${name} (expected)`);
   if (typeof exp === 'string') {
     return exp === 'missing'
       ? allFailed('error', `expected file ${expFile} not found`, 'expected file not found')
-      : allFailed('error', `cannot read the expected file ${expFile}`, exp);
+      : exp === 'outside'
+        ? allFailed('error', `expected file ${expFile} is a symbolic link leading outside ${opts.expectedDir}: not read`, 'expected file outside its directory')
+        : allFailed('error', `cannot read the expected file ${expFile}`, exp);
   }
   if (out === 'missing') return allFailed('fail', `the image did not write ${c.output} to its output directory`);
+  if (out === 'outside') return allFailed('fail', `the image wrote ${c.output} as a symbolic link leading outside its output directory: not read`);
   if (typeof out === 'string') return allFailed('fail', `the output ${c.output} cannot be read as ${format}: ${out}`);
 
   const outTypes = new Map(out.schema.map((s) => [s.name, s.type]));

@@ -271,7 +271,8 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
     for (const suiteFile of opts.suites ?? []) {
       let report: QualityReport;
       try {
-        report = await runSuite({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? path.dirname(suiteFile), samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
+        // the outputs live in the output directory, which the system test (not the suite) chose
+        report = await runSuite({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? path.dirname(suiteFile), allowedRoots: [path.resolve(opts.outputDir)], samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
       } catch (err) {
         // a missing output file is the image's fault, not a configuration error: record it
         if (!isConfigError(err) || !/matches no file|is empty/.test(err.message)) throw err;
