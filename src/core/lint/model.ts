@@ -142,6 +142,18 @@ export class Ctx {
   at(node: Node | null | undefined): Pos {
     return node?.range ? this.pos(node.range[0]) : { line: 1, column: 1 };
   }
+  /** Where a scalar's value starts: for a block scalar (`|`, `>`), its first content character. */
+  valueAt(node: Node | null | undefined): Pos {
+    if (!node?.range) return { line: 1, column: 1 };
+    const src = this.text.slice(node.range[0], node.range[1]);
+    if (/^[|>]/.test(src)) {
+      const nl = src.indexOf('\n');
+      const rest = nl < 0 ? '' : src.slice(nl + 1);
+      const lead = rest.length - rest.trimStart().length;
+      if (nl >= 0 && rest.trim()) return this.pos(node.range[0] + nl + 1 + lead);
+    }
+    return this.at(node);
+  }
   /** Last line of a node. */
   endLine(node: Node | null | undefined): number {
     return node?.range ? this.pos(Math.max(node.range[0], node.range[1] - 1)).line : this.at(node).line;

@@ -29,8 +29,10 @@ function normVersion(v: string): string[] {
 }
 
 /** Checks one `uses:` reference (a step's or a reusable-workflow call's). */
-export function auditUses(ctx: Ctx, node: Node, uses: string, self: readonly string[], what: string, span?: Node): void {
+export function auditUses(ctx: Ctx, usesNode: Node, uses: string, self: readonly string[], what: string, stepSpan?: Node): void {
   if (uses.startsWith('./') || uses === '') return;
+  const node = ctx.valueAt(usesNode);
+  const span = stepSpan ?? usesNode;
   if (uses.startsWith('docker://')) {
     const image = uses.slice('docker://'.length);
     if (DIGEST.test(image)) return;
@@ -41,8 +43,7 @@ export function auditUses(ctx: Ctx, node: Node, uses: string, self: readonly str
   }
   const parsed = parseUses(uses);
   if (!parsed) return;
-  const line = ctx.at(node).line;
-  const comment = ctx.comment(line) ?? (str(node) !== undefined && ctx.endLine(node) > line ? ctx.comment(line) : undefined);
+  const comment = ctx.comment(node.line) ?? ctx.comment(ctx.at(usesNode).line);
   // provenance
   if (ARCHIVED_REPOSITORIES.has(parsed.slug)) ctx.report('archived-uses', node, `${what} \`${uses}\` comes from ${parsed.slug}, an archived repository that gets no fixes`, { span });
   const squat = typosquatOf(parsed.slug);
