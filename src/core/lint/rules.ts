@@ -91,7 +91,6 @@ const DEFS: Record<string, Def> = {
     fix: 'Move the secret into a GitHub environment with protection rules and add `environment: <name>` to the job.',
     zizmor: 'secrets-outside-env',
     aliases: ['secrets-outside-environment'],
-    persona: 'auditor',
   },
   'secrets-inherit': {
     severity: 'warning',

@@ -284,10 +284,16 @@ export function auditScripts(ctx: Ctx, steps: Step[], env: { kind: 'workflow' | 
       continue;
     }
     const run = step.run;
-    // github-env
+    // github-env: a write of a value that is not wholly static
     if (env.kind === 'action' || [...env.triggers].some((t) => PRIVILEGED_TRIGGERS.has(t))) {
-      const m = /(>>?|\|\s*tee\s+(-a\s+)?|Out-File|Add-Content|Set-Content)[^\n]*(\$\{?GITHUB_(ENV|PATH)\}?|\$env:GITHUB_(ENV|PATH)|%GITHUB_(ENV|PATH)%)/i.exec(run);
-      if (m) ctx.report('github-env', keyNode(step.node, 'run') ?? step.runNode, `this script writes to ${m[3]!.replace(/[${}%]|env:/g, '')}: in a ${env.kind === 'action' ? 'action that may run in a privileged workflow' : 'privileged workflow'}, data an attacker controls can set variables such as LD_PRELOAD or PATH and run code`, { span: step.runNode });
+      for (const line of run.split('\n')) {
+        const m = /(>>?|\|\s*tee\s+(-a\s+)?|Out-File|Add-Content|Set-Content)[^\n]*?(\$\{?GITHUB_(ENV|PATH)\}?|\$env:GITHUB_(ENV|PATH)|%GITHUB_(ENV|PATH)%)/i.exec(line);
+        if (!m) continue;
+        const written = line.slice(0, m.index);
+        if (!/\$|%\w+%|`/.test(written) && !/^\s*(cat|tee)\b/.test(line)) continue;
+        ctx.report('github-env', keyNode(step.node, 'run') ?? step.runNode, `this script writes a computed value to ${m[3]!.replace(/[${}%]|env:/g, '')}: in a ${env.kind === 'action' ? 'action that may run in a privileged workflow' : 'privileged workflow'}, data an attacker controls can set variables such as LD_PRELOAD or PATH and run code`, { span: step.runNode });
+        break;
+      }
     }
     // adhoc-packages and use-trusted-publishing: per command
     const base = step.runNode.range?.[0] ?? 0;
@@ -297,7 +303,7 @@ export function auditScripts(ctx: Ctx, steps: Step[], env: { kind: 'workflow' | 
       if (/^(sudo\s+)?gem\s+(install|i)\b/.test(cmd.text) || /^(sudo\s+)?npm\s+(install|i|add)\s+(-[-\w=]+\s+)*[@\w]/.test(cmd.text)) {
         ctx.report('adhoc-packages', pos, `\`${cmd.text.split(/\s+/).slice(0, 3).join(' ')}\` installs a package outside a lockfile`, { span: step.runNode });
       }
-      if (/^cargo\s+(\+\S+\s+)?(`|\\)?\s*publish\b/.test(cmd.text.replace(/\s*[\\`]\s*\n\s*/g, ' ')) || /^(npm|pnpm|yarn\s+npm)\s+publish\b/.test(cmd.text)) {
+      if ((/^cargo\s+(\+\S+\s+)?publish\b/.test(cmd.text) || /^(npm|pnpm|yarn\s+npm)\s+publish\b/.test(cmd.text)) && !/\s(--dry-run|-n)\b/.test(cmd.text)) {
         ctx.report('use-trusted-publishing', pos, `\`${cmd.text.split('\n')[0]}\` publishes with a long-lived token; the registry supports Trusted Publishing`, { span: step.runNode });
       }
     }
