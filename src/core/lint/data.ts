@@ -101,6 +101,7 @@ export const PUBLISHERS = [
 /** Setup actions that install the latest tool unless told a version: action → [input, value meaning "latest"]. */
 export const UNPINNED_TOOL_ACTIONS: Record<string, [string, string]> = {
   'aquasecurity/setup-trivy': ['version', 'latest'],
+  'aquasecurity/trivy-action': ['version', 'latest'],
   '1password/load-secrets-action': ['version', 'latest'],
   'extractions/setup-just': ['just-version', '*'],
   'extractions/setup-crate': ['version', '*'],

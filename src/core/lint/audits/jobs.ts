@@ -300,7 +300,7 @@ export function auditScripts(ctx: Ctx, steps: Step[], env: { kind: 'workflow' | 
     const source = ctx.text.slice(base, step.runNode.range?.[1] ?? base);
     for (const cmd of commands(source)) {
       const pos = ctx.pos(base + cmd.offset);
-      if (/^(sudo\s+)?gem\s+(install|i)\b/.test(cmd.text) || /^(sudo\s+)?npm\s+(install|i|add)\s+(-[-\w=]+\s+)*[@\w]/.test(cmd.text)) {
+      if (/^(sudo\s+)?gem\s+(install|i)\s+(-[-\w=]+\s+)*[\w]/.test(cmd.text) || /^(sudo\s+)?npm\s+(install|i|add)\s+(-[-\w=]+\s+)*[@\w]/.test(cmd.text)) {
         ctx.report('adhoc-packages', pos, `\`${cmd.text.split(/\s+/).slice(0, 3).join(' ')}\` installs a package outside a lockfile`, { span: step.runNode });
       }
       if ((/^cargo\s+(\+\S+\s+)?publish\b/.test(cmd.text) || /^(npm|pnpm|yarn\s+npm)\s+publish\b/.test(cmd.text)) && !/\s(--dry-run|-n)\b/.test(cmd.text)) {

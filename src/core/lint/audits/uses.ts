@@ -70,8 +70,9 @@ export function auditUses(ctx: Ctx, usesNode: Node, uses: string, self: readonly
 export function typosquatOf(slug: string): { popular: string; how: string } | undefined {
   if (POPULAR_ACTIONS.includes(slug)) return undefined;
   const homoglyph = (s: string) => s.replace(/0/g, 'o').replace(/1/g, 'l').replace(/3/g, 'e').replace(/5/g, 's').replace(/rn/g, 'm');
+  const owner = slug.split('/')[0];
   for (const popular of POPULAR_ACTIONS) {
-    if (Math.abs(popular.length - slug.length) > 1) continue;
+    if (Math.abs(popular.length - slug.length) > 1 || popular.split('/')[0] === owner) continue;
     if (slug.length === popular.length - 1) {
       for (let i = 0; i < popular.length; i++) if (popular.slice(0, i) + popular.slice(i + 1) === slug) return { popular, how: 'omits a character of' };
     }
@@ -134,7 +135,7 @@ export function auditStepAction(ctx: Ctx, step: Step): void {
     else if (sv && /^true$/i.test(sv)) ctx.report('github-app', skip, '`skip-token-revoke: true` leaves the token valid after the job (up to an hour)');
     const owner = input(step, 'owner');
     if (owner !== undefined && input(step, 'repositories') === undefined) ctx.report('github-app', owner, '`owner` without `repositories` grants the token every repository of the installation');
-    if (!entries(step.withNode).some(([k]) => k.toLowerCase().startsWith('permission-'))) ctx.report('github-app', step.usesNode, 'the token inherits every permission of the app installation');
+    if (owner !== undefined && !entries(step.withNode).some(([k]) => k.toLowerCase().startsWith('permission-'))) ctx.report('github-app', step.usesNode, 'the token for another owner inherits every permission of the app installation');
   }
 
   // misfeature: setup-python pip-install
