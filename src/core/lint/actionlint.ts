@@ -306,14 +306,28 @@ function applyConfig(file: string, text: string, results: RawActionlintResult[],
  * Turns raw actionlint results into findings: rule id `actionlint/<kind>`, severity error, the
  * reviewed ignores removed; `crash`/`unparsed` become warnings saying what was not checked.
  */
-export function toFindings(file: string, results: readonly RawActionlintResult[]): Finding[] {
+export function toFindings(file: string, results: readonly RawActionlintResult[], text = ''): Finding[] {
   const out: Finding[] = [];
+  const lines = text.split(/\r?\n/);
+  const aliasLines = aliasLinesOf(lines);
   for (const r of results) {
-    if (ignoredBy(r.kind, r.message)) continue;
+    if (ignoredBy(r.kind, r.message, lines[r.line - 1] ?? '', lines[r.line] ?? '')) continue;
+    // actionlint 1.7.7 does not resolve YAML aliases (GitHub accepts anchors since 2025-09)
+    if (aliasLines.has(r.line) && r.kind !== 'crash') continue;
     const ruleId = `actionlint/${r.kind}`;
     const severity = r.kind === 'crash' || r.kind === 'unparsed' ? 'warning' : 'error';
     out.push({ ruleId, severity, file, line: Math.max(1, r.line), column: Math.max(1, r.column), message: r.message, helpUrl: helpUrl(ruleId) });
   }
+  return out;
+}
+
+/** Lines that use a YAML alias (`*name`) in a file that defines anchors (`&name`); empty otherwise. */
+function aliasLinesOf(lines: string[]): Set<number> {
+  const out = new Set<number>();
+  if (!lines.some((l) => /(^|[\s:\-[,])&[A-Za-z0-9_-]+/.test(l.replace(/#.*$/, '')))) return out;
+  lines.forEach((l, i) => {
+    if (/(^|[\s:\-[,])\*[A-Za-z0-9_-]+\s*(#.*)?$/.test(l) || /(^|[\s:\-[,])\*[A-Za-z0-9_-]+\s*[,\]]/.test(l)) out.add(i + 1);
+  });
   return out;
 }
 
@@ -325,5 +339,5 @@ export async function runActionlint(file: string, text: string, root = process.c
   const e = await actionlintEngine(config);
   if ('unavailable' in e) return [{ ruleId: 'actionlint/crash', severity: 'warning', file, line: 1, column: 1, message: e.unavailable, helpUrl: helpUrl('actionlint') }];
   const results = await e.engine.lint(root, [{ file, text }]);
-  return toFindings(file, results.get(file) ?? []);
+  return toFindings(file, results.get(file) ?? [], text);
 }

