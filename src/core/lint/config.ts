@@ -23,7 +23,7 @@ export const lintConfigSchema = z
     persona: z.enum(['regular', 'pedantic', 'auditor']).default('regular').describe('regular: findings worth acting on; pedantic: also code smells and hardening advice; auditor: also findings that are usually deliberate (as zizmor\'s personas).'),
     rules: z.record(z.string(), ruleSetting).default({}).describe('Per rule id (zizmor audit ids; old ids accepted): "off", a severity, or { enabled, severity, ignore }.'),
     ignore: z.array(z.string()).default([]).describe('Globs (relative to the project) that are not linted.'),
-    'deploy-environments': z.string().optional().describe('Regular expression of environment names that deploy-concurrency treats as deployments (default: prod|stag|deploy|release|live).'),
+    'deploy-environments': z.string().optional().describe('Regular expression of environment names that deploy-concurrency treats as deployments (default: prod|stag|deploy|live).'),
   })
   .describe('Settings of `dataops lint` and the lint action.');
 

@@ -30,12 +30,12 @@ export interface WorkflowLintOptions {
   selfRepos?: readonly string[] | undefined;
   /** Persona of the run (default `regular`). */
   persona?: Persona | undefined;
-  /** Environment names treated as deployments by deploy-concurrency (default: production/staging/prod/stage/deploy/release/live). */
+  /** Environment names treated as deployments by deploy-concurrency (default: names containing prod, stag, deploy or live). */
   deployEnvironments?: RegExp | undefined;
 }
 
 /** Default of {@link WorkflowLintOptions.deployEnvironments}. */
-export const DEPLOY_ENVIRONMENTS = /prod|stag|deploy|release|live/i;
+export const DEPLOY_ENVIRONMENTS = /prod|stag|deploy|live/i;
 
 /** Kind of a YAML file that the rules understand. */
 export type ActionsFileKind = 'workflow' | 'action' | 'dependabot';
@@ -63,7 +63,7 @@ export function lintActionsYaml(file: string, text: string, kind: ActionsFileKin
   else if (kind === 'workflow') lintWorkflow(ctx, doc.contents as Node, self, opts);
   else lintAction(ctx, doc.contents as Node, self);
   if (kind !== 'dependabot') auditExpressions(ctx);
-  return dedupe(ctx.findings);
+  return dedupe(ctx.findings).sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
 }
 
 function dedupe(findings: Finding[]): Finding[] {

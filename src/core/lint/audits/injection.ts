@@ -130,8 +130,14 @@ function classify(c: Expr, scope: Scope, depth: number): Classified {
   const parts = path.split('.');
   const head = parts[0]!;
   switch (head) {
-    case 'github':
+    case 'github': {
+      // workflow_dispatch inputs are chosen by someone with write access: typed like `inputs.*`
+      if (parts[1] === 'event' && parts[2] === 'inputs' && parts[3]) {
+        const type = scope.inputs.get(parts[3]);
+        return { taint: type === 'boolean' || type === 'number' || type === 'choice' || type === 'environment' ? 'fixed' : 'unknown', via: path };
+      }
       return { taint: githubTaint(path), via: path };
+    }
     case 'secrets':
     case 'runner':
     case 'job':
@@ -141,7 +147,7 @@ function classify(c: Expr, scope: Scope, depth: number): Classified {
       return { taint: 'untraceable', via: path };
     case 'inputs': {
       const type = scope.inputs.get(parts[1] ?? '');
-      return { taint: type === 'boolean' || type === 'number' || type === 'choice' ? 'fixed' : 'unknown', via: path };
+      return { taint: type === 'boolean' || type === 'number' || type === 'choice' || type === 'environment' ? 'fixed' : 'unknown', via: path };
     }
     case 'env': {
       const name = parts[1];
