@@ -150,14 +150,15 @@ function classify(c: Expr, scope: Scope, depth: number): Classified {
       return { taint: type === 'boolean' || type === 'number' || type === 'choice' || type === 'environment' ? 'fixed' : 'unknown', via: path };
     }
     case 'env': {
-      const name = parts[1];
-      const node = name ? envLookup(c.type === 'context' && typeof c.parts[1] === 'string' ? c.parts[1] : name, scope) : undefined;
-      if (!node) return { taint: 'unknown', via: `${path} (set outside this workflow)` };
+      const raw = c.type === 'context' && typeof c.parts[1] === 'string' ? c.parts[1] : parts[1];
+      const shown = raw ? `env.${raw}` : path;
+      const node = raw ? envLookup(raw, scope) : undefined;
+      if (!node) return { taint: 'unknown', via: `${shown} (set outside this workflow)` };
       const value = str(node);
-      if (value === undefined || !value.includes('${{')) return { taint: 'fixed', via: path };
+      if (value === undefined || !value.includes('${{')) return { taint: 'fixed', via: shown };
       const w = worst(classifyText(value, scope, depth + 1));
-      if (!w || w.taint === 'fixed') return { taint: 'fixed', via: path };
-      return w.taint === 'attacker' ? { taint: 'attacker', via: `${w.via} via ${path}` } : { taint: 'unknown', via: path };
+      if (!w || w.taint === 'fixed') return { taint: 'fixed', via: shown };
+      return w.taint === 'attacker' ? { taint: 'attacker', via: `${w.via} via ${shown}` } : { taint: 'unknown', via: shown };
     }
     case 'matrix':
       return matrixTaint(parts.slice(1), scope, path);
