@@ -135,7 +135,7 @@ export function normaliseResults(raw: unknown): RawActionlintResult[] {
   return list.map((item) => {
     if (item === null || typeof item !== 'object') return { message: String(item), line: 1, column: 1, kind: 'unparsed' };
     const o = item as Record<string, unknown>;
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : Number.parseInt(String(v ?? ''), 10) || 0);
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : typeof v === 'string' ? Number.parseInt(v, 10) || 0 : 0);
     const message = typeof o.message === 'string' ? o.message : JSON.stringify(o);
     return { message, line: num(o.line), column: num(o.column), kind: typeof o.kind === 'string' && o.kind ? o.kind : 'unknown' };
   });

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { canonicalRuleId, type Persona } from './rules.ts';
-import type { Finding, LintSeverity } from './types.ts';
+import type { Finding } from './types.ts';
 
 const ruleSetting = z.union([
   z.enum(['off', 'error', 'warning', 'note']),
@@ -53,7 +53,7 @@ export function applyRuleSettings(findings: Finding[], config: LintConfig): Find
     for (const { id, s } of settings) {
       if (f.ruleId !== id && !f.ruleId.startsWith(`${id}/`)) continue;
       if (s === 'off') return [];
-      if (typeof s === 'string') out = { ...out, severity: s as LintSeverity };
+      if (typeof s === 'string') out = { ...out, severity: s };
       else {
         if (!s.enabled) return [];
         if (s.severity) out = { ...out, severity: s.severity };

@@ -9,9 +9,9 @@
 /** A parsed expression node; `start`/`end` are offsets in the expression source. */
 export type Expr =
   | { type: 'literal'; value: string | number | boolean | null; start: number; end: number }
-  | { type: 'context'; parts: Array<string | Expr | '*'>; start: number; end: number }
+  | { type: 'context'; parts: Array<string | Expr>; start: number; end: number }
   | { type: 'call'; name: string; args: Expr[]; start: number; end: number }
-  | { type: 'index'; target: Expr; parts: Array<string | Expr | '*'>; start: number; end: number }
+  | { type: 'index'; target: Expr; parts: Array<string | Expr>; start: number; end: number }
   | { type: 'not'; expr: Expr; start: number; end: number }
   | { type: 'binary'; op: '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||'; left: Expr; right: Expr; start: number; end: number };
 
@@ -149,7 +149,7 @@ export function parseExpression(src: string): Expr {
     if (t.value !== value) throw new ExprSyntaxError(`expected "${value}", got "${t.value}"`);
     return t;
   };
-  const accessors = (parts: Array<string | Expr | '*'>): number => {
+  const accessors = (parts: Array<string | Expr>): number => {
     let end = -1;
     for (;;) {
       const t = peek();
@@ -175,7 +175,7 @@ export function parseExpression(src: string): Expr {
     if (t.kind === 'punct' && t.value === '(') {
       const e = or();
       const close = expect(')');
-      const parts: Array<string | Expr | '*'> = [];
+      const parts: Array<string | Expr> = [];
       const end = accessors(parts);
       return parts.length ? { type: 'index', target: e, parts, start: t.start, end } : { ...e, start: t.start, end: close.end };
     }
@@ -195,14 +195,14 @@ export function parseExpression(src: string): Expr {
         }
         const close = expect(')');
         const call: Expr = { type: 'call', name: lower, args, start: t.start, end: close.end };
-        const parts: Array<string | Expr | '*'> = [];
+        const parts: Array<string | Expr> = [];
         const end = accessors(parts);
         return parts.length ? { type: 'index', target: call, parts, start: t.start, end } : call;
       }
       if (lower === 'true' || lower === 'false') return { type: 'literal', value: lower === 'true', start: t.start, end: t.end };
       if (lower === 'null') return { type: 'literal', value: null, start: t.start, end: t.end };
       if (lower === 'nan' || lower === 'infinity') return { type: 'literal', value: lower === 'nan' ? Number.NaN : Number.POSITIVE_INFINITY, start: t.start, end: t.end };
-      const parts: Array<string | Expr | '*'> = [t.value];
+      const parts: Array<string | Expr> = [t.value];
       const end = accessors(parts);
       return { type: 'context', parts, start: t.start, end: end < 0 ? t.end : end };
     }
@@ -264,10 +264,15 @@ export function contextPath(e: Expr): string | undefined {
   return out.join('.');
 }
 
+/** The lower-cased name of a context's first part (`github` of `github.event.x`), or '' when it is not a context. */
+export function contextHead(e: Expr): string {
+  return e.type === 'context' && typeof e.parts[0] === 'string' ? e.parts[0].toLowerCase() : '';
+}
+
 /** Every node of `e`, depth first (`e` included). */
 export function walk(e: Expr): Expr[] {
   const out: Expr[] = [e];
-  const kids = (parts: Array<string | Expr | '*'>) => parts.filter((x): x is Expr => typeof x === 'object');
+  const kids = (parts: Array<string | Expr>) => parts.filter((x): x is Expr => typeof x === 'object');
   switch (e.type) {
     case 'context':
       for (const k of kids(e.parts)) out.push(...walk(k));
@@ -358,7 +363,7 @@ export function constantValue(e: Expr): { value: string | number | boolean | nul
       const args = e.args.map(constantValue);
       if (args.some((a) => !a)) return undefined;
       const v = args.map((a) => a!.value);
-      const s = (x: unknown) => (x === null ? '' : String(x));
+      const s = (x: string | number | boolean | null | undefined) => (x === null || x === undefined ? '' : String(x));
       if (e.name === 'format' && typeof v[0] === 'string') return { value: v[0].replace(/\{(\d+)\}/g, (_m, n: string) => s(v[Number(n) + 1])) };
       if (e.name === 'startswith') return { value: s(v[0]).toLowerCase().startsWith(s(v[1]).toLowerCase()) };
       if (e.name === 'endswith') return { value: s(v[0]).toLowerCase().endsWith(s(v[1]).toLowerCase()) };

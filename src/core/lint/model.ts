@@ -18,7 +18,7 @@ export function get(map: unknown, key: string): Node | undefined {
 /** Key node of `key` in a map, or undefined. */
 export function keyNode(map: unknown, key: string): Node | undefined {
   if (!isMap(map)) return undefined;
-  for (const pair of map.items) if (isScalar(pair.key) && pair.key.value === key) return pair.key as Node;
+  for (const pair of map.items) if (isScalar(pair.key) && pair.key.value === key) return pair.key;
   return undefined;
 }
 /** True when the map has `key` (even with an empty value). */
@@ -190,8 +190,8 @@ export class Ctx {
     const meta = RULES[rule]!;
     const persona = opts.persona ?? meta.persona ?? 'regular';
     if (!this.shows(persona)) return;
-    const pos = where && 'line' in where ? where : this.at(where as Node | undefined);
-    const spanNode = opts.span ?? (where && !('line' in where) ? (where as Node) : undefined);
+    const pos = where && 'line' in where ? where : this.at(where);
+    const spanNode = opts.span ?? (where && !('line' in where) ? (where) : undefined);
     const last = spanNode ? this.endLine(spanNode) : pos.line;
     if (this.ignored(rule, spanNode ? this.at(spanNode).line : pos.line, Math.max(last, pos.line))) return;
     this.findings.push({ ruleId: rule, severity: opts.severity ?? meta.severity, file: this.file, ...pos, message: `${problem}. ${meta.fix}`.trim(), helpUrl: helpUrl(rule) });

@@ -60,8 +60,8 @@ export function lintActionsYaml(file: string, text: string, kind: ActionsFileKin
   const ctx = new Ctx(file, text, doc, counter, { disable: new Set(opts.disable ?? []), persona: opts.persona ?? 'regular' });
   const self = opts.selfRepos ?? SELF_REPOS;
   if (kind === 'dependabot') auditDependabot(ctx);
-  else if (kind === 'workflow') lintWorkflow(ctx, doc.contents as Node, self, opts);
-  else lintAction(ctx, doc.contents as Node, self);
+  else if (kind === 'workflow') lintWorkflow(ctx, doc.contents, self, opts);
+  else lintAction(ctx, doc.contents, self);
   if (kind !== 'dependabot') auditExpressions(ctx);
   return dedupe(ctx.findings).sort((a, b) => a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
 }

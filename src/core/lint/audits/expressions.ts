@@ -6,7 +6,7 @@
  * https://docs.github.com/en/actions/reference/workflows-and-actions/expressions
  */
 import { isScalar, isPair, visit, type Node, type Scalar } from 'yaml';
-import { constantValue, contextPath, findExpressions, truthy, tryParse, walk, type Expr } from '../expr.ts';
+import { constantValue, contextHead, contextPath, findExpressions, truthy, tryParse, walk, type Expr } from '../expr.ts';
 import type { Ctx } from '../model.ts';
 
 interface Located {
@@ -23,7 +23,7 @@ function collect(ctx: Ctx): { all: Located[]; ifs: Array<{ key: Node; value: Sca
   const ifs: Array<{ key: Node; value: Scalar }> = [];
   visit(ctx.doc, {
     Pair(_k, pair) {
-      if (isScalar(pair.key) && pair.key.value === 'if' && isScalar(pair.value)) ifs.push({ key: pair.key as Node, value: pair.value as Scalar });
+      if (isScalar(pair.key) && pair.key.value === 'if' && isScalar(pair.value)) ifs.push({ key: pair.key as Node, value: pair.value });
     },
     Scalar(_k, node, path) {
       if (!node.range || typeof node.value !== 'string') return;
@@ -83,10 +83,10 @@ export function auditExpressions(ctx: Ctx): void {
       }
       // overprovisioned-secrets
       const arg0 = node.type === 'call' ? node.args[0] : undefined;
-      if (node.type === 'call' && node.name === 'tojson' && node.args.length === 1 && arg0?.type === 'context' && arg0.parts.length === 1 && String(arg0.parts[0]).toLowerCase() === 'secrets') {
+      if (node.type === 'call' && node.name === 'tojson' && node.args.length === 1 && arg0?.type === 'context' && arg0.parts.length === 1 && contextHead(arg0) === 'secrets') {
         ctx.report('overprovisioned-secrets', at(expr), '`toJSON(secrets)` puts every secret of the repository into the runner');
       }
-      if (node.type === 'context' && String(node.parts[0]).toLowerCase() === 'secrets' && node.parts.length > 1 && typeof node.parts[1] === 'object' && node.parts[1].type !== 'literal') {
+      if (node.type === 'context' && contextHead(node) === 'secrets' && node.parts.length > 1 && typeof node.parts[1] === 'object' && node.parts[1].type !== 'literal') {
         ctx.report('overprovisioned-secrets', at(expr), 'a computed `secrets[…]` index can reach any secret of the repository');
       }
       // unredacted-secrets

@@ -18,7 +18,7 @@
  * https://docs.zizmor.sh/audits/#template-injection
  */
 import type { Node } from 'yaml';
-import { contextPath, dataflowContexts, findExpressions, tryParse, type Expr } from '../expr.ts';
+import { contextHead, contextPath, dataflowContexts, findExpressions, tryParse, type Expr } from '../expr.ts';
 import { entries, get, items, stepsOf, str, type Ctx, type Step } from '../model.ts';
 
 /** Code inputs of actions that execute them (owner/repo lower-cased → input names). */
@@ -124,7 +124,7 @@ function classify(c: Expr, scope: Scope, depth: number): Classified {
   const path = contextPath(c);
   if (!path) {
     // computed key: take the object's taint
-    const head = c.type === 'context' ? String(c.parts[0]).toLowerCase() : '';
+    const head = contextHead(c);
     return { taint: head === 'github' ? 'attacker' : 'untraceable', via: `a computed ${head || 'value'} key` };
   }
   const parts = path.split('.');

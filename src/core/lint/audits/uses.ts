@@ -81,7 +81,7 @@ export function typosquatOf(slug: string): { popular: string; how: string } | un
     }
     if (slug.length === popular.length) {
       const diff = [...slug].map((c, i) => (c !== popular[i] ? i : -1)).filter((i) => i >= 0);
-      if (diff.length === 2 && diff[1] === diff[0]! + 1 && slug[diff[0]!] === popular[diff[1]!] && slug[diff[1]!] === popular[diff[0]!]) return { popular, how: 'swaps two characters of' };
+      if (diff.length === 2 && diff[1] === diff[0]! + 1 && slug[diff[0]!] === popular[diff[1]] && slug[diff[1]] === popular[diff[0]!]) return { popular, how: 'swaps two characters of' };
       if (diff.length > 0 && homoglyph(slug) === homoglyph(popular)) return { popular, how: 'uses look-alike characters for' };
     }
   }
