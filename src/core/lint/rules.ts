@@ -116,6 +116,7 @@ const DEFS: Record<string, Def> = {
     short: 'job without `timeout-minutes` (the default is 360 minutes)',
     fix: 'Add `timeout-minutes: <n>` to the job, a little above its usual duration.',
     tags: ['reliability'],
+    zizmor: 'missing-timeout',
     persona: 'pedantic',
   },
   'deploy-concurrency': {
