@@ -107,4 +107,11 @@ describe('locations', () => {
     expect(lintActionsYaml('x.yml', wf('v0'), 'workflow').map((f) => f.ruleId)).toEqual(['unpinned-uses']);
     expect(lintActionsYaml('x.yml', wf('main'), 'workflow').map((f) => f.ruleId)).toEqual(['unpinned-uses']);
   });
+
+  it('does not ask for an environment on reusable-workflow calls, nor concurrency on environments that only scope secrets', () => {
+    const wf = 'name: x\non: push\npermissions: {}\nconcurrency:\n  group: x\n  cancel-in-progress: true\njobs:\n  call:\n    name: call\n    uses: org/repo/.github/workflows/ci.yml@11bd71901bbe5b1630ceea73d27597364c9af683 # v1.0.0\n    secrets:\n      token: ${{ secrets.TOKEN }}\n  test:\n    name: test\n    runs-on: ubuntu-latest\n    timeout-minutes: 5\n    environment: ci-secrets\n    steps:\n      - run: ./test.sh\n        env:\n          KEY: ${{ secrets.KEY }}\n';
+    expect(lintActionsYaml('x.yml', wf, 'workflow')).toEqual([]);
+    const deploy = wf.replace('environment: ci-secrets', 'environment:\n      name: ci\n      url: https://example.com').replace('concurrency:\n  group: x\n  cancel-in-progress: true\n', '');
+    expect(lintActionsYaml('x.yml', deploy, 'workflow').map((f) => f.ruleId)).toContain('deploy-concurrency');
+  });
 });

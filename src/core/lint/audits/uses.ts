@@ -4,7 +4,7 @@
  * unpinned-tools, superfluous-actions, github-app, misfeature's setup-python pip-install,
  * obfuscated references). Semantics follow https://docs.zizmor.sh/audits/.
  */
-import type { Node } from 'yaml';
+import { isSeq, type Node } from 'yaml';
 import { ARCHIVED_REPOSITORIES, POPULAR_ACTIONS, SUPERFLUOUS_ACTIONS, UNPINNED_TOOL_ACTIONS } from '../data.ts';
 import { entries, get, parseUses, str, type Ctx, type Step } from '../model.ts';
 
@@ -159,22 +159,29 @@ export function auditImage(ctx: Ctx, node: Node | undefined, what: string, matri
     else ctx.report('unpinned-images', node, `${what} image "${image}"${suffix} is not pinned by digest`, { persona: 'pedantic', span: span ?? at });
   };
   if (!value.includes('${{')) return check(value, node);
-  // expand `${{ matrix.x }}` over literal matrix values, and literals inside expressions
-  const m = /^\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}$/.exec(value);
-  if (m && matrix) {
-    for (const [k, v] of entries(matrix)) {
-      if (k === m[1]) for (const item of (v && 'items' in v ? (v as unknown as { items: Node[] }).items : [v])) {
-        const s = str(item);
-        if (s !== undefined && !s.includes('${{')) check(s, item, `matrix.${m[1]}`);
-      }
-      if (k === 'include') for (const row of v && 'items' in v ? (v as unknown as { items: Node[] }).items : []) {
-        const rv = get(row, m[1]!);
-        const s = str(rv);
-        if (s !== undefined && !s.includes('${{')) check(s, rv, `matrix.${m[1]}`);
-      }
-    }
+  // expand `${{ matrix.x }}` (alone or inside a reference such as `rockylinux:${{ matrix.v }}`)
+  // over the matrix's literal values, and check literals inside other expressions
+  const refs = [...value.matchAll(/\$\{\{\s*matrix\.([A-Za-z0-9_-]+)\s*\}\}/g)];
+  const rest = value.replace(/\$\{\{\s*matrix\.[A-Za-z0-9_-]+\s*\}\}/g, '');
+  if (refs.length === 1 && matrix && !rest.includes('${{')) {
+    const key = refs[0]![1]!;
+    for (const [item, at] of matrixValues(matrix, key)) check(value.replace(refs[0]![0], item), at, `matrix.${key} = ${item}`);
     return;
   }
   for (const lit of value.matchAll(/'([^']+)'/g)) if (/^[a-z0-9][\w./-]*(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/i.test(lit[1]!) && /[/:]|^[a-z]+$/.test(lit[1]!)) check(lit[1]!, node);
   if (!/'/.test(value)) ctx.report('unpinned-images', node, `${what} image is computed (\`${value}\`) and may be unpinned`, { persona: 'pedantic', span });
+}
+
+/** Literal values of matrix key `key`: its list (or scalar) and its `include` rows, with their nodes. */
+function matrixValues(matrix: Node, key: string): Array<[string, Node | undefined]> {
+  const out: Array<[string, Node | undefined]> = [];
+  const add = (node: Node | undefined) => {
+    const s = str(node);
+    if (s !== undefined && !s.includes('${{')) out.push([s, node]);
+  };
+  for (const [k, v] of entries(matrix)) {
+    if (k === key) for (const item of isSeq(v) ? (v.items as Node[]) : [v]) add(item);
+    if (k === 'include') for (const row of isSeq(v) ? (v.items as Node[]) : []) add(get(row, key));
+  }
+  return out;
 }
