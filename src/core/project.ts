@@ -12,6 +12,7 @@ import { projectDatasetsSchema, qualityConfigSchema } from './quality/config.ts'
 import { imageConfigSchema } from './image/config.ts';
 import { deployConfigSchema } from './deploy/config.ts';
 import { promotionConfigSchema } from './promotion/config.ts';
+import { lintConfigSchema } from './lint/config.ts';
 
 /** Conventional file name looked up in a project directory. */
 export const PROJECT_FILE = 'dataops.yml';
@@ -31,6 +32,7 @@ export const projectSchema = z
     image: imageConfigSchema.optional(),
     deploy: deployConfigSchema.optional(),
     promotion: promotionConfigSchema.optional(),
+    lint: lintConfigSchema.optional(),
   })
   .describe('dataops-actions project file (dataops.yml).');
 

@@ -64,14 +64,14 @@ describe('actions/lint (JavaScript action, INPUT_* protocol)', () => {
     const sarif = path.join(tmp, 'lint.sarif');
     const run = await runLocalAction(path.join(repoRoot, 'actions/lint'), { path: 'tests/fixtures/lint/unpinned-uses', 'sarif-file': sarif }, opts());
     expect(run.outcome).toBe('failure');
-    expect(run.outputs).toMatchObject({ findings: '2', errors: '2', warnings: '0', 'sarif-path': sarif, 'skipped-linters': '' });
-    expect(run.annotations.filter((a) => a.level === 'error' && a.props.includes('unpinned-uses'))).toHaveLength(2);
+    expect(run.outputs).toMatchObject({ findings: '1', errors: '1', warnings: '0', 'sarif-path': sarif, 'skipped-linters': '' });
+    expect(run.annotations.filter((a) => a.level === 'error' && a.props.includes('unpinned-uses'))).toHaveLength(1);
     expect(run.annotations[0]!.props).toContain('file=tests/fixtures/lint/unpinned-uses/fail');
     expect(run.summary).toContain('dataops lint: ❌ failed');
   });
 
   it('passes with fail-on never and reports the counts', async () => {
-    const run = await runLocalAction(path.join(repoRoot, 'actions/lint'), { path: 'tests/fixtures/lint/missing-timeout', 'fail-on': 'never' }, opts());
+    const run = await runLocalAction(path.join(repoRoot, 'actions/lint'), { path: 'tests/fixtures/lint/artipacked', 'fail-on': 'never' }, opts());
     expect(run.outcome).toBe('success');
     expect(run.outputs.warnings).toBe('1');
   });

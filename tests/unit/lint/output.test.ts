@@ -48,10 +48,9 @@ describe('lintPath on a small repository', () => {
     const ids = report.findings.map((f) => `${f.file}:${f.line} ${f.ruleId}`);
     expect(ids).toEqual(
       expect.arrayContaining([
-        '.github/workflows/t.yml:3 excessive-permissions',
-        '.github/workflows/t.yml:4 missing-timeout',
+        '.github/workflows/t.yml:4 excessive-permissions',
+        '.github/workflows/t.yml:7 artipacked',
         '.github/workflows/t.yml:7 unpinned-uses',
-        '.github/workflows/t.yml:7 persisted-credentials',
         '.github/workflows/t.yml:11 template-injection',
         'dataops.yml:2 schema',
         'dataops.yml:5 schema',

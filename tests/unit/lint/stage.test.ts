@@ -42,7 +42,7 @@ describe('lint stage', () => {
 
   it('warns (does not fail) on findings by default, fails when DATAOPS_LINT_FAIL_ON=error', async () => {
     await mkdir(path.join(tmp, '.github/workflows'), { recursive: true });
-    await writeFile(path.join(tmp, '.github/workflows/x.yml'), 'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.ref }}"\n');
+    await writeFile(path.join(tmp, '.github/workflows/x.yml'), 'on: issues\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo "${{ github.event.issue.title }}"\n');
     const c = await ctx();
     const r = await lintStage.run(c);
     expect(r.status).toBe('warned');
