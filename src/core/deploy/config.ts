@@ -55,7 +55,7 @@ export type GitOpsTarget = z.output<typeof gitopsTargetSchema>;
 /** Target `kubernetes`: server-side apply of a kustomize overlay, then rollout status. */
 export const kubernetesTargetSchema = z
   .strictObject({
-    kubeconfig: z.string().optional().describe('Path of the kubeconfig file. Default: KUBECONFIG / ~/.kube/config.'),
+    kubeconfig: z.string().optional().describe('Path of the kubeconfig file, relative to dataops.yml and inside the project. Default: KUBECONFIG / ~/.kube/config.'),
     context: z.string().optional().describe('kubeconfig context.'),
     namespace: z.string().optional().describe('Namespace to apply into.'),
     manifests: z.string().min(1).describe('Kustomize directory (overlay) applied with `kubectl apply -k`, relative to dataops.yml.'),
