@@ -13,7 +13,7 @@
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError, ConfigErrors } from './errors.ts';
-import { confinePath, isInside, PathAccessError, projectRoot } from './paths.ts';
+import { confinePath, isInside, PathAccessError, projectRoot, realDir } from './paths.ts';
 import { imageConfigSchema } from './image/config.ts';
 import { defaultPromotionConfig } from './promotion/config.ts';
 import type { Project } from './project.ts';
@@ -90,11 +90,21 @@ function fieldName(at: YamlPath): string {
 }
 
 /**
+ * The root a project's paths are confined to: on a GitHub runner the workspace (`GITHUB_WORKSPACE`,
+ * as the data-quality action does for suites) when it holds the project; else the repository
+ * (nearest ancestor holding `.git`); else the directory of dataops.yml.
+ */
+export function projectRootOf(projectDir: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE;
+  return projectRoot(projectDir, projectDir, workspace && isInside(realDir(projectDir), realDir(workspace)) ? workspace : undefined);
+}
+
+/**
  * Confines every path-valued field of `project` (see the module doc).
  * @throws ConfigErrors with one PathAccessError per refused field (dataops.yml:line, field, fix).
  */
 export async function confineProjectPaths(project: Project): Promise<void> {
-  const root = projectRoot(project.dir, project.dir);
+  const root = projectRootOf(project.dir);
   const file = path.relative(process.cwd(), project.file) || project.file;
   const problems: ConfigError[] = [];
   for (const f of pathFields(project)) {

@@ -66,7 +66,7 @@ async function dataops(args: string[]): Promise<Run> {
   let stdout = '';
   let stderr = '';
   try {
-    ({ stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1', GITHUB_TOKEN: '', DATAOPS_TEST_RUN: '1' }, maxBuffer: 1 << 24, timeout: 120_000 }));
+    ({ stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { cwd: project, env: { ...process.env, NO_COLOR: '1', GITHUB_TOKEN: '', GITHUB_WORKSPACE: '' }, maxBuffer: 1 << 24, timeout: 120_000 }));
   } catch (err) {
     ({ code, stdout, stderr } = err as { code: number; stdout: string; stderr: string });
   }
@@ -131,13 +131,15 @@ describe('paths in dataops.yml that lead outside the project are refused', () =>
 });
 
 describe('credential files inside the project are refused', () => {
+  beforeAll(() => writeFileSync(path.join(project, 'dataops.yml'), 'version: 1\nname: app\n'));
+
   it('a suite dataset reading gha-creds-*.json (directly or through a symbolic link) is refused and never printed', async () => {
     for (const p of [CREDS, 'data/innocent.json']) {
       writeFileSync(path.join(project, 'creds.yml'), `version: 1\nsuite: creds\ndatasets:\n  creds: { path: ${p} }\nchecks:\n  - { id: dump, type: sql, dataset: creds, query: SELECT * FROM creds }\n`);
       const report = path.join(out(), 'r.json');
       const run = await dataops(['quality', '--suite', 'creds.yml', '--report', report]);
       expect(run.code, run.outputs.stderr).toBe(2);
-      expect(run.outputs.stderr).toContain(`datasets.creds.path: "${p}" is a credential file (gha-creds-*.json: Google Cloud credentials`);
+      expect(run.outputs.stderr).toContain(`creds.yml:4: datasets.creds.path: "${p}" is a credential file (gha-creds-*.json): Google Cloud credentials`);
       expect(leaked(run)).toEqual([]);
     }
   });
