@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
 import { readYamlFile, validateYaml } from './yaml.ts';
+import { confineProjectPaths } from './project-paths.ts';
 import { projectDatasetsSchema, qualityConfigSchema } from './quality/config.ts';
 import { imageConfigSchema } from './image/config.ts';
 import { deployConfigSchema } from './deploy/config.ts';
@@ -50,7 +51,9 @@ export interface Project {
 
 /**
  * Loads `dataops.yml` from a file path or from a directory that contains one.
- * @throws ConfigError when the file is missing, not YAML, or invalid (each invalid field named with its line).
+ * @throws ConfigError when the file is missing, not YAML, or invalid (each invalid field named with its line),
+ *   or when a path it names leads outside the project or into `.git` or a credential file
+ *   (PathAccessError, see project-paths.ts).
  */
 export async function loadProject(fileOrDir: string): Promise<Project> {
   let file = path.resolve(fileOrDir);
@@ -65,5 +68,7 @@ export async function loadProject(fileOrDir: string): Promise<Project> {
   }
   const source = await readYamlFile(file);
   const config = validateYaml(projectSchema, source, `See schemas/dataops-project.schema.json for the allowed fields.`);
-  return { file, dir: path.dirname(file), config, lineOf: source.lineOf };
+  const project = { file, dir: path.dirname(file), config, lineOf: source.lineOf };
+  await confineProjectPaths(project);
+  return project;
 }

@@ -265,6 +265,17 @@ describe('compareGolden', () => {
     expect(JSON.stringify(result)).not.toContain('SECRET');
   });
 
+  it('reads no expected file that is a credential file (gha-creds-*.json in an expected directory given as the workspace root)', async () => {
+    const canary = `CREDSCANARY-${n}`;
+    const creds = 'gha-creds-0123456789abcdef.json';
+    // the image writes a same-named output whose value differs: a comparison would print the expected value
+    const d = dirs({ [creds]: '{"type":"external_account","private_key":"guess"}\n' }, { [creds]: `{"type":"external_account","private_key":"${canary}"}\n` });
+    const result = await compareGolden({ ...d, comparisons: [{ output: creds, key: 'type' }] });
+    expect(result.checks.map((c) => c.status)).toEqual(['error', 'error', 'error', 'error', 'error']);
+    expect(result.checks[0]!.message).toMatch(/expected file .*gha-creds-0123456789abcdef\.json is a credential file: not read/);
+    expect(JSON.stringify(result)).not.toContain(canary);
+  });
+
   it('compares on an engine of its own, locked to the compared files', async () => {
     const d = dirs({ 'routes.csv': EXPECTED }, { 'routes.csv': EXPECTED });
     const result = await compareGolden({ ...d, comparisons: [{ output: 'routes.csv', key: ['date', 'origin', 'destination'] }] });

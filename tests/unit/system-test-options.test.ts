@@ -79,13 +79,18 @@ describe('runSystemTest configuration errors (before any container runs)', () =>
     await expect(runSystemTest({ ...dirs(), image: 'localhost/app:v1' })).rejects.toThrow(/has no digest/);
     await expect(runSystemTest({ ...dirs(), image: 'localhost/app@sha256:123' })).rejects.toThrow(ConfigError);
   });
-  it('refuses missing fixtures, a missing expected file and a non-empty output directory', async () => {
+  it('refuses missing fixtures, a missing expected file, one outside the expected directory or a credential file, and a non-empty output directory', async () => {
     const d = dirs();
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, fixturesDir: path.join(tmp, 'none') })).rejects.toThrow(/fixtures directory .* not found/);
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, comparisons: [{ output: 'b.csv' }] })).rejects.toThrow(/expected file .*b\.csv not found/);
     const badSuite = path.join(tmp, 'bad-suite.yml');
     writeFileSync(badSuite, 'version: 1\nsuite: outputs\nchecks:\n  - type: uniq\n    dataset: a\n');
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, suites: [badSuite] })).rejects.toThrow(/unknown check type "uniq"/);
+    // a comparison (from dataops.yml) stays inside the expected directory, even one given on the command line
+    writeFileSync(path.join(path.dirname(d.expectedDir), 'secret.csv'), 'x\n1\n');
+    await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, comparisons: [{ output: 'a.csv', expected: '../secret.csv' }] })).rejects.toThrow(/compare\[0\]\.expected: "[^"]*secret\.csv" is outside the expected directory/);
+    writeFileSync(path.join(d.expectedDir, '.npmrc'), '//registry.npmjs.org/:_authToken=x\n');
+    await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}`, comparisons: [{ output: 'a.csv', expected: '.npmrc', format: 'csv' }] })).rejects.toThrow(/compare\[0\]\.expected: "[^"]*\.npmrc" is a credential file \(\.npmrc\)/);
     mkdirSync(d.outputDir);
     writeFileSync(path.join(d.outputDir, 'a.csv'), 'stale');
     await expect(runSystemTest({ ...d, image: `localhost/app@${DIGEST}` })).rejects.toThrow(/output directory .* is not empty \(a\.csv\)/);

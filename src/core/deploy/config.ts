@@ -55,10 +55,10 @@ export type GitOpsTarget = z.output<typeof gitopsTargetSchema>;
 /** Target `kubernetes`: server-side apply of a kustomize overlay, then rollout status. */
 export const kubernetesTargetSchema = z
   .strictObject({
-    kubeconfig: z.string().optional().describe('Path of the kubeconfig file. Default: KUBECONFIG / ~/.kube/config.'),
+    kubeconfig: z.string().optional().describe('Path of the kubeconfig file, relative to dataops.yml and inside the project. Default: KUBECONFIG / ~/.kube/config.'),
     context: z.string().optional().describe('kubeconfig context.'),
     namespace: z.string().optional().describe('Namespace to apply into.'),
-    manifests: z.string().min(1).describe('Kustomize directory (overlay) applied with `kubectl apply -k`, relative to dataops.yml.'),
+    manifests: z.string().min(1).describe('Kustomize directory (overlay) applied with `kubectl apply -k`, relative to dataops.yml, inside the project.'),
     image_name: z.string().min(1).optional().describe('Image name in the manifests replaced by the digest reference (`kustomize edit set image`). Default: the project name.'),
     rollout: z
       .array(z.string().regex(/^[a-z]+(\.[a-z0-9.]+)?\/[a-z0-9.-]+$/, 'write kind/name, e.g. deployment/api'))
@@ -136,7 +136,7 @@ export const smokeSchema = z
       .describe('HTTP probe of the deployed service.'),
     job: z
       .strictObject({
-        input: z.string().min(1).default('fixtures').describe('Input directory mounted at /data/in, relative to dataops.yml.'),
+        input: z.string().min(1).default('fixtures').describe('Input directory mounted at /data/in, relative to dataops.yml, inside the project.'),
         timeout_seconds: seconds(600, 7200).describe('Kill the job after this many seconds.'),
         expect_outputs: z.array(z.string().min(1)).default([]).describe('Files (relative to /data/out) the job must write.'),
       })
@@ -148,7 +148,7 @@ export const smokeSchema = z
 /** `deploy.verify.performance`. */
 export const performanceSchema = z
   .strictObject({
-    input: z.string().min(1).default('fixtures').describe('Fixture directory scaled up for the run, relative to dataops.yml.'),
+    input: z.string().min(1).default('fixtures').describe('Fixture directory scaled up for the run, relative to dataops.yml, inside the project.'),
     scale_factor: z.number().int().min(1).max(10_000).default(10).describe('The input is N× the fixtures (rows of CSV/Parquet/JSON files duplicated with DuckDB).'),
     scale_files: z
       .array(z.string().min(1))
@@ -174,7 +174,7 @@ export const verifyConfigSchema = z
     environment: z.string().min(1).default('staging').describe('Environment verified.'),
     smoke: smokeSchema.default({}),
     performance: performanceSchema.optional(),
-    baseline_dir: z.string().min(1).default('.dataops/baselines').describe('Directory of the local performance baselines (<environment>.json), relative to dataops.yml.'),
+    baseline_dir: z.string().min(1).default('.dataops/baselines').describe('Directory of the local performance baselines (<environment>.json), relative to dataops.yml, inside the project.'),
   })
   .describe('Staging verification: smoke checks and performance budget.');
 export type VerifyConfig = z.output<typeof verifyConfigSchema>;
@@ -188,7 +188,7 @@ export const deployConfigSchema = z
     deployments_log: z
       .string()
       .default('.dataops/deployments.json')
-      .describe('Local deployment records (used when no GitHub token is configured), relative to dataops.yml.'),
+      .describe('Local deployment records (used when no GitHub token is configured), relative to dataops.yml, inside the project.'),
   })
   .describe('Deploy settings: environments and their targets, staging verification.');
 export type DeployConfig = z.output<typeof deployConfigSchema>;

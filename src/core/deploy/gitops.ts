@@ -9,6 +9,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { confinePath } from '../paths.ts';
 import type { GitHubClient } from '../github/client.ts';
 import { digestRef, requireDigestRef } from '../image/ref.ts';
 import type { GitOpsTarget } from './config.ts';
@@ -89,10 +90,20 @@ const exists = (p: string) =>
     () => false,
   );
 
-/** File of the overlay that holds the digest, relative to the repository root. */
+/**
+ * File of the overlay that holds the digest, relative to the repository root. The overlay and the
+ * file must stay inside the clone, symlinks of the GitOps repository followed (the digest is
+ * written there).
+ * @throws PathAccessError for an overlay or values file leading outside the clone or into `.git`.
+ */
 async function overlayFile(cloneDir: string, target: GitOpsTarget): Promise<string> {
-  if (target.helm) return path.posix.join(target.overlay, target.helm.values_file);
-  for (const f of KUSTOMIZATION_FILES) if (await exists(path.join(cloneDir, target.overlay, f))) return path.posix.join(target.overlay, f);
+  const inside = (file: string, field: string): string => {
+    confinePath(file, { base: cloneDir, roots: [cloneDir], within: 'the GitOps repository', location: { field: `deploy.environments.*.gitops.${field}` } });
+    return file;
+  };
+  inside(target.overlay, 'overlay');
+  if (target.helm) return inside(path.posix.join(target.overlay, target.helm.values_file), 'helm.values_file');
+  for (const f of KUSTOMIZATION_FILES) if (await exists(path.join(cloneDir, target.overlay, f))) return inside(path.posix.join(target.overlay, f), 'overlay');
   throw new ConfigError(`the GitOps repository has no kustomization in "${target.overlay}"`, {
     location: { field: 'deploy.environments.*.gitops.overlay' },
     fix: `Create ${target.overlay}/kustomization.yaml in the GitOps repository (or fix the overlay path).`,

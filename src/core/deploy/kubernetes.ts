@@ -127,7 +127,8 @@ export async function deployKubernetes(opts: {
   kubectl?: KubectlRunner;
   log?: (m: string) => void;
 }): Promise<{ applied: string; rollouts: string[] }> {
-  const { target } = opts;
+  // a kubeconfig named in dataops.yml is relative to it (and confined to the project when it loads)
+  const target = opts.target.kubeconfig ? { ...opts.target, kubeconfig: path.resolve(opts.baseDir, opts.target.kubeconfig) } : opts.target;
   const kubectl: KubectlRunner = opts.kubectl ?? ((args) => execTool('kubectl', args, { timeoutMs: (target.timeout_seconds + 60) * 1000 }));
   const overlay = path.resolve(opts.baseDir, target.manifests);
   const wrapper = await mkdtemp(path.join(os.tmpdir(), 'dataops-apply-'));

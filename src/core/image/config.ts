@@ -12,7 +12,7 @@ export const buildSecretSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"').describe('Secret id, as in RUN --mount=type=secret,id=<id>.'),
     env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the secret value.'),
-    file: z.string().optional().describe('File holding the secret, relative to dataops.yml.'),
+    file: z.string().optional().describe('File holding the secret, relative to dataops.yml, inside the project (not a credential file such as .npmrc: use env).'),
   })
   .refine((s) => (s.env === undefined) !== (s.file === undefined), { message: 'give exactly one of "env" or "file"' })
   .describe('A build secret, mounted during RUN steps and never stored in the image or its provenance.');
@@ -46,8 +46,8 @@ export const imageConfigSchema = z
       .regex(/^[a-z0-9]+(?:[._:-]?[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'a lower-case repository name, without tag or digest')
       .optional()
       .describe('Image name (repository) without tag, e.g. localhost/flights-routes. Default: localhost/<project name>.'),
-    dockerfile: z.string().default('Dockerfile').describe('Dockerfile path, relative to dataops.yml.'),
-    context: z.string().default('.').describe('Build context directory, relative to dataops.yml.'),
+    dockerfile: z.string().default('Dockerfile').describe('Dockerfile path, relative to dataops.yml, inside the project.'),
+    context: z.string().default('.').describe('Build context directory, relative to dataops.yml, inside the project.'),
     build_args: z.record(z.string(), z.string()).default({}).describe('Build arguments (--build-arg). Not for secrets: use "secrets".'),
     target: z.string().optional().describe('Multi-stage target to build.'),
     platforms: z.array(z.string()).default([]).describe('Target platforms (buildx only), e.g. linux/amd64, linux/arm64.'),

@@ -25,7 +25,7 @@ export type Tolerance = z.output<typeof toleranceSchema>;
 export const goldenComparisonSchema = z
   .strictObject({
     output: z.string().min(1).describe('Output file, relative to the output directory (/data/out in the container).'),
-    expected: z.string().min(1).optional().describe('Expected file, relative to the expected directory. Default: same path as output.'),
+    expected: z.string().min(1).optional().describe('Expected file, relative to the expected directory and inside it; never a credential file. Default: same path as output.'),
     name: identifier.optional().describe('Dataset name in the report and in output suites. Default: the output file name without extension.'),
     format: formatSchema.optional().describe('File format of both files. Default: from the extension.'),
     key: columns.optional().describe('Key column(s) identifying a row. Enables key-set and per-row value comparison.'),
@@ -49,10 +49,10 @@ export type Runner = z.output<typeof runnerSchema>;
 /** `image.system_test` section. */
 export const systemTestConfigSchema = z
   .strictObject({
-    fixtures: z.string().min(1).default('fixtures').describe('Input directory mounted read-only at /data/in. Relative to dataops.yml.'),
-    expected: z.string().min(1).default('expected').describe('Directory of expected outputs. Relative to dataops.yml.'),
+    fixtures: z.string().min(1).default('fixtures').describe('Input directory mounted read-only at /data/in. Relative to dataops.yml, inside the project; holds no .git or credential file.'),
+    expected: z.string().min(1).default('expected').describe('Directory of expected outputs. Relative to dataops.yml, inside the project.'),
     compare: z.array(goldenComparisonSchema).default([]).describe('Golden comparisons, one per output file.'),
-    suites: z.array(z.string().min(1)).default([]).describe('Quality suites run on the outputs (relative to dataops.yml). Each compared output is a dataset by its name.'),
+    suites: z.array(z.string().min(1)).default([]).describe('Quality suites run on the outputs (relative to dataops.yml, inside the project). Each compared output is a dataset by its name.'),
     outputs: z.record(identifier, z.string().min(1)).default({}).describe('Further output files (relative to the output directory) exposed to the suites as datasets, by name.'),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe('Environment of the container.'),
     args: z.array(z.string()).default([]).describe('Arguments appended to the image entrypoint.'),

@@ -34,7 +34,7 @@ export const signingConfigSchema = z
       .regex(/^[A-Z_][A-Z0-9_]*$/)
       .default('DATAOPS_PROMOTION_PUBLIC_KEYS')
       .describe('Environment variable holding the trusted public keys: a JWKS JSON ({"keys":[…]} with "kid"), a single JWK or an SPKI PEM (mode key).'),
-    public_keys_file: z.string().optional().describe('File (relative to dataops.yml) holding the trusted public keys as JWKS JSON (mode key). Used when the environment variable is unset.'),
+    public_keys_file: z.string().optional().describe('File (relative to dataops.yml, inside the project) holding the trusted public keys as JWKS JSON (mode key). Used when the environment variable is unset.'),
   })
   .describe('Signing of the promotion message.');
 
@@ -110,7 +110,7 @@ export const promotionConfigSchema = z
       .regex(/^[a-z0-9.-]+(?::\d+)?\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/, 'write registry-host[:port]/repository, without tag or digest')
       .optional()
       .describe('registry/repository the promoted digest is copied to (by digest, cross-repository blob mount where the registry allows). Default: production runs the staging reference unchanged.'),
-    ledger_file: z.string().default('.dataops/promotions.json').describe('Local ledger of consumed promotion ids (idempotency without GitHub), relative to dataops.yml.'),
+    ledger_file: z.string().default('.dataops/promotions.json').describe('Local ledger of consumed promotion ids (idempotency without GitHub), relative to dataops.yml, inside the project.'),
     expires_in_seconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Lifetime written into the message (data.expires_at).'),
   })
   .describe('Signed promotion from staging to production.');

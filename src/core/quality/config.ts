@@ -8,7 +8,7 @@ import { datasetSchema, failOnSchema } from './suite.ts';
 /** `quality:` in dataops.yml: which suites run in the quality stage and how the outcome is decided. */
 export const qualityConfigSchema = z
   .strictObject({
-    suites: z.array(z.string().min(1)).min(1).describe('Suite files, relative to dataops.yml.'),
+    suites: z.array(z.string().min(1)).min(1).describe('Suite files, relative to dataops.yml, inside the project.'),
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: z.number().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
     memory_limit: z.string().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),

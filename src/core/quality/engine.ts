@@ -32,7 +32,8 @@ import { EngineError, ident, openEngine, StatementShapeError, type Engine } from
 import { sha256Files } from '../hash.ts';
 export { openEngine, type Engine } from '../engine/duckdb.ts';
 import { aggAlias, aggregateQuery, checkColumns, CheckCompileError, compileCheck, defaultCheckId, normalizeType, parseDuration, readerSql, resolveColumn, type AggregateParts, type CompiledCheck, type DatasetInfo } from './compile.ts';
-import { DatasetAccessError, loadSuite, mergeDatasets, projectRoot, resolveDatasetFiles, type DataRoots, type DeclaredDataset, type LoadedSuite } from './load.ts';
+import { loadSuite, mergeDatasets, resolveDatasetFiles, type DataRoots, type DeclaredDataset, type LoadedSuite } from './load.ts';
+import { PathAccessError, projectRoot } from '../paths.ts';
 import { isPii, MASK, maskRow, scrubEngineError, scrubText } from './mask.ts';
 import type { CheckResult, CheckStatus, DatasetReport, QualityReport } from './report.ts';
 import { checkWhereExpression, parseSql, piiOutputs, tableNames, type LineageDataset } from './sql.ts';
@@ -269,7 +270,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<QualityReport> {
         resolved.set(name, await resolveDatasetFiles(decl, roots));
       } catch (err) {
         // a path outside the project, or a reader option that does not exist, refuses the suite
-        if (err instanceof DatasetAccessError || (err instanceof ConfigError && err.location.field?.includes('.options.'))) outside.push(err);
+        if (err instanceof PathAccessError || (err instanceof ConfigError && err.location.field?.includes('.options.'))) outside.push(err);
         else if (err instanceof ConfigError) unresolved.set(name, err);
         else throw err;
       }

@@ -6,6 +6,7 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError, ConfigErrors } from '../errors.ts';
+import { checkPath, CREDENTIAL_FIX, PathAccessError } from '../paths.ts';
 import { sha256 } from '../hash.ts';
 import { decodeUtf8, parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
 import { readFile } from 'node:fs/promises';
@@ -156,7 +157,7 @@ const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/i;
  * @returns the package directory (symlinks resolved; it must lie in a node_modules tree) and the
  *   file's absolute path, or undefined when the name is not a package name or the package is not
  *   installed. The file may still lie outside the package (`npm:pkg/../..`): callers check with
- *   {@link isInside}.
+ *   {@link checkPath}.
  */
 export function resolveNpmPath(spec: string, fromDir: string): { packageDir: string; file: string } | undefined {
   const rest = spec.slice('npm:'.length);
@@ -184,45 +185,12 @@ export function resolveNpmPath(spec: string, fromDir: string): { packageDir: str
   return undefined;
 }
 
-/** Whether `file` is `dir` or lies below it (both absolute, compared as normalised paths). */
-export function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
-
 /** Directories a dataset may read from: the project root and any extra ones (e.g. the system test's output directory). */
 export interface DataRoots {
-  /** Absolute project root (see {@link projectRoot}). */
+  /** Absolute project root (see `projectRoot` in ../paths.ts). */
   root: string;
   /** Further absolute directories, trusted by the caller (not by the suite). */
   extra?: string[];
-}
-
-/**
- * The directory a suite's data files must lie in: `explicit` when given; else the repository
- * (nearest ancestor holding `.git`) of the project or suite directory; else the project
- * directory; else the current directory when it holds the suite; else the suite's directory.
- */
-export function projectRoot(suiteDir: string, projectDir?: string, explicit?: string): string {
-  if (explicit) return path.resolve(explicit);
-  const start = path.resolve(projectDir ?? suiteDir);
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (existsSync(path.join(dir, '.git'))) return dir;
-    if (path.dirname(dir) === dir) break;
-  }
-  if (projectDir) return path.resolve(projectDir);
-  const cwd = process.cwd();
-  return isInside(path.resolve(suiteDir), cwd) ? cwd : path.resolve(suiteDir);
-}
-
-function realRoots(roots: DataRoots): string[] {
-  return [roots.root, ...(roots.extra ?? [])].map((r) => {
-    try {
-      return realpathSync(r);
-    } catch {
-      return path.resolve(r);
-    }
-  });
 }
 
 /** Files a file dataset reads, in path order, plus the format they are read as. */
@@ -232,64 +200,52 @@ export interface ResolvedFiles {
 }
 
 /**
- * A dataset path that reads outside what it may: outside the project root (after following
- * symlinks), outside its npm package, or into `.git` (where checkout keeps credentials). Never
- * recorded as a data problem: the suite is refused.
- */
-export class DatasetAccessError extends ConfigError {}
-
-/**
  * Resolves a file dataset's paths/globs to existing, non-empty files, symlinks resolved.
- * Every file must lie inside `roots` (or, for `npm:`, inside the named package) and outside `.git`;
- * a path that leaves them is refused before anything outside is listed or read.
- * @throws DatasetAccessError for a path outside; ConfigError naming the declaration (file, line,
- *   field) when a path matches nothing, a file is empty, a package is not installed, a reader
- *   option does not exist for the format, or the format cannot be told from the extension.
+ * Every file must lie inside `roots` (or, for `npm:`, inside the named package), outside `.git`
+ * and be no credential file ({@link checkPath}); a path that leaves them is refused before
+ * anything outside is listed or read.
+ * @throws PathAccessError for such a path (never a data problem: the suite is refused);
+ *   ConfigError naming the declaration (file, line, field) when a path matches nothing, a file is
+ *   empty, a package is not installed, a reader option does not exist for the format, or the
+ *   format cannot be told from the extension.
  */
 export async function resolveDatasetFiles(ds: DeclaredDataset, roots: DataRoots): Promise<ResolvedFiles> {
   const spec = ds.spec;
   if (!('path' in spec)) throw new Error(`resolveDatasetFiles called on SQL dataset ${ds.name}`);
   const where = { file: ds.origin.file, line: ds.origin.line, field: `datasets.${ds.name}.path` };
   const patterns = Array.isArray(spec.path) ? spec.path : [spec.path];
-  const allowed = realRoots(roots);
-  const lexical = [roots.root, ...(roots.extra ?? [])].map((r) => path.resolve(r));
-  const outside = (pattern: string, what: string) =>
-    new DatasetAccessError(`"${pattern}" ${what}`, {
-      location: where,
-      fix: 'A dataset reads files inside the project (the repository), or inside an installed npm package with "npm:<package>/<file>".',
-    });
+  const fix = 'A dataset reads files inside the project (the repository), or inside an installed npm package with "npm:<package>/<file>".';
   const files: string[] = [];
   for (const pattern of patterns) {
     let p: string;
-    let within: string[];
+    let within: { roots: string[]; name?: string };
     if (pattern.startsWith('npm:')) {
       const resolved = resolveNpmPath(pattern, ds.baseDir);
       if (!resolved) {
         throw new ConfigError(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pattern.slice(4).split('/').slice(0, pattern.startsWith('npm:@') ? 2 : 1).join('/')}) or use a file path.` });
       }
       p = resolved.file;
-      within = [resolved.packageDir];
-      if (!isInside(p, resolved.packageDir) || p === resolved.packageDir) throw outside(pattern, 'leaves its npm package');
+      within = { roots: [resolved.packageDir], name: 'its npm package' };
+      if (p === resolved.packageDir) throw new PathAccessError(`"${pattern}" is its npm package's directory, not a file`, { location: where, fix });
     } else {
       p = path.resolve(ds.baseDir, pattern);
-      within = allowed;
-      // lexical check first: nothing outside is listed or even tested for existence
-      if (![...allowed, ...lexical].some((r) => isInside(p, r))) throw outside(pattern, 'is outside the project');
+      within = { roots: [roots.root, ...(roots.extra ?? [])] };
     }
-    let matched: string[];
-    if (isDynamicPattern(p)) {
-      const base = path.dirname(p.split(/[*?[{]/)[0]! + 'x');
-      matched = (await glob(path.relative(base, p).split(path.sep).join('/'), { cwd: base, absolute: true, onlyFiles: true, followSymbolicLinks: false })).sort();
-    } else {
-      matched = existsSync(p) ? [p] : [];
-    }
+    /** The real path of `file`, or the suite is refused (see checkPath). */
+    const confine = (file: string): string => {
+      const c = checkPath(file, within.roots, within.name);
+      if (c.refused !== undefined) throw new PathAccessError(`"${pattern}" ${c.refused}`, { location: where, fix: c.credential ? CREDENTIAL_FIX : fix });
+      return c.real;
+    };
+    // the pattern (or a glob's fixed part) first, lexically and through the links that exist: nothing outside is listed or read
+    const globBase = isDynamicPattern(p) ? path.dirname(p.split(/[*?[{]/)[0]! + 'x') : undefined;
+    confine(globBase ?? p);
+    const matched = globBase !== undefined ? (await glob(path.relative(globBase, p).split(path.sep).join('/'), { cwd: globBase, absolute: true, onlyFiles: true, followSymbolicLinks: false })).sort() : existsSync(p) ? [p] : [];
     if (matched.length === 0) {
       throw new ConfigError(`"${pattern}" matches no file`, { location: where, fix: 'Check the path: it is relative to the file that declares the dataset.' });
     }
     for (const m of matched) {
-      const real = realpathSync(m);
-      if (!within.some((r) => isInside(real, r))) throw outside(pattern, pattern.startsWith('npm:') ? 'leaves its npm package (through a symbolic link)' : 'leads outside the project (through a symbolic link)');
-      if (real.split(path.sep).includes('.git')) throw outside(pattern, 'reads inside .git');
+      const real = confine(m);
       if (statSync(real).size === 0) throw new ConfigError(`data file ${path.relative(process.cwd(), m) || m} is empty`, { location: where, fix: 'Produce the file before running the suite, or remove the dataset.' });
       files.push(real);
     }

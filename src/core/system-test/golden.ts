@@ -12,16 +12,17 @@
  *
  * The image under test writes the outputs, so they are untrusted: a file is read only when its
  * real path (symlinks followed) lies inside the output directory (expected files: inside the
- * expected directory), through the quality suites' readers, on an engine locked to exactly
+ * expected directory) and is neither `.git` nor a credential file (docs/quality.md), through the
+ * quality suites' readers, on an engine locked to exactly
  * those files; reader error texts are scrubbed of echoed rows and quoted values.
  */
-import { realpath } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { sha256File } from '../hash.ts';
 import { ident, literal, openEngine, type Engine, type Row } from '../engine/duckdb.ts';
 import { readerSql } from '../quality/compile.ts';
-import { isInside } from '../quality/load.ts';
+import { checkPath } from '../paths.ts';
 import { MASK, maskRow, scrubEngineError } from '../quality/mask.ts';
 import type { CheckResult, CheckStatus, DatasetReport } from '../quality/report.ts';
 import type { DatasetFormat } from '../quality/suite.ts';
@@ -80,17 +81,18 @@ export function readExpression(file: string, format: DatasetFormat): string {
 
 /** A file's real path, or why it is not read. */
 type Confined = string;
-/** `file`'s real path when it lies inside `dir` (symlinks followed), else `missing` or `outside`. */
-async function confine(file: string, dir: string): Promise<Confined> {
-  let real: string;
-  try {
-    real = await realpath(file);
-  } catch {
-    return 'missing';
-  }
-  const base = await realpath(dir).catch(() => path.resolve(dir));
-  return isInside(real, base) && real !== base ? real : 'outside';
+/**
+ * `file`'s real path when it lies inside `dir` (symlinks followed) and is neither `.git` nor a
+ * credential file (see checkPath in ../paths.ts); else `missing`, `outside` or `credential`.
+ */
+function confine(file: string, dir: string): Confined {
+  const c = checkPath(file, [dir], 'its directory');
+  if (c.refused !== undefined) return c.credential ? 'credential' : 'outside';
+  if (c.real === c.root) return 'outside';
+  return existsSync(c.real) ? c.real : 'missing';
 }
+
+const REFUSED = new Set(['missing', 'outside', 'credential']);
 
 /** Name of a comparison's dataset: `name`, else the output file name without extension. */
 export function comparisonName(c: Pick<GoldenComparison, 'name' | 'output'>): string {
@@ -149,17 +151,15 @@ export async function compareGolden(opts: GoldenOptions): Promise<GoldenResult> 
     if (!parsed.success) throw new ConfigError(parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '), { location: { field: `compare[${i}]` } });
     return parsed.data;
   });
-  const files = await Promise.all(
-    comparisons.map(async (c) => ({
-      out: await confine(path.resolve(opts.outputDir, c.output), opts.outputDir),
-      exp: await confine(path.resolve(opts.expectedDir, c.expected ?? c.output), opts.expectedDir),
-    })),
-  );
+  const files = comparisons.map((c) => ({
+    out: confine(path.resolve(opts.outputDir, c.output), opts.outputDir),
+    exp: confine(path.resolve(opts.expectedDir, c.expected ?? c.output), opts.expectedDir),
+  }));
   const engine = opts.engine ?? (await openEngine());
   const result: GoldenResult = { datasets: [], checks: [], engine: engine.version };
   try {
     // an engine of our own reads exactly the compared files (a caller's engine is the caller's to lock)
-    if (!opts.engine) await engine.lock({ allowedPaths: files.flatMap((f) => [f.out, f.exp]).filter((f) => f !== 'missing' && f !== 'outside') });
+    if (!opts.engine) await engine.lock({ allowedPaths: files.flatMap((f) => [f.out, f.exp]).filter((f) => !REFUSED.has(f)) });
     for (const [i, c] of comparisons.entries()) {
       const r = await compareOne(engine, c, i, opts, files[i]!);
       result.datasets.push(...r.datasets);
@@ -200,8 +200,8 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
   const load = async (file: string, resolved: string, table: string, label: string): Promise<Side | string> => {
     const report: DatasetReport = { name: label, kind: 'file', source: file, format, files: [path.basename(file)], row_count: null, content_hash: null };
     datasets.push(report);
-    if (resolved === 'missing' || resolved === 'outside') {
-      report.error = resolved === 'missing' ? 'file not found' : 'a symbolic link leading outside its directory: not read';
+    if (REFUSED.has(resolved)) {
+      report.error = resolved === 'missing' ? 'file not found' : resolved === 'outside' ? 'leads outside its directory: not read' : 'a credential file: not read';
       report.files = [];
       return resolved;
     }
@@ -225,11 +225,14 @@ async function compareOne(engine: Engine, c: GoldenComparison, index: number, op
     return exp === 'missing'
       ? allFailed('error', `expected file ${expFile} not found`, 'expected file not found')
       : exp === 'outside'
-        ? allFailed('error', `expected file ${expFile} is a symbolic link leading outside ${opts.expectedDir}: not read`, 'expected file outside its directory')
-        : allFailed('error', `cannot read the expected file ${expFile}`, exp);
+        ? allFailed('error', `expected file ${expFile} leads outside ${opts.expectedDir}: not read`, 'expected file outside its directory')
+        : exp === 'credential'
+          ? allFailed('error', `expected file ${expFile} is a credential file: not read`, 'expected file is a credential file')
+          : allFailed('error', `cannot read the expected file ${expFile}`, exp);
   }
   if (out === 'missing') return allFailed('fail', `the image did not write ${c.output} to its output directory`);
   if (out === 'outside') return allFailed('fail', `the image wrote ${c.output} as a symbolic link leading outside its output directory: not read`);
+  if (out === 'credential') return allFailed('fail', `the output ${c.output} has the name of a credential file: not read`);
   if (typeof out === 'string') return allFailed('fail', `the output ${c.output} cannot be read as ${format}: ${out}`);
 
   const outTypes = new Map(out.schema.map((s) => [s.name, s.type]));

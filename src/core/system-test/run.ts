@@ -16,6 +16,7 @@ import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError, isConfigError } from '../errors.ts';
+import { confinePath } from '../paths.ts';
 import { sha256 } from '../hash.ts';
 import { requireDigestRef } from '../image/ref.ts';
 import { runImage } from '../image/run.ts';
@@ -157,10 +158,13 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   }
   for (const [i, c] of comparisons.entries()) {
     const expected = path.resolve(opts.expectedDir, c.expected ?? c.output);
+    const location = { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}].${c.expected === undefined ? 'output' : 'expected'}` };
+    // the comparison (from dataops.yml) stays inside the expected directory, wherever that is
+    confinePath(expected, { base: opts.expectedDir, roots: [opts.expectedDir], within: 'the expected directory', location, fix: 'Name the expected file relative to the expected directory, without "../" or a link leading out.' });
     try {
       await stat(expected);
     } catch {
-      throw new ConfigError(`expected file ${expected} not found`, { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}].expected` }, fix: 'Commit the expected output (run the pipeline on the fixtures and review the result) or fix the path.' });
+      throw new ConfigError(`expected file ${expected} not found`, { location, fix: 'Commit the expected output (run the pipeline on the fixtures and review the result) or fix the path.' });
     }
   }
   // a malformed suite is reported now, not after the container ran
