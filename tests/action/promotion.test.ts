@@ -15,7 +15,6 @@ import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { deployConfigSchema } from '../../src/core/deploy/config.ts';
 import { deploy } from '../../src/core/deploy/deploy.ts';
 import { GitHubDeployments } from '../../src/core/deploy/deployments.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
@@ -99,8 +98,7 @@ describe('actions publish-promotion → promote', () => {
     await rm(layout.dir, { recursive: true, force: true });
     const image = `${reg.host}/flights-routes@${layout.digest}`;
     const project = await loadProject(projectDir);
-    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
-    const staged = await deploy({ environment: 'staging', image, config: deployConfigSchema.parse(project.config.deploy), baseDir: projectDir, name: 'flights-routes', source: { sha: 'e'.repeat(40) }, recorder: new GitHubDeployments(client, 'octo-org', 'flights') });
+    const staged = await deploy({ environment: 'staging', image, config: deployConfigSchema.parse(project.config.deploy), baseDir: projectDir, name: 'flights-routes', source: { sha: 'e'.repeat(40) }, recorder: new GitHubDeployments({ api: gh.api(), owner: 'octo-org', repo: 'flights' }) });
 
     const pub = await runAction(
       'publish-promotion',

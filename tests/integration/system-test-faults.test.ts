@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildah } from '../../src/core/image/buildah.ts';
-import { renderJUnit } from '../../src/core/quality/junit.ts';
+import { renderJUnit } from '../../src/core/report/junit.ts';
 import { runSystemTest, type SystemTestOptions } from '../../src/core/system-test/run.ts';
 import { haveBuildah } from '../helpers/buildah.ts';
 import { buildScriptImage, type ExampleImage } from '../helpers/system-test-image.ts';

@@ -16,6 +16,7 @@ import { loadProject, type Project } from '../../src/core/project.ts';
 import { resolveSystemTestOptions } from '../../src/core/system-test/options.ts';
 import { runSystemTest } from '../../src/core/system-test/run.ts';
 import { buildExampleImage, type ExampleImage } from '../helpers/system-test-image.ts';
+import { localContext } from '../../src/core/runner-context.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'templates/example-pipeline');
@@ -60,6 +61,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     const logs: string[] = [];
     const ctx: FlowContext = {
       project,
+      runner: localContext(),
       workDir,
       now: new Date(),
       approve: false,

