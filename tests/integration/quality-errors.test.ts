@@ -211,4 +211,34 @@ describe('flow stage', () => {
     expect(XMLValidator.validate(await readFile(path.join(proj, '.dataops/run/quality/junit.xml'), 'utf8'))).toBe(true);
     expect(logs.join('\n')).toContain('WARN row_count_people');
   });
+
+  it('keeps the report of each of two suites with the same name (no overwrite)', async () => {
+    const proj = path.join(dir, 'proj-same');
+    await mkdir(path.join(proj, 'a'), { recursive: true });
+    await mkdir(path.join(proj, 'b'), { recursive: true });
+    await writeFile(path.join(proj, 'people.csv'), 'id\n1\n2\n');
+    await writeFile(path.join(proj, 'a', 'checks.yml'), 'version: 1\nsuite: checks\nchecks:\n  - { type: row_count, dataset: people, min: 1 }\n');
+    await writeFile(path.join(proj, 'b', 'checks.yml'), 'version: 1\nsuite: checks\nchecks:\n  - { type: row_count, dataset: people, min: 3, severity: warn }\n');
+    const ctx = {
+      project: { file: path.join(proj, 'dataops.yml'), dir: proj, lineOf: () => undefined, config: { version: 1, name: 'p', datasets: { people: { path: 'people.csv' } }, quality: { suites: ['a/checks.yml', 'b/checks.yml'], fail_on: 'error', samples: 5 } } },
+      runner: localContext(),
+      workDir: path.join(proj, '.dataops', 'run'),
+      now: new Date(),
+      approve: false,
+      confirm: () => Promise.resolve(false),
+      log: () => undefined,
+      onCleanup: () => undefined,
+      state: {},
+    } as unknown as FlowContext;
+    const result = await qualityStage.run(ctx);
+    expect(result.status).toBe('warned');
+    const entries = ctx.state.quality!.reports;
+    expect(entries.map((e) => path.basename(e.reportPath))).toEqual(['checks.json', 'checks-2.json']);
+    const files = await Promise.all(entries.map(async (e) => JSON.parse(await readFile(e.reportPath, 'utf8')) as Report));
+    expect(files.map((r) => [r.suite.file, r.status])).toEqual([
+      [path.join(proj, 'a', 'checks.yml'), 'pass'],
+      [path.join(proj, 'b', 'checks.yml'), 'warn'],
+    ]);
+    expect(Object.keys(result.details ?? {})).toHaveLength(2);
+  });
 });

@@ -45,7 +45,7 @@ export const qualityStage: Stage = {
     return {
       status,
       summary: `${reports.length} suite${reports.length === 1 ? '' : 's'}: ${total('pass')} pass, ${total('warn')} warn, ${total('fail')} fail, ${total('error')} error`,
-      details: Object.fromEntries(ctx.state.quality.reports.map((r) => [`${r.suite} (${r.status})`, path.relative(process.cwd(), r.reportPath)])),
+      details: Object.fromEntries(ctx.state.quality.reports.map((r) => [`${path.basename(r.reportPath, '.json')} (${r.status})`, path.relative(process.cwd(), r.reportPath)])),
     };
   },
 };
