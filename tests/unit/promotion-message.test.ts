@@ -4,8 +4,9 @@ import { ConfigError } from '../../src/core/errors.ts';
 import { loadPrivateKey, loadPublicKeys } from '../../src/core/promotion/keys.ts';
 import { canonicalJson, createPromotionEvent, promotionEventSchema } from '../../src/core/promotion/message.ts';
 import { dispatchPromotion, unwrapPromotion } from '../../src/core/promotion/transport/dispatch.ts';
+import { acceptedSources, verifyPromotion } from '../../src/core/promotion/verify.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
-import { keyFixture, signedMessage, validInput } from '../helpers/promotion.ts';
+import { keyFixture, REPO, signedMessage, testPolicy, validInput } from '../helpers/promotion.ts';
 
 describe('promotion message', () => {
   it('is a CloudEvents 1.0 event with a UUID id, repository source, versioned type and subject', () => {
@@ -22,6 +23,18 @@ describe('promotion message', () => {
 
   it('canonical JSON sorts keys at every level and drops undefined members', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined, x: 'é' }], c: true } })).toBe('{"a":{"c":true,"d":[2,{"x":"é","z":1}]},"b":1}');
+  });
+
+  it('is verified against the server the repository lives on: github.com, the consumer\'s GHES server, or the GHES issuer\'s host', async () => {
+    const key = keyFixture();
+    const now = new Date();
+    const ghes = await signedMessage(key.signing, { now, sourceUrl: `https://ghe.example.com/${REPO}` });
+    const opts = { policy: testPolicy(), pipeline: 'flights-routes', environment: 'production', keys: key.trusted, now };
+    await expect(verifyPromotion(ghes, opts)).rejects.toMatchObject({ reason: 'repository-mismatch', message: expect.stringContaining(`expected https://github.com/${REPO}`) });
+    await expect(verifyPromotion(ghes, { ...opts, serverUrls: ['https://ghe.example.com/'] })).resolves.toMatchObject({ mode: 'key' });
+    await expect(verifyPromotion(await signedMessage(key.signing, { now, sourceUrl: `https://evil.example.com/${REPO}` }), { ...opts, serverUrls: ['https://ghe.example.com'] })).rejects.toMatchObject({ reason: 'repository-mismatch' });
+    await expect(verifyPromotion(await signedMessage(key.signing, { now }), { ...opts, serverUrls: ['https://ghe.example.com'] })).resolves.toMatchObject({ mode: 'key' });
+    expect(acceptedSources(REPO, 'https://ghe.example.com/_services/token')).toEqual([`https://github.com/${REPO}`, `https://ghe.example.com/${REPO}`]);
   });
 
   it('round-trips through JSON and the schema', async () => {

@@ -64,6 +64,7 @@ export async function run(): Promise<void> {
       publicKeys: inputs['public-keys'],
       runner,
       runtime: ctx.runtime,
+      serverUrl: runner.github.serverUrl,
       log: (l) => core.info(l),
       // sigstore: the trusted root given, else the public-good one from Sigstore's TUF repository (fetched only for sigstore messages)
       sigstore: inputs['trusted-root'] ? sigstoreVerifier(JSON.parse(await readFile(inputs['trusted-root'], 'utf8'))) : publicGoodSigstoreVerifier(),

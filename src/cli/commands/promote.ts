@@ -75,14 +75,14 @@ export function register(command: Command): void {
         const log = (l: string) => progress(color.dim(l));
         if (!opts.message) {
           let result: PromoteResult | undefined;
-          const stats = await listenForPromotions(project, { approve, gate: gateOf(opts.approve), github, runner, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
+          const stats = await listenForPromotions(project, { approve, gate: gateOf(opts.approve), github, runner, serverUrl: runner.github.serverUrl, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
           if (result) return report(result, opts.json);
           const cfg = projectPromotionConfig(project);
           throw new ConfigError(stats.received === 0 ? `no promotion message arrived on ${cfg.transport.pubsub.subscription} within 30 s` : 'the pulled promotion was not deployed (see above)', { fix: 'Pass --message <file>, or publish one first.' });
         }
         const message = await readMessage(opts.message);
         try {
-          report(await promoteMessage(project, message, { approve, github, runner, log }), opts.json);
+          report(await promoteMessage(project, message, { approve, github, runner, serverUrl: runner.github.serverUrl, log }), opts.json);
         } catch (err) {
           // a registry that cannot be reached is worth another try later: exit 1, not a bug
           if (!(err instanceof PromotionFailed)) throw err;

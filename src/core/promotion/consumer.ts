@@ -65,6 +65,8 @@ export interface ConsumerOptions {
   runner?: Pick<RunnerContext, 'env' | 'workspace' | 'pubsubEmulatorHost'> | undefined;
   /** Where the Pub/Sub and Cloud Run clients come from. */
   runtime?: RuntimeModules | undefined;
+  /** The consumer's GitHub server (`RunnerContext.github.serverUrl`): messages signed on it are accepted besides github.com's (GHES). */
+  serverUrl?: string | undefined;
   log?: (line: string) => void;
 }
 
@@ -96,7 +98,7 @@ function requestFor(project: Project, side: ProductionSide, message: unknown, tr
     promotion: side.promotion,
     deploy: side.deploy,
     baseDir: project.dir,
-    verify: trust,
+    verify: { ...trust, ...(options.serverUrl ? { serverUrls: [options.serverUrl] } : {}) },
     recorder: side.recorder,
     ledger: side.ledger,
     approve: options.approve,

@@ -40,7 +40,7 @@ export interface PromoteRequest {
   /** Project directory (relative paths of the deploy config). */
   baseDir: string;
   /** Trust material and clock for verification. */
-  verify: Pick<VerifyOptions, 'keys' | 'sigstore' | 'issuers' | 'now'>;
+  verify: Pick<VerifyOptions, 'keys' | 'sigstore' | 'issuers' | 'now' | 'serverUrls'>;
   /** Where deployments are recorded (GitHubDeployments on Actions, LocalDeploymentLog locally). */
   recorder: DeploymentRecorder;
   ledger: PromotionLedger;

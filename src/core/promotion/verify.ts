@@ -44,6 +44,24 @@ export interface VerifyOptions {
   now?: Date;
   /** True when this CloudEvents id was already consumed (a replay or a redelivery). */
   seen?: (eventId: string) => boolean | Promise<boolean>;
+  /**
+   * Web URLs of the GitHub servers whose repositories may sign (`https://github.com` always; the
+   * consumer's own `GITHUB_SERVER_URL` on GitHub Enterprise Server). The CloudEvents `source` must
+   * be one of them followed by `/<data.source.repository>`.
+   */
+  serverUrls?: readonly string[];
+}
+
+/**
+ * The CloudEvents `source` values accepted for `repository`: `<server>/<repository>` for
+ * github.com, each of `serverUrls`, and the server of a GHES OIDC issuer
+ * (`https://HOST/_services/token` → `https://HOST`).
+ */
+export function acceptedSources(repository: string, issuer: string, serverUrls: readonly string[] = []): string[] {
+  const servers = new Set(['https://github.com', ...serverUrls.map((u) => u.replace(/\/+$/, ''))]);
+  const ghes = /^(https:\/\/[^/]+)\/_services\/token$/.exec(issuer);
+  if (ghes) servers.add(ghes[1]!);
+  return [...servers].map((server) => `${server}/${repository}`);
 }
 
 /** A message that passed every check. */
@@ -162,7 +180,8 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
     if (identity.repository_id !== policy.repository_id) throw new PromotionRejected('repository-id-mismatch', `repository "${identity.repository}" has id ${identity.repository_id}, the allowed repository has id ${policy.repository_id} (re-created or look-alike repository)`);
   } else if (identity.issuer !== LOCAL_ISSUER) warnings.push('policy.repository_id is not set: any repository id is accepted');
   if (policy.repository !== undefined && identity.repository.toLowerCase() !== policy.repository.toLowerCase()) throw new PromotionRejected('repository-mismatch', `repository "${identity.repository}" is not "${policy.repository}"`);
-  if (event.source !== `https://github.com/${data.source.repository}`) throw new PromotionRejected('repository-mismatch', `CloudEvents source "${event.source}" does not name data.source.repository`);
+  const sources = acceptedSources(data.source.repository, identity.issuer, options.serverUrls);
+  if (!sources.includes(event.source)) throw new PromotionRejected('repository-mismatch', `CloudEvents source "${event.source}" does not name data.source.repository (expected ${sources.join(' or ')})`);
   if (policy.signer_workflows.length > 0) {
     const wf = identity.job_workflow_ref ?? '';
     if (!policy.signer_workflows.some((p) => matchesGlob(wf, p, { segments: false }))) throw new PromotionRejected('signer-workflow-not-allowed', `signer workflow "${wf || '(none)'}" matches none of ${policy.signer_workflows.join(', ')}`);

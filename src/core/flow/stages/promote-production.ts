@@ -53,7 +53,7 @@ export const promoteProductionStage: Stage = {
             promotion: { ...cfg, policy, ...(productionRepository ? { production_repository: productionRepository } : {}) },
             deploy: deployCfg,
             baseDir: ctx.project.dir,
-            verify: { keys, issuers: ephemeral ? [...cfg.policy.issuers, 'local'] : cfg.policy.issuers, now: new Date() },
+            verify: { keys, issuers: ephemeral ? [...cfg.policy.issuers, 'local'] : cfg.policy.issuers, now: new Date(), serverUrls: [ctx.runner.github.serverUrl] },
             recorder,
             ledger,
             approve: async (v, summary) => {
