@@ -16,7 +16,7 @@ import { imageConfigSchema, type ImageConfig } from '../../core/image/config.ts'
 import { buildImage, buildMetadata, suiteHashes } from '../../core/image/build.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { artifactName, filesUnder, uploadArtifact } from '../lib/upload.ts';
+import { filesUnder, UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'build-image';
 
@@ -36,8 +36,7 @@ const inputsSchema = z.object({
   'quality-suites': input.list(),
   'work-dir': z.string().optional(),
   'storage-root': z.string().optional(),
-  upload: input.boolean(false),
-  'artifact-name': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** `KEY=VALUE` lines (blank lines and `#` comments skipped). @throws ConfigError naming the input. */
@@ -116,7 +115,7 @@ export async function run(): Promise<void> {
     core.setOutput('metadata', JSON.stringify(metadata));
     core.setOutput('layout-dir', result.layoutDir);
     core.info(`built ${result.ref}`);
-    if (inputs.upload) await uploadArtifact(ctx, artifactName(ctx, inputs['artifact-name'], 'dataops-image'), await filesUnder(result.layoutDir), result.layoutDir);
+    await uploadIfAsked(ctx, ACTION, inputs, 'dataops-image', () => filesUnder(result.layoutDir), result.layoutDir);
     await core.summary
       .addHeading('dataops build-image', 2)
       .addTable([

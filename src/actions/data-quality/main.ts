@@ -23,7 +23,7 @@ import { overallStatus } from '../../core/report/summary.ts';
 import { RuntimeInstallError } from '../../core/runtime/install.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
-import { artifactName, uploadArtifact } from '../lib/upload.ts';
+import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'data-quality';
 
@@ -50,8 +50,7 @@ const inputsSchema = z.object({
     .refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 timestamp like 2026-01-31T12:00:00Z')
     .optional(),
   'report-dir': z.string().optional(),
-  upload: input.boolean(false),
-  'artifact-name': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** Runs the action (entry: ../data-quality.ts, after it enabled the compile cache). */
@@ -112,7 +111,7 @@ export async function run(): Promise<void> {
         fallbackFile: (r) => file(r.suite.file),
       });
     }
-    if (inputs.upload) await uploadArtifact(ctx, artifactName(ctx, inputs['artifact-name'], 'dataops-quality'), [...written.reportPaths, written.junitPath], dir);
+    await uploadIfAsked(ctx, ACTION, inputs, 'dataops-quality', [...written.reportPaths, written.junitPath], dir);
 
     if (outcome.failure instanceof RuntimeInstallError) {
       core.setFailed(`${ACTION}: the DuckDB engine could not be installed: ${outcome.failure.message}`);

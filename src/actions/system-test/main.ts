@@ -21,7 +21,7 @@ import { parseEnvLines, resolveSystemTestOptions } from '../../core/system-test/
 import { runSystemTest } from '../../core/system-test/run.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
-import { artifactName, filesUnder, uploadArtifact } from '../lib/upload.ts';
+import { filesUnder, UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'system-test';
 /** Name of the check run this action publishes. */
@@ -48,8 +48,7 @@ const inputsSchema = z.object({
   token: z.string().optional(),
   'check-run': input.boolean(true),
   'report-dir': z.string().optional(),
-  upload: input.boolean(false),
-  'artifact-name': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
@@ -107,7 +106,7 @@ export async function run(): Promise<void> {
     emitAnnotations(annotations(report));
     await writeJobSummary(runner, [report], reportPath);
     if (inputs['check-run']) await publishCheckRuns(runner, [report], { action: ACTION, token: inputs.token, name: () => CHECK_RUN, annotations, fallbackFile: (r) => repoPath(r.suite.file || PROJECT_FILE, runner) });
-    if (inputs.upload) await uploadArtifact(ctx, artifactName(ctx, inputs['artifact-name'], 'dataops-system-test'), await filesUnder(dir), dir);
+    await uploadIfAsked(ctx, ACTION, inputs, 'dataops-system-test', () => filesUnder(dir), dir);
     if (report.failed_step) {
       core.setFailed(`${ACTION}: ${report.status} (${report.counts.fail} failed, ${report.counts.error} errors, ${report.counts.warn} warned of ${report.counts.total}) — fail-on: ${report.fail_on}. See the job summary.`);
     }

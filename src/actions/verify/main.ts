@@ -20,7 +20,7 @@ import { verify } from '../../core/verify/verify.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { runRepository } from '../lib/github.ts';
 import { repoPath, writeJobSummary } from '../lib/report.ts';
-import { artifactName, uploadArtifact } from '../lib/upload.ts';
+import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'verify';
 
@@ -35,8 +35,7 @@ const inputsSchema = z.object({
   'update-baseline': input.boolean(true),
   token: z.string().optional(),
   'report-path': z.string().optional(),
-  upload: input.boolean(false),
-  'artifact-name': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
@@ -82,7 +81,7 @@ export async function run(): Promise<void> {
       else if (c.status === 'warn') core.warning(c.message, { title: `verify ${c.id}` });
     }
     await writeJobSummary(runner, [result.report], reportPath);
-    if (inputs.upload) await uploadArtifact(ctx, artifactName(ctx, inputs['artifact-name'], `dataops-verify-${environment}`), [reportPath], path.dirname(reportPath));
+    await uploadIfAsked(ctx, ACTION, inputs, `dataops-verify-${environment}`, [reportPath], path.dirname(reportPath));
     if (result.status === 'fail' || result.status === 'error') core.setFailed(`${ACTION}: ${environment} verification failed: ${result.report.counts.fail + result.report.counts.error} check(s) failed (report ${reportPath})`);
   });
 }
