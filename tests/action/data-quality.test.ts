@@ -318,6 +318,34 @@ describe('data-quality action', () => {
     expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "fail-on"/);
   });
 
+  it('refuses a memory limit DuckDB would refuse (2GIB) at input validation, before any suite runs', async () => {
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'memory-limit': '2GIB' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "memory-limit": write a size like "256MB", "1GB" or "1.5GiB" \(got "2GIB"\)/);
+    expect(r.outputs['report-path']).toBeUndefined();
+    const ok = await runAction({ suite: suite('passing.yml', PASSING), 'memory-limit': '1GiB' });
+    expect(ok.code, ok.stdout).toBe(0);
+  });
+
+  it('keeps one report per suite when two suites share a name', async () => {
+    mkdirSync(path.join(ws, 'same', 'a'), { recursive: true });
+    mkdirSync(path.join(ws, 'same', 'b'), { recursive: true });
+    suite('same/a/passing.yml', PASSING.replace('path: people.csv', 'path: ../../people.csv'));
+    suite('same/b/passing.yml', PASSING.replace('path: people.csv', 'path: ../../people.csv'));
+    const r = await runAction({ suite: 'same/*/passing.yml', 'report-dir': path.join(tmp, 'same-reports'), 'check-run': 'false' });
+    expect(r.code, r.stdout).toBe(0);
+    const paths = r.outputs['report-path']!.split('\n');
+    expect(paths.map((p) => path.basename(p))).toEqual(['passing.json', 'passing-2.json']);
+    expect(paths.map((p) => readReport(p).suite.file)).toEqual([path.join('same', 'a', 'passing.yml'), path.join('same', 'b', 'passing.yml')]);
+  });
+
+  it('upload: true outside a workflow run is a configuration error naming the artifact service, after the reports are written', async () => {
+    const r = await runAction({ suite: suite('passing.yml', PASSING), upload: 'true', 'check-run': 'false' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "upload": upload: true needs the artifact service of a workflow run/);
+    expect(existsSync(r.outputs['report-path']!)).toBe(true);
+  });
+
   it('expands globs and writes one report per suite', async () => {
     mkdirSync(path.join(ws, 'globbed'), { recursive: true });
     suite('globbed/passing.yml', PASSING.replace('path: people.csv', 'path: ../people.csv'));
