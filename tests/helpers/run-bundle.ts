@@ -13,10 +13,11 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 
 /**
  * Copies the committed bundle of action `name` (its stub and the shared `dist/actions/`) to
- * `<distDir>/<name>/` and `<distDir>/actions/`, away from any node_modules, as a runner checks the
+ * `<distDir>/<name>/`, `<distDir>/actions/` and `<distDir>/package.json`, away from any node_modules, as a runner checks the
  * action out. @returns the path of the stub to run.
  */
 export function copyBundle(name: string, distDir: string): string {
+  cpSync(path.join(repoRoot, 'dist', 'package.json'), path.join(distDir, 'package.json'));
   cpSync(path.join(repoRoot, 'dist', 'actions'), path.join(distDir, 'actions'), { recursive: true });
   cpSync(path.join(repoRoot, 'dist', name), path.join(distDir, name), { recursive: true });
   return path.join(distDir, name, 'index.js');
