@@ -17,6 +17,7 @@ export const buildSecretSchema = z
   })
   .refine((s) => (s.env === undefined) !== (s.file === undefined), { message: 'give exactly one of "env" or "file"' })
   .describe('A build secret, mounted during RUN steps and never stored in the image or its provenance.');
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type BuildSecret = z.output<typeof buildSecretSchema>;
 
 /** Tag rules, after docker/metadata-action's type=sha / type=ref / type=semver / flavor latest. */

@@ -63,4 +63,5 @@ export const systemTestConfigSchema = z
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
   })
   .describe('System test: the built image run by digest on fixtures, its outputs checked.');
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type SystemTestConfig = z.output<typeof systemTestConfigSchema>;

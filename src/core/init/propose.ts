@@ -19,7 +19,7 @@ export interface ProposeOptions {
   maxCategories?: number;
 }
 
-/** A proposed check plus why it was proposed (written as its description). */
+/** A proposed check plus why it was proposed (written as its description). @public */
 export type ProposedCheck = CheckSpec;
 
 /** Checks for one dataset, named `dataset` in the suite. */

@@ -17,6 +17,7 @@ export const qualityConfigSchema = z
   })
   .describe('Data-quality stage.');
 
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type QualityConfig = z.output<typeof qualityConfigSchema>;
 
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */

@@ -115,6 +115,7 @@ export type CheckSpec = z.output<typeof checkSchema>;
 export function whereOf(check: CheckSpec): string | undefined {
   return 'where' in check ? check.where : undefined;
 }
+/** The check type names of a suite. @public */
 export type CheckType = CheckSpec['type'];
 
 /** A quality suite file. */
