@@ -10,6 +10,7 @@ import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, rm, stat, sym
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execTool } from '../exec.ts';
+import { withDirLock } from '../dir-lock.ts';
 import { buildahOk, imageExists } from './buildah.ts';
 import { baseNodeVersion, toolsDir } from '../runner-context.ts';
 
@@ -60,25 +61,6 @@ export async function ensureBaseImage(opts: BaseImageOptions): Promise<BaseImage
     return await buildFromRootfs(opts.storageRoot, name, ctx, debs, node);
   } finally {
     await rm(ctx, { recursive: true, force: true });
-  }
-}
-
-/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 10 minutes is taken over. */
-async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
-      if (age > 600_000) await rm(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
   }
 }
 

@@ -16,6 +16,7 @@ import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { defaultStorageRoot } from './buildah.ts';
 import { detectBuilder, parseDockerfile, runBuild, type ResolvedSecret } from './builder.ts';
 import { execTool } from '../exec.ts';
+import { withDirLock } from '../dir-lock.ts';
 import { localContext, type RunnerContext } from '../runner-context.ts';
 import { gitContextFromGitHub, gitContextFromRepo, imageMetadata, type GitContext, type ImageMetadata } from './metadata.ts';
 
@@ -254,20 +255,8 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
   const stamp = path.join(contextDir, 'node_modules', '.dataops-prepared');
   const want = sha256(await readFile(lockFile));
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === want) return false;
-  const lock = path.join(contextDir, '.dataops-prepare.lock');
-  for (let i = 0; ; i++) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      // a lock left by a killed build is taken over after 10 minutes
-      const age = await lstat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
-      if (age > 600_000) await rm(lock, { recursive: true, force: true });
-      if (i > 1500) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
+  // a lock left by a killed build is taken over after 10 minutes
+  return withDirLock(path.join(contextDir, '.dataops-prepare.lock'), async () => {
     if (existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === want) return false;
     log('preparing the build context: npm ci --omit=dev');
     const flags = ['--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
@@ -276,9 +265,7 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
     if (r.code !== 0) throw new ConfigError(`npm ci in the build context failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { location: { file: path.relative(process.cwd(), lockFile) } });
     await writeFile(stamp, want + '\n');
     return true;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  }, { pollMs: 500, timeoutMs: 750_000 });
 }
 
 /** Copies `src` to `dest` (replacing it; `dest` may lie inside `src`) without .git/.dataops/`exclude`, all file times set to `epoch`. */
