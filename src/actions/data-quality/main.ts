@@ -21,7 +21,7 @@ import { checkAnnotations, type Annotation } from '../../core/report/annotations
 import { failOnSchema } from '../../core/report/report.ts';
 import { overallStatus } from '../../core/report/summary.ts';
 import { RuntimeInstallError } from '../../core/runtime/install.ts';
-import { input, readInputs, runAction } from '../lib/action.ts';
+import { input, runActionWith } from '../lib/action.ts';
 import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
 import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
@@ -55,9 +55,8 @@ const inputsSchema = z.object({
 
 /** Runs the action (entry: ../data-quality.ts, after it enabled the compile cache). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async (ctx) => {
+  await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
     const { runner } = ctx;
-    const inputs = readInputs(inputsSchema);
     // only with a project: keeps every stage's settings schema out of the cold start
     const project = inputs.project ? await loadProject(inputs.project, { workspace: runner.workspace }) : undefined;
     const settings = project?.config.quality;

@@ -111,3 +111,11 @@ export async function runAction(action: string, body: (ctx: ActionContext) => Pr
     core.setFailed(describeError(action, err));
   }
 }
+
+/**
+ * {@link runAction} with the step's inputs read and validated by `schema` first ({@link readInputs}):
+ * a bad input fails the step as a configuration error before the body runs.
+ */
+export async function runActionWith<S extends z.ZodObject>(action: string, schema: S, body: (ctx: ActionContext, inputs: z.output<S>) => Promise<void>): Promise<void> {
+  await runAction(action, (ctx) => body(ctx, readInputs(schema)));
+}

@@ -19,7 +19,7 @@ import { renderJUnit } from '../../core/report/junit.ts';
 import { failOnSchema, writeReport, type Report } from '../../core/report/report.ts';
 import { parseEnvLines, resolveSystemTestOptions } from '../../core/system-test/options.ts';
 import { runSystemTest } from '../../core/system-test/run.ts';
-import { input, readInputs, runAction } from '../lib/action.ts';
+import { input, runActionWith } from '../lib/action.ts';
 import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
 import { filesUnder, UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
@@ -53,9 +53,8 @@ const inputsSchema = z.object({
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async (ctx) => {
+  await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
     const { runner } = ctx;
-    const inputs = readInputs(inputsSchema);
     const projectFile = inputs.project ?? (existsSync(PROJECT_FILE) ? PROJECT_FILE : undefined);
     const project = projectFile ? await loadProject(projectFile, { workspace: runner.workspace }) : undefined;
     await mkdir(runner.temp, { recursive: true });

@@ -17,7 +17,7 @@ import { loadProject } from '../../core/project.ts';
 import { isLoopbackRegistry } from '../../core/registry/client.ts';
 import { DeploymentBaselineStore, FileBaselineStore, type BaselineStore } from '../../core/verify/baseline.ts';
 import { verify } from '../../core/verify/verify.ts';
-import { input, readInputs, runAction } from '../lib/action.ts';
+import { input, runActionWith } from '../lib/action.ts';
 import { runRepository } from '../lib/github.ts';
 import { repoPath, writeJobSummary } from '../lib/report.ts';
 import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
@@ -40,9 +40,8 @@ const inputsSchema = z.object({
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async (ctx) => {
+  await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
     const { runner } = ctx;
-    const inputs = readInputs(inputsSchema);
     const project = await loadProject(inputs.project, { workspace: runner.workspace });
     const config = project.config.deploy?.verify;
     if (!config) throw new ConfigError('no deploy.verify section', { location: { file: project.file, field: 'deploy.verify' }, fix: 'Add deploy.verify with smoke and/or performance settings.' });
