@@ -9,7 +9,8 @@
  *   runner's npm cache is warm here, a fresh runner also downloads ~30 MB) vs the cached-run
  *   overhead (marker and version check).
  *
- * `node bench/data-quality-action.ts` runs it alone; `npm run bench` runs it with the other modules.
+ * `node bench/data-quality-action.ts` runs it alone; `npm run bench` runs it inside
+ * bench/whole-process.ts, next to the CLI's start-up and the suite-speed figures (issue 14).
  */
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,7 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { engineDir, ensureEngine, readEngineLock, engineVersion } from '../src/core/engine/install.ts';
+import { ensureRuntimePackage, pinnedVersion, readRuntimeLock, runtimeDir } from '../src/core/runtime/install.ts';
+import { RUNTIME_PACKAGES } from '../src/core/runtime/packages.ts';
+
+const DUCKDB = RUNTIME_PACKAGES.duckdb;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REPEAT = 7;
@@ -51,13 +55,15 @@ async function repeat(n: number, fn: () => Promise<number>): Promise<number[]> {
 }
 
 /** Runs the bench and prints its figures; resolves them (milliseconds). */
-export async function run(): Promise<Record<string, unknown>> {
+export async function measureActionStart(): Promise<Record<string, number>> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-dq-action-'));
   try {
-    const distDir = path.join(tmp, 'action', 'dist', 'data-quality');
-    cpSync(path.join(ROOT, 'dist', 'data-quality'), distDir, { recursive: true });
-    const bundle = path.join(distDir, 'index.js');
-    const lockFile = path.join(distDir, 'engine-lock.json');
+    const distDir = path.join(tmp, 'action', 'dist');
+    cpSync(path.join(ROOT, 'dist', 'package.json'), path.join(distDir, 'package.json'));
+    cpSync(path.join(ROOT, 'dist', 'actions'), path.join(distDir, 'actions'), { recursive: true });
+    cpSync(path.join(ROOT, 'dist', 'data-quality'), path.join(distDir, 'data-quality'), { recursive: true });
+    const bundle = path.join(distDir, 'data-quality', 'index.js');
+    const lockFile = path.join(distDir, 'actions', 'duckdb-lock.json');
     const ws = path.join(tmp, 'ws');
     mkdirSync(ws);
     writeFileSync(path.join(ws, 'data.csv'), 'id,name\n1,a\n2,b\n');
@@ -71,17 +77,17 @@ export async function run(): Promise<Record<string, unknown>> {
     };
 
     // engine packaging: first run (empty tool cache) vs cached
-    const lock = await readEngineLock(lockFile);
+    const lock = await readRuntimeLock(lockFile, DUCKDB);
     const firstCache = path.join(tmp, 'tc-first');
-    const first = await ensureEngine({ lockFile, toolCache: firstCache });
-    const cachedRuns = await repeat(REPEAT, async () => (await ensureEngine({ lockFile, toolCache: firstCache })).installMs);
+    const first = await ensureRuntimePackage(DUCKDB, { lockFile, toolCache: firstCache });
+    const cachedRuns = await repeat(REPEAT, async () => (await ensureRuntimePackage(DUCKDB, { lockFile, toolCache: firstCache })).installMs);
     // the whole action, first run on an empty tool cache vs warm
     const actionFirst = await timeRun([bundle], actionEnv(path.join(tmp, 'tc-action-first')), ws);
 
     // cold start with the engine cached
     const toolCache = firstCache;
     const node0 = await repeat(REPEAT, () => timeRun(['-e', '0'], baseEnv, ws, 'node0'));
-    const entry = pathToFileURL(path.join(engineDir(toolCache, engineVersion(lock)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
+    const entry = pathToFileURL(path.join(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, DUCKDB)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
     const engineLoadScript = `const d = await import(${JSON.stringify(entry)}); const i = await d.DuckDBInstance.create(':memory:'); const c = await i.connect(); await c.run('SELECT 1'); c.closeSync(); i.closeSync();`;
     const engineLoad = await repeat(REPEAT, () => timeRun(['--input-type=module', '-e', engineLoadScript], baseEnv, ws, 'engine'));
     const action = await repeat(REPEAT, () => timeRun([bundle], actionEnv(toolCache), ws, 'action'));
@@ -122,4 +128,4 @@ export async function run(): Promise<Record<string, unknown>> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) await run();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await measureActionStart();

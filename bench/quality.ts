@@ -54,7 +54,7 @@ interface ChildResult {
 
 /** Child: the flights suite with and without the engine lock, alternating, best of LOCK_REPEAT each. */
 async function lockChild(file: string): Promise<void> {
-  const { runSuite } = await import('../src/core/quality/engine.ts');
+  const { runSuite } = await import('../src/core/quality/run.ts');
   const opts = { suiteFile: SUITE, projectDatasets: { flights: { path: file }, airports: { path: AIRPORTS } }, projectDir: ROOT, now: new Date('2001-07-05T00:00:00Z') };
   const runs = { locked: [] as number[], unlocked: [] as number[] };
   const cpu = { locked: [] as number[], unlocked: [] as number[] };
@@ -98,7 +98,7 @@ async function child(mode: 'floor' | 'suite', file: string, memoryLimit: string 
       engine.close();
     }
   } else {
-    const { runSuite } = await import('../src/core/quality/engine.ts');
+    const { runSuite } = await import('../src/core/quality/run.ts');
     const opts = {
       suiteFile: SUITE,
       projectDatasets: { flights: { path: file }, airports: { path: AIRPORTS } },

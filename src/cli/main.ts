@@ -1,28 +1,31 @@
 #!/usr/bin/env node
-/** `dataops`: the CLI face of dataops-actions. Every command calls the same core as the actions. */
+/**
+ * `dataops`: the CLI face of dataops-actions. Every command calls the same core as the actions.
+ * Commands load lazily (commands.ts): only the module of the command named on the command line is
+ * imported; without one (`dataops`, `dataops --help`) every command is listed from its summary.
+ */
 import { Command, CommanderError } from 'commander';
+import pkg from '../../package.json' with { type: 'json' };
+import { COMMANDS } from './commands.ts';
 import { EXIT } from './errors.ts';
-import { register as flow } from './commands/flow.ts';
-import { register as lint } from './commands/lint.ts';
-import { register as quality } from './commands/quality.ts';
-import { register as build } from './commands/build.ts';
-import { register as systemTest } from './commands/system-test.ts';
-import { register as push } from './commands/push.ts';
-import { register as deploy } from './commands/deploy.ts';
-import { register as verify } from './commands/verify.ts';
-import { register as promote } from './commands/promote.ts';
-import { register as init } from './commands/init.ts';
 
 const program = new Command('dataops')
   .description('DataOps CI/CD on your laptop: the same steps as the dataops-actions GitHub Actions.')
-  .version('0.1.0')
+  .version(pkg.version)
   .showHelpAfterError()
   // an option belongs to the command whose name precedes it: `promote listen --approve` is listen's --approve, not promote's
   .enablePositionalOptions()
   // usage errors are configuration errors (exit 2), not failed checks (1); commands inherit this
   .exitOverride();
 
-for (const register of [flow, lint, quality, build, systemTest, push, deploy, verify, promote, init]) register(program);
+// the command being run: the first argument that is not an option (`help <cmd>` names it too)
+const args = process.argv.slice(2);
+const first = args.find((a) => !a.startsWith('-'));
+const wanted = COMMANDS.find((c) => c.name === (first === 'help' ? args[args.indexOf('help') + 1] : first));
+for (const entry of COMMANDS) {
+  const command = program.command(entry.name).description(entry.summary);
+  if (entry === wanted) (await entry.load()).register(command);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -41,6 +41,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL when timing out or aborting. Default 5000. */
   killGraceMs?: number;
+  /** Run through the platform shell (only for `.cmd` launchers such as npm on Windows; arguments are then the shell's to parse). */
+  shell?: boolean;
 }
 
 /** The last `max` bytes of `file` as text ('' when it cannot be read). */
@@ -89,7 +91,7 @@ export function execTool(cmd: string, args: readonly string[], opts: ExecOptions
   const started = performance.now();
   const files = opts.outputFiles ? { stdout: openSync(opts.outputFiles.stdout, 'w'), stderr: openSync(opts.outputFiles.stderr, 'w') } : undefined;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', files ? files.stdout : 'pipe', files ? files.stderr : 'pipe'], detached: true });
+    const child = spawn(cmd, args, { cwd: opts.cwd, ...(opts.env ? { env: opts.env } : {}), ...(opts.shell ? { shell: true } : {}), stdio: ['pipe', files ? files.stdout : 'pipe', files ? files.stderr : 'pipe'], detached: true });
     if (files) {
       // the child holds its own copies of the descriptors
       closeSync(files.stdout);

@@ -22,3 +22,8 @@ export async function sha256Files(files: readonly string[]): Promise<string> {
   for (const file of files) for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return `sha256:${hash.digest('hex')}`;
 }
+
+/** `sha256:` and the first 12 hex digits of a digest (`sha256:1a2b3c4d5e6f`): how logs, summaries and descriptions name a digest. */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}

@@ -67,10 +67,14 @@ function pathFields(project: Project): Field[] {
   }
   for (const [env, e] of Object.entries(c.deploy?.environments ?? {})) {
     const at = ['deploy', 'environments', env];
-    add([...at, 'kubernetes', 'manifests'], e.kubernetes?.manifests, 'path');
-    add([...at, 'kubernetes', 'kubeconfig'], e.kubernetes?.kubeconfig, 'path', undefined, 'a kubeconfig of your own in the KUBECONFIG environment variable');
-    add([...at, 'gitops', 'overlay'], e.gitops?.overlay, 'relative', { dir: '/repository', name: 'the GitOps repository' });
-    add([...at, 'gitops', 'helm', 'values_file'], e.gitops?.helm?.values_file, 'relative', { dir: '/overlay', name: 'the overlay directory' });
+    if (e.target === 'kubernetes') {
+      add([...at, 'kubernetes', 'manifests'], e.kubernetes.manifests, 'path');
+      add([...at, 'kubernetes', 'kubeconfig'], e.kubernetes.kubeconfig, 'path', undefined, 'a kubeconfig of your own in the KUBECONFIG environment variable');
+    }
+    if (e.target === 'gitops') {
+      add([...at, 'gitops', 'overlay'], e.gitops.overlay, 'relative', { dir: '/repository', name: 'the GitOps repository' });
+      add([...at, 'gitops', 'helm', 'values_file'], e.gitops.helm?.values_file, 'relative', { dir: '/overlay', name: 'the overlay directory' });
+    }
   }
   const verify = c.deploy?.verify;
   add(['deploy', 'verify', 'smoke', 'job', 'input'], verify?.smoke.job?.input, 'tree');
@@ -90,12 +94,11 @@ function fieldName(at: YamlPath): string {
 }
 
 /**
- * The root a project's paths are confined to: on a GitHub runner the workspace (`GITHUB_WORKSPACE`,
- * as the data-quality action does for suites) when it holds the project; else the repository
+ * The root a project's paths are confined to: on a GitHub runner the workspace (the runner
+ * context's `GITHUB_WORKSPACE`, as the data-quality action does for suites) when it holds the project; else the repository
  * (nearest ancestor holding `.git`); else the directory of dataops.yml.
  */
-export function projectRootOf(projectDir: string): string {
-  const workspace = process.env.GITHUB_WORKSPACE;
+export function projectRootOf(projectDir: string, workspace: string | undefined): string {
   return projectRoot(projectDir, projectDir, workspace && isInside(realDir(projectDir), realDir(workspace)) ? workspace : undefined);
 }
 
@@ -103,8 +106,8 @@ export function projectRootOf(projectDir: string): string {
  * Confines every path-valued field of `project` (see the module doc).
  * @throws ConfigErrors with one PathAccessError per refused field (dataops.yml:line, field, fix).
  */
-export async function confineProjectPaths(project: Project): Promise<void> {
-  const root = projectRootOf(project.dir);
+export async function confineProjectPaths(project: Project, workspace: string | undefined): Promise<void> {
+  const root = projectRootOf(project.dir, workspace);
   const file = path.relative(process.cwd(), project.file) || project.file;
   const problems: ConfigError[] = [];
   for (const f of pathFields(project)) {

@@ -50,12 +50,13 @@ export interface Project {
 }
 
 /**
- * Loads `dataops.yml` from a file path or from a directory that contains one.
+ * Loads `dataops.yml` from a file path or from a directory that contains one. On a runner, pass its
+ * `workspace`: the project's paths are then confined to it (project-paths.ts).
  * @throws ConfigError when the file is missing, not YAML, or invalid (each invalid field named with its line),
  *   or when a path it names leads outside the project or into `.git` or a credential file
  *   (PathAccessError, see project-paths.ts).
  */
-export async function loadProject(fileOrDir: string): Promise<Project> {
+export async function loadProject(fileOrDir: string, opts: { workspace?: string | undefined } = {}): Promise<Project> {
   let file = path.resolve(fileOrDir);
   if (!/\.ya?ml$/.test(file)) file = path.join(file, PROJECT_FILE);
   try {
@@ -69,6 +70,6 @@ export async function loadProject(fileOrDir: string): Promise<Project> {
   const source = await readYamlFile(file);
   const config = validateYaml(projectSchema, source, `See schemas/dataops-project.schema.json for the allowed fields.`);
   const project = { file, dir: path.dirname(file), config, lineOf: source.lineOf };
-  await confineProjectPaths(project);
+  await confineProjectPaths(project, opts.workspace);
   return project;
 }

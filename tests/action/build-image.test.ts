@@ -4,10 +4,11 @@
  * GITHUB_EVENT_PATH), building with real buildah in a fresh storage under .cache/.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshStorage, haveBuildah, removeStorage, repoRoot } from '../helpers/buildah.ts';
+import { copyBundle } from '../helpers/run-bundle.ts';
 
 mkdirSync(path.join(repoRoot, '.cache'), { recursive: true });
 const tmp = mkdtempSync(path.join(repoRoot, '.cache', 'build-action-'));
@@ -58,7 +59,7 @@ function runAction(inputs: Record<string, string>, ref = 'refs/tags/v2.1.0'): Pr
 
 describe.skipIf(!haveBuildah)('actions/build-image bundle', () => {
   beforeAll(async () => {
-    cpSync(path.join(repoRoot, 'dist', 'build-image'), path.dirname(bundle), { recursive: true });
+    copyBundle('build-image', path.join(tmp, 'action', 'dist'));
     mkdirSync(path.join(ws, 'app'), { recursive: true });
     writeFileSync(path.join(ws, 'app', 'Dockerfile'), 'ARG BASE_IMAGE=localhost/dataops-base:node24\nFROM ${BASE_IMAGE}\nCOPY hello.mjs /app/\nENTRYPOINT ["node", "/app/hello.mjs"]\n');
     writeFileSync(path.join(ws, 'app', 'hello.mjs'), 'console.log("hello");\n');

@@ -5,23 +5,22 @@
  * fake of GitHub's REST API. The DuckDB engine is installed once into a tool cache shared by the file.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { QualityReport } from '../../src/core/quality/report.ts';
+import type { Report } from '../../src/core/report/report.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
+import { copyBundle } from '../helpers/run-bundle.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dq-action-'));
-const bundle = path.join(tmp, 'action', 'dist', 'data-quality', 'index.js');
+const bundle = copyBundle('data-quality', path.join(tmp, 'action', 'dist'));
 const toolCache = path.join(tmp, 'tool-cache');
 const ws = path.join(tmp, 'workspace');
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 let gh: FakeGitHub;
 
 beforeAll(async () => {
-  cpSync(path.join(root, 'dist', 'data-quality'), path.dirname(bundle), { recursive: true });
   mkdirSync(ws, { recursive: true });
   writeFileSync(path.join(ws, 'people.csv'), 'id,name,email,age\n1,Ann,ann@example.com,34\n2,Bob,,41\n3,Cy,cy@example,200\n3,Dee,dee@example.com,29\n');
   gh = await startFakeGitHub();
@@ -135,7 +134,7 @@ const suite = (name: string, text: string) => {
   writeFileSync(path.join(ws, name), text);
   return name;
 };
-const readReport = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as QualityReport;
+const readReport = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Report;
 
 beforeEach(() => {
   gh.checkRuns.length = 0;
@@ -281,15 +280,14 @@ describe('data-quality action', () => {
   });
 
   it('fails clearly when the engine does not match the pinned integrity, after writing the report', async () => {
-    const dir = path.join(tmp, 'tampered', 'dist', 'data-quality');
-    cpSync(path.dirname(bundle), dir, { recursive: true });
-    const lockFile = path.join(dir, 'engine-lock.json');
+    const stub = copyBundle('data-quality', path.join(tmp, 'tampered', 'dist'));
+    const lockFile = path.join(tmp, 'tampered', 'dist', 'actions', 'duckdb-lock.json');
     const lock = JSON.parse(readFileSync(lockFile, 'utf8'));
     for (const key of Object.keys(lock.packages)) if (key.includes('node-bindings-')) lock.packages[key].integrity = `sha512-${Buffer.alloc(64, 9).toString('base64')}`;
     writeFileSync(lockFile, JSON.stringify(lock));
-    const r = await runAction({ suite: suite('passing.yml', PASSING) }, { bundle: path.join(dir, 'index.js'), toolCache: path.join(tmp, 'tampered', 'tool-cache') });
+    const r = await runAction({ suite: suite('passing.yml', PASSING) }, { bundle: stub, toolCache: path.join(tmp, 'tampered', 'tool-cache') });
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^::error::data-quality: the DuckDB engine could not be installed: engine integrity check failed for @duckdb\/node-bindings-/m);
+    expect(r.stdout).toMatch(/^::error::data-quality: the DuckDB engine could not be installed: the DuckDB engine: integrity check failed for @duckdb\/node-bindings-/m);
     expect(readReport(r.outputs['report-path']!)).toMatchObject({ status: 'error' });
   });
 
@@ -318,6 +316,34 @@ describe('data-quality action', () => {
     const r = await runAction({ suite: 'passing.yml', 'fail-on': 'sometimes' });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "fail-on"/);
+  });
+
+  it('refuses a memory limit DuckDB would refuse (2GIB) at input validation, before any suite runs', async () => {
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'memory-limit': '2GIB' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "memory-limit": write a size like "256MB", "1GB" or "1.5GiB" \(got "2GIB"\)/);
+    expect(r.outputs['report-path']).toBeUndefined();
+    const ok = await runAction({ suite: suite('passing.yml', PASSING), 'memory-limit': '1GiB' });
+    expect(ok.code, ok.stdout).toBe(0);
+  });
+
+  it('keeps one report per suite when two suites share a name', async () => {
+    mkdirSync(path.join(ws, 'same', 'a'), { recursive: true });
+    mkdirSync(path.join(ws, 'same', 'b'), { recursive: true });
+    suite('same/a/passing.yml', PASSING.replace('path: people.csv', 'path: ../../people.csv'));
+    suite('same/b/passing.yml', PASSING.replace('path: people.csv', 'path: ../../people.csv'));
+    const r = await runAction({ suite: 'same/*/passing.yml', 'report-dir': path.join(tmp, 'same-reports'), 'check-run': 'false' });
+    expect(r.code, r.stdout).toBe(0);
+    const paths = r.outputs['report-path']!.split('\n');
+    expect(paths.map((p) => path.basename(p))).toEqual(['passing.json', 'passing-2.json']);
+    expect(paths.map((p) => readReport(p).suite.file)).toEqual([path.join('same', 'a', 'passing.yml'), path.join('same', 'b', 'passing.yml')]);
+  });
+
+  it('upload: true outside a workflow run is a configuration error naming the artifact service, after the reports are written', async () => {
+    const r = await runAction({ suite: suite('passing.yml', PASSING), upload: 'true', 'check-run': 'false' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::data-quality: configuration error: input "upload": upload: true needs the artifact service of a workflow run/);
+    expect(existsSync(r.outputs['report-path']!)).toBe(true);
   });
 
   it('expands globs and writes one report per suite', async () => {

@@ -5,7 +5,7 @@
  * local HTTP server and keeping its baseline in deployment records.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -13,13 +13,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
-import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
+import { copyBundle, runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'deploy-action-'));
-const bundles = { deploy: path.join(tmp, 'action/dist/deploy/index.js'), verify: path.join(tmp, 'action/dist/verify/index.js') };
-cpSync(path.join(root, 'dist/deploy'), path.dirname(bundles.deploy), { recursive: true });
-cpSync(path.join(root, 'dist/verify'), path.dirname(bundles.verify), { recursive: true });
+const bundles = { deploy: copyBundle('deploy', path.join(tmp, 'action', 'dist')), verify: copyBundle('verify', path.join(tmp, 'action', 'dist')) };
 const SHA = 'a'.repeat(40);
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 const IMG = (c: string) => `ghcr.io/octo/flights-routes@${D(c)}`;

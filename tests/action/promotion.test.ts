@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -15,7 +15,6 @@ import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { deployConfigSchema } from '../../src/core/deploy/config.ts';
 import { deploy } from '../../src/core/deploy/deploy.ts';
 import { GitHubDeployments } from '../../src/core/deploy/deployments.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
@@ -99,8 +98,7 @@ describe('actions publish-promotion → promote', () => {
     await rm(layout.dir, { recursive: true, force: true });
     const image = `${reg.host}/flights-routes@${layout.digest}`;
     const project = await loadProject(projectDir);
-    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
-    const staged = await deploy({ environment: 'staging', image, config: deployConfigSchema.parse(project.config.deploy), baseDir: projectDir, name: 'flights-routes', source: { sha: 'e'.repeat(40) }, recorder: new GitHubDeployments(client, 'octo-org', 'flights') });
+    const staged = await deploy({ environment: 'staging', image, config: deployConfigSchema.parse(project.config.deploy), baseDir: projectDir, name: 'flights-routes', source: { sha: 'e'.repeat(40) }, recorder: new GitHubDeployments({ api: gh.api(), owner: 'octo-org', repo: 'flights' }) });
 
     const pub = await runAction(
       'publish-promotion',
@@ -145,5 +143,46 @@ describe('actions publish-promotion → promote', () => {
     const bad = await runAction('promote', inputs, env);
     expect(bad.code).not.toBe(0);
     expect(bad.stdout).toMatch(/promote: configuration error: .*promotion refused \(bad-signature\)/);
+  });
+
+  it('on GitHub Enterprise Server names the source by its server URL, and promote takes public-keys whatever public_keys_env is called', async () => {
+    const bare = path.join(tmp, 'gitops-ghes.git');
+    await createGitOpsRepository(bare, TEMPLATE);
+    const n = randomUUID().slice(0, 8);
+    const projectDir = path.join(tmp, 'project-ghes');
+    await mkdir(projectDir, { recursive: true });
+    await writeFile(
+      path.join(projectDir, 'dataops.yml'),
+      gitopsProjectYaml(bare, [
+        '  signing: { mode: key, key_id: actions-key, public_keys_env: PROD_PROMOTION_KEYS, private_key_env: PROD_PROMOTION_SIGNING_KEY }',
+        `  policy: { repository: ${REPO}, repository_id: ${REPO_ID}, repository_owner_id: ${OWNER_ID}, signer_workflows: ["octo-org/dataops/.github/workflows/dataops.yml@refs/tags/v1*"] }`,
+        `  transport: { type: github-dispatch, pubsub: { project: dataops-test, topic: ghes-${n}, subscription: ghes-${n}-prod, dead_letter_topic: ghes-${n}-dlq } }`,
+      ]),
+    );
+    const layout = await makeLayout({ layerSizes: [4_000], label: `ghes-${n}` });
+    await pushImage({ layoutDir: layout.dir, digest: layout.digest, destinations: [`${reg.host}/flights-routes`] });
+    await rm(layout.dir, { recursive: true, force: true });
+    const image = `${reg.host}/flights-routes@${layout.digest}`;
+    const project = await loadProject(projectDir);
+    const staged = await deploy({ environment: 'staging', image, config: deployConfigSchema.parse(project.config.deploy), baseDir: projectDir, name: 'flights-routes', source: { sha: 'e'.repeat(40) }, recorder: new GitHubDeployments({ api: gh.api(), owner: 'octo-org', repo: 'flights' }) });
+    const ghes = { GITHUB_SERVER_URL: 'https://ghe.example.com' };
+
+    const pub = await runAction(
+      'publish-promotion',
+      { image, project: projectDir, 'staging-deployment-id': String(staged.deploymentId), evidence: `quality:flights=passed=sha256:${'a'.repeat(64)}\nsystem-test:system-test=passed\nverify:verify=passed`, 'private-key': key.privateJwkJson, token: gh.token },
+      { ...ghes, ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'request-token' },
+    );
+    expect(pub.code, pub.stdout).toBe(0);
+    const dispatch = gh.dispatches.at(-1)!;
+    const promotion = (dispatch.client_payload as { promotion: { source: string; data: { run: { url: string } } } }).promotion;
+    expect(promotion.source).toBe(`https://ghe.example.com/${REPO}`);
+    expect(promotion.data.run.url).toBe(`https://ghe.example.com/${REPO}/actions/runs/4242`);
+
+    // the trusted keys come from the input; PROD_PROMOTION_KEYS is not set in the job
+    const eventPath = path.join(tmp, 'event-ghes.json');
+    await writeFile(eventPath, JSON.stringify({ action: 'dataops-promotion', client_payload: dispatch.client_payload }));
+    const r = await runAction('promote', { project: projectDir, 'public-keys': key.publicJwkJson, token: gh.token }, { ...ghes, GITHUB_EVENT_NAME: 'repository_dispatch', GITHUB_EVENT_PATH: eventPath, GITHUB_REPOSITORY: 'octo-org/flights', GITHUB_TOKEN: gh.token });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs).toMatchObject({ status: 'deployed', digest: layout.digest });
   });
 });

@@ -4,19 +4,17 @@
  * docker-registry with htpasswd (bcrypt) basic auth: outputs, job summary, masked password,
  * a clear 401 without credentials, and tag-only references refused.
  */
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import bcrypt from 'bcryptjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeLayout, type TestLayout } from '../helpers/oci-layout.ts';
 import { useRegistry } from '../helpers/registry.ts';
-import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
+import { copyBundle, runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'push-action-'));
-const bundle = path.join(tmp, 'action', 'dist', 'push-image', 'index.js');
-cpSync(path.join(root, 'dist', 'push-image'), path.dirname(bundle), { recursive: true });
+const bundle = copyBundle('push-image', path.join(tmp, 'action', 'dist'));
 const PASSWORD = 'pw-Xq7-s3cret';
 const htpasswd = path.join(tmp, 'htpasswd');
 writeFileSync(htpasswd, `alice:${bcrypt.hashSync(PASSWORD, 6)}\n`);

@@ -9,13 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { buildExampleImage, type ExampleImage } from '../helpers/system-test-image.ts';
-import { runBundle, type BundleRun } from '../helpers/run-bundle.ts';
+import { copyBundle, runBundle, type BundleRun } from '../helpers/run-bundle.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'templates/example-pipeline');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'system-test-action-'));
-const bundle = path.join(tmp, 'action', 'dist', 'system-test', 'index.js');
-cpSync(path.join(root, 'dist', 'system-test'), path.dirname(bundle), { recursive: true });
+const bundle = copyBundle('system-test', path.join(tmp, 'action', 'dist'));
 const SHA = 'a'.repeat(40);
 
 let image: ExampleImage;

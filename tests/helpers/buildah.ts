@@ -9,14 +9,14 @@ import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureBaseImage } from '../../src/core/image/base.ts';
 import { buildah } from '../../src/core/image/buildah.ts';
-import { hasTool } from '../../src/core/exec.ts';
+import { tool } from './tools.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../..');
 export const exampleDir = path.join(repoRoot, 'templates/example-pipeline');
 export const baseCacheDir = path.join(repoRoot, '.cache', 'base-image');
 
-/** True when buildah can be started (tests needing it are skipped otherwise). */
-export const haveBuildah = await hasTool('buildah');
+/** True when buildah can be started; when it cannot, tests needing it are skipped, or fail in CI (tools.ts). */
+export const haveBuildah = await tool('buildah', 'apt-get install buildah, or run scripts/bootstrap');
 
 /** A new storage root under `.cache/buildah-tests/` holding the base image. */
 export async function freshStorage(prefix = 'storage-'): Promise<string> {

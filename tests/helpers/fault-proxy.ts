@@ -11,10 +11,12 @@ import type { AddressInfo } from 'node:net';
  * Failure injected: an HTTP status (answered by the proxy, the registry never sees the request; a
  * 2xx is a false success), `reset` (connection dropped before forwarding), `lost` (forwarded and
  * applied by the registry, then the connection is dropped before the answer reaches the client),
- * `stall` (never answered: the connection stays open until the client gives up) or
- * `{ applied: status }` (forwarded and applied, then answered with `status` instead).
+ * `stall` (never answered: the connection stays open until the client gives up), `corrupt`
+ * (forwarded; the answer's body reaches the client with its first byte flipped, same length and
+ * headers: damage in transit) or `{ applied: status }` (forwarded and applied, then answered with
+ * `status` instead).
  */
-export type Fault = number | 'reset' | 'lost' | 'stall' | { applied: number };
+export type Fault = number | 'reset' | 'lost' | 'stall' | 'corrupt' | { applied: number };
 
 /** A request as the proxy received it. */
 export interface SeenRequest {
@@ -103,6 +105,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         req.resume();
         return;
       }
+      if (fault === 'corrupt') {
+        forward(req, res, undefined, true);
+        return;
+      }
       if (typeof fault === 'object') {
         forward(req, res, () => res.writeHead(fault.applied, { 'content-type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `applied, then answered ${fault.applied} for ${kind} #${n}` }] })));
         return;
@@ -122,8 +128,8 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     forward(req, res);
   });
-  /** Forwards to the registry; with `drop`, the registry's answer is swallowed and `drop` called instead. */
-  function forward(req: http.IncomingMessage, res: http.ServerResponse, drop?: () => void): void {
+  /** Forwards to the registry; with `drop`, the registry's answer is swallowed and `drop` called instead; with `corrupt`, its first body byte is flipped. */
+  function forward(req: http.IncomingMessage, res: http.ServerResponse, drop?: () => void, corrupt = false): void {
     const [hostname, port] = opts.target.split(':');
     void Promise.resolve(plan.upstreamHeaders?.() ?? {}).then((extra) => {
       const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, ...extra } }, (up) => {
@@ -135,6 +141,18 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         const headers = { ...up.headers };
         if (headers.location && plan.rewriteLocation) headers.location = plan.rewriteLocation(headers.location);
         res.writeHead(up.statusCode ?? 502, headers);
+        if (corrupt) {
+          let first = true;
+          up.on('data', (chunk: Buffer) => {
+            if (first && chunk.length > 0) {
+              chunk[0] = chunk[0]! ^ 0xff;
+              first = false;
+            }
+            res.write(chunk);
+          });
+          up.on('end', () => res.end());
+          return;
+        }
         up.pipe(res);
       });
       upstream.on('error', () => {

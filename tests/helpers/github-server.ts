@@ -16,6 +16,8 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { githubClient, type GitHubClientOptions } from '../../src/actions/lib/github.ts';
+import type { GitHubApi } from '../../src/core/github/api.ts';
 
 export interface RecordedRequest {
   method: string;
@@ -61,6 +63,8 @@ export interface FakeGitHub {
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }>;
   repos: Map<string, { id: number; owner: { id: number; login: string }; full_name: string }>;
   pulls: Array<{ number: number; repo: string; title: string; head: string; base: string; body: string; draft: boolean; state: string; html_url: string }>;
+  /** A client of this fake as the actions build theirs (throttling off: it spaces writes 1 s apart; fast retries). */
+  api(options?: Partial<GitHubClientOptions>): GitHubApi;
   /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
   failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
@@ -73,7 +77,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
   const token = options.token ?? 'ghs_test_token';
   let nextId = 1000;
   const failures: Array<{ pattern: string; status: number; left: number; message?: string }> = [];
-  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'token'> = {
+  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'token' | 'api'> = {
     requests: [],
     checkRuns: [],
     deployments: [],
@@ -232,8 +236,10 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       }
       state.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body });
       const auth = req.headers.authorization ?? '';
-      const isAppJwt = url.pathname.startsWith('/app/') && /^Bearer ey/.test(auth);
-      if (!isAppJwt && auth !== `Bearer ${token}` && auth !== `token ${token}` && !/^(Bearer|token) ghs_installation_/.test(auth)) {
+      // the scheme is case-insensitive (RFC 9110): Octokit sends "token <t>", and "bearer <jwt>" for an app JWT
+      const [scheme = '', credential = ''] = auth.split(' ');
+      const isAppJwt = url.pathname.startsWith('/app/') && /^bearer$/i.test(scheme) && credential.startsWith('ey');
+      if (!isAppJwt && !(/^(bearer|token)$/i.test(scheme) && (credential === token || credential.startsWith('ghs_installation_')))) {
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Bad credentials', status: '401' }));
         return;
       }
@@ -255,6 +261,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     ...state,
     url: `http://127.0.0.1:${port}`,
     token,
+    api: (options = {}) => githubClient({ token, apiUrl: `http://127.0.0.1:${port}`, throttle: false, retryBaseMs: 1, ...options }),
     failNext: (pattern, status, n = 1, message) => failures.push({ pattern, status, left: n, ...(message ? { message } : {}) }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

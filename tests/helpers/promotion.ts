@@ -54,6 +54,7 @@ export function validInput(overrides: Partial<PromotionInput> = {}, source: Part
     environment: 'production',
     image: `127.0.0.1:5000/flights-routes@${DIGEST}`,
     source: { issuer: ISSUER, repository: REPO, repository_id: REPO_ID, repository_owner_id: OWNER_ID, sha: 'a'.repeat(40), ref: 'refs/heads/main', event_name: 'push', job_workflow_ref: WORKFLOW, ...source },
+    sourceUrl: `https://github.com/${source.repository ?? REPO}`,
     run: { id: '987654', attempt: 1, url: `https://github.com/${REPO}/actions/runs/987654` },
     staging: { environment: 'staging', deployment_id: 77, url: 'https://staging.example.com' },
     evidence: PASSING_EVIDENCE,

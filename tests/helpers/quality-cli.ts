@@ -7,9 +7,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { checkAnnotations } from '../../src/core/quality/annotations.ts';
-import type { QualityReport } from '../../src/core/quality/report.ts';
-import { renderSummary } from '../../src/core/quality/summary.ts';
+import { checkAnnotations } from '../../src/core/report/annotations.ts';
+import type { Report } from '../../src/core/report/report.ts';
+import { renderSummary } from '../../src/core/report/summary.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../src/cli/main.ts');
 
@@ -19,7 +19,7 @@ export interface CliRun {
   stdout: string;
   stderr: string;
   /** The JSON report(s) (parsed; several suites give an array). */
-  reports: QualityReport[];
+  reports: Report[];
   /** Raw texts of every output, by name: stdout, stderr, report, junit, summary, annotations. */
   outputs: Record<string, string>;
 }
@@ -45,7 +45,7 @@ export async function runQualityCli(args: string[], opts: { cwd: string; outDir:
     stderr = e.stderr;
   }
   const reportText = existsSync(report) ? readFileSync(report, 'utf8') : '';
-  const parsed = reportText ? (JSON.parse(reportText) as QualityReport | QualityReport[]) : [];
+  const parsed = reportText ? (JSON.parse(reportText) as Report | Report[]) : [];
   const reports = Array.isArray(parsed) ? parsed : [parsed];
   const annotations = checkAnnotations(reports);
   return {

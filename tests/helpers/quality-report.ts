@@ -1,5 +1,5 @@
 /** Hand-made quality reports for tests of the renderers (summary, annotations, check runs, JUnit). */
-import type { CheckResult, CheckStatus, QualityReport } from '../../src/core/quality/report.ts';
+import type { CheckResult, CheckStatus, Report } from '../../src/core/report/report.ts';
 
 /** A check result with sensible defaults. */
 export function check(id: string, status: CheckStatus, extra: Partial<CheckResult> = {}): CheckResult {
@@ -23,7 +23,7 @@ export function check(id: string, status: CheckStatus, extra: Partial<CheckResul
 }
 
 /** A report over `checks` with counts, status and failed_step derived (fail-on error semantics). */
-export function report(checks: CheckResult[], extra: Partial<QualityReport> = {}): QualityReport {
+export function report(checks: CheckResult[], extra: Partial<Report> = {}): Report {
   const counts = { total: checks.length, pass: 0, warn: 0, fail: 0, error: 0 };
   for (const c of checks) counts[c.status]++;
   const status: CheckStatus = counts.error ? 'error' : counts.fail ? 'fail' : counts.warn ? 'warn' : 'pass';

@@ -1,11 +1,27 @@
 /**
- * Runs a committed action bundle (`dist/<name>/index.js`) as the runner does: inputs as `INPUT_<NAME>`
+ * Copies and runs committed action bundles. An action's `dist/<name>/index.js` is a stub that loads
+ * the shared bundle `dist/actions/` (main.js, its chunks, source maps and runtime-package locks).
+ * A bundle runs as the runner does: inputs as `INPUT_<NAME>`
  * env variables (upper-cased, hyphens kept), `GITHUB_OUTPUT` and `GITHUB_STEP_SUMMARY` files, and the
  * test process's environment minus runner-protocol variables (as a runner passes its own).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Copies the committed bundle of action `name` (its stub and the shared `dist/actions/`) to
+ * `<distDir>/<name>/`, `<distDir>/actions/` and `<distDir>/package.json`, away from any node_modules, as a runner checks the
+ * action out. @returns the path of the stub to run.
+ */
+export function copyBundle(name: string, distDir: string): string {
+  cpSync(path.join(repoRoot, 'dist', 'package.json'), path.join(distDir, 'package.json'));
+  cpSync(path.join(repoRoot, 'dist', 'actions'), path.join(distDir, 'actions'), { recursive: true });
+  cpSync(path.join(repoRoot, 'dist', name), path.join(distDir, name), { recursive: true });
+  return path.join(distDir, name, 'index.js');
+}
 
 /** What a bundle run left: exit code, stdout and stderr interleaved, step outputs, job summary. */
 export interface BundleRun {

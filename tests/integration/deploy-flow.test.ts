@@ -15,6 +15,7 @@ import { verifyStage } from '../../src/core/flow/stages/verify.ts';
 import type { FlowState } from '../../src/core/flow/types.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { buildExampleImage, type ExampleImage } from '../helpers/system-test-image.ts';
+import { localContext } from '../../src/core/runner-context.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../templates/example-pipeline');
 
@@ -40,7 +41,7 @@ describe('flow: push → deploy-staging → verify-staging', () => {
     const logs: string[] = [];
     const outcome = await runFlow(
       [pushStage, deployStagingStage, verifyStage],
-      { project, workDir: path.join(tmp, 'work'), now: new Date(), approve: false, confirm: () => Promise.resolve(false), state },
+      { project, runner: localContext(), workDir: path.join(tmp, 'work'), now: new Date(), approve: false, confirm: () => Promise.resolve(false), state },
       { stageStart: () => undefined, stageLog: (_s, m) => logs.push(m), stageEnd: () => undefined },
     );
     const byStage = Object.fromEntries(outcome.stages.map((s) => [s.stage, s.result]));

@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { deployConfigSchema, type DeployConfig } from '../../src/core/deploy/config.ts';
 import { deploy, deployHistory } from '../../src/core/deploy/deploy.ts';
@@ -227,7 +226,7 @@ describe('gitops deploy', () => {
     it('pushes a branch and opens a pull request instead of committing to main', async () => {
       config = makeConfig({ mode: 'pull-request', pull_request: { repository: 'octo/gitops' } });
       const main = sh(['--git-dir', bare, 'rev-parse', 'main']);
-      const github = { client: new GitHubClient({ token: gh.token, baseUrl: gh.url }), owner: 'octo', repo: 'pipeline' };
+      const github = { api: gh.api(), owner: 'octo', repo: 'pipeline' };
       const r = await run(7, { github });
       expect(r.pullRequestUrl).toBe('https://github.com/octo/gitops/pull/1');
       expect(sh(['--git-dir', bare, 'rev-parse', 'main'])).toBe(main);

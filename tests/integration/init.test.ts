@@ -13,9 +13,10 @@ import { projectPromotionConfig } from '../../src/core/promotion/consumer.ts';
 import { startFakeGitHub } from '../helpers/github-server.ts';
 import { initProject } from '../../src/core/init/index.ts';
 import { loadProject } from '../../src/core/project.ts';
-import { runSuite } from '../../src/core/quality/engine.ts';
+import { runSuite } from '../../src/core/quality/run.ts';
 import { lintPath } from '../../src/core/lint/index.ts';
 import type { DatasetSpec } from '../../src/core/quality/suite.ts';
+import { localContext, runnerContext } from '../../src/core/runner-context.ts';
 
 const data = path.resolve(import.meta.dirname, '../../node_modules/vega-datasets/data');
 let tmp: string;
@@ -41,7 +42,7 @@ async function run(suite: string, datasets?: Record<string, DatasetSpec>) {
 
 describe('dataops init', () => {
   it('scaffolds dataops.yml, one suite per dataset, a Dockerfile and the CI workflow', async () => {
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')] });
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')], runner: localContext() });
     expect(result.created.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml', 'quality/seattle_weather.yml']);
     expect(result.kept).toEqual([]);
     expect(result.datasets.map((d) => [d.name, d.rows, d.columns])).toEqual([
@@ -104,7 +105,7 @@ describe('dataops init', () => {
   it('never overwrites existing files and reports them as kept', async () => {
     const before = await readFile(path.join(proj, 'quality/cars.yml'), 'utf8');
     await writeFile(path.join(proj, 'Dockerfile'), 'FROM scratch\n');
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')] });
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')], runner: localContext() });
     expect(result.created).toEqual([]);
     expect(result.kept.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml']);
     expect(await readFile(path.join(proj, 'quality/cars.yml'), 'utf8')).toBe(before);
@@ -120,8 +121,8 @@ describe('dataops init', () => {
   });
 
   it('refuses a missing dataset file and a run without datasets', async () => {
-    await expect(initProject(path.join(tmp, 'x'), { datasets: [] })).rejects.toThrow(/no dataset given/);
-    await expect(initProject(path.join(tmp, 'x'), { datasets: [path.join(tmp, 'nope.csv')] })).rejects.toThrow(/dataset file not found/);
+    await expect(initProject(path.join(tmp, 'x'), { datasets: [], runner: localContext() })).rejects.toThrow(/no dataset given/);
+    await expect(initProject(path.join(tmp, 'x'), { datasets: [path.join(tmp, 'nope.csv')], runner: localContext() })).rejects.toThrow(/dataset file not found/);
   });
 
   it('pins the promotion policy to the GitHub repository of the origin remote by id (fake GitHub API), so production accepts it', async () => {
@@ -131,7 +132,7 @@ describe('dataops init', () => {
       await mkdir(dir, { recursive: true });
       execFileSync('git', ['init', '-q', dir]);
       execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo-org/weather.git']);
-      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token } });
+      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token }), api: gh.api() });
       const info = gh.repos.get('octo-org/weather')!;
       expect(result.pinned).toEqual({ repository: 'octo-org/weather', repository_id: String(info.id), repository_owner_id: String(info.owner.id) });
       const project = await loadProject(dir);
@@ -140,7 +141,7 @@ describe('dataops init', () => {
       expect(() => requirePinnedPolicy(policy, project.file)).not.toThrow();
       // without a remote there is nothing to pin: a note says what to do, and the consumer would refuse the policy
       const bare = path.join(tmp, 'no-remote');
-      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, env: {} });
+      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({}) });
       expect(plain.pinned).toBeUndefined();
       expect(plain.notes.join('\n')).toMatch(/pin promotion\.policy\.repository_id and repository_owner_id/);
       const unpinned = projectPromotionConfig(await loadProject(bare)).policy;

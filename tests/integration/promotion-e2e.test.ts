@@ -15,7 +15,6 @@ import { createGitOpsRepository } from '../../src/core/deploy/bootstrap.ts';
 import { deployConfigSchema, type DeployConfig } from '../../src/core/deploy/config.ts';
 import { deploy } from '../../src/core/deploy/deploy.ts';
 import { GitHubDeployments, LocalDeploymentLog, type DeploymentRecorder } from '../../src/core/deploy/deployments.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
 import { promotionConfigSchema, type PromotionConfig } from '../../src/core/promotion/config.ts';
 import { isRejected } from '../../src/core/promotion/errors.ts';
@@ -239,8 +238,7 @@ describe('promotion with the GitHub Deployments API as ledger (fake GitHub)', ()
 
   it('records the production deployment with promotion id and evidence; a redelivery finds it and deploys nothing', async () => {
     const cfg = promotionConfig({ production_repository: undefined });
-    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
-    const recorder = new GitHubDeployments(client, 'octo-org', 'flights');
+    const recorder = new GitHubDeployments({ api: gh.api(), owner: 'octo-org', repo: 'flights' });
     const stagingId = await deployStaging(recorder);
     const msg: SignedPromotion = await signedMessage(key.signing, { image: stagedRef, staging: { environment: 'staging', deployment_id: stagingId } });
     const first = await promote(request(msg, cfg, recorder, new DeploymentsLedger(recorder)));

@@ -17,6 +17,7 @@ import { pushImage } from '../../src/core/registry/push.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
 import { gitopsProjectYaml } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
+import { localContext } from '../../src/core/runner-context.ts';
 
 const TEMPLATE = path.resolve(import.meta.dirname, '../../templates/example-pipeline/deploy');
 const reg = useRegistry();
@@ -65,7 +66,7 @@ async function setup(approve: boolean): Promise<{ ctx: FlowContext; digest: stri
     verify: { status: 'passed', reportPath: 'v.json', sha256: `sha256:${'2'.repeat(64)}` },
   };
   const cleanups: Array<() => unknown> = [];
-  const ctx: FlowContext = { project, workDir: path.join(tmp, '.dataops/run'), now: new Date(), approve, confirm: () => Promise.resolve(false), log: () => undefined, onCleanup: (fn) => cleanups.push(fn), state };
+  const ctx: FlowContext = { project, runner: localContext({ pubsubEmulatorHost: inject('pubsubEmulatorHost') }), workDir: path.join(tmp, '.dataops/run'), now: new Date(), approve, confirm: () => Promise.resolve(false), log: () => undefined, onCleanup: (fn) => cleanups.push(fn), state };
   return { ctx, digest: layout.digest, cleanups };
 }
 

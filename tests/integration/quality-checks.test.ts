@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEngine } from '../../src/core/engine/duckdb.ts';
-import { runSuite } from '../../src/core/quality/engine.ts';
-import type { CheckResult, QualityReport } from '../../src/core/quality/report.ts';
+import { runSuite } from '../../src/core/quality/run.ts';
+import type { CheckResult, Report } from '../../src/core/report/report.ts';
 
 let dir: string;
 
@@ -35,13 +35,13 @@ datasets:
     sql: SELECT * FROM people WHERE age >= 18
 `;
 
-async function suite(name: string, checks: string, opts: { now?: Date; samples?: number } = {}): Promise<QualityReport> {
+async function suite(name: string, checks: string, opts: { now?: Date; samples?: number } = {}): Promise<Report> {
   const file = path.join(dir, `${name}.yml`);
   await writeFile(file, `version: 1\nsuite: ${name}\n${DATASETS}\nchecks:\n${checks}`);
   return runSuite({ suiteFile: file, now: opts.now ?? new Date('2026-01-14T00:00:00Z'), samples: opts.samples ?? 5, threads: 1 });
 }
 
-function byId(report: QualityReport, id: string): CheckResult {
+function byId(report: Report, id: string): CheckResult {
   const c = report.checks.find((x) => x.id === id);
   if (!c) throw new Error(`no check ${id} in ${report.checks.map((x) => x.id).join(', ')}`);
   return c;
@@ -73,7 +73,7 @@ afterAll(async () => {
 });
 
 describe('every check type passes and fails on real files', () => {
-  let report: QualityReport;
+  let report: Report;
   beforeAll(async () => {
     report = await suite(
       'all',
@@ -216,23 +216,6 @@ describe('real data from vega-datasets', () => {
     const fresh = await runSuite({ suiteFile: 'templates/example-pipeline/quality/flights.yml', projectDatasets: project, projectDir: 'templates/example-pipeline', now: new Date('2001-07-05T00:00:00Z'), failOn: 'warn' });
     expect(byId(fresh, 'flights_fresh').status).toBe('pass');
     expect(fresh.failed_step).toBe(true);
-  });
-});
-
-describe('registerDataset (for stages with their own SQL)', () => {
-  it('registers file and SQL datasets and describes them', async () => {
-    const { openEngine: open, registerDataset } = await import('../../src/core/quality/engine.ts');
-    const engine = await open({ threads: 1 });
-    try {
-      const people = await registerDataset(engine, 'people', { path: 'people.csv' }, dir);
-      expect(people).toMatchObject({ name: 'people', kind: 'file', format: 'csv', files: ['people.csv'], row_count: 5, content_hash: expect.stringMatching(/^sha256:/) });
-      const us = await registerDataset(engine, 'us', { sql: "SELECT * FROM people WHERE country = 'US'" }, dir);
-      expect(us).toMatchObject({ kind: 'sql', row_count: 2 });
-      expect(await engine.query('SELECT count(*) AS n FROM us')).toEqual([{ n: 2 }]);
-      await expect(registerDataset(engine, 'gone', { path: 'gone.csv' }, dir)).rejects.toThrow(/matches no file/);
-    } finally {
-      engine.close();
-    }
   });
 });
 

@@ -11,10 +11,12 @@ import { promisify } from 'node:util';
 import { XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { errorReport, runSuite, writeReport } from '../../src/core/quality/engine.ts';
-import type { QualityReport } from '../../src/core/quality/report.ts';
+import { errorReport, runSuite } from '../../src/core/quality/run.ts';
+import { writeReport } from '../../src/core/report/report.ts';
+import type { Report } from '../../src/core/report/report.ts';
 import { qualityStage } from '../../src/core/flow/stages/quality.ts';
 import type { FlowContext } from '../../src/core/flow/types.ts';
+import { localContext } from '../../src/core/runner-context.ts';
 
 const run = promisify(execFile);
 const CLI = path.resolve('src/cli/main.ts');
@@ -36,7 +38,7 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   }
 }
 
-const id = (r: QualityReport, x: string) => r.checks.find((c) => c.id === x)!;
+const id = (r: Report, x: string) => r.checks.find((c) => c.id === x)!;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dq-errors-'));
@@ -50,7 +52,7 @@ afterAll(async () => {
 });
 
 describe('check errors are not data failures', () => {
-  let r: QualityReport;
+  let r: Report;
   let suiteFile: string;
   beforeAll(async () => {
     suiteFile = await write(
@@ -140,7 +142,7 @@ describe('dataops quality', () => {
     const lines = res.stdout.split('\n');
     expect(lines[0]).toMatch(/^suite ok FAIL {2}2 checks: 1 pass, 0 warn, 1 fail, 0 error/);
     expect(lines.findIndex((l) => l.includes('not_null_people_age'))).toBeLessThan(lines.findIndex((l) => l.includes('not_null_people_id')));
-    const report = JSON.parse(await readFile(path.join(dir, 'out/ok.json'), 'utf8')) as QualityReport;
+    const report = JSON.parse(await readFile(path.join(dir, 'out/ok.json'), 'utf8')) as Report;
     expect(report).toMatchObject({ report_version: 1, status: 'fail', counts: { fail: 1 } });
     expect(XMLValidator.validate(await readFile(path.join(dir, 'out/ok.xml'), 'utf8'))).toBe(true);
     expect((await cli(['--suite', 'ok.yml', '--fail-on', 'never'])).code).toBe(0);
@@ -151,7 +153,7 @@ describe('dataops quality', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('configuration error');
     expect(res.stderr).toContain('Use one of: row_count, not_null');
-    const report = JSON.parse(await readFile(path.join(dir, 'out/bad.json'), 'utf8')) as QualityReport;
+    const report = JSON.parse(await readFile(path.join(dir, 'out/bad.json'), 'utf8')) as Report;
     expect(report.status).toBe('error');
     expect(report.errors[0]).toContain('bad.yml:4');
   });
@@ -159,7 +161,7 @@ describe('dataops quality', () => {
   it('exits 2 on a check error while recording what ran', async () => {
     const res = await cli(['--suite', 'errs.yml', '--report', 'out/errs.json']);
     expect(res.code).toBe(2);
-    const report = JSON.parse(await readFile(path.join(dir, 'out/errs.json'), 'utf8')) as QualityReport;
+    const report = JSON.parse(await readFile(path.join(dir, 'out/errs.json'), 'utf8')) as Report;
     expect(report.checks.find((c) => c.id === 'good_fail')!.status).toBe('fail');
     expect(report.errors.length).toBeGreaterThan(0);
   });
@@ -169,7 +171,7 @@ describe('dataops quality', () => {
     for (const n of ['a', 'b']) await write(`many/${n}.yml`, `version: 1\nsuite: ${n}\ndatasets:\n  p: { path: ../people.csv }\nchecks:\n  - { type: row_count, dataset: p, min: 1 }\n`);
     const res = await cli(['--suite', 'many/*.yml', '--report', 'out/many.json']);
     expect(res.code).toBe(0);
-    const reports = JSON.parse(await readFile(path.join(dir, 'out/many.json'), 'utf8')) as QualityReport[];
+    const reports = JSON.parse(await readFile(path.join(dir, 'out/many.json'), 'utf8')) as Report[];
     expect(reports.map((x) => x.suite.name)).toEqual(['a', 'b']);
     const missing = await cli(['--suite', 'nope.yml']);
     expect(missing.code).toBe(2);
@@ -191,6 +193,7 @@ describe('flow stage', () => {
         lineOf: () => undefined,
         config: { version: 1, name: 'p', datasets: { people: { path: 'people.csv' } }, quality: { suites: ['quality/s.yml'], fail_on: 'error', samples: 5 } },
       },
+      runner: localContext(),
       workDir: path.join(proj, '.dataops', 'run'),
       now: new Date(),
       approve: false,
@@ -207,5 +210,35 @@ describe('flow stage', () => {
     expect(JSON.parse(await readFile(entry.reportPath, 'utf8'))).toMatchObject({ suite: { name: 's' }, datasets: [{ name: 'people', row_count: 2 }] });
     expect(XMLValidator.validate(await readFile(path.join(proj, '.dataops/run/quality/junit.xml'), 'utf8'))).toBe(true);
     expect(logs.join('\n')).toContain('WARN row_count_people');
+  });
+
+  it('keeps the report of each of two suites with the same name (no overwrite)', async () => {
+    const proj = path.join(dir, 'proj-same');
+    await mkdir(path.join(proj, 'a'), { recursive: true });
+    await mkdir(path.join(proj, 'b'), { recursive: true });
+    await writeFile(path.join(proj, 'people.csv'), 'id\n1\n2\n');
+    await writeFile(path.join(proj, 'a', 'checks.yml'), 'version: 1\nsuite: checks\nchecks:\n  - { type: row_count, dataset: people, min: 1 }\n');
+    await writeFile(path.join(proj, 'b', 'checks.yml'), 'version: 1\nsuite: checks\nchecks:\n  - { type: row_count, dataset: people, min: 3, severity: warn }\n');
+    const ctx = {
+      project: { file: path.join(proj, 'dataops.yml'), dir: proj, lineOf: () => undefined, config: { version: 1, name: 'p', datasets: { people: { path: 'people.csv' } }, quality: { suites: ['a/checks.yml', 'b/checks.yml'], fail_on: 'error', samples: 5 } } },
+      runner: localContext(),
+      workDir: path.join(proj, '.dataops', 'run'),
+      now: new Date(),
+      approve: false,
+      confirm: () => Promise.resolve(false),
+      log: () => undefined,
+      onCleanup: () => undefined,
+      state: {},
+    } as unknown as FlowContext;
+    const result = await qualityStage.run(ctx);
+    expect(result.status).toBe('warned');
+    const entries = ctx.state.quality!.reports;
+    expect(entries.map((e) => path.basename(e.reportPath))).toEqual(['checks.json', 'checks-2.json']);
+    const files = await Promise.all(entries.map(async (e) => JSON.parse(await readFile(e.reportPath, 'utf8')) as Report));
+    expect(files.map((r) => [r.suite.file, r.status])).toEqual([
+      [path.join(proj, 'a', 'checks.yml'), 'pass'],
+      [path.join(proj, 'b', 'checks.yml'), 'warn'],
+    ]);
+    expect(Object.keys(result.details ?? {})).toHaveLength(2);
   });
 });

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckResult } from '../../src/core/quality/report.ts';
+import type { CheckResult } from '../../src/core/report/report.ts';
 import { outputsContaining, runQualityCli, type CliRun } from '../helpers/quality-cli.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'dq-pii-'));

@@ -9,8 +9,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runSuite } from '../../src/core/quality/engine.ts';
-import type { CheckResult, QualityReport } from '../../src/core/quality/report.ts';
+import { runSuite } from '../../src/core/quality/run.ts';
+import type { CheckResult, Report } from '../../src/core/report/report.ts';
 import { runQualityCli } from '../helpers/quality-cli.ts';
 
 const DATA = path.resolve(import.meta.dirname, '../../node_modules/vega-datasets/data');
@@ -72,12 +72,12 @@ const DATASETS = `datasets:
 `;
 
 let counter = 0;
-async function suite(checks: string, now = new Date('2026-01-01T00:00:00Z')): Promise<QualityReport> {
+async function suite(checks: string, now = new Date('2026-01-01T00:00:00Z')): Promise<Report> {
   const file = path.join(tmp, `s${++counter}.yml`);
   writeFileSync(file, `version: 1\nsuite: s${counter}\n${DATASETS}checks:\n${checks}`);
   return runSuite({ suiteFile: file, now, threads: 1, root: tmp });
 }
-const byId = (r: QualityReport, id: string): CheckResult => r.checks.find((c) => c.id === id) ?? (() => { throw new Error(`no ${id}: ${JSON.stringify(r.errors)}`); })();
+const byId = (r: Report, id: string): CheckResult => r.checks.find((c) => c.id === id) ?? (() => { throw new Error(`no ${id}: ${JSON.stringify(r.errors)}`); })();
 
 beforeAll(() => {
   mkdirSync(path.join(tmp, '.git'));

@@ -89,6 +89,32 @@ describe('transient failures', () => {
   });
 });
 
+describe('damaged downloads', () => {
+  it('a blob whose bytes do not match its digest is downloaded again', async () => {
+    proxy.configure({});
+    const l = await layout('corrupt-once');
+    const [src] = (await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${proxy.host}/faults/corrupt-src`], retry })).refs;
+    proxy.configure({ failFirst: 1, kinds: ['blob-get'], fault: 'corrupt' });
+    const r = await copyImage({ source: src!, destination: `${reg.host}/faults/corrupt-dst`, tags: ['copied'], retry });
+    expect(r.ref).toBe(`${reg.host}/faults/corrupt-dst@${l.digest}`);
+    expect(proxy.injected.get('blob-get')).toBe(1);
+  });
+
+  it('a blob that keeps arriving damaged fails as a digest mismatch naming both digests, not as a network error', async () => {
+    proxy.configure({});
+    const l = await layout('corrupt-always');
+    const [src] = (await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${proxy.host}/faults/corrupt-src2`], retry })).refs;
+    proxy.configure({ persistent: ['blob-get'], fault: 'corrupt' });
+    const err = await copyImage({ source: src!, destination: `${reg.host}/faults/corrupt-dst2`, tags: ['copied'], retry }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RegistryError);
+    const e = err as RegistryError;
+    expect(e.code).toBe('DIGEST_MISMATCH');
+    expect(e.message).toMatch(/GET blob (sha256:[0-9a-f]{64}) failed \(the blob's content has digest sha256:[0-9a-f]{64}, not the \1 that was asked for; gave up within the retry budget\) after 8 attempts/);
+    expect(e.message).not.toMatch(/ECONNRESET|connection/i);
+    expect(await registryTags(reg.host, 'faults/corrupt-dst2')).toEqual([]);
+  });
+});
+
 describe('persistent failures', () => {
   const kinds = ['ping', 'blob-head', 'upload-post', 'upload-put', 'manifest-put-digest', 'manifest-head', 'manifest-put-tag'];
   it.each(kinds)('%s failing persistently: one clear error and no partial tags', async (kind) => {

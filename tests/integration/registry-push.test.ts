@@ -11,6 +11,7 @@ import { copyImage, manifestExists, resolveDigest } from '../../src/core/registr
 import { startLocalRegistry } from '../../src/core/registry/local.ts';
 import { makeIndexLayout, makeLayout, type TestLayout } from '../helpers/oci-layout.ts';
 import { getManifest, registryTags, useRegistry } from '../helpers/registry.ts';
+import { tool } from '../helpers/tools.ts';
 
 const reg = useRegistry();
 const retry = { baseMs: 1, maxDelayMs: 5, budgetMs: 30_000 };
@@ -24,14 +25,7 @@ afterAll(async () => {
   for (const l of layouts) await rm(l.dir, { recursive: true, force: true });
 });
 
-function hasSkopeo(): boolean {
-  try {
-    execFileSync('skopeo', ['--version'], { stdio: 'pipe' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const hasSkopeo = await tool('skopeo', 'apt-get install skopeo, or run scripts/bootstrap');
 
 describe('pushImage', () => {
   it('pushes by digest; the registry serves the same manifest bytes and digest, then the tags', async () => {
@@ -48,7 +42,7 @@ describe('pushImage', () => {
     expect(await manifestExists(`${reg.host}/demo/app@${l.digest}`)).toBe(true);
   });
 
-  it.runIf(hasSkopeo())('skopeo inspect reads what was pushed, by digest', async () => {
+  it.runIf(hasSkopeo)('skopeo inspect reads what was pushed, by digest', async () => {
     const l = await layout({ label: 'skopeo' });
     await pushImage({ layoutDir: l.dir, digest: l.digest, destinations: [`${reg.host}/demo/skopeo`], retry });
     const out = JSON.parse(execFileSync('skopeo', ['inspect', '--no-tags', '--tls-verify=false', `docker://${reg.host}/demo/skopeo@${l.digest}`], { encoding: 'utf8' }));

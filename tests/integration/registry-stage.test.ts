@@ -12,6 +12,7 @@ import { pushStage } from '../../src/core/flow/stages/push.ts';
 import type { FlowContext, FlowState } from '../../src/core/flow/types.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
 import { getManifest } from '../helpers/registry.ts';
+import { localContext } from '../../src/core/runner-context.ts';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -22,7 +23,7 @@ async function runStage(workDir: string, state: FlowState, config: Record<string
   const cleanups: Array<() => Promise<void> | void> = [];
   const logs: string[] = [];
   const project: Project = { file: path.join(workDir, 'dataops.yml'), dir: workDir, config: projectSchema.parse({ version: 1, name: 'demo-pipe', ...config }), lineOf: () => undefined };
-  const ctx: FlowContext = { project, workDir, now: new Date(), approve: false, confirm: () => Promise.resolve(false), log: (m) => logs.push(m), onCleanup: (fn) => cleanups.push(fn), state };
+  const ctx: FlowContext = { project, runner: localContext(), workDir, now: new Date(), approve: false, confirm: () => Promise.resolve(false), log: (m) => logs.push(m), onCleanup: (fn) => cleanups.push(fn), state };
   const result = await pushStage.run(ctx);
   return { result, logs, cleanup: async () => { for (const fn of cleanups.reverse()) await fn(); } };
 }

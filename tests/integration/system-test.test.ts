@@ -7,7 +7,6 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
 import { systemTestStage } from '../../src/core/flow/stages/system-test.ts';
@@ -16,24 +15,14 @@ import { loadProject, type Project } from '../../src/core/project.ts';
 import { resolveSystemTestOptions } from '../../src/core/system-test/options.ts';
 import { runSystemTest } from '../../src/core/system-test/run.ts';
 import { buildExampleImage, type ExampleImage } from '../helpers/system-test-image.ts';
+import { localContext } from '../../src/core/runner-context.ts';
+import { memoryCgroup } from '../helpers/tools.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const exampleDir = path.join(root, 'templates/example-pipeline');
 
-/** True when this process may create a child memory cgroup (what enforces the limit under buildah). */
-function memoryCgroupWritable(): boolean {
-  try {
-    const own = /^\d+:memory:(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
-    const base = own !== undefined && existsSync('/sys/fs/cgroup/memory') ? path.join('/sys/fs/cgroup/memory', own) : undefined;
-    const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers') ? path.join('/sys/fs/cgroup', /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1] ?? '/') : undefined;
-    const dir = path.join(base ?? v2 ?? '/nonexistent', `dataops-probe-${process.pid}`);
-    mkdirSync(dir);
-    rmdirSync(dir);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** A writable memory cgroup: required in CI (tools.ts), else the memory-limit test is skipped with a warning. */
+const cgroup = memoryCgroup();
 
 let image: ExampleImage;
 let project: Project;
@@ -60,6 +49,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     const logs: string[] = [];
     const ctx: FlowContext = {
       project,
+      runner: localContext(),
       workDir,
       now: new Date(),
       approve: false,
@@ -148,7 +138,7 @@ describe('system test of the example image (buildah, by digest)', () => {
     expect(run.samples[0]).toMatchObject({ exit_code: 2, timed_out: false });
   });
 
-  it.skipIf(!memoryCgroupWritable())('reports a container killed at its memory limit', async () => {
+  it.skipIf(!cgroup)('reports a container killed at its memory limit', async () => {
     const opts = await exampleOptions('memory');
     const report = await runSystemTest({ ...opts, memoryLimit: '40m' });
     expect(report.checks).toHaveLength(1);

@@ -5,7 +5,6 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +16,7 @@ import { buildScaledInput } from '../../src/core/verify/performance.ts';
 import type { ImageRunner } from '../../src/core/verify/smoke.ts';
 import { verify } from '../../src/core/verify/verify.ts';
 import { openEngine } from '../../src/core/engine/duckdb.ts';
+import { prepareContext } from '../../src/core/image/build.ts';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../../templates/example-pipeline');
 const IMAGE = `127.0.0.1:5000/flights-routes@sha256:${'c'.repeat(64)}`;
@@ -107,7 +107,11 @@ describe('scaled input', () => {
   });
 });
 
-describe.skipIf(!existsSync(path.join(EXAMPLE, 'node_modules/@duckdb/node-api')))('performance budget (example pipeline on the host)', () => {
+describe('performance budget (example pipeline on the host)', () => {
+  // the example's own dependencies (DuckDB), installed the way a build prepares its context (shared lock with build-image)
+  beforeAll(async () => {
+    await prepareContext(EXAMPLE, await readFile(path.join(EXAMPLE, 'Dockerfile'), 'utf8'), 'npm');
+  }, 900_000);
   const perf = (extra: Record<string, unknown> = {}) => cfg({ smoke: { job: { input: 'fixtures', expect_outputs: ['daily_routes.parquet'] } }, performance: { input: 'fixtures', scale_factor: 3, scale_files: ['flights*.parquet'], ...extra } });
   const req = (config: VerifyConfig) => ({ environment: 'staging', image: IMAGE, config, baseDir: EXAMPLE, run: hostRunner, reportPath: path.join(tmp, 'verify.json'), sourceSha: 'a'.repeat(40) });
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkRunName, ChecksPermissionError, conclusionFor, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../../src/core/github/checks.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
-import { checkAnnotations } from '../../src/core/quality/annotations.ts';
+import type { GitHubApi } from '../../src/core/github/api.ts';
+import { checkAnnotations } from '../../src/core/report/annotations.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { check, report } from '../helpers/quality-report.ts';
 
@@ -13,15 +13,15 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'checks-api-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let gh: FakeGitHub;
-let client: GitHubClient;
+let api: GitHubApi;
 beforeEach(async () => {
   gh = await startFakeGitHub();
-  client = new GitHubClient({ token: gh.token, baseUrl: gh.url, retry: { attempts: 2, baseMs: 1, budgetMs: 1000 } });
+  api = gh.api({ retries: 1 });
 });
 afterEach(() => gh.close());
 
-const target = { owner: 'octo', repo: 'pipeline', headSha: 'c0ffee'.padEnd(40, '0') };
-const publish = (r: ReturnType<typeof report>) => publishCheckRun(client, target, r, { summary: '## summary', annotations: toCheckRunAnnotations(checkAnnotations([r]), r.suite.file) });
+const target = () => ({ api, owner: 'octo', repo: 'pipeline', headSha: 'c0ffee'.padEnd(40, '0') });
+const publish = (r: ReturnType<typeof report>) => publishCheckRun(target(), r, { summary: '## summary', annotations: toCheckRunAnnotations(checkAnnotations([r]), r.suite.file) });
 
 describe('conclusionFor', () => {
   it.each([
@@ -44,7 +44,7 @@ describe('publishCheckRun', () => {
     expect(out).toMatchObject({ created: true, conclusion: 'failure', annotations: 2 });
     expect(gh.checkRuns).toHaveLength(1);
     const run = gh.checkRuns[0]!;
-    expect(run).toMatchObject({ name: checkRunName('movies'), head_sha: target.headSha, status: 'completed', conclusion: 'failure' });
+    expect(run).toMatchObject({ name: checkRunName('movies'), head_sha: target().headSha, status: 'completed', conclusion: 'failure' });
     expect(run.output.summary).toBe('## summary');
     expect(run.output.title).toBe('fail: 1 failed, 0 errors, 1 warned, 0 passed of 2');
     expect(run.output.annotations).toEqual([
@@ -84,7 +84,7 @@ describe('publishCheckRun', () => {
 
   it('truncates a summary over 65535 characters', async () => {
     const r = report([check('a', 'pass')]);
-    await publishCheckRun(client, target, r, { summary: 'x'.repeat(70_000), annotations: [] });
+    await publishCheckRun(target(), r, { summary: 'x'.repeat(70_000), annotations: [] });
     expect(gh.checkRuns[0]!.output.summary!.length).toBeLessThanOrEqual(65_535);
     expect(gh.checkRuns[0]!.output.summary).toContain('truncated');
   });
@@ -102,9 +102,9 @@ describe('resolveHeadSha', () => {
   it('takes pull_request.head.sha for pull requests, else GITHUB_SHA', async () => {
     const event = path.join(tmp, 'event.json');
     writeFileSync(event, JSON.stringify({ pull_request: { head: { sha: 'abc123' } } }));
-    expect(await resolveHeadSha({ GITHUB_EVENT_PATH: event, GITHUB_SHA: 'merge' })).toBe('abc123');
+    expect(await resolveHeadSha({ eventPath: event, sha: 'merge' })).toBe('abc123');
     writeFileSync(event, JSON.stringify({ ref: 'refs/heads/main' }));
-    expect(await resolveHeadSha({ GITHUB_EVENT_PATH: event, GITHUB_SHA: 'push' })).toBe('push');
-    expect(await resolveHeadSha({})).toBeUndefined();
+    expect(await resolveHeadSha({ eventPath: event, sha: 'push' })).toBe('push');
+    expect(await resolveHeadSha({ eventPath: undefined, sha: undefined })).toBeUndefined();
   });
 });

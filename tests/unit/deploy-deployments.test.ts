@@ -11,7 +11,7 @@ import { deployConfigSchema, type DeployConfig } from '../../src/core/deploy/con
 import { deploy } from '../../src/core/deploy/deploy.ts';
 import { DESCRIPTION_LIMIT, deploymentDescription, GitHubDeployments, truncate } from '../../src/core/deploy/deployments.ts';
 import { DeployConflictError } from '../../src/core/deploy/gitops.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
+import type { GitHubRepo } from '../../src/core/github/api.ts';
 import { DeploymentBaselineStore } from '../../src/core/verify/baseline.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 
@@ -21,13 +21,13 @@ const SHA = '1'.repeat(40);
 
 let gh: FakeGitHub;
 let tmp: string;
-let github: { client: GitHubClient; owner: string; repo: string };
+let github: GitHubRepo;
 let config: DeployConfig;
 
 beforeEach(async () => {
   gh = await startFakeGitHub();
   tmp = await mkdtemp(path.join(os.tmpdir(), 'deployments-'));
-  github = { client: new GitHubClient({ token: gh.token, baseUrl: gh.url, retry: { attempts: 3, baseMs: 1 } }), owner: 'octo', repo: 'flights' };
+  github = { api: gh.api({ retries: 2 }), owner: 'octo', repo: 'flights' };
   config = deployConfigSchema.parse({
     environments: {
       staging: {
@@ -134,7 +134,7 @@ describe('GitHub deployment records', () => {
   it('lists deployments newest first with their latest state; statuses ask GitHub to mark older ones inactive', async () => {
     await run('a');
     await run('b');
-    const list = await new GitHubDeployments(github.client, 'octo', 'flights').list('staging');
+    const list = await new GitHubDeployments(github).list('staging');
     expect(list.map((d) => [d.payload.digest, d.state])).toEqual([
       [D('b'), 'success'],
       [D('a'), 'success'],
@@ -144,7 +144,7 @@ describe('GitHub deployment records', () => {
   });
 
   it('keeps the performance baseline in deployment records of <env>-perf-baseline', async () => {
-    const store = new DeploymentBaselineStore(new GitHubDeployments(github.client, 'octo', 'flights'));
+    const store = new DeploymentBaselineStore(new GitHubDeployments(github));
     expect(await store.load('staging')).toBeUndefined();
     const baseline = { environment: 'staging', digest: D('a'), recorded_at: '2026-11-21T05:00:00.000Z', metrics: { duration_seconds: 3.2, input_rows: 40000, rows_per_second: 12500, peak_memory_mb: 210, scale_factor: 20 } };
     await store.save(baseline, SHA);

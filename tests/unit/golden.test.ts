@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
 import { openEngine, type Engine } from '../../src/core/engine/duckdb.ts';
-import { compareGolden, comparisonName, formatOf, isNumericType, MASK, withinTolerance } from '../../src/core/system-test/golden.ts';
+import { isNumericType } from '../../src/core/engine/types.ts';
+import { MASK } from '../../src/core/quality/mask.ts';
+import { withinTolerance } from '../../src/core/system-test/golden-checks.ts';
+import { compareGolden, comparisonFormat, comparisonName } from '../../src/core/system-test/golden.ts';
 import type { GoldenComparisonInput } from '../../src/core/image/system-test-config.ts';
 
 let root: string;
@@ -85,9 +88,11 @@ describe('helpers', () => {
     expect(comparisonName({ output: 'daily/daily_routes.csv' })).toBe('daily_routes');
     expect(comparisonName({ output: '2024-routes.parquet' })).toBe('_2024_routes');
     expect(comparisonName({ output: 'x.csv', name: 'routes' })).toBe('routes');
-    expect(formatOf('a.parquet')).toBe('parquet');
-    expect(formatOf('a.jsonl')).toBe('ndjson');
-    expect(() => formatOf('a.xlsx')).toThrow(ConfigError);
+    expect(comparisonFormat({ output: 'a.parquet' })).toBe('parquet');
+    expect(comparisonFormat({ output: 'a.jsonl' })).toBe('ndjson');
+    expect(comparisonFormat({ output: 'a.csv.gz' })).toBe('csv');
+    expect(comparisonFormat({ output: 'a.xlsx', format: 'csv' })).toBe('csv');
+    expect(() => comparisonFormat({ output: 'a.xlsx' })).toThrow(ConfigError);
     expect(isNumericType('DECIMAL(18,3)')).toBe(true);
     expect(isNumericType('UBIGINT')).toBe(true);
     expect(isNumericType('VARCHAR')).toBe(false);

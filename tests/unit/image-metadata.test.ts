@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { gitContextFromGitHub, gitContextFromRepo, imageMetadata, normalizeRemoteUrl, sanitizeTag, type GitContext, type TagRules } from '../../src/core/image/metadata.ts';
+import { runnerContext } from '../../src/core/runner-context.ts';
 
 const SHA = '860c1904a1ce19322e91ac35af1ab07466440c37';
 const name = 'ghcr.io/acme/flights';
@@ -78,7 +79,7 @@ describe('helpers', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'meta-'));
     const event = path.join(dir, 'event.json');
     writeFileSync(event, JSON.stringify({ pull_request: { number: 12 }, repository: { default_branch: 'trunk' } }));
-    const ctx = await gitContextFromGitHub({ GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/12/merge', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'acme/flights', GITHUB_SERVER_URL: 'https://github.com' });
+    const ctx = await gitContextFromGitHub(runnerContext({ GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/12/merge', GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'acme/flights', GITHUB_SERVER_URL: 'https://github.com' }));
     rmSync(dir, { recursive: true, force: true });
     expect(ctx).toEqual({ sha: SHA, ref: 'refs/pull/12/merge', eventName: 'pull_request', prNumber: 12, defaultBranch: 'trunk', repoUrl: 'https://github.com/acme/flights' });
     expect(imageMetadata(ctx, { name }).tags).toEqual(['pr-12', 'sha-860c190']);

@@ -1,12 +1,12 @@
 /** Promotion message shape, canonical form, key handling and the repository_dispatch limits. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.ts';
-import { GitHubClient } from '../../src/core/github/client.ts';
 import { loadPrivateKey, loadPublicKeys } from '../../src/core/promotion/keys.ts';
 import { canonicalJson, createPromotionEvent, promotionEventSchema } from '../../src/core/promotion/message.ts';
 import { dispatchPromotion, unwrapPromotion } from '../../src/core/promotion/transport/dispatch.ts';
+import { acceptedSources, verifyPromotion } from '../../src/core/promotion/verify.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
-import { keyFixture, signedMessage, validInput } from '../helpers/promotion.ts';
+import { keyFixture, REPO, signedMessage, testPolicy, validInput } from '../helpers/promotion.ts';
 
 describe('promotion message', () => {
   it('is a CloudEvents 1.0 event with a UUID id, repository source, versioned type and subject', () => {
@@ -23,6 +23,18 @@ describe('promotion message', () => {
 
   it('canonical JSON sorts keys at every level and drops undefined members', () => {
     expect(canonicalJson({ b: 1, a: { d: [2, { z: 1, y: undefined, x: 'é' }], c: true } })).toBe('{"a":{"c":true,"d":[2,{"x":"é","z":1}]},"b":1}');
+  });
+
+  it('is verified against the server the repository lives on: github.com, the consumer\'s GHES server, or the GHES issuer\'s host', async () => {
+    const key = keyFixture();
+    const now = new Date();
+    const ghes = await signedMessage(key.signing, { now, sourceUrl: `https://ghe.example.com/${REPO}` });
+    const opts = { policy: testPolicy(), pipeline: 'flights-routes', environment: 'production', keys: key.trusted, now };
+    await expect(verifyPromotion(ghes, opts)).rejects.toMatchObject({ reason: 'repository-mismatch', message: expect.stringContaining(`expected https://github.com/${REPO}`) });
+    await expect(verifyPromotion(ghes, { ...opts, serverUrls: ['https://ghe.example.com/'] })).resolves.toMatchObject({ mode: 'key' });
+    await expect(verifyPromotion(await signedMessage(key.signing, { now, sourceUrl: `https://evil.example.com/${REPO}` }), { ...opts, serverUrls: ['https://ghe.example.com'] })).rejects.toMatchObject({ reason: 'repository-mismatch' });
+    await expect(verifyPromotion(await signedMessage(key.signing, { now }), { ...opts, serverUrls: ['https://ghe.example.com'] })).resolves.toMatchObject({ mode: 'key' });
+    expect(acceptedSources(REPO, 'https://ghe.example.com/_services/token')).toEqual([`https://github.com/${REPO}`, `https://ghe.example.com/${REPO}`]);
   });
 
   it('round-trips through JSON and the schema', async () => {
@@ -53,15 +65,15 @@ describe('repository_dispatch transport', () => {
 
   it('sends the signed event within GitHub limits and refuses an oversized one before sending', async () => {
     const key = keyFixture();
-    const client = new GitHubClient({ token: gh.token, baseUrl: gh.url });
+    const api = gh.api();
     const msg = await signedMessage(key.signing);
-    await dispatchPromotion(msg, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' });
+    await dispatchPromotion(msg, { api, repository: 'octo-org/prod', eventType: 'dataops-promotion' });
     expect(gh.dispatches).toHaveLength(1);
     expect(unwrapPromotion(JSON.stringify(gh.dispatches[0]!.client_payload))).toEqual(msg);
     const evidence = Array.from({ length: 400 }, (_, i) => ({ name: `suite-${i}`, kind: 'quality' as const, status: 'passed', sha256: `sha256:${'f'.repeat(64)}`, url: `https://example.com/reports/${'x'.repeat(80)}/${i}` }));
     const big = await signedMessage(key.signing, { evidence });
     expect(JSON.stringify(big).length).toBeGreaterThan(65_535);
-    await expect(dispatchPromotion(big, { client, repository: 'octo-org/prod', eventType: 'dataops-promotion' })).rejects.toThrow(/65535 in client_payload/);
+    await expect(dispatchPromotion(big, { api, repository: 'octo-org/prod', eventType: 'dataops-promotion' })).rejects.toThrow(/65535 in client_payload/);
     expect(gh.dispatches).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ConfigErrors } from '../../src/core/errors.ts';
-import { CHECK_TYPES, formatFromPath, parseSuite, resolveNpmPath } from '../../src/core/quality/load.ts';
+import { formatFromPath } from '../../src/core/formats.ts';
+import { CHECK_TYPES, parseSuite, resolveNpmPath } from '../../src/core/quality/load.ts';
 
 function errorOf(fn: () => unknown): ConfigError {
   try {

@@ -1,7 +1,7 @@
 /** Job summary and annotations rendered from hand-made quality reports. */
 import { describe, expect, it } from 'vitest';
-import { checkAnnotations, limitAnnotations } from '../../src/core/quality/annotations.ts';
-import { cell, CHECK_RUN_SUMMARY_LIMIT, renderSummary, STEP_SUMMARY_LIMIT } from '../../src/core/quality/summary.ts';
+import { checkAnnotations, limitAnnotations } from '../../src/core/report/annotations.ts';
+import { cell, CHECK_RUN_SUMMARY_LIMIT, renderSummary, STEP_SUMMARY_LIMIT } from '../../src/core/report/summary.ts';
 import { check, report } from '../helpers/quality-report.ts';
 
 describe('renderSummary', () => {

@@ -1,21 +1,20 @@
 import { XMLValidator, XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { renderJUnit } from '../../src/core/quality/junit.ts';
+import { renderJUnit } from '../../src/core/report/junit.ts';
 import { MASK, maskRow, maskValue, scrubText } from '../../src/core/quality/mask.ts';
-import type { CheckResult, CheckStatus, QualityReport } from '../../src/core/quality/report.ts';
-import type { FailOn } from '../../src/core/quality/suite.ts';
-import { checkVerdict, stepFails, suiteStatus } from '../../src/core/quality/verdict.ts';
+import { stepFails, worstStatus, type CheckResult, type CheckStatus, type FailOn, type Report } from '../../src/core/report/report.ts';
+import { checkVerdict } from '../../src/core/quality/verdict.ts';
 
 function result(status: CheckStatus, extra: Partial<CheckResult> = {}): CheckResult {
   return { id: `c_${status}`, type: 'not_null', dataset: 'd', columns: ['a'], severity: 'error', status, failing_rows: 1, total_rows: 10, threshold: {}, samples: [], message: `m <${status}> & "q"`, duration_ms: 3, ...extra };
 }
 
-function report(statuses: CheckStatus[], failOn: FailOn = 'error', errors: string[] = []): QualityReport {
+function report(statuses: CheckStatus[], failOn: FailOn = 'error', errors: string[] = []): Report {
   return {
     report_version: 1,
     tool: { name: 'dataops-actions', version: '0', engine: 'duckdb' },
     suite: { name: 's', file: 'q/s.yml', sha256: 'sha256:0' },
-    status: suiteStatus(statuses.map((s) => ({ status: s }))),
+    status: worstStatus(statuses),
     fail_on: failOn,
     failed_step: false,
     started_at: '2026-01-01T00:00:00.000Z',
@@ -29,10 +28,10 @@ function report(statuses: CheckStatus[], failOn: FailOn = 'error', errors: strin
 
 describe('verdicts', () => {
   it('rolls up the worst status', () => {
-    expect(suiteStatus([])).toBe('pass');
-    expect(suiteStatus([{ status: 'pass' }, { status: 'warn' }])).toBe('warn');
-    expect(suiteStatus([{ status: 'fail' }, { status: 'warn' }])).toBe('fail');
-    expect(suiteStatus([{ status: 'fail' }, { status: 'error' }, { status: 'pass' }])).toBe('error');
+    expect(worstStatus([])).toBe('pass');
+    expect(worstStatus(['pass', 'warn'])).toBe('warn');
+    expect(worstStatus(['fail', 'warn'])).toBe('fail');
+    expect(worstStatus(['fail', 'error', 'pass'])).toBe('error');
   });
 
   it('applies tolerances and severities', () => {

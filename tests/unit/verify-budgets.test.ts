@@ -1,6 +1,7 @@
 /** Performance budget and regression checks (pure): which budgets pass, fail or warn. */
 import { describe, expect, it } from 'vitest';
-import { evaluateBudgets, matchesGlob, metricsOf, type Baseline, type PerformanceMetrics } from '../../src/core/verify/performance.ts';
+import { matchesGlob } from '../../src/core/glob.ts';
+import { evaluateBudgets, metricsOf, type Baseline, type PerformanceMetrics } from '../../src/core/verify/performance.ts';
 
 const m = (extra: Partial<PerformanceMetrics> = {}): PerformanceMetrics => ({ duration_seconds: 10, input_rows: 100_000, rows_per_second: 10_000, peak_memory_mb: 300, scale_factor: 10, ...extra });
 const base = (metrics: Partial<PerformanceMetrics>): Baseline => ({ environment: 'staging', digest: `sha256:${'b'.repeat(64)}`, recorded_at: '2026-11-20T00:00:00Z', metrics: m(metrics) });

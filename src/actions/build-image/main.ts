@@ -3,8 +3,9 @@
  * answers: GitHub-hosted runners, with the `type=gha` cache) or daemonless buildah, tags and labels
  * it from the GitHub context (docker/metadata-action conventions plus the quality suites' hashes)
  * and outputs the digest reference every later step takes. A Dockerfile error fails the step with
- * an annotation on the Dockerfile line. Settings: `image:` in dataops.yml (input `project`), then
- * the inputs, which win.
+ * an annotation on the Dockerfile line. With `upload: true` the OCI layout is uploaded as a workflow
+ * artifact (output `artifact-name`) for later jobs. Settings: `image:` in dataops.yml (input
+ * `project`), then the inputs, which win.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { imageConfigSchema, type ImageConfig } from '../../core/image/config.ts'
 import { buildImage, buildMetadata, suiteHashes } from '../../core/image/build.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
+import { filesUnder, UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'build-image';
 
@@ -34,6 +36,7 @@ const inputsSchema = z.object({
   'quality-suites': input.list(),
   'work-dir': z.string().optional(),
   'storage-root': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** `KEY=VALUE` lines (blank lines and `#` comments skipped). @throws ConfigError naming the input. */
@@ -69,11 +72,12 @@ function parseSecretLines(text: string | undefined): ImageConfig['secrets'] {
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
+  await runAction(ACTION, async (ctx) => {
+    const { runner } = ctx;
     const inputs = readInputs(inputsSchema);
     const projectPath = path.resolve(inputs.project ?? '.');
     const hasProject = /\.ya?ml$/.test(projectPath) ? existsSync(projectPath) : existsSync(path.join(projectPath, PROJECT_FILE));
-    const project = hasProject ? await loadProject(projectPath) : undefined;
+    const project = hasProject ? await loadProject(projectPath, { workspace: runner.workspace }) : undefined;
     const projectDir = project?.dir ?? projectPath;
     const base = project?.config.image ?? imageConfigSchema.parse({});
     const config: ImageConfig = {
@@ -90,9 +94,9 @@ export async function run(): Promise<void> {
       tags: { ...base.tags, extra: [...base.tags.extra, ...inputs.tags] },
       cache: { ...base.cache, enabled: base.cache.enabled && inputs.cache },
     };
-    const projectName = project?.config.name ?? (process.env.GITHUB_REPOSITORY?.split('/').pop() ?? path.basename(projectDir)).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+    const projectName = project?.config.name ?? (runner.github.repository?.split('/').pop() ?? path.basename(projectDir)).toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
     const suites = inputs['quality-suites'].length ? inputs['quality-suites'].map((f) => path.resolve(f)) : (project?.config.quality?.suites ?? []).map((f) => path.resolve(projectDir, f));
-    const workDir = path.resolve(inputs['work-dir'] ?? path.join(process.env.RUNNER_TEMP ?? path.join(projectDir, '.dataops'), 'dataops-build'));
+    const workDir = path.resolve(inputs['work-dir'] ?? path.join(runner.temp, 'dataops-build'));
     const result = await buildImage({
       projectDir,
       projectName,
@@ -100,6 +104,7 @@ export async function run(): Promise<void> {
       workDir,
       ...(inputs['storage-root'] ? { storageRoot: path.resolve(inputs['storage-root']) } : {}),
       qualitySuites: await suiteHashes(projectDir, suites),
+      runner,
       log: (line) => core.info(line),
       onBuildLog: (chunk) => process.stdout.write(chunk),
     });
@@ -110,6 +115,7 @@ export async function run(): Promise<void> {
     core.setOutput('metadata', JSON.stringify(metadata));
     core.setOutput('layout-dir', result.layoutDir);
     core.info(`built ${result.ref}`);
+    await uploadIfAsked(ctx, ACTION, inputs, 'dataops-image', () => filesUnder(result.layoutDir), result.layoutDir);
     await core.summary
       .addHeading('dataops build-image', 2)
       .addTable([

@@ -6,18 +6,14 @@
  * A GitOps repository on GitHub is pushed to with `gitops-token` (sent as an HTTP extra header
  * the way actions/checkout does, never written to disk).
  */
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { deploy } from '../../core/deploy/deploy.ts';
-import { runUrlFromEnv } from '../../core/deploy/local.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { GitHubClient, parseRepository } from '../../core/github/client.ts';
 import { loadProject } from '../../core/project.ts';
+import { runUrl, type RunnerContext } from '../../core/runner-context.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
-import { setCloudRunLoader, type RunModule } from '../../core/deploy/cloud-run.ts';
+import { runRepository } from '../lib/github.ts';
 
 const ACTION = 'deploy';
 
@@ -47,9 +43,12 @@ function parseEvidence(lines: string[]): Array<{ name: string; status: string; s
   });
 }
 
-/** Git config through the environment (GIT_CONFIG_COUNT…): an Authorization header for https://github.com. */
-function gitAuthEnv(token: string): void {
-  const server = process.env.GITHUB_SERVER_URL ?? 'https://github.com';
+/**
+ * Git config through the environment (GIT_CONFIG_COUNT…, inherited by every git the deploy runs):
+ * an Authorization header for the run's server (github.com or GitHub Enterprise Server).
+ */
+function gitAuthEnv(token: string, runner: RunnerContext): void {
+  const server = runner.github.serverUrl;
   const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
   core.setSecret(basic);
   const n = Number(process.env.GIT_CONFIG_COUNT ?? 0);
@@ -59,25 +58,21 @@ function gitAuthEnv(token: string): void {
 }
 
 // from the bundle (cloud-run-lock.json beside it): the package is installed on first use into the tool cache
-const runtimeLoader = bundledRuntimeLoader<RunModule>(RUNTIME_PACKAGES['cloud-run'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-if (runtimeLoader) setCloudRunLoader(runtimeLoader);
-
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
+  await runAction(ACTION, async (ctx) => {
+    const { runner } = ctx;
     const inputs = readInputs(inputsSchema);
-    const project = await loadProject(inputs.project);
+    const project = await loadProject(inputs.project, { workspace: runner.workspace });
     const config = project.config.deploy;
     if (!config) throw new ConfigError('no deploy: section', { location: { file: project.file, field: 'deploy' }, fix: 'Add deploy.environments with the environment to deploy to.' });
     if (inputs['gitops-token']) {
       core.setSecret(inputs['gitops-token']);
-      gitAuthEnv(inputs['gitops-token']);
+      gitAuthEnv(inputs['gitops-token'], runner);
     }
-    const token = inputs.token ?? process.env.GITHUB_TOKEN;
-    const repository = process.env.GITHUB_REPOSITORY;
-    const github = token && repository ? { client: new GitHubClient({ token }), ...parseRepository(repository, 'GITHUB_REPOSITORY') } : undefined;
+    const github = runRepository(runner, inputs.token, { log: (l) => core.warning(l) });
     if (!github) core.info('no token or GITHUB_REPOSITORY: the deployment is not recorded on GitHub');
-    const sha = inputs['source-sha'] ?? process.env.GITHUB_SHA;
+    const sha = inputs['source-sha'] ?? runner.github.sha;
     if (!sha) throw new ConfigError('no source commit', { location: { field: 'input "source-sha"' }, fix: 'Pass source-sha (GITHUB_SHA is not set).' });
     const result = await deploy({
       environment: inputs.environment,
@@ -85,12 +80,14 @@ export async function run(): Promise<void> {
       config,
       baseDir: project.dir,
       name: project.config.name,
-      source: { sha, repository, ref: process.env.GITHUB_REF, runUrl: runUrlFromEnv() },
+      source: { sha, repository: runner.github.repository, ref: runner.github.ref, runUrl: runUrl(runner.github) },
       expectedCurrent: inputs['expected-current'],
       rollback: inputs.rollback,
       force: inputs.force,
       evidence: parseEvidence(inputs.evidence),
       github: github && inputs['record-deployment'] ? github : undefined,
+      runtime: ctx.runtime,
+      workspace: runner.workspace,
       log: (m) => core.info(m),
     });
     core.setOutput('deployment-id', result.deploymentId !== undefined ? String(result.deploymentId) : '');

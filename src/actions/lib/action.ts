@@ -1,11 +1,37 @@
 /**
- * Runner glue shared by every action entry: inputs parsed by a zod schema from the runner's
- * `INPUT_*` protocol, failures prefixed with the action name and split into configuration
- * errors (annotated at the file/line they name) and bugs.
+ * Runner glue shared by every action entry: the runner context read once from the environment,
+ * the runtime packages (installed on first use into the tool cache when the action runs from its
+ * bundle), inputs parsed by a zod schema from the runner's `INPUT_*` protocol, and failures
+ * prefixed with the action name and split into configuration errors (annotated at the file/line
+ * they name) and bugs (with the stack, which the bundle's source map points at src/ lines).
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
+import { runnerContext, type RunnerContext } from '../../core/runner-context.ts';
+import { bundledRuntime, type RuntimeModules } from '../../core/runtime/modules.ts';
+
+/** What every action body gets. */
+export interface ActionContext {
+  /** The runner, read once at the start of the step. */
+  runner: RunnerContext;
+  /**
+   * The runtime packages: from the bundle, each one whose lock lies next to it is installed on
+   * first use into the tool cache; from source (tests, @github/local-action) node_modules serves.
+   */
+  runtime: RuntimeModules;
+}
+
+/** The directory of the running bundle (dist/<action>/) or, from source, of this file. */
+const BUNDLE_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/** The context of the current step. */
+export function actionContext(): ActionContext {
+  const runner = runnerContext();
+  return { runner, runtime: bundledRuntime(BUNDLE_DIR, { toolCache: runner.toolCache, log: (l) => core.info(l) }) };
+}
 
 /**
  * Reads every input named in `schema`'s shape from the environment (`core.getInput`), turning empty
@@ -44,6 +70,13 @@ export const input = {
       .regex(/^\d+$/, 'expected a whole number')
       .optional()
       .transform((v) => (v === undefined ? def : Number(v))),
+  /** A whole number, absent when not given. */
+  count: () =>
+    z
+      .string()
+      .regex(/^\d+$/, 'expected a whole number')
+      .transform(Number)
+      .optional(),
   list: () =>
     z
       .string()
@@ -57,13 +90,13 @@ export const input = {
 };
 
 /**
- * Runs an action body: on a thrown ConfigError the step fails with
- * `<action>: configuration error: …` and an error annotation at the named file/line;
- * any other error fails it as an internal error with its stack.
+ * Runs an action body with the step's context: on a thrown ConfigError the step fails with
+ * `<action>: configuration error: …` and an error annotation at the named file/line; any other
+ * error fails it as an internal error with its stack.
  */
-export async function runAction(action: string, body: () => Promise<void>): Promise<void> {
+export async function runAction(action: string, body: (ctx: ActionContext) => Promise<void>): Promise<void> {
   try {
-    await body();
+    await body(actionContext());
   } catch (err) {
     if (isConfigError(err)) {
       const errors = err instanceof ConfigErrors ? err.errors : [err];
@@ -74,9 +107,15 @@ export async function runAction(action: string, body: () => Promise<void>): Prom
           ...(e.location.line ? { startLine: e.location.line } : {}),
         });
       }
-      core.setFailed(describeError(action, err));
-    } else {
-      core.setFailed(describeError(action, err));
     }
+    core.setFailed(describeError(action, err));
   }
+}
+
+/**
+ * {@link runAction} with the step's inputs read and validated by `schema` first ({@link readInputs}):
+ * a bad input fails the step as a configuration error before the body runs.
+ */
+export async function runActionWith<S extends z.ZodObject>(action: string, schema: S, body: (ctx: ActionContext, inputs: z.output<S>) => Promise<void>): Promise<void> {
+  await runAction(action, (ctx) => body(ctx, readInputs(schema)));
 }

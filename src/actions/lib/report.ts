@@ -1,47 +1,98 @@
 /**
- * Runner glue shared by the actions that report in the data-quality family (data-quality,
+ * Runner glue shared by the actions that report in the check-report family (data-quality,
  * system-test, verify): paths for annotations, emitting annotations within GitHub's display
- * limits, and the DuckDB engine installed on first use when running from a bundle.
+ * limits, logging a report, and publishing check runs.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
-import { setEngineLoader } from '../../core/engine/duckdb.ts';
-import { ensureEngine, loadEngine } from '../../core/engine/install.ts';
-import { limitAnnotations, type Annotation } from '../../core/quality/annotations.ts';
+import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../../core/github/checks.ts';
+import { limitAnnotations, type Annotation, type Overflow } from '../../core/report/annotations.ts';
+import type { Report } from '../../core/report/report.ts';
+import { CHECK_RUN_SUMMARY_LIMIT, renderSummary, sortChecks, statusLabel } from '../../core/report/summary.ts';
+import { runUrl, type RunnerContext } from '../../core/runner-context.ts';
 
-/** Path as GitHub wants it in annotations: relative to `GITHUB_WORKSPACE` (or the cwd), forward slashes. */
-export function repoPath(file: string): string {
-  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const rel = path.relative(workspace, path.resolve(file));
+/** Path as GitHub wants it in annotations: relative to the workspace (or the cwd), forward slashes. */
+export function repoPath(file: string, runner: Pick<RunnerContext, 'workspace'>): string {
+  const rel = path.relative(runner.workspace ?? process.cwd(), path.resolve(file));
   return (rel.startsWith('..') || path.isAbsolute(rel) ? file : rel).split(path.sep).join('/');
 }
 
 /**
- * Emits annotations as workflow commands (`::error file=…,line=…::`), at most 10 per level plus
- * one notice summarising the rest: GitHub shows no more than 10 per level per step.
+ * Emits annotations as workflow commands (`::error file=…,line=…::`), at most
+ * ANNOTATIONS_PER_LEVEL per level plus one notice summarising the rest (report/annotations.ts).
  */
-export function emitAnnotations(annotations: Annotation[]): void {
-  for (const a of limitAnnotations(annotations)) {
-    const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}) };
+export function emitAnnotations(annotations: readonly Annotation[], overflow?: Overflow): void {
+  for (const a of limitAnnotations(annotations, overflow)) {
+    const props = { title: a.title, ...(a.file ? { file: a.file } : {}), ...(a.line ? { startLine: a.line } : {}), ...(a.column ? { startColumn: a.column } : {}) };
     if (a.level === 'error') core.error(a.message, props);
     else if (a.level === 'warning') core.warning(a.message, props);
     else core.notice(a.message, props);
   }
 }
 
+/** A collapsible group in the log: the report's verdict, its errors, then every check, failures first. */
+export function logReport(heading: string, r: Report): void {
+  core.startGroup(`${statusLabel(r.status)} ${heading}: ${r.counts.fail} failed, ${r.counts.error} errors, ${r.counts.warn} warned, ${r.counts.pass} passed`);
+  for (const e of r.errors) core.info(`  error: ${e}`);
+  for (const c of sortChecks(r.checks)) {
+    const rows = c.failing_rows === null ? '' : ` ${c.failing_rows}/${c.total_rows ?? '?'} rows`;
+    core.info(`  ${statusLabel(c.status).padEnd(8)} ${c.id} (${c.type} on ${c.dataset}${c.columns.length ? `.${c.columns.join(',')}` : ''})${rows}: ${c.status === 'error' ? (c.error ?? c.message) : c.message}`);
+  }
+  core.endGroup();
+}
+
+/** How {@link publishCheckRuns} names and annotates each report's check run. */
+export interface CheckRunOptions {
+  /** The action (prefix of warnings). */
+  action: string;
+  /** An explicit token (the `token` input); else the runner's GITHUB_TOKEN. */
+  token: string | undefined;
+  /** The check run's name (default `dataops quality: <suite>`). */
+  name?: (report: Report) => string;
+  /** Every annotation of the report's check run (not the per-step view). */
+  annotations: (report: Report) => Annotation[];
+  /** File of annotations that name none (repository-relative). */
+  fallbackFile: (report: Report) => string;
+}
+
 /**
- * When this code runs from a bundle with `engine-lock.json` beside it, the DuckDB engine is the
- * pinned one installed into the tool cache on first use (src/core/engine/install.ts); from source
- * it stays the copy in node_modules. `moduleUrl` is the caller's `import.meta.url`.
+ * Publishes one check run per report on the commit under test, updated in place on re-runs
+ * (src/core/github/checks.ts). Without a token, repository or commit the check runs are skipped
+ * with a log line; a token that may not write checks gives one warning and stops; any other API
+ * failure warns for that report. Never throws: the reports are already written.
  */
-export function useBundledEngine(moduleUrl: string): void {
-  const lockFile = path.join(path.dirname(fileURLToPath(moduleUrl)), 'engine-lock.json');
-  if (!existsSync(lockFile)) return;
-  setEngineLoader(async () => {
-    const engine = await ensureEngine({ lockFile, log: (l) => core.info(l) });
-    core.info(`DuckDB engine ${engine.version}: ${engine.cached ? 'cached' : 'installed'} (${engine.dir})`);
-    return loadEngine(engine.dir);
-  });
+export async function publishCheckRuns(runner: RunnerContext, reports: readonly Report[], options: CheckRunOptions): Promise<void> {
+  const token = options.token ?? runner.github.token;
+  const headSha = await resolveHeadSha(runner.github);
+  // the Octokit client loads only here: a run without check runs does not pay for it
+  const { runRepository } = await import('./github.ts');
+  const repo = runRepository(runner, token, { userAgent: `dataops-actions/${options.action}`, log: (l) => core.warning(l) });
+  if (!repo || !headSha) {
+    core.info(`check runs skipped: ${!token ? 'no token' : !runner.github.repository ? 'GITHUB_REPOSITORY is not set' : 'no commit SHA (GITHUB_SHA)'}`);
+    return;
+  }
+  const detailsUrl = runUrl(runner.github);
+  for (const r of reports) {
+    const name = options.name?.(r);
+    try {
+      const published = await publishCheckRun({ ...repo, headSha }, r, {
+        ...(name ? { name } : {}),
+        summary: renderSummary([r], { maxBytes: CHECK_RUN_SUMMARY_LIMIT }),
+        annotations: toCheckRunAnnotations(options.annotations(r), options.fallbackFile(r)),
+        ...(detailsUrl ? { detailsUrl } : {}),
+      });
+      core.info(`check run "${name ?? r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations sent${published.alreadyShown ? `, ${published.alreadyShown} already shown` : ''})`);
+    } catch (err) {
+      if (err instanceof ChecksPermissionError) {
+        core.warning(`${options.action}: ${err.message} The results are in the job summary and the report; no check runs were published.`, { title: `${options.action}: check runs skipped` });
+        return; // once: the other reports would hit the same wall
+      }
+      core.warning(`${options.action}: could not publish the check run of "${r.suite.name}": ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+}
+
+/** Writes the job summary of `reports` (when the runner gives a summary file). */
+export async function writeJobSummary(runner: RunnerContext, reports: readonly Report[], reportPath: string): Promise<void> {
+  if (runner.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(reports, { reportPath })).write();
 }

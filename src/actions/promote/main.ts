@@ -7,21 +7,18 @@
  * the evidence. A redelivered promotion deploys nothing (`status: duplicate`).
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
-import { GitHubClient, parseRepository } from '../../core/github/client.ts';
+import { shortDigest } from '../../core/hash.ts';
 import { loadProject } from '../../core/project.ts';
+import type { RunnerContext } from '../../core/runner-context.ts';
 import { listenForPromotions, promoteMessage, type ConsumerOptions } from '../../core/promotion/consumer.ts';
 import type { PromoteResult } from '../../core/promotion/promote.ts';
 import { publicGoodSigstoreVerifier, sigstoreVerifier } from '../../core/promotion/sigstore.ts';
 import { promotionFromDispatch, unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
-import { setPubSubLoader, type PubSubModule } from '../../core/promotion/transport/pubsub.ts';
-import { setCloudRunLoader, type RunModule } from '../../core/deploy/cloud-run.ts';
+import { runRepository } from '../lib/github.ts';
 
 const ACTION = 'promote';
 
@@ -37,32 +34,25 @@ const inputsSchema = z.object({
 });
 
 /** The message: input, file, or the repository_dispatch event that started this run. */
-async function messageFrom(inputs: z.output<typeof inputsSchema>): Promise<unknown> {
+async function messageFrom(inputs: z.output<typeof inputsSchema>, runner: RunnerContext): Promise<unknown> {
   if (inputs.message) return unwrapPromotion(inputs.message);
   if (inputs['message-file']) return unwrapPromotion(await readFile(inputs['message-file'], 'utf8'));
-  if (process.env.GITHUB_EVENT_NAME === 'repository_dispatch' && process.env.GITHUB_EVENT_PATH) {
-    const event = JSON.parse(await readFile(process.env.GITHUB_EVENT_PATH, 'utf8')) as { client_payload?: unknown };
+  if (runner.github.eventName === 'repository_dispatch' && runner.github.eventPath) {
+    const event = JSON.parse(await readFile(runner.github.eventPath, 'utf8')) as { client_payload?: unknown };
     return promotionFromDispatch(event.client_payload);
   }
   return undefined;
 }
 
-// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
-const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-if (runtimeLoader) setPubSubLoader(runtimeLoader);
-// the production deploy of a cloud-run target: @google-cloud/run the same way (cloud-run-lock.json)
-const cloudRunLoader = bundledRuntimeLoader<RunModule>(RUNTIME_PACKAGES['cloud-run'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-if (cloudRunLoader) setCloudRunLoader(cloudRunLoader);
-
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
+  await runAction(ACTION, async (ctx) => {
+    const { runner } = ctx;
     const inputs = readInputs(inputsSchema);
-    const token = inputs.token ?? process.env.GITHUB_TOKEN;
+    const token = inputs.token ?? runner.github.token;
     if (token) core.setSecret(token);
-    if (inputs['public-keys']) process.env.DATAOPS_PROMOTION_PUBLIC_KEYS = inputs['public-keys'];
-    const project = await loadProject(inputs.project ?? '.');
-    const github = token && process.env.GITHUB_REPOSITORY ? { client: new GitHubClient({ token }), ...parseRepository(process.env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY') } : undefined;
+    const project = await loadProject(inputs.project ?? '.', { workspace: runner.workspace });
+    const github = runRepository(runner, token, { log: (l) => core.warning(l) });
     const options: ConsumerOptions = {
       // the gate is the job's environment: GitHub ran this job only after the required reviewers approved
       approve: (_v, summary) => {
@@ -70,12 +60,17 @@ export async function run(): Promise<void> {
         return Promise.resolve(inputs.approved);
       },
       github,
+      // the input wins over promotion.signing's sources, whatever name public_keys_env has
+      publicKeys: inputs['public-keys'],
+      runner,
+      runtime: ctx.runtime,
+      serverUrl: runner.github.serverUrl,
       log: (l) => core.info(l),
       // sigstore: the trusted root given, else the public-good one from Sigstore's TUF repository (fetched only for sigstore messages)
       sigstore: inputs['trusted-root'] ? sigstoreVerifier(JSON.parse(await readFile(inputs['trusted-root'], 'utf8'))) : publicGoodSigstoreVerifier(),
     };
     let result: PromoteResult | undefined;
-    const message = await messageFrom(inputs);
+    const message = await messageFrom(inputs, runner);
     if (message !== undefined) result = await promoteMessage(project, message, options);
     else if (inputs.pull) await listenForPromotions(project, { ...options, gate: inputs.approved ? 'approved' : 'closed', maxMessages: 1, timeoutMs: 60_000, onResult: (r) => (result = r) });
     else throw new ConfigError('no promotion message', { location: { field: 'input "message"' }, fix: 'Pass "message" or "message-file", run on repository_dispatch, or set "pull: true" to read the Pub/Sub subscription.' });
@@ -99,7 +94,7 @@ export async function run(): Promise<void> {
         ['Promotion', `<code>${result.eventId}</code>`],
         ['Deployment', result.deploymentId !== undefined ? String(result.deploymentId) : '-'],
         ...(result.running ? [['Production runs now', `<code>${result.running.image}</code> (deployment ${result.running.deploymentId}): this replay deployed nothing`]] : []),
-        ...d.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${e.sha256.slice(0, 19)}…</code>` : ''}`]),
+        ...d.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${shortDigest(e.sha256)}…</code>` : ''}`]),
       ])
       .write();
   });

@@ -7,20 +7,20 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { GitHubClient } from '../../core/github/client.ts';
+import { ConfigError } from '../../core/errors.ts';
+import { shortDigest } from '../../core/hash.ts';
 import { loadProject } from '../../core/project.ts';
 import { projectPromotionConfig } from '../../core/promotion/consumer.ts';
 import { loadPrivateKey } from '../../core/promotion/keys.ts';
 import { createPromotionEvent } from '../../core/promotion/message.ts';
-import { oidcClaims, parseEvidence, requestOidcToken, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../../core/promotion/runtime.ts';
+import { oidcClaims, parseEvidence, sendPromotion, signingKeyFromEnv, signPromotion, sourceIdentity } from '../../core/promotion/runtime.ts';
 import { checkEvidence } from '../../core/promotion/verify.ts';
-import { setSigstoreSignLoader, signWithSigstore, type SigstoreSignModule } from '../../core/promotion/sigstore-sign.ts';
+import { signWithSigstore } from '../../core/promotion/sigstore-sign.ts';
+import type { RunnerContext } from '../../core/runner-context.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { bundledRuntimeLoader, RUNTIME_PACKAGES } from '../../core/engine/install.ts';
-import { setPubSubLoader, type PubSubModule } from '../../core/promotion/transport/pubsub.ts';
+import { githubClient } from '../lib/github.ts';
 
 const ACTION = 'publish-promotion';
 
@@ -41,32 +41,41 @@ const inputsSchema = z.object({
   'rekor-url': z.string().optional(),
 });
 
-// from the bundle (pubsub-lock.json beside it): the package is installed on first use into the tool cache
-const runtimeLoader = bundledRuntimeLoader<PubSubModule>(RUNTIME_PACKAGES['pubsub'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-if (runtimeLoader) setPubSubLoader(runtimeLoader);
-// signing mode sigstore: @sigstore/sign the same way (sigstore-sign-lock.json)
-const signLoader = bundledRuntimeLoader<SigstoreSignModule>(RUNTIME_PACKAGES['sigstore-sign'], path.dirname(fileURLToPath(import.meta.url)), (l) => core.info(l));
-if (signLoader) setSigstoreSignLoader(signLoader);
+/**
+ * The job's OIDC token for `audience` (`core.getIDToken`, masked by it), when the job may request
+ * one (`permissions: id-token: write`); undefined otherwise.
+ * @throws ConfigError when the request fails although the job may make it.
+ */
+async function idToken(runner: RunnerContext, audience: string): Promise<string | undefined> {
+  if (!runner.oidc) return undefined;
+  try {
+    return await core.getIDToken(audience);
+  } catch (err) {
+    throw new ConfigError(`the OIDC token request failed: ${err instanceof Error ? err.message : String(err)}`, { fix: 'Give the job "permissions: id-token: write".', cause: err });
+  }
+}
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
+  await runAction(ACTION, async (ctx) => {
+    const { runner } = ctx;
     const inputs = readInputs(inputsSchema);
     if (inputs['private-key']) core.setSecret(inputs['private-key']);
     if (inputs.token) core.setSecret(inputs.token);
-    const project = await loadProject(inputs.project ?? '.');
+    const project = await loadProject(inputs.project ?? '.', { workspace: runner.workspace });
     const cfg = projectPromotionConfig(project);
     const mode = inputs['signing-mode'] ?? cfg.signing.mode;
 
     // the identity comes from GitHub's OIDC token when the job may request one (sigstore requires it)
-    const token = await requestOidcToken(mode === 'sigstore' ? 'sigstore' : 'dataops-promotion', (t) => core.setSecret(t));
-    const identity = sourceIdentity(process.env, token ? oidcClaims(token) : undefined);
+    const token = await idToken(runner, mode === 'sigstore' ? 'sigstore' : 'dataops-promotion');
+    const identity = sourceIdentity(runner, token ? oidcClaims(token) : undefined);
     const event = createPromotionEvent({
       pipeline: project.config.name,
       environment: cfg.environment,
       image: inputs.image,
       rollback: inputs.rollback,
       source: identity.source,
+      sourceUrl: identity.repositoryUrl,
       run: identity.run,
       staging: { environment: cfg.staging_environment, ...(inputs['staging-deployment-id'] !== undefined ? { deployment_id: inputs['staging-deployment-id'] } : {}), ...(inputs['staging-url'] ? { url: inputs['staging-url'] } : {}) },
       evidence: parseEvidence(inputs.evidence, 'input "evidence"'),
@@ -76,15 +85,19 @@ export async function run(): Promise<void> {
     checkEvidence(event.data.evidence, cfg.policy.require);
     const signed = await signPromotion(event, {
       mode,
-      ...(mode === 'key' ? { key: inputs['private-key'] ? loadPrivateKey(inputs['private-key'], cfg.signing.key_id) : signingKeyFromEnv(cfg) } : {}),
-      ...(token ? { sigstore: (e) => signWithSigstore(e, { getToken: () => Promise.resolve(token), ...(inputs['fulcio-url'] ? { fulcioURL: inputs['fulcio-url'] } : {}), ...(inputs['rekor-url'] ? { rekorURL: inputs['rekor-url'] } : {}) }) } : {}),
+      ...(mode === 'key' ? { key: inputs['private-key'] ? loadPrivateKey(inputs['private-key'], cfg.signing.key_id) : signingKeyFromEnv(cfg, runner.env) } : {}),
+      ...(token ? { sigstore: (e) => signWithSigstore(e, { getToken: () => Promise.resolve(token), runtime: ctx.runtime, ...(inputs['fulcio-url'] ? { fulcioURL: inputs['fulcio-url'] } : {}), ...(inputs['rekor-url'] ? { rekorURL: inputs['rekor-url'] } : {}) }) } : {}),
     });
 
-    const ghToken = inputs.token ?? process.env.GITHUB_TOKEN;
-    const repository = inputs['dispatch-repository'] ?? cfg.transport.dispatch.repository ?? process.env.GITHUB_REPOSITORY;
-    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: inputs.transport ?? cfg.transport.type } }, { createTopology: inputs['create-topology'], ...(ghToken ? { github: { client: new GitHubClient({ token: ghToken }), repository } } : {}) });
+    const ghToken = inputs.token ?? runner.github.token;
+    const repository = inputs['dispatch-repository'] ?? cfg.transport.dispatch.repository ?? runner.github.repository;
+    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: inputs.transport ?? cfg.transport.type } }, {
+      createTopology: inputs['create-topology'],
+      pubsub: { runtime: ctx.runtime, workspace: runner.workspace, emulatorHost: runner.pubsubEmulatorHost },
+      ...(ghToken ? { github: { api: githubClient({ token: ghToken, apiUrl: runner.github.apiUrl, log: (l) => core.warning(l) }), repository } } : {}),
+    });
 
-    const file = path.join(process.env.RUNNER_TEMP ?? project.dir, 'dataops-promotion', `${signed.id}.json`);
+    const file = path.join(runner.temp, 'dataops-promotion', `${signed.id}.json`);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, JSON.stringify(signed, null, 2) + '\n');
     core.setOutput('event-id', signed.id);
@@ -102,7 +115,7 @@ export async function run(): Promise<void> {
         ['Signature', mode === 'sigstore' ? 'sigstore (keyless, Rekor-logged)' : `Ed25519 key`],
         ['Transport', `${sent.transport}${sent.messageId ? ` — message ${sent.messageId}` : ''}`],
         ['Expires', signed.data.expires_at],
-        ...signed.data.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${e.sha256.slice(0, 19)}…</code>` : ''}`]),
+        ...signed.data.evidence.map((e) => [`Evidence: ${e.kind}`, `${e.name}: ${e.status}${e.sha256 ? ` <code>${shortDigest(e.sha256)}…</code>` : ''}`]),
       ])
       .write();
   });

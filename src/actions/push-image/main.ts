@@ -31,7 +31,7 @@ const inputs = z.object({
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction('push-image', async () => {
+  await runAction('push-image', async (ctx) => {
     const raw = { password: core.getInput('password'), token: core.getInput('registry-token') };
     // mask before anything (even input validation) could print them
     const masked = new Set<string>();
@@ -43,7 +43,7 @@ export async function run(): Promise<void> {
     }
     const i = readInputs(inputs);
     const auth = (registry: string) => {
-      const r = resolveCredentials(registry, { username: i.username, password: i.password, registryToken: i['registry-token'] });
+      const r = resolveCredentials(registry, { username: i.username, password: i.password, registryToken: i['registry-token'], env: ctx.runner.env });
       for (const s of r.secrets) {
         if (!masked.has(s)) {
           core.setSecret(s);

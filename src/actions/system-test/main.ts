@@ -1,30 +1,27 @@
 /**
  * Entry of actions/system-test: runs the built image BY DIGEST on fixture inputs (read-only at
  * /data/in), then checks its outputs against `expected/` (golden comparisons) and with quality
- * suites. Reports like data-quality: JSON report, JUnit XML, job summary, annotations, outputs and
- * (with a token allowed `checks: write`) a check run named `dataops system-test`.
+ * suites. Reports like data-quality: JSON report, JUnit XML, job summary, annotations, outputs,
+ * (with a token allowed `checks: write`) a check run named `dataops system-test`, and (with
+ * `upload: true`) a workflow artifact of the reports and the container's logs.
  * Settings come from `image.system_test` in dataops.yml (input `project`) and the inputs, which win.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
-import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../../core/github/checks.ts';
-import { GitHubClient, parseRepository } from '../../core/github/client.ts';
+import { containerMemorySchema } from '../../core/fields.ts';
 import { runnerSchema } from '../../core/image/system-test-config.ts';
-import { loadProject, PROJECT_FILE, type Project } from '../../core/project.ts';
-import { checkAnnotations, type Annotation } from '../../core/quality/annotations.ts';
-import { writeReport } from '../../core/quality/engine.ts';
-import { renderJUnit } from '../../core/quality/junit.ts';
-import type { QualityReport } from '../../core/quality/report.ts';
-import { failOnSchema } from '../../core/quality/suite.ts';
-import { CHECK_RUN_SUMMARY_LIMIT, renderSummary, sortChecks, statusLabel } from '../../core/quality/summary.ts';
+import { loadProject, PROJECT_FILE } from '../../core/project.ts';
+import { checkAnnotations, type Annotation } from '../../core/report/annotations.ts';
+import { renderJUnit } from '../../core/report/junit.ts';
+import { failOnSchema, writeReport, type Report } from '../../core/report/report.ts';
 import { parseEnvLines, resolveSystemTestOptions } from '../../core/system-test/options.ts';
 import { runSystemTest } from '../../core/system-test/run.ts';
-import { input, readInputs, runAction } from '../lib/action.ts';
-import { emitAnnotations, repoPath, useBundledEngine } from '../lib/report.ts';
+import { input, runActionWith } from '../lib/action.ts';
+import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
+import { filesUnder, UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'system-test';
 /** Name of the check run this action publishes. */
@@ -44,57 +41,24 @@ const inputsSchema = z.object({
     .regex(/^\d+(\.\d+)?$/, 'expected a number of minutes')
     .optional()
     .transform((v) => (v === undefined ? undefined : Number(v))),
-  'memory-limit': z
-    .string()
-    .regex(/^\d+(\.\d+)?[bkmgBKMG]?$/, 'expected a size like "512m" or "2g"')
-    .optional(),
+  'memory-limit': containerMemorySchema.optional(),
   runner: runnerSchema.optional(),
   'fail-on': failOnSchema.optional(),
   samples: input.int(5),
   token: z.string().optional(),
   'check-run': input.boolean(true),
   'report-dir': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
-
-/** The report's annotations, titled as system-test findings. */
-function annotations(report: QualityReport): Annotation[] {
-  return checkAnnotations([report], { file: repoPath }).map((a) => ({ ...a, title: a.title.replace(/^data-quality /, 'system-test ') }));
-}
-
-async function publish(report: QualityReport, token: string | undefined): Promise<void> {
-  const repository = process.env.GITHUB_REPOSITORY;
-  const headSha = await resolveHeadSha();
-  if (!token || !repository || !headSha) {
-    core.info(`check run skipped: ${!token ? 'no token' : !repository ? 'GITHUB_REPOSITORY is not set' : 'no commit SHA (GITHUB_SHA)'}`);
-    return;
-  }
-  const { owner, repo } = parseRepository(repository, 'GITHUB_REPOSITORY');
-  const client = new GitHubClient({ token, userAgent: 'dataops-actions/system-test' });
-  const runUrl = process.env.GITHUB_RUN_ID ? `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${repository}/actions/runs/${process.env.GITHUB_RUN_ID}` : undefined;
-  try {
-    const published = await publishCheckRun(client, { owner, repo, headSha }, report, {
-      name: CHECK_RUN,
-      summary: renderSummary([report], { maxBytes: CHECK_RUN_SUMMARY_LIMIT }),
-      annotations: toCheckRunAnnotations(annotations(report), repoPath(report.suite.file || PROJECT_FILE)),
-      ...(runUrl ? { detailsUrl: runUrl } : {}),
-    });
-    core.info(`check run "${CHECK_RUN}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion})`);
-  } catch (err) {
-    if (err instanceof ChecksPermissionError) core.warning(`${ACTION}: ${err.message} The results are in the job summary and the report.`, { title: `${ACTION}: check run skipped` });
-    else core.warning(`${ACTION}: could not publish the check run: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
-    const inputs = readInputs(inputsSchema);
-    let project: Project | undefined;
-    if (inputs.project) project = await loadProject(inputs.project);
-    else if (existsSync(PROJECT_FILE)) project = await loadProject(PROJECT_FILE);
-    const tmp = process.env.RUNNER_TEMP || os.tmpdir();
-    await mkdir(tmp, { recursive: true });
-    const outputDir = inputs['output-dir'] ?? (await mkdtemp(path.join(tmp, 'dataops-system-test-out-')));
+  await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
+    const { runner } = ctx;
+    const projectFile = inputs.project ?? (existsSync(PROJECT_FILE) ? PROJECT_FILE : undefined);
+    const project = projectFile ? await loadProject(projectFile, { workspace: runner.workspace }) : undefined;
+    await mkdir(runner.temp, { recursive: true });
+    const outputDir = inputs['output-dir'] ?? (await mkdtemp(path.join(runner.temp, 'dataops-system-test-out-')));
     const opts = await resolveSystemTestOptions(project, {
       image: inputs.image,
       layoutDir: inputs['layout-dir'],
@@ -110,16 +74,15 @@ export async function run(): Promise<void> {
       samples: inputs.samples,
     });
     for (const [k, v] of Object.entries(opts.env ?? {})) if (v && /token|secret|password|credential|api_?key/i.test(k)) core.setSecret(v);
-    useBundledEngine(import.meta.url);
     core.info(`running ${opts.image} on ${opts.fixturesDir} (runner ${opts.runner ?? 'auto'}); outputs in ${opts.outputDir}`);
-    const dir = path.resolve(inputs['report-dir'] ?? path.join(tmp, 'dataops-system-test'));
+    const dir = path.resolve(inputs['report-dir'] ?? path.join(runner.temp, 'dataops-system-test'));
     await mkdir(dir, { recursive: true });
     // a cancelled job (SIGINT, then SIGTERM) stops and removes the container; the report says "interrupted"
     const controller = new AbortController();
     const onSignal = (signal: NodeJS.Signals) => controller.abort(signal);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
-    const report = await runSystemTest({ ...opts, logDir: path.join(dir, 'logs'), signal: controller.signal });
+    const report = await runSystemTest({ ...opts, logDir: path.join(dir, 'logs'), signal: controller.signal, engine: { tempDirectory: runner.temp, runtime: ctx.runtime, trace: runner.traceSql }, root: runner.workspace });
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
 
@@ -136,13 +99,13 @@ export async function run(): Promise<void> {
     core.setOutput('output-dir', opts.outputDir);
     core.setOutput('logs-dir', path.join(dir, 'logs'));
 
-    core.startGroup(`${statusLabel(report.status)} system test of ${opts.image}: ${report.counts.fail} failed, ${report.counts.error} errors, ${report.counts.warn} warned, ${report.counts.pass} passed`);
-    for (const e of report.errors) core.info(`  error: ${e}`);
-    for (const c of sortChecks(report.checks)) core.info(`  ${statusLabel(c.status).padEnd(8)} ${c.id}: ${c.status === 'error' ? (c.error ?? c.message) : c.message}`);
-    core.endGroup();
+    logReport(`system test of ${opts.image}`, report);
+    /** The report's annotations, titled as system-test findings. */
+    const annotations = (r: Report): Annotation[] => checkAnnotations([r], { file: (f) => repoPath(f, runner) }).map((a) => ({ ...a, title: a.title.replace(/^data-quality /, 'system-test ') }));
     emitAnnotations(annotations(report));
-    if (process.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary([report], { reportPath })).write();
-    if (inputs['check-run']) await publish(report, inputs.token);
+    await writeJobSummary(runner, [report], reportPath);
+    if (inputs['check-run']) await publishCheckRuns(runner, [report], { action: ACTION, token: inputs.token, name: () => CHECK_RUN, annotations, fallbackFile: (r) => repoPath(r.suite.file || PROJECT_FILE, runner) });
+    await uploadIfAsked(ctx, ACTION, inputs, 'dataops-system-test', () => filesUnder(dir), dir);
     if (report.failed_step) {
       core.setFailed(`${ACTION}: ${report.status} (${report.counts.fail} failed, ${report.counts.error} errors, ${report.counts.warn} warned of ${report.counts.total}) — fail-on: ${report.fail_on}. See the job summary.`);
     }

@@ -1,25 +1,26 @@
 /**
  * Entry of actions/verify: smoke checks and the performance budget (`deploy.verify` in
- * dataops.yml) against the digest deployed to staging. Writes the JSON report (quality-report
- * family) and the job summary, annotates failed checks, and sets the measured figures as outputs.
- * The baseline of the last good run is kept in GitHub deployment records (environment
- * `<environment>-perf-baseline`) with `baseline: deployments` (default when a token is given):
- * `@actions/artifact` cannot be installed from this project's registry mirror.
+ * dataops.yml) against the digest deployed to staging. Writes the JSON report (check-report
+ * family) and the job summary, annotates failed checks, sets the measured figures as outputs and
+ * (with `upload: true`) uploads the report as a workflow artifact. The baseline of the last good
+ * run is kept in GitHub deployment records (environment `<environment>-perf-baseline`) with
+ * `baseline: deployments` (default when a token is given), else in files under
+ * `deploy.verify.baseline_dir`.
  */
-import os from 'node:os';
 import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { GitHubDeployments } from '../../core/deploy/deployments.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { GitHubClient, parseRepository } from '../../core/github/client.ts';
 import { parseImageRef } from '../../core/image/ref.ts';
 import { loadProject } from '../../core/project.ts';
-import { renderSummary } from '../../core/quality/summary.ts';
+import { isLoopbackRegistry } from '../../core/registry/client.ts';
 import { DeploymentBaselineStore, FileBaselineStore, type BaselineStore } from '../../core/verify/baseline.ts';
 import { verify } from '../../core/verify/verify.ts';
-import { input, readInputs, runAction } from '../lib/action.ts';
-import { repoPath, useBundledEngine } from '../lib/report.ts';
+import { input, runActionWith } from '../lib/action.ts';
+import { runRepository } from '../lib/github.ts';
+import { repoPath, writeJobSummary } from '../lib/report.ts';
+import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
 const ACTION = 'verify';
 
@@ -34,28 +35,22 @@ const inputsSchema = z.object({
   'update-baseline': input.boolean(true),
   token: z.string().optional(),
   'report-path': z.string().optional(),
+  ...UPLOAD_INPUTS,
 });
 
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
 export async function run(): Promise<void> {
-  await runAction(ACTION, async () => {
-    const inputs = readInputs(inputsSchema);
-    useBundledEngine(import.meta.url);
-    const project = await loadProject(inputs.project);
+  await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
+    const { runner } = ctx;
+    const project = await loadProject(inputs.project, { workspace: runner.workspace });
     const config = project.config.deploy?.verify;
     if (!config) throw new ConfigError('no deploy.verify section', { location: { file: project.file, field: 'deploy.verify' }, fix: 'Add deploy.verify with smoke and/or performance settings.' });
     const environment = inputs.environment ?? config.environment;
-    const token = inputs.token ?? process.env.GITHUB_TOKEN;
-    const repository = process.env.GITHUB_REPOSITORY;
-    let baselines: BaselineStore;
-    if (inputs.baseline === 'deployments' || (inputs.baseline === 'auto' && token && repository)) {
-      if (!token || !repository) throw new ConfigError('baseline "deployments" needs a token and GITHUB_REPOSITORY', { location: { field: 'input "token"' }, fix: 'Pass token (deployments: write) or use baseline: file.' });
-      const { owner, repo } = parseRepository(repository, 'GITHUB_REPOSITORY');
-      baselines = new DeploymentBaselineStore(new GitHubDeployments(new GitHubClient({ token }), owner, repo));
-    } else baselines = new FileBaselineStore(path.resolve(project.dir, config.baseline_dir));
+    const github = inputs.baseline === 'file' ? undefined : runRepository(runner, inputs.token, { log: (l) => core.warning(l) });
+    if (inputs.baseline === 'deployments' && !github) throw new ConfigError('baseline "deployments" needs a token and GITHUB_REPOSITORY', { location: { field: 'input "token"' }, fix: 'Pass token (deployments: write) or use baseline: file.' });
+    const baselines: BaselineStore = github ? new DeploymentBaselineStore(new GitHubDeployments(github)) : new FileBaselineStore(path.resolve(project.dir, config.baseline_dir));
     const ref = parseImageRef(inputs.image);
-    const loopback = /^(127\.|localhost|\[::1\])/.test(ref.registry);
-    const reportPath = path.resolve(inputs['report-path'] ?? path.join(process.env.RUNNER_TEMP ?? os.tmpdir(), `dataops-verify-${environment}.json`));
+    const reportPath = path.resolve(inputs['report-path'] ?? path.join(runner.temp, `dataops-verify-${environment}.json`));
     const result = await verify({
       environment,
       image: inputs.image,
@@ -64,12 +59,13 @@ export async function run(): Promise<void> {
       runOptions: {
         runner: inputs.runner,
         ...(inputs['layout-dir'] ? { layoutDir: inputs['layout-dir'] } : {}),
-        ...(!inputs['tls-verify'] || loopback ? { registryTlsVerify: false } : {}),
+        ...(!inputs['tls-verify'] || isLoopbackRegistry(ref.registry) ? { registryTlsVerify: false } : {}),
       },
       baselines,
       reportPath,
-      sourceSha: process.env.GITHUB_SHA,
+      sourceSha: runner.github.sha,
       updateBaseline: inputs['update-baseline'],
+      engine: { tempDirectory: runner.temp, runtime: ctx.runtime, trace: runner.traceSql },
       log: (m) => core.info(m),
     });
     const m = result.metrics;
@@ -80,10 +76,11 @@ export async function run(): Promise<void> {
     core.setOutput('rows-per-second', m ? String(m.rows_per_second) : '');
     core.setOutput('peak-memory-mb', m?.peak_memory_mb !== undefined ? String(m.peak_memory_mb) : '');
     for (const c of result.report.checks) {
-      if (c.status === 'fail' || c.status === 'error') core.error(c.message, { title: `verify ${c.id}`, file: repoPath(project.file), startLine: project.lineOf(['deploy', 'verify']) ?? 1 });
+      if (c.status === 'fail' || c.status === 'error') core.error(c.message, { title: `verify ${c.id}`, file: repoPath(project.file, runner), startLine: project.lineOf(['deploy', 'verify']) ?? 1 });
       else if (c.status === 'warn') core.warning(c.message, { title: `verify ${c.id}` });
     }
-    await core.summary.addRaw(renderSummary([result.report], { reportPath })).write();
+    await writeJobSummary(runner, [result.report], reportPath);
+    await uploadIfAsked(ctx, ACTION, inputs, `dataops-verify-${environment}`, [reportPath], path.dirname(reportPath));
     if (result.status === 'fail' || result.status === 'error') core.setFailed(`${ACTION}: ${environment} verification failed: ${result.report.counts.fail + result.report.counts.error} check(s) failed (report ${reportPath})`);
   });
 }

@@ -13,6 +13,7 @@ import { buildImage, buildMetadata, suiteHashes } from '../../core/image/build.t
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { action } from '../errors.ts';
 import { color, formatDuration, progress } from '../ui.ts';
+import { cliRunner } from '../context.ts';
 
 interface Options {
   project: string;
@@ -30,10 +31,8 @@ interface Options {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function register(program: Command): void {
-  program
-    .command('build')
-    .description('Build the pipeline image (docker buildx or daemonless buildah) into an OCI layout and print name@sha256:…')
+export function register(command: Command): void {
+  command
     .option('-p, --project <dir|file>', `project directory or ${PROJECT_FILE}`, '.')
     .option('--builder <builder>', 'auto | docker | buildah (default: image.builder, auto)')
     .option('--name <name>', 'image name without tag (default: image.name or localhost/<project name>)')
@@ -47,7 +46,7 @@ export function register(program: Command): void {
     .option('-v, --verbose', 'show the builder output', false)
     .action(
       action('build', async (opts: Options) => {
-        const project = await loadProject(opts.project);
+        const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const base = project.config.image ?? imageConfigSchema.parse({});
         const buildArgs = { ...base.build_args };
         for (const pair of opts.buildArg) {
@@ -70,6 +69,7 @@ export function register(program: Command): void {
           ...(opts.builder ? { builder: opts.builder as 'auto' | 'docker' | 'buildah' } : {}),
           qualitySuites: await suiteHashes(project.dir, project.config.quality?.suites ?? []),
           noCache: !opts.cache,
+          runner: cliRunner(),
           log: (line) => progress(color.dim(line)),
           ...(opts.verbose ? { onBuildLog: (chunk: string) => process.stderr.write(chunk) } : {}),
         });

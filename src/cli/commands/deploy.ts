@@ -9,10 +9,13 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, isConfigError } from '../../core/errors.ts';
 import { deploy, deployHistory } from '../../core/deploy/deploy.ts';
-import { ensureLocalGitOpsRepository, gitHeadSha, githubFromEnv, localRecorder, runUrlFromEnv } from '../../core/deploy/local.ts';
+import { ensureLocalGitOpsRepository, gitHeadSha, localRecorder } from '../../core/deploy/local.ts';
+import { shortDigest } from '../../core/hash.ts';
+import { runUrl } from '../../core/runner-context.ts';
 import { loadProject } from '../../core/project.ts';
 import { action, EXIT, reportError } from '../errors.ts';
 import { color, progress } from '../ui.ts';
+import { cliGitHub, cliRunner } from '../context.ts';
 
 interface Options {
   environment: string;
@@ -39,10 +42,8 @@ function parseEvidence(values: string[]): Array<{ name: string; status: string; 
   });
 }
 
-export function register(program: Command): void {
-  program
-    .command('deploy')
-    .description('Deploy an image BY DIGEST to an environment (GitOps, Kubernetes, Cloud Run or command), or roll it back')
+export function register(command: Command): void {
+  command
     .requiredOption('-e, --environment <name>', 'environment of deploy.environments in dataops.yml (staging, production…)')
     .option('-i, --image <ref>', 'image by digest, name@sha256:… (a tag is refused); optional with --rollback')
     .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
@@ -56,10 +57,11 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON on stdout', false)
     .action(
       action('deploy', async (opts: Options) => {
-        const project = await loadProject(opts.project);
+        const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const config = project.config.deploy;
         if (!config) throw new ConfigError('no deploy: section', { location: { file: project.file, field: 'deploy' }, fix: 'Add deploy.environments with at least one environment (see docs/deploy.md).' });
-        const github = githubFromEnv();
+        const runner = cliRunner();
+        const github = cliGitHub();
         const recorder = github ? undefined : localRecorder(project.dir, config);
         const env = config.environments[opts.environment];
         if (opts.createRepo && env) await ensureLocalGitOpsRepository(env, project.dir, path.join(project.dir, 'deploy'));
@@ -68,7 +70,7 @@ export function register(program: Command): void {
           if (opts.json) process.stdout.write(JSON.stringify({ current, history }, null, 2) + '\n');
           else {
             process.stdout.write(`${opts.environment} runs ${current ?? 'nothing yet'}\n`);
-            for (const h of history) process.stdout.write(`${h.at}  ${h.digest ? `sha256:${h.digest.slice(7, 19)}` : '(manual)    '}  ${h.rollbackFrom ? 'rollback ' : ''}${h.commit?.slice(0, 12) ?? `#${h.deploymentId}`}  ${h.subject ?? ''}\n`);
+            for (const h of history) process.stdout.write(`${h.at}  ${h.digest ? shortDigest(h.digest) : '(manual)    '}  ${h.rollbackFrom ? 'rollback ' : ''}${h.commit?.slice(0, 12) ?? `#${h.deploymentId}`}  ${h.subject ?? ''}\n`);
           }
           return;
         }
@@ -80,13 +82,14 @@ export function register(program: Command): void {
             config,
             baseDir: project.dir,
             name: project.config.name,
-            source: { sha, repository: process.env.GITHUB_REPOSITORY, runUrl: runUrlFromEnv() },
+            source: { sha, repository: runner.github.repository, runUrl: runUrl(runner.github) },
             expectedCurrent: opts.expectCurrent,
             rollback: opts.rollback,
             force: opts.force,
             evidence: parseEvidence(opts.evidence),
             github,
             recorder,
+            workspace: runner.workspace,
             log: (m) => progress(color.dim(m)),
           });
           if (opts.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
@@ -102,7 +105,7 @@ export function register(program: Command): void {
         } catch (err) {
           if (isConfigError(err)) throw err;
           // the target failed (push refused, rollout failed, command exited non-zero): a failed deploy, not a bug
-          if (err instanceof Error && /Deploy|Kubernetes|Command|GitHubApi|Git/.test(err.name)) {
+          if (err instanceof Error && (/Deploy|Kubernetes|Command|Git/.test(err.name) || err.name === 'HttpError')) {
             progress(`dataops deploy: ${opts.environment} deploy failed: ${err.message}`);
             process.exitCode = EXIT.failed;
             return;

@@ -7,11 +7,10 @@ import { runFlow } from '../../core/flow/runner.ts';
 import { FLOW_STAGES } from '../../core/flow/stages/index.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, confirm, formatDuration, progress, statusLabel } from '../ui.ts';
+import { cliGitHub, cliRunner } from '../context.ts';
 
-export function register(program: Command): void {
-  program
-    .command('flow')
-    .description('Run the whole DataOps flow on a project: lint → quality → build → system test → push → deploy staging → verify → promote')
+export function register(command: Command): void {
+  command
     .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
     .option('--only <stages>', 'comma-separated stage names to run (others are skipped)')
     .option('--work-dir <dir>', 'scratch directory for reports and artifacts (default <project>/.dataops/run)')
@@ -19,7 +18,7 @@ export function register(program: Command): void {
     .option('--approve', 'approve the production gate without asking', false)
     .action(
       action('flow', async (opts: { project: string; only?: string; workDir?: string; now?: string; approve: boolean }) => {
-        const project = await loadProject(opts.project);
+        const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const workDir = path.resolve(opts.workDir ?? path.join(project.dir, '.dataops', 'run'));
         await mkdir(workDir, { recursive: true });
         const only = opts.only?.split(',').map((s) => s.trim());
@@ -27,7 +26,7 @@ export function register(program: Command): void {
         progress(color.bold(`dataops flow: ${project.config.name} (${stages.length} stages)`));
         const outcome = await runFlow(
           stages,
-          { project, workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, interactive: Boolean(process.stdin.isTTY), confirm, state: {} },
+          { project, runner: cliRunner(), github: cliGitHub(), workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, interactive: Boolean(process.stdin.isTTY), confirm, state: {} },
           {
             stageStart: (stage, i, total) => progress(`${color.blue(`[${i + 1}/${total}]`)} ${color.bold(stage.name)} — ${stage.title}`),
             stageLog: (_stage, m) => progress(`      ${color.dim(m)}`),

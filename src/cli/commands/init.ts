@@ -5,6 +5,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { initProject } from '../../core/init/index.ts';
 import { action } from '../errors.ts';
 import { color } from '../ui.ts';
+import { cliGitHubApi, cliRunner } from '../context.ts';
 
 interface InitCliOptions {
   dataset?: string[];
@@ -15,10 +16,8 @@ interface InitCliOptions {
   dockerfile: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('init')
-    .description('Scaffold a DataOps project: dataops.yml, quality suites proposed from profiling your datasets, a Dockerfile if absent, and the CI workflow. Never overwrites files.')
+export function register(command: Command): void {
+  command
     .argument('[dir]', 'project directory', '.')
     .requiredOption('--dataset <file...>', 'data files to profile (csv, tsv, parquet, json, ndjson)')
     .option('--name <name>', 'pipeline name (default: the directory name)')
@@ -30,7 +29,7 @@ export function register(program: Command): void {
       action('init', async (dir: string, opts: InitCliOptions) => {
         const tolerance = Number(opts.nullTolerance);
         if (!(tolerance >= 0 && tolerance <= 1)) throw new ConfigError(`"${opts.nullTolerance}" is not a ratio`, { location: { field: '--null-tolerance' }, fix: 'Pass a number between 0 and 1, e.g. 0.01.' });
-        const result = await initProject(dir, { datasets: opts.dataset ?? [], name: opts.name, branch: opts.branch, nullTolerance: tolerance, workflow: opts.workflow, dockerfile: opts.dockerfile });
+        const result = await initProject(dir, { datasets: opts.dataset ?? [], name: opts.name, branch: opts.branch, nullTolerance: tolerance, workflow: opts.workflow, dockerfile: opts.dockerfile, runner: cliRunner(), api: cliGitHubApi() });
         for (const d of result.datasets) process.stdout.write(`profiled ${d.file}: ${d.rows} rows, ${d.columns} columns → ${d.checks} checks in ${d.suite}\n`);
         for (const f of result.created) process.stdout.write(`${color.green('created')} ${f}\n`);
         for (const f of result.kept) process.stdout.write(`${color.yellow('kept')}    ${f} (exists, not overwritten)\n`);

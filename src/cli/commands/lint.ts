@@ -18,10 +18,8 @@ interface LintCliOptions {
   persona?: string;
 }
 
-export function register(program: Command): void {
-  program
-    .command('lint')
-    .description('Lint workflows, action.yml files, dataops.yml and suites (and Dockerfiles, SQL, Python, shell when their linters are installed).')
+export function register(command: Command): void {
+  command
     .argument('[path]', 'directory or file to lint', '.')
     .option('--sarif <file>', 'also write a SARIF 2.1.0 file (for code scanning)')
     .option('--format <format>', 'text or json', 'text')

@@ -12,7 +12,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { githubFromEnv } from '../../core/deploy/local.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
 import { listenForPromotions, projectPromotionConfig, promoteMessage } from '../../core/promotion/consumer.ts';
@@ -26,6 +25,7 @@ import { checkEvidence } from '../../core/promotion/verify.ts';
 import { unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, confirm, progress } from '../ui.ts';
+import { cliGitHub, cliRunner } from '../context.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
@@ -58,32 +58,31 @@ function report(r: PromoteResult, json: boolean): void {
 /** Whether the production gate can open: --approve, a person on a terminal, or nothing. */
 const gateOf = (approve: boolean): 'approved' | 'prompt' | 'closed' => (approve ? 'approved' : process.stdin.isTTY ? 'prompt' : 'closed');
 
-export function register(program: Command): void {
-  const promote = program
-    .command('promote')
+export function register(command: Command): void {
+  const promote = command
     // options before a subcommand name belong to `promote`, after it to the subcommand: `promote listen --approve` reaches listen
     .enablePositionalOptions()
-    .description('Verify a signed promotion message and deploy the same digest to production (asks for confirmation; --approve for scripts)')
     .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
     .option('-m, --message <file>', 'signed message file (CloudEvent JSON or a repository_dispatch client_payload; - for stdin). Default: pull one from the subscription')
     .option('--approve', 'approve without asking (scripts, and the gated production job on GitHub)', false)
     .option('--json', 'print the result as JSON', false)
     .action(
       action('promote', async (opts: { project: string; message?: string; approve: boolean; json: boolean }) => {
-        const project = await loadProject(opts.project);
-        const github = githubFromEnv();
+        const runner = cliRunner();
+        const project = await loadProject(opts.project, { workspace: runner.workspace });
+        const github = cliGitHub();
         const approve = approver(opts.approve);
         const log = (l: string) => progress(color.dim(l));
         if (!opts.message) {
           let result: PromoteResult | undefined;
-          const stats = await listenForPromotions(project, { approve, gate: gateOf(opts.approve), github, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
+          const stats = await listenForPromotions(project, { approve, gate: gateOf(opts.approve), github, runner, serverUrl: runner.github.serverUrl, log, maxMessages: 1, timeoutMs: 30_000, onResult: (r) => (result = r) });
           if (result) return report(result, opts.json);
           const cfg = projectPromotionConfig(project);
           throw new ConfigError(stats.received === 0 ? `no promotion message arrived on ${cfg.transport.pubsub.subscription} within 30 s` : 'the pulled promotion was not deployed (see above)', { fix: 'Pass --message <file>, or publish one first.' });
         }
         const message = await readMessage(opts.message);
         try {
-          report(await promoteMessage(project, message, { approve, github, log }), opts.json);
+          report(await promoteMessage(project, message, { approve, github, runner, serverUrl: runner.github.serverUrl, log }), opts.json);
         } catch (err) {
           // a registry that cannot be reached is worth another try later: exit 1, not a bug
           if (!(err instanceof PromotionFailed)) throw err;
@@ -110,18 +109,20 @@ export function register(program: Command): void {
     .option('-p, --project <dir|file>', PROJECT_HELP)
     .action(
       action('promote publish', async (opts: { project?: string; image: string; stagingDeploymentId?: string; stagingUrl?: string; evidence: string[]; rollback: boolean; transport?: string; createTopology: boolean; out?: string }) => {
-        const project = await loadProject(projectOption(opts.project));
+        const project = await loadProject(projectOption(opts.project), { workspace: cliRunner().workspace });
         const cfg = projectPromotionConfig(project);
         if (opts.transport && opts.transport !== 'gcp-pubsub' && opts.transport !== 'github-dispatch') throw new ConfigError(`unknown transport "${opts.transport}"`, { location: { field: '--transport' }, fix: 'Use gcp-pubsub or github-dispatch.' });
         if (cfg.signing.mode === 'sigstore') throw new ConfigError('signing mode sigstore runs in GitHub Actions only (it needs the job OIDC token)', { location: { file: project.file, field: 'promotion.signing.mode' }, fix: 'Use the publish-promotion action, or mode key with DATAOPS_PROMOTION_PRIVATE_KEY locally.' });
-        const key = signingKeyFromEnv(cfg);
-        const id = sourceIdentity();
+        const runner = cliRunner();
+        const key = signingKeyFromEnv(cfg, runner.env);
+        const id = sourceIdentity(runner);
         const event = createPromotionEvent({
           pipeline: project.config.name,
           environment: cfg.environment,
           image: opts.image,
           rollback: opts.rollback,
           source: id.source,
+          sourceUrl: id.repositoryUrl,
           run: id.run,
           staging: { environment: cfg.staging_environment, ...(opts.stagingDeploymentId ? { deployment_id: Number(opts.stagingDeploymentId) } : {}), ...(opts.stagingUrl ? { url: opts.stagingUrl } : {}) },
           evidence: parseEvidence(opts.evidence),
@@ -135,8 +136,12 @@ export function register(program: Command): void {
           await writeFile(opts.out, JSON.stringify(signed, null, 2) + '\n');
         }
         const transport = (opts.transport as 'gcp-pubsub' | 'github-dispatch' | undefined) ?? cfg.transport.type;
-        const github = githubFromEnv();
-        const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: transport } }, { createTopology: opts.createTopology, ...(github ? { github: { client: github.client, repository: `${github.owner}/${github.repo}` } } : {}) });
+        const github = cliGitHub();
+        const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: transport } }, {
+          createTopology: opts.createTopology,
+          pubsub: { workspace: runner.workspace, emulatorHost: runner.pubsubEmulatorHost },
+          ...(github ? { github: { api: github.api, repository: `${github.owner}/${github.repo}` } } : {}),
+        });
         process.stdout.write(`${JSON.stringify({ event_id: signed.id, message_id: sent.messageId ?? null, transport: sent.transport })}\n`);
       }),
     );
@@ -151,14 +156,15 @@ export function register(program: Command): void {
     .option('-p, --project <dir|file>', PROJECT_HELP)
     .action(
       action('promote listen', async (opts: { project?: string; approve: boolean; maxMessages?: string; timeout?: string; create: boolean }) => {
-        const project = await loadProject(projectOption(opts.project));
+        const project = await loadProject(projectOption(opts.project), { workspace: cliRunner().workspace });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
         const stats = await listenForPromotions(project, {
           approve: approver(opts.approve),
           gate: gateOf(opts.approve),
-          github: githubFromEnv(),
+          github: cliGitHub(),
+          runner: cliRunner(),
           log: (l) => progress(color.dim(l)),
           signal: controller.signal,
           create: opts.create,

@@ -18,6 +18,8 @@ import { copyImage } from '../../core/registry/copy.ts';
 import { formatBytes, pushImage } from '../../core/registry/push.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress } from '../ui.ts';
+import { cliRunner } from '../context.ts';
+import { shortDigest } from '../../core/hash.ts';
 
 interface Options {
   layout?: string;
@@ -51,10 +53,8 @@ async function lastBuild(project: string): Promise<{ layout: string; digest: str
 
 const collect = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
-export function register(program: Command): void {
-  program
-    .command('push')
-    .description('Push an image by digest to registries (from an OCI layout or another registry), verify it, then tag it')
+export function register(command: Command): void {
+  command
     .option('--layout <dir>', 'OCI image layout directory (as written by dataops build)')
     .option('--digest <sha256>', 'digest of the image in the layout (sha256:…)')
     .option('--image <ref>', 'registry/repository@sha256:… to copy from another registry (tag-only references are refused)')
@@ -75,9 +75,10 @@ export function register(program: Command): void {
         for (const [flag, value] of [['--retry-budget', opts.retryBudget], ['--timeout', opts.timeout], ['--request-timeout', opts.requestTimeout]] as const) {
           if (!/^\d+$/.test(value) || Number(value) === 0) throw new ConfigError(`"${value}" is not a positive whole number of seconds`, { location: { field: flag } });
         }
-        const password = process.env[opts.passwordEnv];
+        const env = cliRunner().env;
+        const password = env[opts.passwordEnv];
         const auth = (registry: string) => {
-          const r = resolveCredentials(registry, { username: opts.username, password: opts.username ? password : undefined });
+          const r = resolveCredentials(registry, { username: opts.username, password: opts.username ? password : undefined, env });
           for (const n of r.notes) progress(color.yellow(n));
           return r.credentials;
         };
@@ -86,7 +87,7 @@ export function register(program: Command): void {
         const limits = { timeoutMs: Number(opts.timeout) * 1000, requestTimeoutMs: Number(opts.requestTimeout) * 1000, ...(opts.caFile ? { caFile: opts.caFile } : {}) };
         const started = performance.now();
         const onProgress = (p: { kind: string; action: string; digest: string; destination: string; bytes?: number; tag?: string }) => {
-          if (p.kind === 'blob') progress(color.dim(`  ${p.action.padEnd(8)} ${p.digest.slice(0, 19)}… ${p.bytes !== undefined ? formatBytes(p.bytes) : ''} → ${p.destination}`));
+          if (p.kind === 'blob') progress(color.dim(`  ${p.action.padEnd(8)} ${shortDigest(p.digest)}… ${p.bytes !== undefined ? formatBytes(p.bytes) : ''} → ${p.destination}`));
           else if (p.action === 'verified') progress(`  ${color.green('verified')} ${p.destination}@${p.digest}`);
           else if (p.kind === 'tag') progress(`  ${color.blue('tagged')}   ${p.destination}:${p.tag}`);
         };

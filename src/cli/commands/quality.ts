@@ -13,15 +13,14 @@ import { existsSync } from 'node:fs';
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
-import { errorReport, runSuite, STATUS_ORDER, writeReport } from '../../core/quality/engine.ts';
-import { renderJUnit } from '../../core/quality/junit.ts';
-import type { QualityReport } from '../../core/quality/report.ts';
-import type { DatasetSpec, FailOn } from '../../core/quality/suite.ts';
+import { expandSuites, runSuites, type SuiteProject } from '../../core/quality/run-suites.ts';
+import { renderJUnit } from '../../core/report/junit.ts';
+import { byStatus, writeReport, type FailOn, type Report } from '../../core/report/report.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress, statusLabel } from '../ui.ts';
+import { cliRunner } from '../context.ts';
 
 interface Options {
   suite?: string[];
@@ -32,19 +31,6 @@ interface Options {
   samples?: string;
   now?: string;
   memoryLimit?: string;
-}
-
-/** Expands suite arguments (files or globs) to files, in order, without duplicates. */
-async function expandSuites(args: string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const a of args) {
-    if (isDynamicPattern(a)) {
-      const found = (await glob(a, { onlyFiles: true })).sort();
-      if (!found.length) throw new ConfigError(`"${a}" matches no suite file`, { location: { field: '--suite' }, fix: 'Check the glob (quote it so the shell does not expand it).' });
-      out.push(...found);
-    } else out.push(a);
-  }
-  return [...new Set(out)];
 }
 
 /** dataops.yml in the suite's directory or the nearest parent, if any. */
@@ -63,14 +49,14 @@ function truncate(s: string, n: number): string {
 }
 
 /** Terminal table of one report, failures first. */
-export function renderTable(report: QualityReport): string {
+export function renderTable(report: Report): string {
   const lines: string[] = [];
   const c = report.counts;
   lines.push(
     `${color.bold(`suite ${report.suite.name}`)} ${statusLabel(report.status)}  ${c.total} checks: ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error  (${formatDuration(report.duration_ms)})`,
   );
   for (const d of report.datasets) lines.push(color.dim(`  dataset ${d.name}: ${d.row_count ?? '?'} rows${d.error ? ` — ${d.error}` : ''}`));
-  const checks = [...report.checks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);
+  const checks = byStatus(report.checks, (x) => x.status);
   const idWidth = Math.min(40, Math.max(8, ...checks.map((x) => x.id.length)));
   for (const x of checks) {
     const label = statusLabel(x.status) + ' '.repeat(Math.max(0, 6 - x.status.length));
@@ -81,10 +67,8 @@ export function renderTable(report: QualityReport): string {
   return lines.join('\n');
 }
 
-export function register(program: Command): void {
-  program
-    .command('quality')
-    .description('Run data-quality suites (YAML) on local data files with DuckDB.')
+export function register(command: Command): void {
+  command
     .option('-s, --suite <files...>', `suite files or globs (default: quality.suites of ${PROJECT_FILE})`)
     .option('-p, --project <dir>', `project directory or ${PROJECT_FILE}: its datasets are visible to the suites and its quality settings apply (default: found next to the suite, datasets only; the current directory's without --suite)`)
     .option('-r, --report <file>', 'JSON report path (several suites: one file holding an array)')
@@ -107,7 +91,7 @@ export function register(program: Command): void {
         if (settingsFrom === '.' && !existsSync(PROJECT_FILE)) {
           throw new ConfigError('no suite given', { location: { field: '--suite' }, fix: `Pass --suite <file>, or --project <dir> whose ${PROJECT_FILE} lists quality.suites.` });
         }
-        const project = settingsFrom ? await loadProject(settingsFrom) : undefined;
+        const project = settingsFrom ? await loadProject(settingsFrom, { workspace: cliRunner().workspace }) : undefined;
         const settings = project?.config.quality;
         const failOn = (opts.failOn ?? settings?.fail_on ?? 'error') as FailOn;
         const samples = opts.samples !== undefined ? Number(opts.samples) : (settings?.samples ?? 5);
@@ -119,45 +103,40 @@ export function register(program: Command): void {
           }
           patterns = settings.suites.map((s) => path.relative(process.cwd(), path.resolve(project!.dir, s)) || s);
         }
-        const suites = await expandSuites(patterns);
-        const reports: QualityReport[] = [];
-        let configError = false;
-        for (const suiteFile of suites) {
-          let report: QualityReport;
+        const suites = await expandSuites(patterns, '--suite');
+        const runner = cliRunner();
+        /** The project datasets of a suite: --project's, else a dataops.yml next to the suite (datasets only). */
+        const projectOf = async (suiteFile: string): Promise<SuiteProject | undefined> => {
+          if (project) return { datasets: project.config.datasets, dir: project.dir };
+          const dir = findProject(suiteFile);
+          if (!dir) return undefined;
           try {
-            const projectDir = project?.dir ?? findProject(suiteFile);
-            let projectDatasets: Record<string, DatasetSpec> | undefined;
-            let dir: string | undefined;
-            if (project) {
-              projectDatasets = project.config.datasets;
-              dir = project.dir;
-            } else if (projectDir) {
-              try {
-                const found = await loadProject(projectDir);
-                projectDatasets = found.config.datasets;
-                dir = found.dir;
-              } catch (err) {
-                // One found next to the suite only adds datasets.
-                if (!isConfigError(err)) throw err;
-                progress(color.yellow(`dataops quality: warning: ignoring ${path.join(projectDir, PROJECT_FILE)} (its datasets are not available to the suite): ${err.message}`));
-              }
-            }
-            report = await runSuite({ suiteFile, projectDatasets, projectDir: dir, now, samples, failOn, ...(memoryLimit ? { memoryLimit } : {}) });
+            const found = await loadProject(dir, { workspace: runner.workspace });
+            return { datasets: found.config.datasets, dir: found.dir };
           } catch (err) {
+            // one found next to the suite only adds datasets
             if (!isConfigError(err)) throw err;
-            progress(describeError('dataops quality', err));
-            report = errorReport(suiteFile, err, failOn);
+            progress(color.yellow(`dataops quality: warning: ignoring ${path.join(dir, PROJECT_FILE)} (its datasets are not available to the suite): ${err.message}`));
+            return undefined;
           }
-          if (report.errors.length) configError = true;
-          reports.push(report);
-          process.stdout.write(renderTable(report) + '\n\n');
-        }
+        };
+        const outcome = await runSuites(suites, {
+          project: projectOf,
+          now,
+          samples,
+          failOn,
+          ...(memoryLimit ? { memoryLimit } : {}),
+          root: runner.workspace,
+          tempDirectory: runner.temp,
+          trace: runner.traceSql,
+          onReport: (report, problem) => {
+            if (problem) progress(describeError('dataops quality', problem));
+            process.stdout.write(renderTable(report) + '\n\n');
+          },
+        });
+        const { reports } = outcome;
         if (opts.report) {
-          if (reports.length === 1) await writeReport(reports[0]!, opts.report);
-          else {
-            await mkdir(path.dirname(path.resolve(opts.report)), { recursive: true });
-            await writeFile(opts.report, JSON.stringify(reports, null, 2) + '\n');
-          }
+          await writeReport(reports.length === 1 ? reports[0]! : reports, opts.report);
           progress(color.dim(`report: ${opts.report}`));
         }
         if (opts.junit) {
@@ -165,7 +144,8 @@ export function register(program: Command): void {
           await writeFile(opts.junit, renderJUnit(reports));
           progress(color.dim(`junit: ${opts.junit}`));
         }
-        if (configError) process.exitCode = EXIT.config;
+        if (outcome.failure) throw outcome.failure;
+        if (reports.some((r) => r.errors.length)) process.exitCode = EXIT.config;
         else if (reports.some((r) => r.failed_step)) process.exitCode = EXIT.failed;
         else process.exitCode = EXIT.ok;
       }),

@@ -7,20 +7,19 @@
  * "interrupted"). The container's complete output goes to `<output-dir>-logs/`.
  */
 import { access, mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject, PROJECT_FILE, type Project } from '../../core/project.ts';
 import { runnerSchema } from '../../core/image/system-test-config.ts';
-import { writeReport } from '../../core/quality/engine.ts';
-import { renderJUnit } from '../../core/quality/junit.ts';
-import { renderSummary } from '../../core/quality/summary.ts';
-import { failOnSchema } from '../../core/quality/suite.ts';
+import { renderJUnit } from '../../core/report/junit.ts';
+import { renderSummary } from '../../core/report/summary.ts';
+import { failOnSchema, writeReport } from '../../core/report/report.ts';
 import { parseEnvLines, resolveSystemTestOptions } from '../../core/system-test/options.ts';
 import { runSystemTest } from '../../core/system-test/run.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress, statusLabel } from '../ui.ts';
+import { cliRunner } from '../context.ts';
 
 interface Options {
   image: string;
@@ -51,10 +50,8 @@ function choice<T extends string>(schema: { safeParse(v: unknown): { success: tr
   throw new ConfigError(`"${value}" is not allowed`, { location: { field: flag }, fix: `Use one of: ${allowed.join(', ')}.` });
 }
 
-export function register(program: Command): void {
-  program
-    .command('system-test')
-    .description('Run an image BY DIGEST on fixture inputs and check its outputs against expected/ and output suites')
+export function register(command: Command): void {
+  command
     .requiredOption('-i, --image <ref>', 'image by digest, name@sha256:… (a tag is refused)')
     .option('-p, --project <dir|file>', `project directory or ${PROJECT_FILE} (default: . when it holds one)`)
     .option('--layout-dir <dir>', 'OCI image layout holding the image (from dataops build); else the image is pulled')
@@ -75,17 +72,18 @@ export function register(program: Command): void {
     .action(
       action('system-test', async (opts: Options) => {
         let project: Project | undefined;
-        if (opts.project) project = await loadProject(opts.project);
+        if (opts.project) project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         else if (
           await access(PROJECT_FILE).then(
             () => true,
             () => false,
           )
         )
-          project = await loadProject('.');
+          project = await loadProject('.', { workspace: cliRunner().workspace });
         const timeout = opts.timeoutMinutes === undefined ? undefined : Number(opts.timeoutMinutes);
         if (timeout !== undefined && !(timeout > 0)) throw new ConfigError(`"${opts.timeoutMinutes}" is not a positive number`, { location: { field: '--timeout-minutes' } });
-        const outputDir = opts.outputDir ?? (await mkdtemp(path.join(os.tmpdir(), 'dataops-system-test-')));
+        const runner = cliRunner();
+        const outputDir = opts.outputDir ?? (await mkdtemp(path.join(runner.temp, 'dataops-system-test-')));
         const resolved = await resolveSystemTestOptions(project, {
           image: opts.image,
           layoutDir: opts.layoutDir,
@@ -113,7 +111,7 @@ export function register(program: Command): void {
         process.on('SIGTERM', onSignal);
         let report;
         try {
-          report = await runSystemTest({ ...resolved, signal: controller.signal });
+          report = await runSystemTest({ ...resolved, signal: controller.signal, engine: { tempDirectory: runner.temp, trace: runner.traceSql }, root: runner.workspace });
         } finally {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);

@@ -7,16 +7,18 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError } from '../../core/errors.ts';
-import { gitHeadSha, githubFromEnv, localRecorder } from '../../core/deploy/local.ts';
+import { gitHeadSha, localRecorder } from '../../core/deploy/local.ts';
+import { isLoopbackRegistry } from '../../core/registry/client.ts';
 import { verifyConfigSchema } from '../../core/deploy/config.ts';
 import { loadProject } from '../../core/project.ts';
 import { parseImageRef } from '../../core/image/ref.ts';
-import { renderSummary } from '../../core/quality/summary.ts';
+import { renderSummary } from '../../core/report/summary.ts';
 import { DeploymentBaselineStore, FileBaselineStore, type BaselineStore } from '../../core/verify/baseline.ts';
 import { verify } from '../../core/verify/verify.ts';
 import { GitHubDeployments } from '../../core/deploy/deployments.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress, statusLabel } from '../ui.ts';
+import { cliGitHub, cliRunner } from '../context.ts';
 
 interface Options {
   image: string;
@@ -33,10 +35,8 @@ interface Options {
   json: boolean;
 }
 
-export function register(program: Command): void {
-  program
-    .command('verify')
-    .description('Smoke-test an image BY DIGEST in an environment and hold it to the performance budget of dataops.yml')
+export function register(command: Command): void {
+  command
     .requiredOption('-i, --image <ref>', 'image by digest, name@sha256:… (a tag is refused)')
     .option('-p, --project <dir|file>', 'project directory or dataops.yml', '.')
     .option('-e, --environment <name>', 'environment verified (default: deploy.verify.environment)')
@@ -51,17 +51,17 @@ export function register(program: Command): void {
     .option('--json', 'print the JSON report on stdout', false)
     .action(
       action('verify', async (opts: Options) => {
-        const project = await loadProject(opts.project);
+        const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const deployCfg = project.config.deploy;
         const config = deployCfg?.verify ?? verifyConfigSchema.parse({});
         if (!deployCfg?.verify) throw new ConfigError('no deploy.verify section', { location: { file: project.file, field: 'deploy.verify' }, fix: 'Add deploy.verify with smoke and/or performance settings (see docs/deploy.md).' });
         const environment = opts.environment ?? config.environment;
         const ref = parseImageRef(opts.image);
-        const loopback = /^(127\.|localhost|\[::1\])/.test(ref.registry);
+        const loopback = isLoopbackRegistry(ref.registry);
         let baselines: BaselineStore;
         if (opts.baseline === 'deployments') {
-          const gh = githubFromEnv();
-          baselines = new DeploymentBaselineStore(gh ? new GitHubDeployments(gh.client, gh.owner, gh.repo) : localRecorder(project.dir, deployCfg));
+          const gh = cliGitHub();
+          baselines = new DeploymentBaselineStore(gh ? new GitHubDeployments(gh) : localRecorder(project.dir, deployCfg));
         } else if (opts.baseline === 'file') baselines = new FileBaselineStore(path.resolve(project.dir, config.baseline_dir));
         else throw new ConfigError(`"${opts.baseline}" is not a baseline store`, { location: { field: '--baseline' }, fix: 'Use file or deployments.' });
         const reportPath = path.resolve(opts.report ?? '.dataops/verify-report.json');
@@ -83,6 +83,7 @@ export function register(program: Command): void {
           reportPath,
           sourceSha: (await gitHeadSha(project.dir)) ?? '0'.repeat(40),
           updateBaseline: opts.updateBaseline,
+          engine: { tempDirectory: cliRunner().temp, trace: cliRunner().traceSql },
           log: (m) => progress(color.dim(m)),
         });
         if (opts.summary) await writeFile(opts.summary, renderSummary([r.report], { reportPath }));

@@ -6,11 +6,8 @@
  * untested against live Google (no Google API is reachable from this repository's tests).
  * Credentials: Application Default Credentials (e.g. google-github-actions/auth in a workflow).
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as GoogleCloudRun from '@google-cloud/run';
 import { ConfigError } from '../errors.ts';
+import { importPackage, type CloudRunModule, type RuntimeModules } from '../runtime/modules.ts';
 import type { CloudRunTarget } from './config.ts';
 
 /** Traffic allocation types of the v2 API. */
@@ -98,47 +95,23 @@ export interface ServicesApi {
   updateService(request: { service: RunService; updateMask?: { paths: string[] } }): Promise<RunService>;
 }
 
-/** The `@google-cloud/run` module shape. */
-export type RunModule = typeof GoogleCloudRun;
-let runLoader: (() => Promise<RunModule>) | undefined;
-
 /**
- * Replaces how `@google-cloud/run` is loaded: the deploy action installs it on first use into the
- * runner's tool cache from the lock next to its bundle (src/core/engine/install.ts).
+ * Loads `@google-cloud/run` (not bundled into the action: with its gRPC protos it would weigh
+ * ~7 MB): through the `cloudRun` loader of `runtime` (the action: the tool cache), else from the
+ * toolkit's node_modules, else from the workspace.
+ * @throws ConfigError when none has it; the installer's RuntimeInstallError when installing failed.
  */
-export function setCloudRunLoader(fn: () => Promise<RunModule>): void {
-  runLoader = fn;
-}
-
-/**
- * Loads `@google-cloud/run` at run time (not bundled into the action: with its gRPC protos it would
- * weigh ~7 MB): through the loader set with {@link setCloudRunLoader} (the action: tool cache), else
- * from the toolkit's node_modules, else from the workspace.
- * @throws ConfigError when none has it; the installer's EngineInstallError when installing failed.
- */
-async function loadRunModule(): Promise<RunModule> {
-  if (runLoader) return runLoader();
-  try {
-    return await import(/* webpackIgnore: true */ '@google-cloud/run');
-  } catch {
-    try {
-      // the workspace (GITHUB_WORKSPACE in Actions, else the shell's directory); not process.cwd(), which the bundler would trace
-      const workspace = process.env.GITHUB_WORKSPACE ?? process.env.PWD ?? path.sep;
-      const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/run');
-      return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as RunModule;
-    } catch (err) {
-      throw new ConfigError('the cloud-run target needs the @google-cloud/run package, which is not installed', {
-        location: { field: 'deploy.environments.*.target' },
-        fix: 'Install the toolkit with its dependencies (npm install); the deploy action installs it itself on first use.',
-        cause: err,
-      });
-    }
-  }
+function loadRunModule(runtime: RuntimeModules | undefined, workspace: string | undefined): Promise<CloudRunModule> {
+  if (runtime?.cloudRun) return runtime.cloudRun();
+  return importPackage('@google-cloud/run', () => import(/* webpackIgnore: true */ '@google-cloud/run'), workspace, {
+    field: 'deploy.environments.*.target',
+    fix: 'Install the toolkit with its dependencies (npm install); the deploy action installs it itself on first use.',
+  });
 }
 
 /** The real client (Application Default Credentials). Loaded lazily: only this target needs it. */
-export async function googleServicesApi(): Promise<ServicesApi> {
-  const { v2 } = await loadRunModule();
+export async function googleServicesApi(runtime?: RuntimeModules, workspace?: string): Promise<ServicesApi> {
+  const { v2 } = await loadRunModule(runtime, workspace);
   const client = new v2.ServicesClient();
   return {
     async getService(name) {
@@ -163,9 +136,9 @@ export interface CloudRunResult {
 }
 
 /** Deploys `image` (digest reference) as a new revision. @throws the API's error. */
-export async function deployCloudRun(opts: { target: CloudRunTarget; image: string; api?: ServicesApi; log?: (m: string) => void }): Promise<CloudRunResult> {
+export async function deployCloudRun(opts: { target: CloudRunTarget; image: string; api?: ServicesApi | undefined; runtime?: RuntimeModules | undefined; workspace?: string | undefined; log?: (m: string) => void }): Promise<CloudRunResult> {
   const t = opts.target;
-  const api = opts.api ?? (await googleServicesApi());
+  const api = opts.api ?? (await googleServicesApi(opts.runtime, opts.workspace));
   const name = serviceName(t);
   const current = await api.getService(name);
   const previousRevision = revisionId(current.latestReadyRevision);

@@ -4,6 +4,7 @@
  */
 import type { CommandTarget } from './config.ts';
 import { execTool } from '../exec.ts';
+import { childEnv } from '../runner-context.ts';
 
 /** Environment variables a deploy command receives (on top of the caller's environment). */
 export function commandEnv(v: { image: string; digest: string; environment: string; sourceSha: string; previousDigest?: string | undefined }): Record<string, string> {
@@ -42,7 +43,7 @@ export async function deployCommand(opts: {
 }): Promise<{ output: string; durationMs: number }> {
   const r = await execTool('sh', ['-c', opts.target.run], {
     cwd: opts.cwd,
-    env: { ...process.env, ...commandEnv(opts) },
+    env: childEnv(commandEnv(opts)),
     timeoutMs: opts.target.timeout_seconds * 1000,
     onOutput: (chunk) => {
       for (const line of chunk.split('\n').filter(Boolean)) opts.log?.(line);

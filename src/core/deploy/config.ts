@@ -4,6 +4,7 @@
  * `deploy.verify`: the staging smoke checks and performance budget.
  */
 import { z } from 'zod';
+import { repositorySchema } from '../fields.ts';
 
 const seconds = (def: number, max = 86_400) => z.number().int().min(1).max(max).default(def);
 
@@ -35,10 +36,7 @@ export const gitopsTargetSchema = z
       .describe('push: commit to `branch` directly; pull-request: push a branch and open a pull request for review.'),
     pull_request: z
       .strictObject({
-        repository: z
-          .string()
-          .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/)
-          .describe('owner/repo of the GitOps repository on GitHub (where the pull request is opened).'),
+        repository: repositorySchema.describe('owner/repo of the GitOps repository on GitHub (where the pull request is opened).'),
         draft: z.boolean().default(false),
       })
       .optional()
@@ -48,7 +46,7 @@ export const gitopsTargetSchema = z
       .default({ name: 'dataops-actions', email: 'dataops-actions@users.noreply.github.com' })
       .describe('Git author of the deploy commits.'),
     render: z.boolean().default(true).describe('Validate the overlay by rendering it with `kubectl kustomize` (skipped with a note when kubectl is missing).'),
-  })
+  }, { error: (issue) => (issue.input === undefined ? 'target "gitops" needs a "gitops:" block with its settings' : undefined) })
   .describe('GitOps target: set the digest in an overlay, commit with trailers, push or open a pull request.');
 export type GitOpsTarget = z.output<typeof gitopsTargetSchema>;
 
@@ -66,7 +64,7 @@ export const kubernetesTargetSchema = z
       .describe('Resources whose rollout is awaited (`kubectl rollout status`), e.g. deployment/api.'),
     timeout_seconds: seconds(300, 3600).describe('Rollout timeout per resource.'),
     selector: z.string().optional().describe('Label selector of the pods inspected for a failure reason, e.g. app=api.'),
-  })
+  }, { error: (issue) => (issue.input === undefined ? 'target "kubernetes" needs a "kubernetes:" block with its settings' : undefined) })
   .describe('Kubernetes target (kubectl).');
 export type KubernetesTarget = z.output<typeof kubernetesTargetSchema>;
 
@@ -83,7 +81,7 @@ export const cloudRunTargetSchema = z
       .optional()
       .describe('Deploy the revision with no traffic under this tag first (https://TAG---SERVICE-…run.app), then shift traffic.'),
     traffic_percent: z.number().int().min(0).max(100).default(100).describe('Traffic sent to the new revision after deploy (0: tag only).'),
-  })
+  }, { error: (issue) => (issue.input === undefined ? 'target "cloud-run" needs a "cloud_run:" block with its settings' : undefined) })
   .describe('Cloud Run target (@google-cloud/run, Admin API v2).');
 export type CloudRunTarget = z.output<typeof cloudRunTargetSchema>;
 
@@ -95,7 +93,7 @@ export const commandTargetSchema = z
       .min(1)
       .describe('Command run with `sh -c` in the project directory; env DATAOPS_IMAGE, DATAOPS_DIGEST, DATAOPS_ENVIRONMENT, DATAOPS_SOURCE_SHA, DATAOPS_PREVIOUS_DIGEST.'),
     timeout_seconds: seconds(900).describe('Kill the command after this many seconds.'),
-  })
+  }, { error: (issue) => (issue.input === undefined ? 'target "command" needs a "command:" block with its settings' : undefined) })
   .describe('Command target: your own deploy script.');
 export type CommandTarget = z.output<typeof commandTargetSchema>;
 
@@ -103,21 +101,25 @@ export type CommandTarget = z.output<typeof commandTargetSchema>;
 export const TARGETS = ['gitops', 'kubernetes', 'cloud-run', 'command'] as const;
 export type TargetKind = (typeof TARGETS)[number];
 
-/** One environment. Exactly the settings block of its `target` is required. */
+/** What every environment takes besides its target. */
+const environmentCommon = {
+  environment_url: z.string().url().optional().describe('URL of the deployed environment, shown on the GitHub deployment.'),
+  production: z.boolean().optional().describe('Mark GitHub deployments as production (default: true for an environment named production).'),
+};
+const targetDoc = 'Where the digest goes: gitops (default), kubernetes, cloud-run or command; the block named after it holds its settings.';
+
+/** One environment: its `target` (default gitops) and exactly the settings block of that target. */
 export const environmentSchema = z
-  .strictObject({
-    target: z.enum(TARGETS).default('gitops').describe('Where the digest goes: gitops (default), kubernetes, cloud-run or command.'),
-    environment_url: z.string().url().optional().describe('URL of the deployed environment, shown on the GitHub deployment.'),
-    production: z.boolean().optional().describe('Mark GitHub deployments as production (default: true for an environment named production).'),
-    gitops: gitopsTargetSchema.optional(),
-    kubernetes: kubernetesTargetSchema.optional(),
-    cloud_run: cloudRunTargetSchema.optional(),
-    command: commandTargetSchema.optional(),
-  })
-  .superRefine((env, ctx) => {
-    const key = env.target === 'cloud-run' ? 'cloud_run' : env.target;
-    if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `target "${env.target}" needs a "${key}:" block with its settings` });
-  })
+  .discriminatedUnion(
+    'target',
+    [
+      z.strictObject({ target: z.literal('gitops').default('gitops').describe(targetDoc), ...environmentCommon, gitops: gitopsTargetSchema }),
+      z.strictObject({ target: z.literal('kubernetes').describe(targetDoc), ...environmentCommon, kubernetes: kubernetesTargetSchema }),
+      z.strictObject({ target: z.literal('cloud-run').describe(targetDoc), ...environmentCommon, cloud_run: cloudRunTargetSchema }),
+      z.strictObject({ target: z.literal('command').describe(targetDoc), ...environmentCommon, command: commandTargetSchema }),
+    ],
+    { error: (issue) => (issue.code === 'invalid_union' ? `target must be one of ${TARGETS.join(', ')} (default gitops)` : undefined) },
+  )
   .describe('An environment.');
 export type EnvironmentConfig = z.output<typeof environmentSchema>;
 

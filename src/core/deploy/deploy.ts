@@ -5,7 +5,9 @@
  * `in_progress` → `success`/`failure`, and hands the digest to the environment's target.
  */
 import { ConfigError } from '../errors.ts';
-import type { GitHubClient } from '../github/client.ts';
+import type { GitHubRepo } from '../github/api.ts';
+import { shortDigest } from '../hash.ts';
+import type { RuntimeModules } from '../runtime/modules.ts';
 import { digestRef, requireDigestRef } from '../image/ref.ts';
 import { deployCloudRun, type ServicesApi } from './cloud-run.ts';
 import { deployCommand } from './command.ts';
@@ -45,12 +47,15 @@ export interface DeployRequest {
   force?: boolean | undefined;
   evidence?: Evidence[] | undefined;
   /** Records the deployment on GitHub (also opens GitOps pull requests). */
-  github?: { client: GitHubClient; owner: string; repo: string } | undefined;
+  github?: GitHubRepo | undefined;
   /** Records the deployment elsewhere (e.g. LocalDeploymentLog); wins over `github` for recording. */
   recorder?: DeploymentRecorder | undefined;
   /** Deployment status `log_url` (default: `source.runUrl`). */
   logUrl?: string | undefined;
   log?: ((message: string) => void) | undefined;
+  /** Where the cloud-run target's client comes from (`cloudRun` loader), and the workspace that may hold it. */
+  runtime?: RuntimeModules | undefined;
+  workspace?: string | undefined;
   /** Test seams of the cluster/cloud targets. */
   seams?: { kubectl?: KubectlRunner; cloudRun?: ServicesApi; beforePush?: () => Promise<void> } | undefined;
 }
@@ -89,7 +94,7 @@ export function environmentConfig(config: DeployConfig | EnvironmentConfig, envi
   return env;
 }
 
-const short = (d: string | undefined) => (d ? `sha256:${d.slice(7, 19)}` : 'none');
+const short = (d: string | undefined) => (d ? shortDigest(d) : 'none');
 
 /** History of an environment from the target's own record (GitOps log) or the deployment records. */
 async function environmentHistory(req: DeployRequest, env: EnvironmentConfig, recorder: DeploymentRecorder | undefined): Promise<{ history: HistoryEntry[]; current: string | undefined; repository?: string | undefined }> {
@@ -112,7 +117,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
   const env = environmentConfig(req.config, req.environment);
   const log = req.log ?? (() => undefined);
   if (req.image !== undefined || !req.rollback) requireDigestRef(req.image ?? '', 'image');
-  const recorder = req.recorder ?? (req.github ? new GitHubDeployments(req.github.client, req.github.owner, req.github.repo) : undefined);
+  const recorder = req.recorder ?? (req.github ? new GitHubDeployments(req.github) : undefined);
   const notes: string[] = [];
 
   let image = req.image;
@@ -172,7 +177,7 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
     switch (env.target) {
       case 'gitops': {
         const g = await deployGitOps({
-          target: env.gitops!,
+          target: env.gitops,
           baseDir: req.baseDir,
           environment: req.environment,
           image: fullImage,
@@ -190,19 +195,19 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
         break;
       }
       case 'kubernetes': {
-        const k = env.kubernetes!;
+        const k = env.kubernetes;
         await deployKubernetes({ target: k, baseDir: req.baseDir, imageName: k.image_name ?? req.name, repository: `${ref.registry}/${ref.repository}`, digest: ref.digest, kubectl: req.seams?.kubectl, log });
         result = { ...base, previousDigest: previous, environmentUrl: env.environment_url, unchanged: false };
         break;
       }
       case 'cloud-run': {
-        const c = await deployCloudRun({ target: env.cloud_run!, image: fullImage, ...(req.seams?.cloudRun ? { api: req.seams.cloudRun } : {}), log });
+        const c = await deployCloudRun({ target: env.cloud_run, image: fullImage, api: req.seams?.cloudRun, runtime: req.runtime, workspace: req.workspace, log });
         result = { ...base, previousDigest: previous, environmentUrl: env.environment_url ?? c.url, unchanged: false };
         if (c.tagUrl) notes.push(`tag URL: ${c.tagUrl}`);
         break;
       }
       case 'command': {
-        await deployCommand({ target: env.command!, cwd: req.baseDir, image: fullImage, digest: ref.digest, environment: req.environment, sourceSha: req.source.sha, previousDigest: previous, log });
+        await deployCommand({ target: env.command, cwd: req.baseDir, image: fullImage, digest: ref.digest, environment: req.environment, sourceSha: req.source.sha, previousDigest: previous, log });
         result = { ...base, previousDigest: previous, environmentUrl: env.environment_url, unchanged: false };
         break;
       }
@@ -228,6 +233,6 @@ export async function deploy(req: DeployRequest): Promise<DeployResult> {
 /** Recorded history of an environment (newest first): the GitOps log or the deployment records. */
 export async function deployHistory(req: Pick<DeployRequest, 'environment' | 'config' | 'baseDir' | 'name' | 'github' | 'recorder'>): Promise<{ history: HistoryEntry[]; current: string | undefined }> {
   const env = environmentConfig(req.config, req.environment);
-  const recorder = req.recorder ?? (req.github ? new GitHubDeployments(req.github.client, req.github.owner, req.github.repo) : undefined);
+  const recorder = req.recorder ?? (req.github ? new GitHubDeployments(req.github) : undefined);
   return environmentHistory(req as DeployRequest, env, recorder);
 }

@@ -7,7 +7,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GitHubClient } from '../github/client.ts';
+import type { GitHubRepo } from '../github/api.ts';
+import { shortDigest } from '../hash.ts';
 import type { HistoryEntry } from './history.ts';
 
 /** A piece of evidence behind a deploy: a report or check and its verdict. */
@@ -100,7 +101,7 @@ const verdict = (status: string) => (/^(pass|passed|success|ok)$/i.test(status) 
 export function deploymentDescription(image: string, evidence: readonly Evidence[], prefix = ''): string {
   const at = image.lastIndexOf('@');
   const name = image.slice(0, at).split('/').pop() ?? image;
-  const digest = image.slice(at + 1, at + 1 + 7 + 12);
+  const digest = shortDigest(image.slice(at + 1));
   const verdicts = evidence.map((e) => `${e.name} ${verdict(e.status)}`).join(' ');
   return truncate(`${prefix}${name}@${digest}${verdicts ? ` · ${verdicts}` : ''}`);
 }
@@ -124,11 +125,9 @@ export function historyFromRecords(records: readonly DeploymentRecord[]): Histor
 /** Records deployments through GitHub's Deployments API. */
 export class GitHubDeployments implements DeploymentRecorder {
   readonly kind = 'github' as const;
-  private readonly client: GitHubClient;
-  private readonly base: string;
-  constructor(client: GitHubClient, owner: string, repo: string) {
-    this.client = client;
-    this.base = `/repos/${owner}/${repo}`;
+  private readonly github: GitHubRepo;
+  constructor(github: GitHubRepo) {
+    this.github = github;
   }
 
   /**
@@ -136,22 +135,30 @@ export class GitHubDeployments implements DeploymentRecorder {
    * `required_contexts: []` (the evidence was verified by the flow; the payload names it).
    */
   async create(input: CreateDeployment): Promise<number> {
-    const d = await this.client.request<{ id: number }>('POST', `${this.base}/deployments`, {
+    const { api, owner, repo } = this.github;
+    const { data } = await api.request('POST /repos/{owner}/{repo}/deployments', {
+      owner,
+      repo,
       ref: input.sha,
       task: input.task ?? 'deploy',
       auto_merge: false,
       required_contexts: [],
       environment: input.environment,
       description: truncate(input.description),
-      payload: input.payload,
+      payload: input.payload as Record<string, unknown>,
       production_environment: input.production,
       transient_environment: false,
     });
-    return d.id;
+    if (!('id' in data)) throw new Error(`GitHub did not create the deployment of ${input.environment}: ${data.message ?? 'no id in the answer'}`);
+    return Number(data.id);
   }
 
   async setStatus(id: number, state: DeploymentState, fields: StatusFields = {}): Promise<void> {
-    await this.client.request('POST', `${this.base}/deployments/${id}/statuses`, {
+    const { api, owner, repo } = this.github;
+    await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+      owner,
+      repo,
+      deployment_id: id,
       state,
       ...(fields.description !== undefined ? { description: truncate(fields.description) } : {}),
       ...(fields.environment_url ? { environment_url: fields.environment_url } : {}),
@@ -161,14 +168,13 @@ export class GitHubDeployments implements DeploymentRecorder {
   }
 
   async list(environment: string, options: { task?: string; limit?: number } = {}): Promise<DeploymentRecord[]> {
+    const { api, owner, repo } = this.github;
     const limit = options.limit ?? 30;
-    const q = new URLSearchParams({ environment, per_page: String(Math.min(100, limit)) });
-    if (options.task) q.set('task', options.task);
-    const list = await this.client.request<Array<Omit<DeploymentRecord, 'state'>>>('GET', `${this.base}/deployments?${q.toString()}`);
+    const { data: list } = await api.request('GET /repos/{owner}/{repo}/deployments', { owner, repo, environment, per_page: Math.min(100, limit), ...(options.task ? { task: options.task } : {}) });
     const out: DeploymentRecord[] = [];
     for (const d of list.filter((x) => !options.task || x.task === options.task).slice(0, limit)) {
-      const statuses = await this.client.request<Array<{ state: DeploymentState }>>('GET', `${this.base}/deployments/${d.id}/statuses?per_page=1`);
-      out.push({ ...d, state: statuses[0]?.state });
+      const { data: statuses } = await api.request('GET /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', { owner, repo, deployment_id: Number(d.id), per_page: 1 });
+      out.push({ id: Number(d.id), environment: d.environment, sha: d.sha, ref: d.ref, task: d.task, payload: d.payload as DeploymentPayload, created_at: d.created_at, state: statuses[0]?.state });
     }
     return out;
   }

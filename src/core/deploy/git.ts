@@ -1,8 +1,10 @@
 /**
- * Thin `git` runner for the GitOps target: no shell, a clean environment for identity and
- * prompts (never asks for credentials), output collected, exit code checked by the caller.
+ * Thin `git` runner for the GitOps target, init and the demo: no shell, a clean environment for
+ * identity and prompts (never asks for credentials), output collected, a timeout that kills git
+ * and what it started (a hung `git push` cannot block a deploy), exit code checked by the caller.
  */
-import { execFile } from 'node:child_process';
+import { execTool } from '../exec.ts';
+import { childEnv } from '../runner-context.ts';
 
 /** Result of one git invocation. */
 export interface GitResult {
@@ -14,32 +16,34 @@ export interface GitResult {
 /** Options of {@link git}. */
 export interface GitOptions {
   cwd?: string;
-  env?: NodeJS.ProcessEnv;
+  /** Variables added to the inherited environment. */
+  env?: Record<string, string | undefined>;
   /** Text written to stdin. */
   input?: string;
+  /** Kill git after this long (default {@link GIT_TIMEOUT_MS}); the result then has code 124 and says so. */
+  timeoutMs?: number;
 }
 
-/** Runs `git args…`; never throws for a non-zero exit (see {@link gitOk}). */
-export function git(args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'git',
-      args,
-      {
-        cwd: opts.cwd,
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', ...opts.env },
-        maxBuffer: 64 * 1024 * 1024,
-      },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as { code?: unknown }).code !== 'number') {
-          reject(new Error(`cannot run git: ${err.message}`, { cause: err }));
-          return;
-        }
-        resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout, stderr });
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
+/** How long one git command may take by default: 10 minutes (a clone or push of a large repository). */
+export const GIT_TIMEOUT_MS = 10 * 60_000;
+
+/** Runs `git args…`; never throws for a non-zero exit (see {@link gitOk}). @throws Error when git cannot be started. */
+export async function git(args: readonly string[], opts: GitOptions = {}): Promise<GitResult> {
+  const timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
+  let r;
+  try {
+    r = await execTool('git', args, {
+      cwd: opts.cwd,
+      env: childEnv({ GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LC_ALL: 'C', ...opts.env }),
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
+      timeoutMs,
+      maxOutput: 64 * 1024 * 1024,
+    });
+  } catch (err) {
+    throw new Error(`cannot run git: ${(err as Error).message}`, { cause: err });
+  }
+  if (r.timedOut) return { code: 124, stdout: r.stdout, stderr: `${r.stderr}\ngit ${args[0] ?? ''} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped` };
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Error of a git command that had to succeed. */

@@ -10,7 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { confinePath } from '../paths.ts';
-import type { GitHubClient } from '../github/client.ts';
+import { parseRepository } from '../fields.ts';
+import type { GitHubApi } from '../github/api.ts';
+import { shortDigest } from '../hash.ts';
 import { digestRef, requireDigestRef } from '../image/ref.ts';
 import type { GitOpsTarget } from './config.ts';
 import { git, gitOk } from './git.ts';
@@ -50,7 +52,7 @@ export interface GitOpsDeployRequest {
   rollback?: boolean | undefined;
   force?: boolean | undefined;
   /** Used to open the pull request in `pull-request` mode. */
-  github?: { client: GitHubClient } | undefined;
+  github?: { api: GitHubApi } | undefined;
   log?: ((message: string) => void) | undefined;
   /** Attempts of rebase-and-push after a non-fast-forward rejection that kept the expectation. Default 3. */
   pushAttempts?: number | undefined;
@@ -138,7 +140,7 @@ export function expectedDigest(history: readonly HistoryEntry[], explicit: strin
   return history.find((e) => e.automated && e.digest)?.digest;
 }
 
-const short = (d: string | undefined) => (d ? `sha256:${d.slice(7, 19)}` : 'no digest');
+const short = (d: string | undefined) => (d ? shortDigest(d) : 'no digest');
 
 /**
  * Deploys a digest through a GitOps repository.
@@ -289,12 +291,14 @@ async function openPullRequest(req: GitOpsDeployRequest, clone: string, digest: 
       fix: 'Set gitops.pull_request.repository (owner/repo) and pass a token that can open pull requests on it.',
     });
   }
-  const branch = `dataops/${req.environment}-${digest.slice(7, 19)}`;
+  const branch = `dataops/${req.environment}-${shortDigest(digest).slice('sha256:'.length)}`;
   const pushed = await git(['push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`], { cwd: clone });
   if (pushed.code !== 0) throw new GitOpsPushError(`git push of branch ${branch} failed: ${pushed.stderr.trim()}`);
   const [title = '', ...rest] = message.split('\n');
-  const [owner, repo] = pr.repository.split('/');
-  const created = await req.github.client.request<{ number: number; html_url: string }>('POST', `/repos/${owner}/${repo}/pulls`, {
+  const { owner, repo } = parseRepository(pr.repository, 'deploy.environments.*.gitops.pull_request.repository');
+  const { data: created } = await req.github.api.request('POST /repos/{owner}/{repo}/pulls', {
+    owner,
+    repo,
     title,
     head: branch,
     base: req.target.branch,

@@ -1,12 +1,11 @@
 /**
- * Helpers shared by the deploy/verify CLI commands and flow stages: the source commit, where
- * deployments are recorded (GitHub when a token and repository are known, else the local log),
- * and the local GitOps repository of the demo.
+ * Helpers shared by the deploy/verify CLI commands and flow stages: the source commit, the local
+ * deployment log (where deployments are recorded without a GitHub token) and the local GitOps
+ * repository of the demo.
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { GitHubClient, parseRepository } from '../github/client.ts';
 import { createGitOpsRepository } from './bootstrap.ts';
 import type { DeployConfig, EnvironmentConfig } from './config.ts';
 import { LocalDeploymentLog, type DeploymentRecorder } from './deployments.ts';
@@ -21,14 +20,6 @@ export async function gitHeadSha(dir: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** GitHub repository and client from `GITHUB_TOKEN`/`GITHUB_REPOSITORY` (Actions' variables), when both are set. */
-export function githubFromEnv(env: NodeJS.ProcessEnv = process.env): { client: GitHubClient; owner: string; repo: string } | undefined {
-  const token = env.GITHUB_TOKEN ?? env.GH_TOKEN;
-  if (!token || !env.GITHUB_REPOSITORY) return undefined;
-  const { owner, repo } = parseRepository(env.GITHUB_REPOSITORY, 'GITHUB_REPOSITORY');
-  return { client: new GitHubClient({ token }), owner, repo };
 }
 
 /** The local deployment log of a project (`deploy.deployments_log`). */
@@ -61,10 +52,4 @@ export async function ensureLocalGitOpsRepository(env: EnvironmentConfig, projec
   }
   await createGitOpsRepository(repo, templateDir, { branch: env.gitops.branch, author: env.gitops.author });
   return repo;
-}
-
-/** URL of the current GitHub Actions run (GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID), when known. */
-export function runUrlFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const { GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID } = env;
-  return GITHUB_SERVER_URL && GITHUB_REPOSITORY && GITHUB_RUN_ID ? `${GITHUB_SERVER_URL}/${GITHUB_REPOSITORY}/actions/runs/${GITHUB_RUN_ID}` : undefined;
 }

@@ -1,13 +1,13 @@
 /**
  * Access to the embedded SQL engine (DuckDB through `@duckdb/node-api`).
  *
- * The engine module is loaded lazily through an injectable loader: the CLI and the tests use the
- * copy in node_modules (the default), the data-quality action registers a loader that installs the
- * pinned engine into the runner's tool cache first ({@link setEngineLoader}). Instances are opened
- * in memory with extension autoinstall/autoload off (no network), a `memory_limit` and a private
- * spill directory (a fresh `dataops-duckdb-*` directory under `temp_directory`, removed on close)
- * so large inputs spill to disk instead of failing. `DATAOPS_TRACE_SQL=1` prints every statement
- * with its time to stderr.
+ * The engine module is loaded on first use through the `duckdb` loader of the options' runtime
+ * modules (src/core/runtime/modules.ts: the actions install the pinned engine into the tool cache),
+ * by default from node_modules (the CLI, the tests). Instances are opened in memory with extension
+ * autoinstall/autoload off (no network), a `memory_limit` and a private spill directory (a fresh
+ * `dataops-duckdb-*` directory under `tempDirectory`, removed on close) so large inputs spill to
+ * disk instead of failing. With `trace` (DATAOPS_TRACE_SQL=1, src/core/runner-context.ts) every
+ * statement is printed with its time to stderr.
  *
  * Untrusted SQL (quality suites arrive in pull requests) runs only after {@link Engine.lock}: the
  * engine may then open exactly the listed files, nothing else, and its configuration is frozen
@@ -19,36 +19,24 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
+import { once, type DuckDBModule, type RuntimeModules } from '../runtime/modules.ts';
+import { literal } from './quote.ts';
 
-/** The `@duckdb/node-api` module shape. */
-export type EngineModule = typeof DuckDB;
-
-let loader: () => Promise<EngineModule> = () => import(/* webpackIgnore: true */ '@duckdb/node-api'); // left to Node at run time: the bundle does not carry the native engine
-let loaded: Promise<EngineModule> | undefined;
-
-/**
- * Replaces how the engine module is loaded (e.g. from the tool cache). Call before the first
- * {@link openEngine}; a loader set later applies to later opens.
- */
-export function setEngineLoader(fn: () => Promise<EngineModule>): void {
-  loader = fn;
-  loaded = undefined;
-}
-
-/** Loads (once) and returns the engine module. */
-export function loadEngine(): Promise<EngineModule> {
-  loaded ??= loader();
-  return loaded;
-}
+// left to Node at run time: the bundle does not carry the native engine
+const fromNodeModules = once<DuckDBModule>(() => import(/* webpackIgnore: true */ '@duckdb/node-api'));
 
 /** Settings of an engine instance. */
 export interface EngineOptions {
   /** DuckDB `memory_limit`, e.g. `"1GB"`, `"256MB"`. Default: DuckDB's (80% of RAM). */
   memoryLimit?: string | undefined;
-  /** Where the private spill directory is created. Default: `RUNNER_TEMP` (in Actions) or the OS temp directory. */
+  /** Where the private spill directory is created (the runner context's `temp`). Default: the OS temp directory. */
   tempDirectory?: string | undefined;
   /** Worker threads. Default: DuckDB's (one per core). */
   threads?: number | undefined;
+  /** Where the engine module comes from (`duckdb` loader). Default: node_modules. */
+  runtime?: RuntimeModules | undefined;
+  /** Print every statement with its time to stderr. */
+  trace?: boolean | undefined;
 }
 
 /** A plain JS row: BIGINT as number when safe (string otherwise), timestamps/dates as ISO-like strings. */
@@ -124,8 +112,8 @@ export interface Engine {
  * @throws the loader's error when the engine cannot be loaded (a setup problem, not a data problem).
  */
 export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
-  const duckdb = await loadEngine();
-  const base = path.resolve(opts.tempDirectory ?? process.env.RUNNER_TEMP ?? os.tmpdir());
+  const duckdb = await (opts.runtime?.duckdb ?? fromNodeModules)();
+  const base = path.resolve(opts.tempDirectory ?? os.tmpdir());
   mkdirSync(base, { recursive: true });
   // a directory of our own: RUNNER_TEMP also holds the runner's file commands ($GITHUB_ENV…)
   const spill = mkdtempSync(path.join(base, 'dataops-duckdb-'));
@@ -146,7 +134,7 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const conn = await instance.connect();
   let closed = false;
   let locked = false;
-  const trace = !!process.env.DATAOPS_TRACE_SQL;
+  const trace = opts.trace === true;
   const traced = (sql: string, t: number) => {
     if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
   };
@@ -240,30 +228,4 @@ function toNumber(v: unknown): unknown {
   const n = Number(v);
   if (/^-?\d+$/.test(v)) return Number.isSafeInteger(n) ? n : v;
   return Number.isFinite(n) && Math.abs(n) < 2 ** 53 ? n : v;
-}
-
-/** Converts engine JS values to plain JSON-friendly values. */
-export function toPlain(v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, '');
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  if (Array.isArray(v)) return v.map(toPlain);
-  if (typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = toPlain(x);
-    return out;
-  }
-  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
-  return v;
-}
-
-/** Quotes an SQL identifier: `"a ""b"""`. */
-export function ident(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Quotes an SQL string literal: `'it''s'`. */
-export function literal(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
 }

@@ -2,7 +2,10 @@
  * Types of the `dataops flow` runner: the stages of the DataOps flow run in order over one
  * project, each reading what earlier stages left in {@link FlowState}.
  */
+import type { GitHubRepo } from '../github/api.ts';
 import type { Project } from '../project.ts';
+import type { RunnerContext } from '../runner-context.ts';
+import type { RuntimeModules } from '../runtime/modules.ts';
 
 /** How a stage ended. `skipped` stages are not configured or lack a tool; they never count as passed. */
 export type StageStatus = 'passed' | 'warned' | 'failed' | 'skipped';
@@ -36,6 +39,12 @@ export interface FlowState {
 /** Everything a stage gets. */
 export interface FlowContext {
   project: Project;
+  /** The machine the flow runs on (read once by the CLI). */
+  runner: RunnerContext;
+  /** Where runtime packages (DuckDB, Pub/Sub, Cloud Run…) come from; default node_modules. */
+  runtime?: RuntimeModules | undefined;
+  /** The run's repository on GitHub with a client (a token and GITHUB_REPOSITORY known): deployments are recorded there, else in the local log. */
+  github?: GitHubRepo | undefined;
   /** Scratch directory of this flow run (reports, archives, logs): `<project>/.dataops/run` by default. */
   workDir: string;
   /** Injected clock for deterministic runs (freshness, expiry). */

@@ -9,10 +9,11 @@
  * earlier run whose check now passes stay on the run (the API cannot remove them).
  */
 import { readFile } from 'node:fs/promises';
-import type { Annotation } from '../quality/annotations.ts';
-import type { QualityReport } from '../quality/report.ts';
-import { CHECK_RUN_SUMMARY_LIMIT } from '../quality/summary.ts';
-import { GitHubApiError, type GitHubClient } from './client.ts';
+import type { Annotation } from '../report/annotations.ts';
+import type { Report } from '../report/report.ts';
+import { CHECK_RUN_SUMMARY_LIMIT } from '../report/summary.ts';
+import type { GitHubRun } from '../runner-context.ts';
+import { apiStatus, type GitHubRepo } from './api.ts';
 
 /** Annotations the Checks API accepts per request. */
 export const ANNOTATION_BATCH = 50;
@@ -21,7 +22,7 @@ export const ANNOTATION_BATCH = 50;
 export type CheckConclusion = 'success' | 'neutral' | 'failure';
 
 /** Maps a report (and its fail-on, already applied in `failed_step`) to a check-run conclusion. */
-export function conclusionFor(report: Pick<QualityReport, 'status' | 'failed_step'>): CheckConclusion {
+export function conclusionFor(report: Pick<Report, 'status' | 'failed_step'>): CheckConclusion {
   if (report.failed_step) return 'failure';
   return report.status === 'pass' ? 'success' : 'neutral';
 }
@@ -53,10 +54,8 @@ export function toCheckRunAnnotations(annotations: readonly Annotation[], fallba
   }));
 }
 
-/** The commit a check run belongs to. */
-export interface CheckTarget {
-  owner: string;
-  repo: string;
+/** The commit a check run belongs to, and the client that writes it. */
+export interface CheckTarget extends GitHubRepo {
   headSha: string;
 }
 
@@ -65,17 +64,17 @@ export interface CheckTarget {
  * pull_request events (GITHUB_SHA is then the merge commit, which the PR page does not show),
  * else `GITHUB_SHA`. Undefined when neither is known.
  */
-export async function resolveHeadSha(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  if (env.GITHUB_EVENT_PATH) {
+export async function resolveHeadSha(github: Pick<GitHubRun, 'eventPath' | 'sha'>): Promise<string | undefined> {
+  if (github.eventPath) {
     try {
-      const event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { head?: { sha?: string } } };
+      const event = JSON.parse(await readFile(github.eventPath, 'utf8')) as { pull_request?: { head?: { sha?: string } } };
       const sha = event.pull_request?.head?.sha;
       if (sha) return sha;
     } catch {
       // no readable event: fall back to GITHUB_SHA
     }
   }
-  return env.GITHUB_SHA || undefined;
+  return github.sha;
 }
 
 /** The token cannot write checks (missing `checks: write`, or a fork's read-only token). */
@@ -110,78 +109,76 @@ export interface PublishOptions {
   name?: string;
 }
 
-interface CheckRunShape {
-  id: number;
-  name: string;
-  head_sha: string;
-  html_url?: string;
-}
-
 function isPermissionError(err: unknown): boolean {
   // "Resource not accessible by integration": the token lacks checks: write (or is a fork's read-only token)
-  return err instanceof GitHubApiError && err.status === 403 && !/rate limit/i.test(err.message);
+  return apiStatus(err) === 403 && !/rate limit/i.test((err as Error).message);
 }
 
 /**
  * Creates or updates (in place) the check run of `report` on `target`.
  * @throws ChecksPermissionError when the API answers 403 (e.g. "Resource not accessible by integration").
- * @throws GitHubApiError for other API failures (after the client's retries).
+ * @throws the client's RequestError for other API failures (after its retries).
  */
-export async function publishCheckRun(client: GitHubClient, target: CheckTarget, report: QualityReport, options: PublishOptions): Promise<PublishedCheckRun> {
+export async function publishCheckRun(target: CheckTarget, report: Report, options: PublishOptions): Promise<PublishedCheckRun> {
+  const { api, owner, repo, headSha } = target;
   const name = options.name ?? checkRunName(report.suite.name);
-  const base = `/repos/${encodeURIComponent(target.owner)}/${encodeURIComponent(target.repo)}`;
   const conclusion = conclusionFor(report);
   const c = report.counts;
   const title = `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`;
   const summary = truncateChars(options.summary, CHECK_RUN_SUMMARY_LIMIT);
   let requests = 0;
   const output = (annotations: CheckRunAnnotation[] | undefined) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const call = async <T>(send: () => Promise<T>): Promise<T> => {
     requests++;
     try {
-      return await client.request<T>(method, path, body);
+      return await send();
     } catch (err) {
       if (isPermissionError(err)) throw new ChecksPermissionError(`cannot write check runs: ${(err as Error).message}. Grant the job "permissions: checks: write" (pull requests from forks get a read-only token).`, { cause: err });
       throw err;
     }
   };
 
-  const listed = await call<{ total_count: number; check_runs: CheckRunShape[] }>('GET', `${base}/commits/${encodeURIComponent(target.headSha)}/check-runs?check_name=${encodeURIComponent(name)}&filter=all&per_page=100`);
-  const existing = listed.check_runs.filter((r) => r.name === name && r.head_sha === target.headSha).sort((a, b) => b.id - a.id)[0];
+  const listed = await call(() => api.request('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { owner, repo, ref: headSha, check_name: name, filter: 'all', per_page: 100 }));
+  const existing = listed.data.check_runs.filter((r) => r.name === name && r.head_sha === headSha).sort((a, b) => Number(b.id) - Number(a.id))[0];
   // GitHub appends annotations on every update: on a re-run, send only those the run does not show yet
   let annotations = [...options.annotations];
   let alreadyShown = 0;
   if (existing) {
-    const shown = await existingAnnotationKeys(call, `${base}/check-runs/${existing.id}/annotations`);
+    const shown = await existingAnnotationKeys((page) => call(() => api.request('GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations', { owner, repo, check_run_id: existing.id, per_page: 100, page })));
     annotations = annotations.filter((a) => !shown.has(annotationKey(a)));
     alreadyShown = options.annotations.length - annotations.length;
   }
   const batches: CheckRunAnnotation[][] = [];
   for (let i = 0; i < annotations.length; i += ANNOTATION_BATCH) batches.push(annotations.slice(i, i + ANNOTATION_BATCH));
-  const completedAt = new Date().toISOString();
-  const fields = { status: 'completed', conclusion, completed_at: completedAt, external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) };
-  let run: CheckRunShape;
-  if (existing) {
-    run = await call<CheckRunShape>('PATCH', `${base}/check-runs/${existing.id}`, { ...fields, output: output(batches[0]) });
-  } else {
-    run = await call<CheckRunShape>('POST', `${base}/check-runs`, { name, head_sha: target.headSha, started_at: report.started_at, ...fields, output: output(batches[0]) });
-  }
-  for (const batch of batches.slice(1)) await call('PATCH', `${base}/check-runs/${run.id}`, { output: output(batch) });
-  return { id: run.id, created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
+  const fields = { status: 'completed', conclusion, completed_at: new Date().toISOString(), external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) } as const;
+  const run = existing
+    ? (await call(() => api.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: existing.id, ...fields, output: output(batches[0]) }))).data
+    : (await call(() => api.request('POST /repos/{owner}/{repo}/check-runs', { owner, repo, name, head_sha: headSha, started_at: report.started_at, ...fields, output: output(batches[0]) }))).data;
+  for (const batch of batches.slice(1)) await call(() => api.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: run.id, output: output(batch) }));
+  return { id: Number(run.id), created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
 }
 
-function annotationKey(a: Pick<CheckRunAnnotation, 'path' | 'start_line' | 'annotation_level' | 'message'> & { title?: string | null }): string {
+/** An annotation as the API lists it (fields may be null). */
+interface ListedAnnotation {
+  path: string;
+  start_line: number;
+  annotation_level: string | null;
+  message: string | null;
+  title?: string | null;
+}
+
+function annotationKey(a: ListedAnnotation): string {
   return JSON.stringify([a.path, a.start_line, a.annotation_level, a.title ?? '', a.message]);
 }
 
 /** Keys of the annotations a check run already has (up to 1,000; best effort: none on an API error). */
-async function existingAnnotationKeys(call: <T>(method: string, path: string) => Promise<T>, path: string): Promise<Set<string>> {
+async function existingAnnotationKeys(list: (page: number) => Promise<{ data: ListedAnnotation[] }>): Promise<Set<string>> {
   const keys = new Set<string>();
   try {
     for (let page = 1; page <= 10; page++) {
-      const list = await call<CheckRunAnnotation[]>('GET', `${path}?per_page=100&page=${page}`);
-      for (const a of list) keys.add(annotationKey(a));
-      if (list.length < 100) break;
+      const { data } = await list(page);
+      for (const a of data) keys.add(annotationKey(a));
+      if (data.length < 100) break;
     }
   } catch (err) {
     if (err instanceof ChecksPermissionError) throw err;

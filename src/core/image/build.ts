@@ -16,6 +16,8 @@ import { BASE_IMAGE, ensureBaseImage } from './base.ts';
 import { defaultStorageRoot } from './buildah.ts';
 import { detectBuilder, parseDockerfile, runBuild, type ResolvedSecret } from './builder.ts';
 import { execTool } from '../exec.ts';
+import { withDirLock } from '../dir-lock.ts';
+import { localContext, type RunnerContext } from '../runner-context.ts';
 import { gitContextFromGitHub, gitContextFromRepo, imageMetadata, type GitContext, type ImageMetadata } from './metadata.ts';
 
 /** Options of {@link buildImage}. */
@@ -34,13 +36,15 @@ export interface BuildImageOptions {
   baseCacheDir?: string;
   /** Overrides `config.builder`. */
   builder?: 'auto' | 'docker' | 'buildah';
-  /** Git context (default: GitHub env when GITHUB_ACTIONS=true, else the local repository). */
+  /** The machine: its GitHub facts (on a runner), SOURCE_DATE_EPOCH, build secrets named by `env`, the Actions cache. Default: {@link localContext}. */
+  runner?: RunnerContext;
+  /** Git context (default: the runner's GitHub facts on a runner, else the local repository). */
   git?: GitContext;
   /** Quality suites the image was tested with (labels); see {@link suiteHashes}. */
   qualitySuites?: Array<{ name: string; sha256: string }>;
   /** Disable the layer cache for this build. */
   noCache?: boolean;
-  /** buildx: use the GitHub Actions cache (`type=gha`). Default: when ACTIONS_RUNTIME_TOKEN is set. */
+  /** buildx: use the GitHub Actions cache (`type=gha`). Default: when the runner's cache service answers. */
   ghaCache?: boolean;
   now?: Date;
   log?: (line: string) => void;
@@ -132,7 +136,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   if (!existsSync(dockerfile)) throw new ConfigError(`Dockerfile ${config.dockerfile} does not exist`, { location: { field: 'image.dockerfile' }, fix: 'Add a Dockerfile or set image.dockerfile.' });
   const builder = (opts.builder ?? config.builder) === 'auto' ? await detectBuilder() : ((opts.builder ?? config.builder) as 'docker' | 'buildah');
   const storageRoot = opts.storageRoot ?? defaultStorageRoot();
-  const git = opts.git ?? (process.env.GITHUB_ACTIONS === 'true' ? await gitContextFromGitHub() : await gitContextFromRepo(opts.projectDir));
+  const runner = opts.runner ?? localContext();
+  const git = opts.git ?? (runner.actions ? await gitContextFromGitHub(runner) : await gitContextFromRepo(opts.projectDir));
   const now = opts.now ?? new Date();
   const metadata = imageMetadata(git, {
     name,
@@ -144,7 +149,8 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
   });
   // image timestamps: SOURCE_DATE_EPOCH when set, else 0 — a constant, so a build served from the
   // layer cache and a fresh one give the same digest (the created label keeps the commit time)
-  const epoch = config.reproducible ? (process.env.SOURCE_DATE_EPOCH && /^\d+$/.test(process.env.SOURCE_DATE_EPOCH) ? Number(process.env.SOURCE_DATE_EPOCH) : 0) : undefined;
+  const fixedEpoch = runner.env.SOURCE_DATE_EPOCH;
+  const epoch = config.reproducible ? (fixedEpoch && /^\d+$/.test(fixedEpoch) ? Number(fixedEpoch) : 0) : undefined;
   const dockerfileSource = await readFile(dockerfile, 'utf8');
 
   await prepareContext(contextDir, dockerfileSource, config.prepare, log);
@@ -173,7 +179,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
     const secrets: ResolvedSecret[] = [];
     for (const [i, s] of config.secrets.entries()) {
       if (s.env !== undefined) {
-        const value = process.env[s.env];
+        const value = runner.env[s.env];
         if (value === undefined) throw new ConfigError(`secret "${s.id}" reads environment variable ${s.env}, which is not set`, { location: { field: `image.secrets[${i}].env` }, fix: `Set ${s.env} in the step's env (from a GitHub secret).` });
         const file = path.join(secretDir!, s.id);
         await writeFile(file, value, { mode: 0o600 });
@@ -201,7 +207,7 @@ export async function buildImage(opts: BuildImageOptions): Promise<BuildImageRes
         layoutDir: path.join(workDir, 'oci'),
         iidFile: path.join(workDir, 'iid'),
         ghaScope: config.cache.gha_scope ?? name.split('/').pop()!,
-        ghaCache: opts.ghaCache ?? Boolean(process.env.ACTIONS_RUNTIME_TOKEN && (process.env.ACTIONS_CACHE_URL || process.env.ACTIONS_RESULTS_URL)),
+        ghaCache: opts.ghaCache ?? runner.actionsCache,
       },
       { storageRoot, displayBase: process.cwd(), ...(opts.onBuildLog ? { onLog: opts.onBuildLog } : {}) },
     );
@@ -249,20 +255,8 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
   const stamp = path.join(contextDir, 'node_modules', '.dataops-prepared');
   const want = sha256(await readFile(lockFile));
   if (existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === want) return false;
-  const lock = path.join(contextDir, '.dataops-prepare.lock');
-  for (let i = 0; ; i++) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      // a lock left by a killed build is taken over after 10 minutes
-      const age = await lstat(lock).then((st) => Date.now() - st.mtimeMs, () => 0);
-      if (age > 600_000) await rm(lock, { recursive: true, force: true });
-      if (i > 1500) throw new Error(`timed out waiting for ${lock}`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
-  try {
+  // a lock left by a killed build is taken over after 10 minutes
+  return withDirLock(path.join(contextDir, '.dataops-prepare.lock'), async () => {
     if (existsSync(stamp) && (await readFile(stamp, 'utf8')).trim() === want) return false;
     log('preparing the build context: npm ci --omit=dev');
     const flags = ['--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'];
@@ -271,9 +265,7 @@ export async function prepareContext(contextDir: string, dockerfileSource: strin
     if (r.code !== 0) throw new ConfigError(`npm ci in the build context failed: ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { location: { file: path.relative(process.cwd(), lockFile) } });
     await writeFile(stamp, want + '\n');
     return true;
-  } finally {
-    await rm(lock, { recursive: true, force: true });
-  }
+  }, { pollMs: 500, timeoutMs: 750_000 });
 }
 
 /** Copies `src` to `dest` (replacing it; `dest` may lie inside `src`) without .git/.dataops/`exclude`, all file times set to `epoch`. */

@@ -3,15 +3,13 @@
  * storage driver `vfs` and isolation `chroot` (what works as root without a daemon or fuse), the
  * image store under one directory (`<storageRoot>/storage`, run state in `<storageRoot>/run`).
  */
-import os from 'node:os';
 import path from 'node:path';
 import { execTool, type ExecOptions, type ExecResult } from '../exec.ts';
+import { buildahRoot, childEnv, type Env } from '../runner-context.ts';
 
-/** Default storage root: `$DATAOPS_BUILDAH_ROOT`, else `$XDG_CACHE_HOME/dataops/buildah` (`~/.cache/...`). */
+/** Default storage root: `$DATAOPS_BUILDAH_ROOT`, else `$XDG_CACHE_HOME/dataops/buildah` (`~/.cache/...`); see runner-context.ts. */
 export function defaultStorageRoot(): string {
-  if (process.env.DATAOPS_BUILDAH_ROOT) return path.resolve(process.env.DATAOPS_BUILDAH_ROOT);
-  const cache = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(cache, 'dataops', 'buildah');
+  return buildahRoot();
 }
 
 /** Global buildah flags selecting the storage under `storageRoot` (vfs driver). */
@@ -19,9 +17,9 @@ export function storageArgs(storageRoot: string): string[] {
   return ['--root', path.join(storageRoot, 'storage'), '--runroot', path.join(storageRoot, 'run'), '--storage-driver', 'vfs'];
 }
 
-/** Environment for buildah: chroot isolation, and no registries.conf surprises from the user's HOME. */
-export function buildahEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, BUILDAH_ISOLATION: 'chroot', ...extra };
+/** Environment for buildah: the inherited one with chroot isolation, plus `extra`. */
+export function buildahEnv(extra: Env = {}): Record<string, string> {
+  return childEnv({ BUILDAH_ISOLATION: 'chroot', ...extra });
 }
 
 /** Runs `buildah <storage flags> <args>`; never throws for a non-zero exit. */

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ConfigError } from '../errors.ts';
 import { execTool, hasTool } from '../exec.ts';
 import { buildah } from './buildah.ts';
+import { childEnv, type Env } from '../runner-context.ts';
 
 /** A build secret resolved to a file (env secrets are written to a 0600 temp file by the caller). */
 export interface ResolvedSecret {
@@ -201,11 +202,11 @@ export interface BuildOutcome {
  * Builds `spec` with `builder` and writes the OCI layout.
  * @throws ConfigError on a Dockerfile error (file + line) or a bad spec; Error for other failures.
  */
-export async function runBuild(builder: 'docker' | 'buildah', spec: BuildSpec, opts: { storageRoot: string; displayBase: string; onLog?: (chunk: string) => void; env?: NodeJS.ProcessEnv }): Promise<BuildOutcome> {
+export async function runBuild(builder: 'docker' | 'buildah', spec: BuildSpec, opts: { storageRoot: string; displayBase: string; onLog?: (chunk: string) => void; env?: Env }): Promise<BuildOutcome> {
   await rm(spec.layoutDir, { recursive: true, force: true });
   await mkdir(path.dirname(spec.layoutDir), { recursive: true });
   await rm(spec.iidFile, { force: true });
-  const env = { ...process.env, ...opts.env, ...(spec.timestamp !== undefined ? { SOURCE_DATE_EPOCH: String(spec.timestamp) } : {}) };
+  const env = childEnv({ ...opts.env, ...(spec.timestamp !== undefined ? { SOURCE_DATE_EPOCH: String(spec.timestamp) } : {}) });
   const started = performance.now();
   const r =
     builder === 'buildah'

@@ -4,6 +4,7 @@
  * and `system_test` (system-test-config.ts) sub-sections owned by those stages.
  */
 import { z } from 'zod';
+import { identifierSchema } from '../fields.ts';
 import { pushConfigSchema } from './push-config.ts';
 import { systemTestConfigSchema } from './system-test-config.ts';
 
@@ -11,11 +12,12 @@ import { systemTestConfigSchema } from './system-test-config.ts';
 export const buildSecretSchema = z
   .strictObject({
     id: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"').describe('Secret id, as in RUN --mount=type=secret,id=<id>.'),
-    env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional().describe('Environment variable holding the secret value.'),
+    env: identifierSchema.optional().describe('Environment variable holding the secret value.'),
     file: z.string().optional().describe('File holding the secret, relative to dataops.yml, inside the project (not a credential file such as .npmrc: use env).'),
   })
   .refine((s) => (s.env === undefined) !== (s.file === undefined), { message: 'give exactly one of "env" or "file"' })
   .describe('A build secret, mounted during RUN steps and never stored in the image or its provenance.');
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type BuildSecret = z.output<typeof buildSecretSchema>;
 
 /** Tag rules, after docker/metadata-action's type=sha / type=ref / type=semver / flavor latest. */

@@ -8,6 +8,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { execTool } from '../exec.ts';
+import { repositoryUrl, type RunnerContext } from '../runner-context.ts';
 
 /** What the tags and labels are derived from. */
 export interface GitContext {
@@ -165,32 +166,31 @@ interface GitHubEvent {
 }
 
 /**
- * Context of a GitHub Actions run: GITHUB_SHA, GITHUB_REF, GITHUB_EVENT_NAME,
- * GITHUB_SERVER_URL/GITHUB_REPOSITORY and the event payload at GITHUB_EVENT_PATH
- * (pull request number, default branch, head commit time).
+ * Context of a GitHub Actions run from the runner context: commit, ref, event, repository URL on
+ * the run's server, and the event payload (pull request number, default branch, head commit time).
  */
-export async function gitContextFromGitHub(env: NodeJS.ProcessEnv = process.env): Promise<GitContext> {
+export async function gitContextFromGitHub(runner: Pick<RunnerContext, 'github' | 'workspace'>): Promise<GitContext> {
+  const gh = runner.github;
   let event: GitHubEvent = {};
-  if (env.GITHUB_EVENT_PATH) {
+  if (gh.eventPath) {
     try {
-      event = JSON.parse(await readFile(env.GITHUB_EVENT_PATH, 'utf8')) as GitHubEvent;
+      event = JSON.parse(await readFile(gh.eventPath, 'utf8')) as GitHubEvent;
     } catch {
       event = {};
     }
   }
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
-  const pr = event.pull_request?.number ?? (env.GITHUB_EVENT_NAME?.startsWith('pull_request') ? event.number : undefined);
+  const pr = event.pull_request?.number ?? (gh.eventName?.startsWith('pull_request') ? event.number : undefined);
   const ctx: GitContext = {
-    ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}),
-    ...(env.GITHUB_REF ? { ref: env.GITHUB_REF } : {}),
-    ...(env.GITHUB_EVENT_NAME ? { eventName: env.GITHUB_EVENT_NAME } : {}),
+    ...(gh.sha ? { sha: gh.sha } : {}),
+    ...(gh.ref ? { ref: gh.ref } : {}),
+    ...(gh.eventName ? { eventName: gh.eventName } : {}),
     ...(pr !== undefined ? { prNumber: pr } : {}),
     defaultBranch: event.repository?.default_branch ?? 'main',
-    ...(env.GITHUB_REPOSITORY ? { repoUrl: `${server}/${env.GITHUB_REPOSITORY}` } : event.repository?.html_url ? { repoUrl: event.repository.html_url } : {}),
+    ...(gh.repository ? { repoUrl: repositoryUrl(gh, gh.repository) } : event.repository?.html_url ? { repoUrl: event.repository.html_url } : {}),
     ...(event.head_commit?.timestamp ? { commitTime: new Date(event.head_commit.timestamp) } : {}),
   };
-  if (!ctx.commitTime && env.GITHUB_WORKSPACE) {
-    const local = await gitContextFromRepo(env.GITHUB_WORKSPACE);
+  if (!ctx.commitTime && runner.workspace) {
+    const local = await gitContextFromRepo(runner.workspace);
     if (local.commitTime && (!ctx.sha || local.sha === ctx.sha)) ctx.commitTime = local.commitTime;
   }
   return ctx;
@@ -240,10 +240,4 @@ export async function gitContextFromRepo(dir: string): Promise<GitContext> {
     ...(time ? { commitTime: new Date(Number(time) * 1000) } : {}),
     dirty: Boolean(status),
   };
-}
-
-/** SOURCE_DATE_EPOCH for a reproducible build: the env var when set, else the commit time, else 0. */
-export function sourceDateEpoch(ctx: GitContext, env: NodeJS.ProcessEnv = process.env): number {
-  if (env.SOURCE_DATE_EPOCH && /^\d+$/.test(env.SOURCE_DATE_EPOCH)) return Number(env.SOURCE_DATE_EPOCH);
-  return ctx.commitTime ? Math.floor(ctx.commitTime.getTime() / 1000) : 0;
 }

@@ -75,11 +75,6 @@ export function requireDigestRef(value: string, field = 'image'): ImageRef & { d
   return ref as ImageRef & { digest: string };
 }
 
-/** `registry/repository[:tag][@digest]`, the canonical string of a reference. */
-export function formatImageRef(ref: ImageRef): string {
-  return `${ref.registry}/${ref.repository}${ref.tag ? `:${ref.tag}` : ''}${ref.digest ? `@${ref.digest}` : ''}`;
-}
-
 /** `registry/repository@digest`: the immutable form handed between stages. */
 export function digestRef(ref: ImageRef & { digest: string }): string {
   return `${ref.registry}/${ref.repository}@${ref.digest}`;

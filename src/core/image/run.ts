@@ -28,6 +28,7 @@ import { ConfigError } from '../errors.ts';
 import { execTool, hasTool } from '../exec.ts';
 import { buildah, buildahEnv, defaultStorageRoot, storageArgs } from './buildah.ts';
 import { requireDigestRef } from './ref.ts';
+import { noCgroup } from '../runner-context.ts';
 
 /** Options of {@link runImage}. */
 export interface RunImageOptions {
@@ -320,7 +321,7 @@ interface MemoryCgroup {
 
 /** A child memory cgroup of our own (v2 or v1), with `limit` bytes when given; undefined when not writable. */
 async function createMemoryCgroup(limit?: number): Promise<MemoryCgroup | undefined> {
-  if (process.env.DATAOPS_NO_CGROUP === '1') return undefined;
+  if (noCgroup()) return undefined;
   try {
     const self = await readFile('/proc/self/cgroup', 'utf8');
     const v1 = /^\d+:memory:(.*)$/m.exec(self)?.[1];

@@ -4,9 +4,9 @@
  * Paths are relative to dataops.yml; output paths are relative to the container's output directory.
  */
 import { z } from 'zod';
-import { failOnSchema, formatSchema, severitySchema } from '../quality/suite.ts';
-
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and "_", not starting with a digit');
+import { containerMemorySchema, identifierSchema as identifier } from '../fields.ts';
+import { formatSchema } from '../formats.ts';
+import { failOnSchema, severitySchema } from '../report/report.ts';
 const columns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 /**
@@ -54,16 +54,14 @@ export const systemTestConfigSchema = z
     compare: z.array(goldenComparisonSchema).default([]).describe('Golden comparisons, one per output file.'),
     suites: z.array(z.string().min(1)).default([]).describe('Quality suites run on the outputs (relative to dataops.yml, inside the project). Each compared output is a dataset by its name.'),
     outputs: z.record(identifier, z.string().min(1)).default({}).describe('Further output files (relative to the output directory) exposed to the suites as datasets, by name.'),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).default({}).describe('Environment of the container.'),
+    env: z.record(identifier, z.string()).default({}).describe('Environment of the container.'),
     args: z.array(z.string()).default([]).describe('Arguments appended to the image entrypoint.'),
     timeout_minutes: z.number().positive().default(10).describe('The container is stopped after this long and the run fails.'),
-    memory_limit: z
-      .string()
-      .regex(/^\d+(\.\d+)?[bkmgBKMG]?$/, 'write a size like "512m" or "2g"')
-      .optional()
+    memory_limit: containerMemorySchema.optional()
       .describe('Container memory limit, e.g. "1g".'),
     runner: runnerSchema.default('auto').describe('Container runtime: auto, docker, podman or buildah.'),
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
   })
   .describe('System test: the built image run by digest on fixtures, its outputs checked.');
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type SystemTestConfig = z.output<typeof systemTestConfigSchema>;

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError } from '../errors.ts';
 import { openEngine } from '../engine/duckdb.ts';
+import type { GitHubApi } from '../github/api.ts';
+import type { RunnerContext } from '../runner-context.ts';
 import { githubRemote, repositoryIds, type PinnedRepository } from './github-ids.ts';
 import { profileDataset, type DatasetProfile } from './profile.ts';
 import { proposeChecks, type ProposeOptions } from './propose.ts';
@@ -26,8 +28,10 @@ export interface InitOptions extends ProposeOptions {
   workflow?: boolean | undefined;
   /** Write a Dockerfile when absent. Default true. */
   dockerfile?: boolean | undefined;
-  /** Environment for the GitHub look-up of the promotion policy's ids (default process.env). */
-  env?: NodeJS.ProcessEnv;
+  /** The machine: its GitHub server and run (the promotion policy's ids) and temp directory. */
+  runner: RunnerContext;
+  /** A client of the run's GitHub API, to look the repository's ids up (none: the ids are pinned from the run only). */
+  api?: GitHubApi | undefined;
 }
 
 /** What {@link initProject} did. */
@@ -93,14 +97,14 @@ ENTRYPOINT ["python", "/app/pipeline/main.py", "--in", "/data/in", "--out", "/da
  * `promotion.policy` pinned to the repository of the `origin` remote by id, when it can be found;
  * otherwise nothing, and a note (the production consumer refuses a policy without the ids).
  */
-async function promotionPolicy(dir: string, result: InitResult, env: NodeJS.ProcessEnv): Promise<{ promotion?: { policy: PinnedRepository } }> {
-  const repository = await githubRemote(dir, env);
+async function promotionPolicy(dir: string, result: InitResult, opts: Pick<InitOptions, 'runner' | 'api'>): Promise<{ promotion?: { policy: PinnedRepository } }> {
+  const repository = await githubRemote(dir, opts.runner.github);
   const manual = 'pin promotion.policy.repository_id and repository_owner_id by hand (GET /repos/{owner}/{repo}: "id", "owner.id") before promoting to production';
   if (!repository) {
     result.notes.push(`no GitHub "origin" remote: ${manual}`);
     return {};
   }
-  const ids = await repositoryIds(repository, env);
+  const ids = await repositoryIds(repository, opts.runner.github, opts.api);
   if ('reason' in ids) {
     result.notes.push(`${repository}: ${ids.reason}; ${manual}`);
     return {};
@@ -131,7 +135,7 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
 
   const names = new Set<string>();
   const profiles: Array<{ name: string; file: string; profile: DatasetProfile }> = [];
-  const engine = await openEngine();
+  const engine = await openEngine({ tempDirectory: opts.runner.temp });
   try {
     for (const file of opts.datasets) {
       if (!(await exists(file))) throw new ConfigError('dataset file not found', { location: { file }, fix: 'Check the path (relative to the current directory).' });
@@ -161,7 +165,7 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
     description: `DataOps project scaffolded by dataops init.`,
     datasets: Object.fromEntries(profiles.map(({ name, file }) => [name, { path: datasetPath(root, file) }])),
     quality: { suites, fail_on: 'error' },
-    ...(await promotionPolicy(root, result, opts.env ?? process.env)),
+    ...(await promotionPolicy(root, result, opts)),
   };
   await write('dataops.yml', `# yaml-language-server: $schema=${SCHEMA_BASE}/dataops-project.schema.json\n` + stringify(project, { lineWidth: 0 }));
 

@@ -3,9 +3,10 @@
  * (for low-cardinality columns) the observed values, computed by the embedded engine (DuckDB) in
  * one aggregate scan plus one small query per low-cardinality column.
  */
-import { ident, openEngine, type Engine } from '../engine/duckdb.ts';
-import { readerSql } from '../quality/compile.ts';
-import { formatFromPath } from '../quality/load.ts';
+import { openEngine, type Engine } from '../engine/duckdb.ts';
+import { ident } from '../engine/quote.ts';
+import { isNumericType, isTemporalType } from '../engine/types.ts';
+import { formatFromPath, readerSql } from '../formats.ts';
 import { ConfigError } from '../errors.ts';
 
 /** Profile of one column. */
@@ -35,19 +36,6 @@ export interface DatasetProfile {
 export interface ProfileOptions {
   /** Columns with at most this many distinct values get their values listed. Default 12. */
   maxCategories?: number;
-}
-
-/** True for DuckDB numeric types (integers, floats, decimals). */
-export function isNumericType(t: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i.test(t);
-}
-/** True for DuckDB integer types. */
-export function isIntegerType(t: string): boolean {
-  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/i.test(t);
-}
-/** True for DATE/TIME/TIMESTAMP types. */
-export function isTemporalType(t: string): boolean {
-  return /^(DATE|TIME|TIMESTAMP.*)$/i.test(t);
 }
 
 /**

@@ -6,7 +6,8 @@
  * today: review it before relying on it (ranges in particular).
  */
 import type { CheckSpec } from '../quality/suite.ts';
-import { isIntegerType, isNumericType, isTemporalType, type DatasetProfile } from './profile.ts';
+import { isIntegerType, isNumericType, isTemporalType } from '../engine/types.ts';
+import type { DatasetProfile } from './profile.ts';
 
 /** Options of {@link proposeChecks}. */
 export interface ProposeOptions {
@@ -18,7 +19,7 @@ export interface ProposeOptions {
   maxCategories?: number;
 }
 
-/** A proposed check plus why it was proposed (written as its description). */
+/** A proposed check plus why it was proposed (written as its description). @public */
 export type ProposedCheck = CheckSpec;
 
 /** Checks for one dataset, named `dataset` in the suite. */

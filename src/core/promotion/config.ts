@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { repositorySchema } from '../fields.ts';
 
 const globList = z.array(z.string().min(1));
 
@@ -62,7 +63,7 @@ export const pubsubConfigSchema = z
 
 export const dispatchConfigSchema = z
   .strictObject({
-    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional().describe('owner/repo receiving the repository_dispatch event (default: the current repository).'),
+    repository: repositorySchema.optional().describe('owner/repo receiving the repository_dispatch event (default: the current repository).'),
     event_type: z.string().min(1).max(100).default('dataops-promotion').describe('event_type of the repository_dispatch (what the production workflow listens for).'),
   })
   .describe('GitHub repository_dispatch transport.');
@@ -77,12 +78,12 @@ export const transportConfigSchema = z
 
 export const policyConfigSchema = z
   .strictObject({
-    repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).optional().describe('owner/repo allowed to promote (names can be re-registered: the ids below are what counts).'),
+    repository: repositorySchema.optional().describe('owner/repo allowed to promote (names can be re-registered: the ids below are what counts).'),
     repository_id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String).optional().describe('Numeric GitHub repository id allowed to promote (from GET /repos/{owner}/{repo}).'),
     repository_owner_id: z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String).optional().describe('Numeric GitHub owner id allowed to promote; a fork has a different owner id.'),
     signer_workflows: globList
       .default([])
-      .describe('Allowed signer workflows (`job_workflow_ref`, e.g. "octo/dataops/.github/workflows/dataops.yml@refs/tags/v1*"); "*" matches any run of characters. Empty: any workflow of the allowed repository.'),
+      .describe('Allowed signer workflows (`job_workflow_ref`, e.g. "octo/dataops/.github/workflows/dataops.yml@refs/tags/v1*"); "*" matches any run of characters and "?" any one (src/core/glob.ts). Empty: any workflow of the allowed repository.'),
     allowed_refs: globList.default(['refs/heads/main', 'refs/tags/*']).describe('Git refs the promoted commit may come from.'),
     max_age_seconds: z.number().int().min(60).max(30 * 24 * 3600).default(24 * 3600).describe('Messages older than this (by CloudEvents time) are refused, as are messages past their expires_at.'),
     clock_skew_seconds: z.number().int().min(0).max(600).default(60).describe('Tolerated clock difference between signer and verifier, in seconds.'),

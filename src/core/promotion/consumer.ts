@@ -7,14 +7,16 @@ import path from 'node:path';
 import type { DeployConfig } from '../deploy/config.ts';
 import { GitHubDeployments, LocalDeploymentLog, type DeploymentRecorder } from '../deploy/deployments.ts';
 import { ConfigError } from '../errors.ts';
-import type { GitHubClient } from '../github/client.ts';
+import type { GitHubRepo } from '../github/api.ts';
+import type { RunnerContext } from '../runner-context.ts';
+import type { RuntimeModules } from '../runtime/modules.ts';
 import type { Project } from '../project.ts';
 import { defaultPromotionConfig, promotionConfigSchema, requirePinnedPolicy, type PromotionConfig } from './config.ts';
 import { DeploymentsLedger, FileLedger, type PromotionLedger } from './ledger.ts';
 import { promote, type PromoteRequest, type PromoteResult } from './promote.ts';
 import { trustedKeys } from './runtime.ts';
 import type { SigstoreVerifier } from './verify.ts';
-import { consumePromotions, ensurePromotionTopology, type ConsumeStats } from './transport/pubsub.ts';
+import { consumePromotions, ensurePromotionTopology, type ConsumeStats, type PubSubAccess } from './transport/pubsub.ts';
 
 /** Settings of the production side of a project. */
 export interface ProductionSide {
@@ -22,7 +24,7 @@ export interface ProductionSide {
   deploy: DeployConfig;
   recorder: DeploymentRecorder;
   ledger: PromotionLedger;
-  github?: { client: GitHubClient; owner: string; repo: string } | undefined;
+  github?: GitHubRepo | undefined;
 }
 
 /** The `promotion:` section of a project, validated (defaults when absent). */
@@ -35,13 +37,13 @@ export function projectPromotionConfig(project: Project): PromotionConfig {
  * Recorder and ledger: the GitHub Deployments API when `github` is given, else the local log and ledger file.
  * @throws ConfigError when the project has no deploy section or no target environment.
  */
-export function productionSide(project: Project, github?: { client: GitHubClient; owner: string; repo: string }): ProductionSide {
+export function productionSide(project: Project, github?: GitHubRepo): ProductionSide {
   const promotion = projectPromotionConfig(project);
   const deploy = project.config.deploy;
   if (!deploy?.environments[promotion.environment]) {
     throw new ConfigError(`deploy.environments has no "${promotion.environment}" environment`, { location: { file: project.file, field: `deploy.environments.${promotion.environment}` }, fix: 'Add the production environment (its GitOps overlay, cluster or Cloud Run service).' });
   }
-  const recorder: DeploymentRecorder = github ? new GitHubDeployments(github.client, github.owner, github.repo) : new LocalDeploymentLog(path.resolve(project.dir, deploy.deployments_log));
+  const recorder: DeploymentRecorder = github ? new GitHubDeployments(github) : new LocalDeploymentLog(path.resolve(project.dir, deploy.deployments_log));
   const ledger: PromotionLedger = github ? new DeploymentsLedger(recorder).forEnvironment(promotion.environment) : new FileLedger(path.resolve(project.dir, promotion.ledger_file));
   return { promotion, deploy, recorder, ledger, github };
 }
@@ -55,9 +57,22 @@ export interface ConsumerOptions {
    * configuration error before anything is pulled: the messages stay on the subscription untouched.
    */
   gate?: 'approved' | 'prompt' | 'closed';
-  github?: { client: GitHubClient; owner: string; repo: string } | undefined;
+  github?: GitHubRepo | undefined;
   sigstore?: SigstoreVerifier;
+  /** Trusted public keys given explicitly (the promote action's `public-keys` input): they win over `promotion.signing`'s sources. */
+  publicKeys?: string | undefined;
+  /** The runner: its environment holds `signing.public_keys_env`; its workspace and Pub/Sub emulator are used. */
+  runner?: Pick<RunnerContext, 'env' | 'workspace' | 'pubsubEmulatorHost'> | undefined;
+  /** Where the Pub/Sub and Cloud Run clients come from. */
+  runtime?: RuntimeModules | undefined;
+  /** The consumer's GitHub server (`RunnerContext.github.serverUrl`): messages signed on it are accepted besides github.com's (GHES). */
+  serverUrl?: string | undefined;
   log?: (line: string) => void;
+}
+
+/** How the consumer reaches Pub/Sub. */
+function pubsubAccess(options: ConsumerOptions): PubSubAccess {
+  return { runtime: options.runtime, workspace: options.runner?.workspace, emulatorHost: options.runner?.pubsubEmulatorHost };
 }
 
 /** Registry checks of the consumer: short retries (Pub/Sub redelivery with backoff is the outer retry). */
@@ -71,8 +86,8 @@ const CONSUMER_REGISTRY_ACCESS = { retry: { attempts: 4, budgetMs: 20_000 } };
 async function consumerTrust(project: Project, side: ProductionSide, options: ConsumerOptions): Promise<Pick<PromoteRequest['verify'], 'keys' | 'sigstore'>> {
   requirePinnedPolicy(side.promotion.policy, project.file);
   const needKeys = side.promotion.signing.mode === 'key' || !options.sigstore;
-  const keys = needKeys ? await trustedKeys(side.promotion, project.dir).catch((err: unknown) => (options.sigstore ? undefined : Promise.reject(err as Error))) : undefined;
-  if (keys && keys.size === 0 && !options.sigstore) throw new ConfigError('the trusted promotion keys are an empty set: no message could verify', { location: { file: project.file, field: 'promotion.signing' }, fix: 'Pass the public JWKS of the signing key (DATAOPS_PROMOTION_PUBLIC_KEYS or promotion.signing.public_keys_file).' });
+  const keys = needKeys ? await trustedKeys(side.promotion, project.dir, { publicKeys: options.publicKeys, env: options.runner?.env }).catch((err: unknown) => (options.sigstore ? undefined : Promise.reject(err as Error))) : undefined;
+  if (keys && keys.size === 0 && !options.sigstore) throw new ConfigError('the trusted promotion keys are an empty set: no message could verify', { location: { file: project.file, field: 'promotion.signing' }, fix: `Pass the public JWKS of the signing key (${side.promotion.signing.public_keys_env} or promotion.signing.public_keys_file).` });
   return { ...(keys ? { keys } : {}), ...(options.sigstore ? { sigstore: options.sigstore } : {}) };
 }
 
@@ -83,11 +98,13 @@ function requestFor(project: Project, side: ProductionSide, message: unknown, tr
     promotion: side.promotion,
     deploy: side.deploy,
     baseDir: project.dir,
-    verify: trust,
+    verify: { ...trust, ...(options.serverUrl ? { serverUrls: [options.serverUrl] } : {}) },
     recorder: side.recorder,
     ledger: side.ledger,
     approve: options.approve,
     github: side.github,
+    runtime: options.runtime,
+    workspace: options.runner?.workspace,
     registryAccess: CONSUMER_REGISTRY_ACCESS,
     ...(options.log ? { log: options.log } : {}),
   };
@@ -119,7 +136,7 @@ export async function listenForPromotions(project: Project, options: ConsumerOpt
       fix: 'Run it on a terminal to answer each prompt, or pass --approve inside a job gated by the production environment.',
     });
   }
-  if (options.create) await ensurePromotionTopology(side.promotion.transport.pubsub);
+  if (options.create) await ensurePromotionTopology(side.promotion.transport.pubsub, pubsubAccess(options));
   return consumePromotions(
     side.promotion.transport.pubsub,
     async (m) => {
@@ -128,5 +145,6 @@ export async function listenForPromotions(project: Project, options: ConsumerOpt
       return 'ack';
     },
     { ...(options.maxMessages !== undefined ? { maxMessages: options.maxMessages } : {}), ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}), ...(options.log ? { log: options.log } : {}) },
+    pubsubAccess(options),
   );
 }

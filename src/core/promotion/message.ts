@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors } from '../errors.ts';
+import { repositorySchema } from '../fields.ts';
 import { requireDigestRef } from '../image/ref.ts';
 import { formatPath } from '../yaml.ts';
 
@@ -42,7 +43,7 @@ export const promotionDataSchema = z
     source: z
       .strictObject({
         issuer: z.string().min(1).describe('Who vouches for the identity claims: the OIDC issuer on GitHub Actions, "local" on a laptop.'),
-        repository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/).describe('owner/repo that built and tested the image.'),
+        repository: repositorySchema.describe('owner/repo that built and tested the image.'),
         repository_id: numericId.describe('Numeric repository id (survives renames; differs for a re-created repository).'),
         repository_owner_id: numericId.describe('Numeric owner id (differs for a fork).'),
         sha: z.string().regex(/^[a-f0-9]{40}([a-f0-9]{24})?$/, 'expected a full commit SHA').describe('Commit SHA.'),
@@ -100,6 +101,8 @@ export interface PromotionInput {
   image: string;
   rollback?: boolean;
   source: PromotionData['source'];
+  /** CloudEvents `source`: the web URL of the signing repository on its server (`sourceIdentity().repositoryUrl`; GHES-aware). */
+  sourceUrl: string;
   run: { id: string; attempt?: number; url?: string };
   staging: PromotionData['staging'];
   evidence?: Evidence[];
@@ -122,7 +125,7 @@ export function createPromotionEvent(input: PromotionInput): PromotionEvent {
   const parsed = promotionEventSchema.safeParse({
     specversion: '1.0',
     id: input.id ?? randomUUID(),
-    source: `https://github.com/${input.source.repository}`,
+    source: input.sourceUrl,
     type: PROMOTION_EVENT_TYPE,
     time: now.toISOString(),
     subject: `${input.pipeline}/${input.environment}`,

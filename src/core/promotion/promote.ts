@@ -11,7 +11,9 @@
 import { deploy as deployCore, type DeployRequest, type DeployResult } from '../deploy/deploy.ts';
 import type { DeployConfig } from '../deploy/config.ts';
 import { deploymentDescription, type DeploymentRecord, type DeploymentRecorder, type Evidence as DeployEvidence } from '../deploy/deployments.ts';
-import type { GitHubClient } from '../github/client.ts';
+import type { GitHubRepo } from '../github/api.ts';
+import { shortDigest } from '../hash.ts';
+import type { RuntimeModules } from '../runtime/modules.ts';
 import { requireDigestRef } from '../image/ref.ts';
 import { RegistryError } from '../registry/client.ts';
 import { copyImage as copyCore, manifestExists as existsCore, type RegistryAccess } from '../registry/copy.ts';
@@ -38,13 +40,16 @@ export interface PromoteRequest {
   /** Project directory (relative paths of the deploy config). */
   baseDir: string;
   /** Trust material and clock for verification. */
-  verify: Pick<VerifyOptions, 'keys' | 'sigstore' | 'issuers' | 'now'>;
+  verify: Pick<VerifyOptions, 'keys' | 'sigstore' | 'issuers' | 'now' | 'serverUrls'>;
   /** Where deployments are recorded (GitHubDeployments on Actions, LocalDeploymentLog locally). */
   recorder: DeploymentRecorder;
   ledger: PromotionLedger;
   /** The gate: resolves true when a human (or --approve) approved this promotion. Shown the verified message. */
   approve: (verified: VerifiedPromotion, summary: string) => Promise<boolean>;
-  github?: { client: GitHubClient; owner: string; repo: string } | undefined;
+  github?: GitHubRepo | undefined;
+  /** Where the deploy targets' clients come from (cloud-run), and the workspace that may hold them. */
+  runtime?: RuntimeModules | undefined;
+  workspace?: string | undefined;
   registryAccess?: RegistryAccess;
   deps?: Partial<PromoteDeps>;
   log?: (line: string) => void;
@@ -87,7 +92,7 @@ export function approvalSummary(v: VerifiedPromotion): string {
     `  from ${d.source.repository}@${d.source.sha.slice(0, 12)} (${d.source.ref}, ${d.source.event_name}), run ${d.run.id}${d.run.url ? ` ${d.run.url}` : ''}`,
     `  staging: ${d.staging.environment}${d.staging.deployment_id ? ` deployment ${d.staging.deployment_id}` : ''}${d.staging.url ? ` ${d.staging.url}` : ''}`,
     `  signed (${v.mode}) by ${v.identity.job_workflow_ref ?? v.identity.repository}; promotion ${v.event.id} at ${v.event.time}`,
-    ...d.evidence.map((e) => `  evidence: ${e.kind} ${e.name}: ${e.status}${e.sha256 ? ` (${e.sha256.slice(0, 19)}…)` : ''}`),
+    ...d.evidence.map((e) => `  evidence: ${e.kind} ${e.name}: ${e.status}${e.sha256 ? ` (${shortDigest(e.sha256)}…)` : ''}`),
   ];
   return lines.join('\n');
 }
@@ -153,7 +158,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     // older promotion must still be refused; rollbacks carry their own (newer) time like any promotion
     const newest = await req.ledger.newest(cfg.environment);
     if (newest && Date.parse(event.time) <= Date.parse(newest.time)) {
-      throw new PromotionRejected('older-than-deployed', `${data.rollback ? 'rollback' : 'promotion'} ${event.id} (${event.time}) is not newer than the newest deployed promotion ${newest.event_id} (${newest.time}, ${newest.digest.slice(0, 19)}…)`, {
+      throw new PromotionRejected('older-than-deployed', `${data.rollback ? 'rollback' : 'promotion'} ${event.id} (${event.time}) is not newer than the newest deployed promotion ${newest.event_id} (${newest.time}, ${shortDigest(newest.digest)}…)`, {
         fix: data.rollback ? 'A rollback is a new decision: publish a fresh signed rollback (dataops promote publish --rollback); an old one cannot be replayed.' : 'Promote the newer digest, or publish a fresh signed rollback (dataops promote publish --rollback).',
       });
     }
@@ -162,8 +167,8 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
     const match = staging.find((d) => (data.staging.deployment_id !== undefined ? d.id === data.staging.deployment_id : d.payload?.digest === digest));
     if (!match) throw new PromotionRejected('staging-not-successful', `no ${data.staging.environment} deployment ${data.staging.deployment_id ?? `of ${digest}`} is recorded (${req.recorder.kind})`, { fix: 'Deploy the digest to staging first; promotion only follows a successful staging deployment.' });
     if (match.payload?.digest !== digest) throw new PromotionRejected('staging-not-successful', `${data.staging.environment} deployment ${match.id} deployed ${String(match.payload?.digest)}, not ${digest}`);
-    if (match.state !== 'success' && match.state !== 'inactive') throw new PromotionRejected('staging-not-successful', `${data.staging.environment} deployment ${match.id} of ${digest.slice(0, 19)}… ended "${match.state ?? 'without status'}", not success`);
-    log(`staging deployment ${match.id} of ${digest.slice(0, 19)}… succeeded (${match.state})`);
+    if (match.state !== 'success' && match.state !== 'inactive') throw new PromotionRejected('staging-not-successful', `${data.staging.environment} deployment ${match.id} of ${shortDigest(digest)}… ended "${match.state ?? 'without status'}", not success`);
+    log(`staging deployment ${match.id} of ${shortDigest(digest)}… succeeded (${match.state})`);
 
     const present = await deps.manifestExists(data.image, req.registryAccess).catch((err: unknown) => {
       throw unreachable(err, `the staging registry could not be asked for ${data.image}`);
@@ -184,7 +189,7 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       if (!c.ref.endsWith(`@${digest}`)) throw new Error(`copy to ${cfg.production_repository} produced ${c.ref}, not digest ${digest}`);
       image = c.ref;
       copy = { mountedBlobs: c.mountedBlobs, uploadedBytes: c.uploadedBytes };
-      log(`copied ${digest.slice(0, 19)}… to ${cfg.production_repository} (${c.mountedBlobs} blobs mounted, ${c.uploadedBytes} bytes uploaded)`);
+      log(`copied ${shortDigest(digest)}… to ${cfg.production_repository} (${c.mountedBlobs} blobs mounted, ${c.uploadedBytes} bytes uploaded)`);
     }
 
     const evidence = deployEvidence(event);
@@ -200,6 +205,8 @@ export async function promote(req: PromoteRequest): Promise<PromoteResult> {
       evidence,
       github: req.github,
       recorder: promotionRecorder(req.recorder, event, evidence),
+      runtime: req.runtime,
+      workspace: req.workspace,
       log,
     });
     const entry: LedgerEntry = { event_id: event.id, time: event.time, environment: cfg.environment, image, digest, rollback: data.rollback, deployment_id: result.deploymentId, deployed_at: new Date().toISOString() };

@@ -1,21 +1,21 @@
 /**
- * Glue shared by the flow stages, the CLI and the actions: the signer identity from the GitHub
- * Actions environment (or the job's OIDC token), keys from secrets or files, evidence from reports,
- * and sending a signed message over the configured transport.
+ * Glue shared by the flow stages, the CLI and the actions: the signer identity from the runner
+ * context (or the claims of the job's OIDC token, which the action layer requests), keys from
+ * secrets or files, evidence from reports, and sending a signed message over the configured
+ * transport.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { ConfigError } from '../errors.ts';
-import type { GitHubClient } from '../github/client.ts';
+import type { GitHubApi } from '../github/api.ts';
+import { repositoryUrl, type Env, type RunnerContext } from '../runner-context.ts';
 import type { PromotionConfig } from './config.ts';
 import { loadPrivateKey, loadPublicKeys, type SigningKey, type TrustedKeys } from './keys.ts';
 import type { Evidence, PromotionData, PromotionEvent, SignedPromotion } from './message.ts';
 import { signWithKey } from './sign.ts';
 import { dispatchPromotion } from './transport/dispatch.ts';
-import { ensurePromotionTopology, publishPromotion } from './transport/pubsub.ts';
-
-type Env = Record<string, string | undefined>;
+import { ensurePromotionTopology, publishPromotion, type PubSubAccess } from './transport/pubsub.ts';
 
 /** Claims of a GitHub Actions OIDC token that identify the signer. */
 export interface GitHubOidcClaims {
@@ -31,55 +31,50 @@ export interface GitHubOidcClaims {
   run_attempt?: string;
 }
 
-/**
- * Requests the job's OIDC token (`permissions: id-token: write`) for `audience` from
- * ACTIONS_ID_TOKEN_REQUEST_URL; `mask` is called with the token before anything else uses it.
- * Resolves undefined when the job has no id-token permission.
- */
-export async function requestOidcToken(audience: string, mask: (secret: string) => void, env: Env = process.env): Promise<string | undefined> {
-  const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
-  const bearer = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
-  if (!url || !bearer) return undefined;
-  const u = new URL(url);
-  u.searchParams.set('audience', audience);
-  const res = await fetch(u, { headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' } });
-  if (!res.ok) throw new ConfigError(`the OIDC token request answered ${res.status}`, { fix: 'Give the job "permissions: id-token: write".' });
-  const { value } = (await res.json()) as { value?: string };
-  if (!value) throw new ConfigError('the OIDC token response carried no token');
-  mask(value);
-  return value;
+/** The signer's identity as a promotion carries it. */
+export interface SourceIdentity {
+  source: PromotionData['source'];
+  run: { id: string; attempt: number; url?: string };
+  /** Web URL of the repository that signs (on the run's server: github.com or GitHub Enterprise Server): the CloudEvents `source`. */
+  repositoryUrl: string;
 }
+
+/** What the GitHub side of a run does not know off a runner: a local identity (`issuer: local`). */
+const LOCAL_SOURCE: PromotionData['source'] = { issuer: 'local', repository: 'local/workstation', repository_id: '0', repository_owner_id: '0', sha: '0'.repeat(40), ref: 'refs/heads/main', event_name: 'workflow_dispatch' };
 
 /**
  * The signer's source identity: from OIDC claims when given (the GitHub-vouched path), else from
- * the runner's GITHUB_* variables, else a local identity (`issuer: local`).
+ * the runner context (GITHUB_* variables) on a runner, else a local identity (`issuer: local`).
+ * URLs are on the run's server (`GITHUB_SERVER_URL`), so GitHub Enterprise Server runs name their own.
  */
-export function sourceIdentity(env: Env = process.env, claims?: GitHubOidcClaims): { source: PromotionData['source']; run: { id: string; attempt: number; url?: string } } {
-  const server = env.GITHUB_SERVER_URL ?? 'https://github.com';
+export function sourceIdentity(runner: Pick<RunnerContext, 'actions' | 'github'>, claims?: GitHubOidcClaims): SourceIdentity {
+  const gh = runner.github;
   if (claims) {
-    const runId = claims.run_id ?? env.GITHUB_RUN_ID ?? 'unknown';
+    const runId = claims.run_id ?? gh.runId ?? 'unknown';
     return {
       source: { issuer: claims.iss, repository: claims.repository, repository_id: claims.repository_id, repository_owner_id: claims.repository_owner_id, sha: claims.sha, ref: claims.ref, event_name: claims.event_name, ...(claims.job_workflow_ref ? { job_workflow_ref: claims.job_workflow_ref } : {}) },
-      run: { id: runId, attempt: Number(claims.run_attempt ?? env.GITHUB_RUN_ATTEMPT ?? 1), url: `${server}/${claims.repository}/actions/runs/${runId}` },
+      run: { id: runId, attempt: Number(claims.run_attempt ?? gh.runAttempt), url: `${repositoryUrl(gh, claims.repository)}/actions/runs/${runId}` },
+      repositoryUrl: repositoryUrl(gh, claims.repository),
     };
   }
-  if (env.GITHUB_ACTIONS === 'true' && env.GITHUB_REPOSITORY) {
-    const runId = env.GITHUB_RUN_ID ?? 'unknown';
+  if (runner.actions && gh.repository) {
+    const runId = gh.runId ?? 'unknown';
     return {
       source: {
         issuer: 'https://token.actions.githubusercontent.com',
-        repository: env.GITHUB_REPOSITORY,
-        repository_id: env.GITHUB_REPOSITORY_ID ?? '0',
-        repository_owner_id: env.GITHUB_REPOSITORY_OWNER_ID ?? '0',
-        sha: env.GITHUB_SHA ?? '0'.repeat(40),
-        ref: env.GITHUB_REF ?? 'refs/heads/main',
-        event_name: env.GITHUB_EVENT_NAME ?? 'push',
-        ...(env.GITHUB_WORKFLOW_REF ? { job_workflow_ref: env.GITHUB_WORKFLOW_REF } : {}),
+        repository: gh.repository,
+        repository_id: gh.repositoryId ?? '0',
+        repository_owner_id: gh.repositoryOwnerId ?? '0',
+        sha: gh.sha ?? '0'.repeat(40),
+        ref: gh.ref ?? 'refs/heads/main',
+        event_name: gh.eventName ?? 'push',
+        ...(gh.workflowRef ? { job_workflow_ref: gh.workflowRef } : {}),
       },
-      run: { id: runId, attempt: Number(env.GITHUB_RUN_ATTEMPT ?? 1), url: `${server}/${env.GITHUB_REPOSITORY}/actions/runs/${runId}` },
+      run: { id: runId, attempt: gh.runAttempt, url: `${repositoryUrl(gh, gh.repository)}/actions/runs/${runId}` },
+      repositoryUrl: repositoryUrl(gh, gh.repository),
     };
   }
-  return { source: { issuer: 'local', repository: 'local/workstation', repository_id: '0', repository_owner_id: '0', sha: '0'.repeat(40), ref: 'refs/heads/main', event_name: 'workflow_dispatch' }, run: { id: `local-${Date.now()}`, attempt: 1 } };
+  return { source: LOCAL_SOURCE, run: { id: `local-${Date.now()}`, attempt: 1 }, repositoryUrl: repositoryUrl(gh, LOCAL_SOURCE.repository) };
 }
 
 /** Claims of a GitHub OIDC token (decoded; the token came straight from GitHub over TLS). */
@@ -101,21 +96,30 @@ export function oidcClaims(token: string): GitHubOidcClaims {
 }
 
 /**
- * The private signing key named by `signing.private_key_env`.
+ * The private signing key named by `signing.private_key_env`, read from `env` (the runner context's).
  * @throws ConfigError when the variable is unset or not an Ed25519 key.
  */
-export function signingKeyFromEnv(config: PromotionConfig, env: Env = process.env): SigningKey {
+export function signingKeyFromEnv(config: PromotionConfig, env: Env): SigningKey {
   const text = env[config.signing.private_key_env];
   if (!text) throw new ConfigError(`${config.signing.private_key_env} is not set`, { location: { field: 'promotion.signing.private_key_env' }, fix: 'Store the Ed25519 private key (PKCS#8 PEM or JWK) as a secret and pass it in that variable.' });
   return loadPrivateKey(text, config.signing.key_id);
 }
 
+/** Where {@link trustedKeys} looks. */
+export interface TrustSources {
+  /** Keys given explicitly (the promote action's `public-keys` input, a CLI flag): they win. */
+  publicKeys?: string | undefined;
+  /** The environment holding `signing.public_keys_env` (the runner context's). */
+  env?: Env | undefined;
+}
+
 /**
- * Trusted public keys: `signing.public_keys_env`, else `signing.public_keys_file` (relative to `baseDir`).
- * @throws ConfigError when neither is available.
+ * Trusted public keys: given explicitly, else `signing.public_keys_env` of `env` (whatever name
+ * the project gives it), else `signing.public_keys_file` (relative to `baseDir`).
+ * @throws ConfigError when none is available.
  */
-export async function trustedKeys(config: PromotionConfig, baseDir: string, env: Env = process.env): Promise<TrustedKeys> {
-  const text = env[config.signing.public_keys_env];
+export async function trustedKeys(config: PromotionConfig, baseDir: string, sources: TrustSources = {}): Promise<TrustedKeys> {
+  const text = sources.publicKeys || sources.env?.[config.signing.public_keys_env];
   if (text) return loadPublicKeys(text, config.signing.key_id);
   if (config.signing.public_keys_file) {
     const file = path.resolve(baseDir, config.signing.public_keys_file);
@@ -173,14 +177,14 @@ export interface SendResult {
  * Sends the signed event over the configured transport.
  * @throws ConfigError when github-dispatch has no client/repository or the payload is too large.
  */
-export async function sendPromotion(event: SignedPromotion, config: PromotionConfig, options: { github?: { client: GitHubClient; repository?: string | undefined }; createTopology?: boolean } = {}): Promise<SendResult> {
+export async function sendPromotion(event: SignedPromotion, config: PromotionConfig, options: { github?: { api: GitHubApi; repository?: string | undefined }; createTopology?: boolean; pubsub?: PubSubAccess } = {}): Promise<SendResult> {
   if (config.transport.type === 'github-dispatch') {
     const repository = config.transport.dispatch.repository ?? options.github?.repository;
     if (!options.github || !repository) throw new ConfigError('transport github-dispatch needs a GitHub token and a repository', { location: { field: 'promotion.transport.dispatch.repository' } });
-    await dispatchPromotion(event, { client: options.github.client, repository, eventType: config.transport.dispatch.event_type });
+    await dispatchPromotion(event, { api: options.github.api, repository, eventType: config.transport.dispatch.event_type });
     return { transport: 'github-dispatch', eventId: event.id };
   }
-  if (options.createTopology) await ensurePromotionTopology(config.transport.pubsub);
-  const messageId = await publishPromotion(event, config.transport.pubsub);
+  if (options.createTopology) await ensurePromotionTopology(config.transport.pubsub, options.pubsub);
+  const messageId = await publishPromotion(event, config.transport.pubsub, options.pubsub);
   return { transport: 'gcp-pubsub', messageId, eventId: event.id };
 }

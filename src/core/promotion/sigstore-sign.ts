@@ -3,23 +3,16 @@
  * message bytes with a short-lived Fulcio certificate for the job's OIDC identity, logged in Rekor.
  * Verification is in sigstore.ts; the two are apart so each action bundles only the half it uses.
  * `@sigstore/sign` (with its HTTP stack, ~0.5 MB bundled) is loaded only when signing: from
- * node_modules, or in the publish-promotion action from the tool cache ({@link setSigstoreSignLoader}).
+ * node_modules, or through the `sigstoreSign` loader of the options' runtime modules (the
+ * publish-promotion action: from the tool cache).
  */
 import { bundleToJSON } from '@sigstore/bundle';
-import type * as SigstoreSign from '@sigstore/sign';
 import type { IdentityProvider } from '@sigstore/sign';
+import { once, type RuntimeModules, type SigstoreSignModule } from '../runtime/modules.ts';
 import { signingPayload, type PromotionEvent, type SignedPromotion } from './message.ts';
 
-/** The `@sigstore/sign` module shape. */
-export type SigstoreSignModule = typeof SigstoreSign;
-
 // left to Node at run time: the action bundle does not carry @sigstore/sign
-let signLoader: () => Promise<SigstoreSignModule> = () => import(/* webpackIgnore: true */ '@sigstore/sign');
-
-/** Replaces how `@sigstore/sign` is loaded (the publish-promotion action: from the tool cache). */
-export function setSigstoreSignLoader(fn: () => Promise<SigstoreSignModule>): void {
-  signLoader = fn;
-}
+const fromNodeModules = once<SigstoreSignModule>(() => import(/* webpackIgnore: true */ '@sigstore/sign'));
 
 /** Public-good Sigstore endpoints (overridable for private instances and tests). */
 export const SIGSTORE_DEFAULTS = { fulcioURL: 'https://fulcio.sigstore.dev', rekorURL: 'https://rekor.sigstore.dev' } as const;
@@ -30,11 +23,13 @@ export interface SigstoreSignOptions {
   getToken: () => Promise<string>;
   fulcioURL?: string;
   rekorURL?: string;
+  /** Where `@sigstore/sign` comes from (`sigstoreSign` loader). Default: node_modules. */
+  runtime?: RuntimeModules;
 }
 
 /** Signs the event keylessly; returns it with `dataopssigmode: sigstore` and the base64 bundle JSON. */
 export async function signWithSigstore(event: PromotionEvent, options: SigstoreSignOptions): Promise<SignedPromotion> {
-  const { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } = await signLoader();
+  const { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } = await (options.runtime?.sigstoreSign ?? fromNodeModules)();
   const identityProvider: IdentityProvider = { getToken: options.getToken };
   const builder = new MessageSignatureBundleBuilder({
     signer: new FulcioSigner({ fulcioBaseURL: options.fulcioURL ?? SIGSTORE_DEFAULTS.fulcioURL, identityProvider }),

@@ -6,6 +6,7 @@
  */
 import { flattenedVerify, decodeProtectedHeader } from 'jose';
 import { LOCAL_ISSUER, type PromotionPolicy } from './config.ts';
+import { matchesGlob } from '../glob.ts';
 import { PromotionRejected } from './errors.ts';
 import type { TrustedKeys } from './keys.ts';
 import { promotionEventSchema, signingPayload, type Evidence, type SignedPromotion } from './message.ts';
@@ -43,6 +44,24 @@ export interface VerifyOptions {
   now?: Date;
   /** True when this CloudEvents id was already consumed (a replay or a redelivery). */
   seen?: (eventId: string) => boolean | Promise<boolean>;
+  /**
+   * Web URLs of the GitHub servers whose repositories may sign (`https://github.com` always; the
+   * consumer's own `GITHUB_SERVER_URL` on GitHub Enterprise Server). The CloudEvents `source` must
+   * be one of them followed by `/<data.source.repository>`.
+   */
+  serverUrls?: readonly string[];
+}
+
+/**
+ * The CloudEvents `source` values accepted for `repository`: `<server>/<repository>` for
+ * github.com, each of `serverUrls`, and the server of a GHES OIDC issuer
+ * (`https://HOST/_services/token` → `https://HOST`).
+ */
+export function acceptedSources(repository: string, issuer: string, serverUrls: readonly string[] = []): string[] {
+  const servers = new Set(['https://github.com', ...serverUrls.map((u) => u.replace(/\/+$/, ''))]);
+  const ghes = /^(https:\/\/[^/]+)\/_services\/token$/.exec(issuer);
+  if (ghes) servers.add(ghes[1]!);
+  return [...servers].map((server) => `${server}/${repository}`);
 }
 
 /** A message that passed every check. */
@@ -79,12 +98,6 @@ export function checkEvidence(evidence: readonly Evidence[], require: PromotionP
     for (const e of entries) if (!allowed.includes(evidenceStatus(e.status))) problems.push(`${kind} ${e.name}: ${e.status} (required: ${allowed.join(' or ')})`);
   }
   if (problems.length) throw new PromotionRejected('evidence-policy', problems.join('; '), { fix: 'Promote only what passed: fix the failing reports and publish again, or relax promotion.policy.require deliberately.' });
-}
-
-/** Glob with `*` = any run of characters, anchored. */
-export function globMatch(pattern: string, value: string): boolean {
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return re.test(value);
 }
 
 function parseMessage(raw: unknown): SignedPromotion {
@@ -167,13 +180,14 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
     if (identity.repository_id !== policy.repository_id) throw new PromotionRejected('repository-id-mismatch', `repository "${identity.repository}" has id ${identity.repository_id}, the allowed repository has id ${policy.repository_id} (re-created or look-alike repository)`);
   } else if (identity.issuer !== LOCAL_ISSUER) warnings.push('policy.repository_id is not set: any repository id is accepted');
   if (policy.repository !== undefined && identity.repository.toLowerCase() !== policy.repository.toLowerCase()) throw new PromotionRejected('repository-mismatch', `repository "${identity.repository}" is not "${policy.repository}"`);
-  if (event.source !== `https://github.com/${data.source.repository}`) throw new PromotionRejected('repository-mismatch', `CloudEvents source "${event.source}" does not name data.source.repository`);
+  const sources = acceptedSources(data.source.repository, identity.issuer, options.serverUrls);
+  if (!sources.includes(event.source)) throw new PromotionRejected('repository-mismatch', `CloudEvents source "${event.source}" does not name data.source.repository (expected ${sources.join(' or ')})`);
   if (policy.signer_workflows.length > 0) {
     const wf = identity.job_workflow_ref ?? '';
-    if (!policy.signer_workflows.some((p) => globMatch(p, wf))) throw new PromotionRejected('signer-workflow-not-allowed', `signer workflow "${wf || '(none)'}" matches none of ${policy.signer_workflows.join(', ')}`);
+    if (!policy.signer_workflows.some((p) => matchesGlob(wf, p, { segments: false }))) throw new PromotionRejected('signer-workflow-not-allowed', `signer workflow "${wf || '(none)'}" matches none of ${policy.signer_workflows.join(', ')}`);
   }
   if (/^pull_request/.test(identity.event_name)) throw new PromotionRejected('pull-request-event', `event "${identity.event_name}" may not promote: pull requests run code that was not reviewed`);
-  if (!policy.allowed_refs.some((p) => globMatch(p, identity.ref))) throw new PromotionRejected('ref-not-allowed', `ref "${identity.ref}" matches none of ${policy.allowed_refs.join(', ')}`);
+  if (!policy.allowed_refs.some((p) => matchesGlob(identity.ref, p, { segments: false }))) throw new PromotionRejected('ref-not-allowed', `ref "${identity.ref}" matches none of ${policy.allowed_refs.join(', ')}`);
   const skew = policy.clock_skew_seconds * 1000;
   const time = Date.parse(event.time);
   const expires = Date.parse(data.expires_at);

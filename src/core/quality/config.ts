@@ -3,7 +3,9 @@
  * with quality suites (see suite.ts), so a project can name its datasets once.
  */
 import { z } from 'zod';
-import { datasetSchema, failOnSchema } from './suite.ts';
+import { engineMemoryLimitSchema, identifierSchema } from '../fields.ts';
+import { failOnSchema } from '../report/report.ts';
+import { datasetSchema } from './suite.ts';
 
 /** `quality:` in dataops.yml: which suites run in the quality stage and how the outcome is decided. */
 export const qualityConfigSchema = z
@@ -11,11 +13,12 @@ export const qualityConfigSchema = z
     suites: z.array(z.string().min(1)).min(1).describe('Suite files, relative to dataops.yml, inside the project.'),
     fail_on: failOnSchema.default('error').describe('Which check outcome fails the stage: error (default), warn or never.'),
     samples: z.number().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
-    memory_limit: z.string().regex(/^\d+(\.\d+)?\s*([KMGTkmgt]i?[Bb]|[Bb])$/, 'write a size like "256MB" or "1GB"').optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    memory_limit: engineMemoryLimitSchema.optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
   })
   .describe('Data-quality stage.');
 
+/** @public The validated section, for code that reads it (knip: not yet imported elsewhere). */
 export type QualityConfig = z.output<typeof qualityConfigSchema>;
 
 /** `datasets:` in dataops.yml: named datasets every suite of the project can use. */
-export const projectDatasetsSchema = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), datasetSchema);
+export const projectDatasetsSchema = z.record(identifierSchema, datasetSchema);

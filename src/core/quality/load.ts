@@ -10,7 +10,8 @@ import { checkPath, CREDENTIAL_FIX, PathAccessError } from '../paths.ts';
 import { sha256 } from '../hash.ts';
 import { decodeUtf8, parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
 import { readFile } from 'node:fs/promises';
-import { checkSchema, NOT_FOR, readerOptionsOf, suiteSchema, type CheckSpec, type DatasetFormat, type DatasetSpec, type SuiteSpec } from './suite.ts';
+import { formatFromPath, readerOptionsOf, type DatasetFormat } from '../formats.ts';
+import { checkSchema, NOT_FOR, suiteSchema, type CheckSpec, type DatasetSpec, type SuiteSpec } from './suite.ts';
 
 /** Check types a suite may use, in documentation order. */
 export const CHECK_TYPES: string[] = checkSchema.options.map((o) => o.shape.type.value);
@@ -135,17 +136,6 @@ export function mergeDatasets(
     out.set(name, { name, spec, baseDir: suite.dir, origin: { file: suite.file, line: suite.lineOf(['datasets', name]) } });
   }
   return out;
-}
-
-/** Format implied by a file name (`.csv`, `.tsv`, `.parquet`, `.json`, `.ndjson`/`.jsonl`, optionally `.gz`). */
-export function formatFromPath(p: string): DatasetFormat | undefined {
-  const name = p.toLowerCase().replace(/\.(gz|zst)$/, '');
-  if (name.endsWith('.csv')) return 'csv';
-  if (name.endsWith('.tsv') || name.endsWith('.tab')) return 'tsv';
-  if (name.endsWith('.parquet') || name.endsWith('.pq')) return 'parquet';
-  if (name.endsWith('.ndjson') || name.endsWith('.jsonl')) return 'ndjson';
-  if (name.endsWith('.json')) return 'json';
-  return undefined;
 }
 
 /** npm package names (https://docs.npmjs.com/cli/configuring-npm/package-json#name), scoped or not. */

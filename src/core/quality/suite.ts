@@ -4,16 +4,11 @@
  * from it (scripts/gen-schemas.ts) for editors and for ajv.
  */
 import { z } from 'zod';
+import { durationSchema, identifierSchema } from '../fields.ts';
+import { formatSchema, READER_OPTIONS } from '../formats.ts';
+import { severitySchema } from '../report/report.ts';
 
-/** How bad a failing check is: `error` fails the step under the default `fail-on: error`, `warn` reports only. */
-export const severitySchema = z.enum(['error', 'warn']).describe('error: a failure fails the step (with fail-on: error). warn: reported as a warning.');
-export type Severity = z.output<typeof severitySchema>;
-
-/** Which outcome fails the step: any `error`-status or failing error-severity check; also warnings; or never. */
-export const failOnSchema = z.enum(['error', 'warn', 'never']);
-export type FailOn = z.output<typeof failOnSchema>;
-
-const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use letters, digits and "_", not starting with a digit');
+const identifier = identifierSchema;
 const columnName = z.string().min(1);
 
 /** Per-column metadata of a dataset. */
@@ -22,29 +17,6 @@ export const columnMetaSchema = z.strictObject({
   description: z.string().optional(),
 });
 
-/** File formats DuckDB reads for us. */
-export const formatSchema = z.enum(['csv', 'tsv', 'parquet', 'json', 'ndjson']);
-export type DatasetFormat = z.output<typeof formatSchema>;
-
-/**
- * Reader options a dataset may pass to DuckDB, per format (read_csv, read_parquet, read_json).
- * Keys outside these lists are refused (an option key is SQL syntax, never data); values are
- * always bound as literals. Options that write (rejects tables), add the file path to the rows
- * (`filename`) or take nested values are left out.
- */
-export const READER_OPTIONS: Record<'csv' | 'parquet' | 'json', readonly string[]> = {
-  csv: [
-    'all_varchar', 'allow_quoted_nulls', 'auto_detect', 'buffer_size', 'comment', 'compression', 'dateformat', 'decimal_separator', 'delim', 'encoding', 'escape',
-    'header', 'ignore_errors', 'max_line_size', 'new_line', 'normalize_names', 'null_padding', 'nullstr', 'parallel', 'quote', 'sample_size', 'sep', 'skip', 'strict_mode',
-    'thousands', 'timestampformat', 'union_by_name',
-  ],
-  parquet: ['binary_as_string', 'file_row_number', 'hive_partitioning', 'union_by_name'],
-  json: ['auto_detect', 'compression', 'convert_strings_to_integers', 'dateformat', 'date_format', 'field_appearance_threshold', 'format', 'ignore_errors', 'maximum_depth', 'maximum_object_size', 'records', 'sample_size', 'timestampformat', 'timestamp_format', 'union_by_name'],
-};
-/** The reader option list of a format (tsv reads as csv, ndjson as json). */
-export function readerOptionsOf(format: DatasetFormat): readonly string[] {
-  return READER_OPTIONS[format === 'tsv' ? 'csv' : format === 'ndjson' ? 'json' : format];
-}
 const readerOptionKey = z.enum([...new Set(Object.values(READER_OPTIONS).flat())].sort() as [string, ...string[]]);
 
 /**
@@ -57,7 +29,7 @@ export const fileDatasetSchema = z.strictObject({
   options: z
     .partialRecord(readerOptionKey, z.union([z.string(), z.number(), z.boolean()]))
     .optional()
-    .describe('Extra DuckDB reader options, e.g. {delim: ";", header: true}; see READER_OPTIONS in src/core/quality/suite.ts for the keys each format takes.'),
+    .describe('Extra DuckDB reader options, e.g. {delim: ";", header: true}; see READER_OPTIONS in src/core/formats.ts for the keys each format takes.'),
   columns: z.record(columnName, columnMetaSchema).optional(),
   description: z.string().optional(),
 });
@@ -126,7 +98,7 @@ export const checkSchema = z.discriminatedUnion('type', [
     where,
     type: z.literal('freshness'),
     column: columnName,
-    max_age: z.string().regex(/^\d+(\.\d+)?\s*(s|m|h|d|w)$/, 'write a duration like "90m", "36h" or "7d"'),
+    max_age: durationSchema,
   }),
   z.strictObject({
     ...common,
@@ -143,6 +115,7 @@ export type CheckSpec = z.output<typeof checkSchema>;
 export function whereOf(check: CheckSpec): string | undefined {
   return 'where' in check ? check.where : undefined;
 }
+/** The check type names of a suite. @public */
 export type CheckType = CheckSpec['type'];
 
 /** A quality suite file. */

@@ -1,15 +1,5 @@
-/** Status roll-up of a suite and the step decision under `fail-on`. */
-import type { CheckResult, CheckStatus, QualityReport, SuiteStatus } from './report.ts';
-import type { FailOn, Severity } from './suite.ts';
-
-const RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
-
-/** Worst status of the checks (error > fail > warn > pass); `pass` for none. */
-export function suiteStatus(checks: Array<Pick<CheckResult, 'status'>>): SuiteStatus {
-  let worst: CheckStatus = 'pass';
-  for (const c of checks) if (RANK[c.status] > RANK[worst]) worst = c.status;
-  return worst;
-}
+/** The verdict of a quality check under its tolerance. */
+import type { CheckStatus, Severity } from '../report/report.ts';
 
 /**
  * Verdict of a check that ran: pass while failing rows stay within the tolerance (`max_failing`
@@ -26,21 +16,4 @@ export function checkVerdict(failing: number, total: number, severity: Severity,
   }
   if (within) return 'pass';
   return severity === 'warn' ? 'warn' : 'fail';
-}
-
-/** Whether a suite with this status fails the step under `failOn`. */
-export function statusFails(status: SuiteStatus, failOn: FailOn): boolean {
-  if (failOn === 'never') return false;
-  if (failOn === 'warn') return status !== 'pass';
-  return status === 'fail' || status === 'error';
-}
-
-/**
- * Whether the step fails: `fail-on: error` on any `fail` or `error` check or a suite-level error;
- * `warn` also on warnings; `never` never.
- */
-export function stepFails(report: Pick<QualityReport, 'checks' | 'errors' | 'fail_on'>): boolean {
-  if (report.fail_on === 'never') return false;
-  if (report.errors.length > 0) return true;
-  return statusFails(suiteStatus(report.checks), report.fail_on);
 }

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import type { Env } from '../runner-context.ts';
 import type { RegistryCredentials } from './client.ts';
 
 /** Where credentials came from, for logs (never the secret itself). */
@@ -34,8 +35,8 @@ export interface CredentialInputs {
   password?: string | undefined;
   /** GITHUB_TOKEN for ghcr.io, an OAuth access token for *-docker.pkg.dev / gcr.io, or a password for `username`. */
   registryToken?: string | undefined;
-  /** Environment (default process.env): GITHUB_TOKEN, GITHUB_ACTOR, DOCKER_CONFIG, HOME. */
-  env?: NodeJS.ProcessEnv;
+  /** The runner context's environment: GITHUB_TOKEN, GITHUB_ACTOR, DOCKER_CONFIG, HOME. */
+  env: Env;
 }
 
 /** Registry families with known token conventions. */
@@ -64,7 +65,7 @@ function configKeys(registry: string): string[] {
  * Reads the docker config's entry for `registry`.
  * @throws ConfigError when the file exists but is not valid JSON or its `auth` is not base64 `user:password`.
  */
-export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv = process.env): ResolvedCredentials {
+export function dockerConfigCredentials(registry: string, env: Env): ResolvedCredentials {
   const file = path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? os.homedir(), '.docker'), 'config.json');
   let text: string;
   try {
@@ -103,8 +104,8 @@ export function dockerConfigCredentials(registry: string, env: NodeJS.ProcessEnv
  * used; `notes` says so.
  * @throws ConfigError for a password without username, or a broken docker config.
  */
-export function resolveCredentials(registry: string, inputs: CredentialInputs = {}): ResolvedCredentials {
-  const env = inputs.env ?? process.env;
+export function resolveCredentials(registry: string, inputs: CredentialInputs): ResolvedCredentials {
+  const env = inputs.env;
   const kind = registryKind(registry);
   if (inputs.password !== undefined && inputs.password !== '') {
     if (!inputs.username) throw new ConfigError('a password was given without a username', { location: { field: 'username' }, fix: 'Set "username" too (for GHCR your GitHub user or ${{ github.actor }}).' });

@@ -66,6 +66,22 @@ export class RegistryError extends Error {
   }
 }
 
+/**
+ * A downloaded blob whose bytes hash to another digest than the one asked for (damage in transit, a
+ * misbehaving registry or proxy). Retried like a network error; reported as a RegistryError with
+ * code DIGEST_MISMATCH naming both digests.
+ */
+export class DigestMismatchError extends Error {
+  override readonly name = 'DigestMismatchError';
+  readonly expected: string;
+  readonly got: string;
+  constructor(expected: string, got: string) {
+    super(`the blob's content has digest ${got}, not the ${expected} that was asked for`);
+    this.expected = expected;
+    this.got = got;
+  }
+}
+
 /** Options of {@link RegistryClient}. */
 export interface RegistryClientOptions {
   /** Registry `host[:port]`. */
@@ -382,7 +398,7 @@ export class RegistryClient {
         const got = `sha256:${hash.digest('hex')}`;
         if (got !== digest) {
           await rm(file, { force: true });
-          throw Object.assign(new Error(`blob content has digest ${got}`), { code: 'ECONNRESET' });
+          throw new DigestMismatchError(digest, got);
         }
         return size;
       },
@@ -564,7 +580,7 @@ export class RegistryClient {
           }
           throw new RegistryError(fields);
         },
-        (err) => (err instanceof RegistryError ? err.retryable : !certificateError(err) && !this.pastTimeout() && (isRetryableNetworkError(err) || isTimeout(err))),
+        (err) => (err instanceof RegistryError ? err.retryable : err instanceof DigestMismatchError || (!certificateError(err) && !this.pastTimeout() && (isRetryableNetworkError(err) || isTimeout(err)))),
         { ...this.policy, budgetMs: this.timeout ? Math.min(budgetMs, Math.max(0, this.timeout.at - Date.now())) : budgetMs },
       );
     } catch (err) {
@@ -580,6 +596,9 @@ export class RegistryClient {
       }
       if (isTimeout(last)) {
         throw new RegistryError({ ...fields, detail: `no answer within the per-request timeout of ${seconds(this.requestTimeoutMs)}${attempts ? '; gave up within the retry budget' : ''}`, ...(attempts ? { attempts } : {}) }, { cause: last });
+      }
+      if (last instanceof DigestMismatchError) {
+        throw new RegistryError({ ...fields, code: 'DIGEST_MISMATCH', detail: `${last.message}${attempts ? '; gave up within the retry budget' : ''}`, ...(attempts ? { attempts } : {}) }, { cause: last });
       }
       if (err instanceof RetryExhaustedError) {
         const last = err.cause;

@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { registryBinary } from '../runner-context.ts';
 
 /** Options of {@link startLocalRegistry}. */
 export interface LocalRegistryOptions {
@@ -103,7 +104,7 @@ function exited(child: ChildProcess): Promise<void> {
  * @throws ConfigError when the binary is missing; Error with the registry's log when it does not come up.
  */
 export async function startLocalRegistry(opts: LocalRegistryOptions = {}): Promise<LocalRegistry> {
-  const binary = opts.binary ?? process.env.DATAOPS_REGISTRY_BIN ?? 'docker-registry';
+  const binary = opts.binary ?? registryBinary();
   const runDir = await mkdtemp(path.join(os.tmpdir(), 'dataops-registry-'));
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.join(runDir, 'data');
   await mkdir(dataDir, { recursive: true });

@@ -7,10 +7,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../errors.ts';
-import { systemTestConfigSchema, type GoldenComparisonInput, type Runner, type SystemTestConfig } from '../image/system-test-config.ts';
+import { formatFromPath } from '../formats.ts';
+import type { GoldenComparisonInput, Runner } from '../image/system-test-config.ts';
 import type { Project } from '../project.ts';
-import type { FailOn } from '../quality/suite.ts';
-import { validateYaml } from '../yaml.ts';
+import type { FailOn } from '../report/report.ts';
 import type { SystemTestOptions } from './run.ts';
 
 /** Values given explicitly; each wins over dataops.yml. Relative paths resolve from `cwd`. */
@@ -47,22 +47,11 @@ export function parseEnvLines(text: string, field = 'env'): Record<string, strin
   return env;
 }
 
-/** The `image.system_test` section of a project, validated (defaults applied); undefined when absent. */
-export function projectSystemTest(project: Project): SystemTestConfig | undefined {
-  const image = project.config.image as Record<string, unknown> | undefined;
-  const raw = image?.system_test;
-  if (raw === undefined) return undefined;
-  const source = { file: project.file, data: raw, lineOf: (p: ReadonlyArray<string | number>) => project.lineOf(['image', 'system_test', ...p]) };
-  return validateYaml(systemTestConfigSchema, source, 'See "image.system_test" in schemas/dataops-project.schema.json.');
-}
-
-const DATA_FILE = /\.(csv|tsv|parquet|pq|json|ndjson|jsonl)$/i;
-
 /** One comparison per data file directly in `expectedDir` (names made unique by extension). */
 export async function defaultComparisons(expectedDir: string): Promise<GoldenComparisonInput[]> {
   let files: string[];
   try {
-    files = (await readdir(expectedDir, { withFileTypes: true })).filter((d) => d.isFile() && DATA_FILE.test(d.name)).map((d) => d.name).sort();
+    files = (await readdir(expectedDir, { withFileTypes: true })).filter((d) => d.isFile() && formatFromPath(d.name) !== undefined).map((d) => d.name).sort();
   } catch {
     throw new ConfigError(`expected directory ${expectedDir} not found`, { location: { field: 'expected' }, fix: 'Create it with the outputs the pipeline should produce on the fixtures.' });
   }
@@ -80,7 +69,7 @@ export async function defaultComparisons(expectedDir: string): Promise<GoldenCom
  * @throws ConfigError for an invalid `image.system_test` section or a missing expected directory.
  */
 export async function resolveSystemTestOptions(project: Project | undefined, o: SystemTestOverrides, cwd = process.cwd()): Promise<SystemTestOptions> {
-  const cfg = project ? projectSystemTest(project) : undefined;
+  const cfg = project?.config.image?.system_test;
   const base = project?.dir ?? cwd;
   const fromCwd = (p: string | undefined) => (p === undefined ? undefined : path.resolve(cwd, p));
   const fromProject = (p: string) => path.resolve(base, p);

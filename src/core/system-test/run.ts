@@ -15,18 +15,18 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, stat, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { EngineOptions } from '../engine/duckdb.ts';
 import { ConfigError, isConfigError } from '../errors.ts';
 import { confinePath } from '../paths.ts';
 import { sha256 } from '../hash.ts';
 import { requireDigestRef } from '../image/ref.ts';
-import { runImage } from '../image/run.ts';
-import { goldenComparisonSchema, type GoldenComparisonInput, type Runner } from '../image/system-test-config.ts';
-import { TOOL_VERSION, runSuite } from '../quality/engine.ts';
+import { runImage, type RunImageResult } from '../image/run.ts';
+import type { GoldenComparison, GoldenComparisonInput, Runner } from '../image/system-test-config.ts';
 import { loadSuite } from '../quality/load.ts';
-import type { CheckResult, DatasetReport, QualityReport } from '../quality/report.ts';
-import type { DatasetSpec, FailOn } from '../quality/suite.ts';
-import { stepFails, suiteStatus } from '../quality/verdict.ts';
-import { compareGolden, comparisonName } from './golden.ts';
+import { runSuite } from '../quality/run.ts';
+import type { DatasetSpec } from '../quality/suite.ts';
+import { buildReport, type CheckResult, type DatasetReport, type FailOn, type Report } from '../report/report.ts';
+import { compareGolden, comparisonDataset, comparisonName, parseComparisons } from './golden.ts';
 
 /** Suite name of system-test reports (check run `dataops system-test`). */
 export const SYSTEM_TEST_SUITE = 'system_test';
@@ -81,6 +81,10 @@ export interface SystemTestOptions {
   logDir?: string;
   /** Aborting (SIGINT/SIGTERM in the CLI) stops and removes the container; the report then says "interrupted". */
   signal?: AbortSignal;
+  /** Engine settings of the golden comparisons and output suites (temp directory, runtime, trace). */
+  engine?: EngineOptions;
+  /** Directory output suites' own dataset files must lie in (on a runner the workspace); see runSuite. */
+  root?: string | undefined;
 }
 
 async function isDir(p: string): Promise<boolean> {
@@ -133,13 +137,46 @@ function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
+/** The fields of the `container_run` check that do not depend on how the run ended. */
+function containerBase(opts: SystemTestOptions): Pick<CheckResult, 'id' | 'type' | 'dataset' | 'columns' | 'severity' | 'line'> {
+  const line = opts.lines?.run;
+  return { id: 'container_run', type: 'container_run', dataset: 'container', columns: [], severity: 'error', ...(line ? { line } : {}) };
+}
+
+/** The `container_run` check of a container that ran (see the module doc). */
+function containerRunCheck(opts: SystemTestOptions, result: RunImageResult, run: { timeoutMs: number; logDir: string }): CheckResult {
+  const stderrTail = tail(result.stderr);
+  const ok = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+  const [stdoutLog, stderrLog] = [path.join(run.logDir, 'stdout.log'), path.join(run.logDir, 'stderr.log')];
+  const logs = `full output: ${stdoutLog}, ${stderrLog}`;
+  const facts = `in ${seconds(result.durationMs)}${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
+  const last = stderrTail.slice(-5).join('\n');
+  return {
+    ...containerBase(opts),
+    description: `${opts.image} on ${path.basename(path.resolve(opts.fixturesDir))}/`,
+    status: ok ? 'pass' : 'fail',
+    failing_rows: ok ? 0 : 1,
+    total_rows: 1,
+    threshold: { timeout_ms: run.timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
+    samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, ...(result.interrupted ? { interrupted: result.interrupted } : {}), ...(result.oomKilled !== undefined ? { oom_killed: result.oomKilled } : {}), duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n'), stdout_log: stdoutLog, stderr_log: stderrLog }],
+    message: result.interrupted
+      ? `interrupted by ${result.interrupted}: the container was stopped and removed; outputs not checked (${logs})`
+      : result.timedOut
+        ? `timed out after ${seconds(run.timeoutMs)} and was stopped; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
+        : result.exitCode !== 0
+          ? `exited with code ${result.exitCode}${killDiagnosis(result.exitCode, result.oomKilled, opts.memoryLimit)} ${facts}; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
+          : `exited 0 ${facts}`,
+    duration_ms: result.durationMs,
+  };
+}
+
 /**
  * Runs the system test and returns its report. Never throws for a failing container or bad
  * outputs (they are failing checks).
  * @throws ConfigError for a tag-only image, missing fixtures/expected files, a non-empty output
  *   directory, an invalid comparison or an invalid suite.
  */
-export async function runSystemTest(opts: SystemTestOptions): Promise<QualityReport> {
+export async function runSystemTest(opts: SystemTestOptions): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
   requireDigestRef(opts.image, 'image');
@@ -148,11 +185,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   const timeoutMs = opts.timeoutMs ?? 10 * 60_000;
 
   // configuration problems surface before the (slow) container run
-  const comparisons = opts.comparisons.map((c, i) => {
-    const parsed = goldenComparisonSchema.safeParse(c);
-    if (!parsed.success) throw new ConfigError(parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; '), { location: { file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}]` } });
-    return parsed.data;
-  });
+  const comparisons = parseComparisons(opts.comparisons, (i) => ({ file: opts.configFile, line: opts.lines?.compare?.[i], field: `compare[${i}]` }));
   if (!(await isDir(opts.fixturesDir))) {
     throw new ConfigError(`fixtures directory ${opts.fixturesDir} not found`, { location: { file: opts.configFile, field: 'fixtures' }, fix: 'Create it with a slice of real input data, or point "fixtures" at it.' });
   }
@@ -178,7 +211,6 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   const checks: CheckResult[] = [];
   const datasets: DatasetReport[] = [];
   const errors: string[] = [];
-  const runLine = opts.lines?.run;
 
   // 1. the container
   const runStarted = performance.now();
@@ -203,44 +235,14 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       logDir,
       ...(opts.signal ? { signal: opts.signal } : {}),
     });
-    const stderrTail = tail(result.stderr);
-    const ok = result.exitCode === 0 && !result.timedOut && !result.interrupted;
     interrupted = result.interrupted;
-    const logs = `full output: ${path.join(logDir, 'stdout.log')}, ${path.join(logDir, 'stderr.log')}`;
-    ran = ok;
-    const facts = `in ${seconds(result.durationMs)}${result.peakMemoryBytes ? `, peak memory ${mib(result.peakMemoryBytes)}` : ''}`;
-    const last = stderrTail.slice(-5).join('\n');
-    checks.push({
-      id: 'container_run',
-      type: 'container_run',
-      dataset: 'container',
-      columns: [],
-      severity: 'error',
-      description: `${opts.image} on ${path.basename(path.resolve(opts.fixturesDir))}/`,
-      status: ok ? 'pass' : 'fail',
-      failing_rows: ok ? 0 : 1,
-      total_rows: 1,
-      threshold: { timeout_ms: timeoutMs, ...(opts.memoryLimit ? { memory_limit: opts.memoryLimit } : {}) },
-      samples: ok ? [] : [{ exit_code: result.exitCode, timed_out: result.timedOut, ...(result.interrupted ? { interrupted: result.interrupted } : {}), ...(result.oomKilled !== undefined ? { oom_killed: result.oomKilled } : {}), duration_ms: Math.round(result.durationMs), stderr_tail: stderrTail.join('\n'), stdout_log: path.join(logDir, 'stdout.log'), stderr_log: path.join(logDir, 'stderr.log') }],
-      message: result.interrupted
-        ? `interrupted by ${result.interrupted}: the container was stopped and removed; outputs not checked (${logs})`
-        : result.timedOut
-          ? `timed out after ${seconds(timeoutMs)} and was stopped; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
-          : result.exitCode !== 0
-            ? `exited with code ${result.exitCode}${killDiagnosis(result.exitCode, result.oomKilled, opts.memoryLimit)} ${facts}; outputs not checked (${logs})${last ? `. stderr:\n${last}` : ''}`
-            : `exited 0 ${facts}`,
-      ...(runLine ? { line: runLine } : {}),
-      duration_ms: result.durationMs,
-    });
+    ran = result.exitCode === 0 && !result.timedOut && !result.interrupted;
+    checks.push(containerRunCheck(opts, result, { timeoutMs, logDir }));
   } catch (err) {
     if (isConfigError(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
     checks.push({
-      id: 'container_run',
-      type: 'container_run',
-      dataset: 'container',
-      columns: [],
-      severity: 'error',
+      ...containerBase(opts),
       status: 'error',
       failing_rows: null,
       total_rows: null,
@@ -248,7 +250,6 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       samples: [],
       message: `the container could not be started: ${message}`,
       error: message,
-      ...(runLine ? { line: runLine } : {}),
       duration_ms: performance.now() - runStarted,
     });
     errors.push(`container_run: ${message}`);
@@ -259,7 +260,7 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
   if (interrupted) errors.push(`interrupted by ${interrupted}: the system test did not finish`);
   if (ran && !opts.signal?.aborted) {
     // 2. golden comparisons
-    const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples });
+    const golden = await compareGolden({ outputDir: opts.outputDir, expectedDir: opts.expectedDir, comparisons, samples, ...(opts.engine ? { engineOptions: opts.engine } : {}) });
     if (golden.engine) engine = golden.engine;
     const lineOfDataset = new Map(comparisons.map((c, i) => [comparisonName(c), opts.lines?.compare?.[i]]));
     for (const c of golden.checks) {
@@ -267,53 +268,63 @@ export async function runSystemTest(opts: SystemTestOptions): Promise<QualityRep
       checks.push(line ? { ...c, line } : c);
     }
     datasets.push(...golden.datasets);
-
     // 3. output suites: outputs are datasets by name, pointing into the output directory
-    const outputDatasets: Record<string, DatasetSpec> = {};
-    for (const c of comparisons) outputDatasets[comparisonName(c)] = { path: path.resolve(opts.outputDir, c.output), ...(c.format ? { format: c.format } : {}) };
-    for (const [name, p] of Object.entries(opts.outputs ?? {})) outputDatasets[name] = { path: path.resolve(opts.outputDir, p) };
-    for (const suiteFile of opts.suites ?? []) {
-      let report: QualityReport;
-      try {
-        // the outputs live in the output directory, which the system test (not the suite) chose
-        report = await runSuite({ suiteFile, projectDatasets: { ...opts.projectDatasets, ...outputDatasets }, projectDir: opts.projectDir ?? path.dirname(suiteFile), allowedRoots: [path.resolve(opts.outputDir)], samples, failOn, ...(opts.now ? { now: opts.now } : {}) });
-      } catch (err) {
-        // a missing output file is the image's fault, not a configuration error: record it
-        if (!isConfigError(err) || !/matches no file|is empty/.test(err.message)) throw err;
-        errors.push(`${path.basename(suiteFile)}: ${err.message}`);
-        continue;
-      }
-      for (const c of report.checks) {
-        const { line: _line, ...rest } = c;
-        checks.push({ ...rest, id: `${report.suite.name}.${c.id}`, description: [c.description, `suite ${report.suite.file}${c.line ? `:${c.line}` : ''}`].filter(Boolean).join(' · ') });
-      }
-      for (const d of report.datasets) if (!datasets.some((x) => x.name === d.name && x.source === d.source)) datasets.push(d);
-      for (const e of report.errors) errors.push(`${report.suite.name}: ${e}`);
-    }
+    await runOutputSuites(opts, comparisons, { checks, datasets, errors });
   }
 
-  const counts = { total: checks.length, pass: 0, warn: 0, fail: 0, error: 0 };
-  for (const c of checks) counts[c.status]++;
-  const status = errors.length ? 'error' : suiteStatus(checks);
-  const report: QualityReport = {
-    report_version: 1,
-    tool: { name: 'dataops-actions', version: TOOL_VERSION, engine },
+  return buildReport({
+    engine,
     suite: {
       name: SYSTEM_TEST_SUITE,
       file: opts.configFile ?? '',
       sha256: sha256(JSON.stringify({ image: opts.image, comparisons, suites: opts.suites ?? [], env: opts.env ?? {}, args: opts.args ?? [] })),
       description: `${opts.image} run on ${opts.fixturesDir}, outputs compared with ${opts.expectedDir}`,
     },
-    status,
     fail_on: failOn,
-    failed_step: false,
     started_at: startedAt.toISOString(),
     duration_ms: performance.now() - t0,
-    counts,
     datasets,
     checks,
     errors,
-  };
-  report.failed_step = stepFails(report);
-  return report;
+  });
+}
+
+/**
+ * The quality suites of the system test, run on its outputs: each compared output is a dataset by
+ * its name (read as its comparison reads it), `outputs` add more; their checks join the report
+ * with ids prefixed by the suite name. A missing output is the image's fault, recorded in `errors`.
+ * @throws ConfigError for any other configuration problem of a suite.
+ */
+async function runOutputSuites(opts: SystemTestOptions, comparisons: GoldenComparison[], into: { checks: CheckResult[]; datasets: DatasetReport[]; errors: string[] }): Promise<void> {
+  const outputDatasets: Record<string, DatasetSpec> = {};
+  for (const c of comparisons) outputDatasets[comparisonName(c)] = comparisonDataset(c, opts.outputDir);
+  for (const [name, p] of Object.entries(opts.outputs ?? {})) outputDatasets[name] = { path: path.resolve(opts.outputDir, p) };
+  for (const suiteFile of opts.suites ?? []) {
+    let report: Report;
+    try {
+      // the outputs live in the output directory, which the system test (not the suite) chose
+      report = await runSuite({
+        ...opts.engine,
+        suiteFile,
+        projectDatasets: { ...opts.projectDatasets, ...outputDatasets },
+        projectDir: opts.projectDir ?? path.dirname(suiteFile),
+        root: opts.root,
+        allowedRoots: [path.resolve(opts.outputDir)],
+        samples: opts.samples ?? 5,
+        failOn: opts.failOn ?? 'error',
+        now: opts.now,
+      });
+    } catch (err) {
+      // a missing output file is the image's fault, not a configuration error: record it
+      if (!isConfigError(err) || !/matches no file|is empty/.test(err.message)) throw err;
+      into.errors.push(`${path.basename(suiteFile)}: ${err.message}`);
+      continue;
+    }
+    for (const c of report.checks) {
+      const { line: _line, ...rest } = c;
+      into.checks.push({ ...rest, id: `${report.suite.name}.${c.id}`, description: [c.description, `suite ${report.suite.file}${c.line ? `:${c.line}` : ''}`].filter(Boolean).join(' · ') });
+    }
+    for (const d of report.datasets) if (!into.datasets.some((x) => x.name === d.name && x.source === d.source)) into.datasets.push(d);
+    for (const e of report.errors) into.errors.push(`${report.suite.name}: ${e}`);
+  }
 }

@@ -6,8 +6,11 @@
  */
 import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { openEngine, literal } from '../engine/duckdb.ts';
-import type { CheckResult, CheckStatus } from '../quality/report.ts';
+import { openEngine, type EngineOptions } from '../engine/duckdb.ts';
+import { literal } from '../engine/quote.ts';
+import { copyOptions, formatFromPath, readerSql, type DatasetFormat, type ReaderOptions } from '../formats.ts';
+import { matchesGlob } from '../glob.ts';
+import type { CheckResult, CheckStatus } from '../report/report.ts';
 
 /** Measurements of one performance run. */
 export interface PerformanceMetrics {
@@ -37,25 +40,9 @@ export interface Budgets {
   regression_threshold_percent: number;
 }
 
-const TABULAR = /\.(csv|tsv|parquet|json|jsonl|ndjson)$/i;
-
-function readerFor(file: string): string {
-  const f = literal(file);
-  if (/\.parquet$/i.test(file)) return `read_parquet(${f})`;
-  if (/\.(json|jsonl|ndjson)$/i.test(file)) return `read_json_auto(${f})`;
-  return `read_csv(${f}, header = true, all_varchar = true${/\.tsv$/i.test(file) ? ", delim = '\\t'" : ''})`;
-}
-
-function copyOptions(file: string): string {
-  if (/\.parquet$/i.test(file)) return '(FORMAT parquet)';
-  if (/\.(json|jsonl|ndjson)$/i.test(file)) return '(FORMAT json)';
-  return `(FORMAT csv, HEADER${/\.tsv$/i.test(file) ? ", DELIMITER '\\t'" : ''})`;
-}
-
-/** True when `name` matches a simple glob (`*` and `?`). */
-export function matchesGlob(name: string, pattern: string): boolean {
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
-  return re.test(name);
+/** CSV and TSV are scaled as text (header kept, every value copied as written); other formats keep their types. */
+function textOptions(format: DatasetFormat): ReaderOptions {
+  return format === 'csv' || format === 'tsv' ? { header: true, all_varchar: true } : {};
 }
 
 /**
@@ -64,10 +51,10 @@ export function matchesGlob(name: string, pattern: string): boolean {
  * lookup tables whose keys must stay unique).
  * @returns rows of the tabular files written and the files scaled.
  */
-export async function buildScaledInput(fixturesDir: string, outDir: string, factor: number, scaleFiles: readonly string[] = []): Promise<{ rows: number; scaled: string[]; copied: string[] }> {
+export async function buildScaledInput(fixturesDir: string, outDir: string, factor: number, scaleFiles: readonly string[] = [], engineOptions: EngineOptions = {}): Promise<{ rows: number; scaled: string[]; copied: string[] }> {
   await mkdir(outDir, { recursive: true });
   const entries = (await readdir(fixturesDir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort();
-  const engine = await openEngine({ threads: 2 });
+  const engine = await openEngine({ threads: 2, ...engineOptions });
   const scaled: string[] = [];
   const copied: string[] = [];
   let rows = 0;
@@ -75,17 +62,18 @@ export async function buildScaledInput(fixturesDir: string, outDir: string, fact
     for (const name of entries) {
       const src = path.join(fixturesDir, name);
       const dst = path.join(outDir, name);
-      const scale = TABULAR.test(name) && (scaleFiles.length === 0 || scaleFiles.some((p) => matchesGlob(name, p)));
-      if (scale && factor > 1) {
-        await engine.run(`COPY (SELECT t.* FROM ${readerFor(src)} t, range(${Math.floor(factor)})) TO ${literal(dst)} ${copyOptions(name)}`);
+      const format = formatFromPath(name);
+      const scale = format !== undefined && (scaleFiles.length === 0 || scaleFiles.some((p) => matchesGlob(name, p)));
+      if (format && scale && factor > 1) {
+        await engine.run(`COPY (SELECT t.* FROM ${readerSql([src], format, textOptions(format))} t, range(${Math.floor(factor)})) TO ${literal(dst)} ${copyOptions(format)}`);
         scaled.push(name);
       } else {
         await copyFile(src, dst);
         if (scale) scaled.push(name);
         else copied.push(name);
       }
-      if (TABULAR.test(name)) {
-        const [r] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${readerFor(dst)}`);
+      if (format) {
+        const [r] = await engine.query<{ n: number }>(`SELECT count(*) AS n FROM ${readerSql([dst], format, textOptions(format))}`);
         rows += Number(r?.n ?? 0);
       }
     }

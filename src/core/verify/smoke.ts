@@ -6,7 +6,7 @@ import { access, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunImageOptions, RunImageResult } from '../image/run.ts';
-import type { CheckResult, CheckStatus } from '../quality/report.ts';
+import type { CheckResult, CheckStatus } from '../report/report.ts';
 import { retry } from '../retry.ts';
 
 /** Runs an image (B1's runImage or a substitute with the same contract). */

@@ -5,14 +5,15 @@
  * budget_duration, budget_rows_per_second, budget_peak_memory, regression_duration). A passing run
  * becomes the environment's new baseline.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { sha256, sha256File } from '../hash.ts';
+import type { EngineOptions } from '../engine/duckdb.ts';
+import { sha256 } from '../hash.ts';
 import { requireDigestRef } from '../image/ref.ts';
 import type { RunImageOptions } from '../image/run.ts';
 import type { VerifyConfig } from '../deploy/config.ts';
-import type { CheckResult, CheckStatus, DatasetReport, QualityReport } from '../quality/report.ts';
+import { buildReport, writeReport, type CheckResult, type CheckStatus, type DatasetReport, type Report } from '../report/report.ts';
 import { FileBaselineStore, type BaselineStore } from './baseline.ts';
 import { buildScaledInput, evaluateBudgets, metricsOf, type Baseline, type PerformanceMetrics } from './performance.ts';
 import { probeHttp, smokeJob, type ImageRunner } from './smoke.ts';
@@ -41,12 +42,14 @@ export interface VerifyRequest {
   log?: ((m: string) => void) | undefined;
   /** Retry base of the HTTP probe in ms (tests make it short). */
   probeBaseMs?: number | undefined;
+  /** Engine settings of the input scaling (temp directory, runtime, trace). */
+  engine?: EngineOptions | undefined;
 }
 
 /** Outcome of a verification. */
 export interface VerifyResult {
   status: CheckStatus;
-  report: QualityReport;
+  report: Report;
   reportPath: string;
   sha256: string;
   metrics?: PerformanceMetrics | undefined;
@@ -54,11 +57,9 @@ export interface VerifyResult {
   baselineUpdated: boolean;
 }
 
-const RANK: Record<CheckStatus, number> = { pass: 0, warn: 1, fail: 2, error: 3 };
-
-/** Worst status of the checks (pass when there are none). */
-export function worst(checks: readonly CheckResult[]): CheckStatus {
-  return checks.reduce<CheckStatus>((w, c) => (RANK[c.status] > RANK[w] ? c.status : w), 'pass');
+/** The check of a verification with nothing configured: a warning, not a pass. */
+function nothingToVerify(): CheckResult {
+  return { id: 'nothing_to_verify', type: 'nothing_to_verify', dataset: 'deploy.verify', columns: [], severity: 'warn', status: 'warn', failing_rows: null, total_rows: null, threshold: {}, samples: [], message: 'nothing to verify: configure deploy.verify.smoke and/or deploy.verify.performance', duration_ms: 0 };
 }
 
 async function defaultRunner(): Promise<ImageRunner> {
@@ -97,10 +98,10 @@ export async function verify(req: VerifyRequest): Promise<VerifyResult> {
   const perf = cfg.performance;
   if (perf && run) {
     const fixtures = path.resolve(req.baseDir, perf.input);
-    const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-perf-'));
+    const tmp = await mkdtemp(path.join(req.engine?.tempDirectory ?? os.tmpdir(), 'dataops-perf-'));
     try {
       const inDir = path.join(tmp, 'in');
-      const scaled = await buildScaledInput(fixtures, inDir, perf.scale_factor, perf.scale_files);
+      const scaled = await buildScaledInput(fixtures, inDir, perf.scale_factor, perf.scale_files, req.engine);
       log(`performance: ${perf.scale_factor}× fixtures = ${scaled.rows} input rows (scaled ${scaled.scaled.join(', ') || 'nothing'})`);
       datasets.push({ name: 'performance', kind: 'file', source: perf.input, files: [...scaled.scaled, ...scaled.copied], row_count: scaled.rows, content_hash: null });
       const r = await run({ ...req.runOptions, image: req.image, inputDir: inDir, outputDir: path.join(tmp, 'out'), timeoutMs: perf.timeout_seconds * 1000, ...(perf.memory_limit ? { memoryLimit: perf.memory_limit } : {}) });
@@ -131,30 +132,24 @@ export async function verify(req: VerifyRequest): Promise<VerifyResult> {
     }
   }
 
-  const status = checks.length ? worst(checks) : 'warn';
-  const counts = { total: checks.length, pass: 0, warn: 0, fail: 0, error: 0 };
-  for (const c of checks) counts[c.status]++;
-  const report: QualityReport = {
-    report_version: 1,
-    tool: { name: 'dataops-actions', version: '0.1.0', engine: 'container runner' },
+  if (checks.length === 0) checks.push(nothingToVerify());
+  const report = buildReport({
+    engine: 'container runner',
     suite: { name: `verify-${req.environment}`, file: 'dataops.yml#deploy.verify', sha256: sha256(JSON.stringify(cfg)), description: `Verification of ${req.image} in ${req.environment}` },
-    status,
     fail_on: 'error',
-    failed_step: status === 'fail' || status === 'error',
     started_at: startedAt,
     duration_ms: Math.round(performance.now() - started),
-    counts,
     datasets,
     checks,
-    errors: checks.length ? [] : ['nothing to verify: configure deploy.verify.smoke and/or deploy.verify.performance'],
-  };
-  await mkdir(path.dirname(req.reportPath), { recursive: true });
-  await writeFile(req.reportPath, JSON.stringify(report, null, 2) + '\n');
+    errors: [],
+  });
+  const status = report.status;
+  const text = await writeReport(report, req.reportPath);
   let baselineUpdated = false;
   if (metrics && (status === 'pass' || status === 'warn') && req.updateBaseline !== false) {
     await store.save({ environment: req.environment, digest: ref.digest, recorded_at: startedAt, metrics }, req.sourceSha ?? 'unknown');
     baselineUpdated = true;
     log(`performance: baseline of ${req.environment} updated (${store.kind})`);
   }
-  return { status, report, reportPath: req.reportPath, sha256: await sha256File(req.reportPath), metrics, baseline, baselineUpdated };
+  return { status, report, reportPath: req.reportPath, sha256: sha256(text), metrics, baseline, baselineUpdated };
 }

@@ -17,10 +17,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
-import { GitHubClient } from '../../../src/core/github/client.ts';
+import { githubClient } from '../../../src/actions/lib/github.ts';
 import { isRejected } from '../../../src/core/promotion/errors.ts';
 import { dispatchPromotion } from '../../../src/core/promotion/transport/dispatch.ts';
 import { verifyPromotion, type VerifyOptions } from '../../../src/core/promotion/verify.ts';
+
+/** The REST API of github.com. */
+const DEFAULT_API_URL = 'https://api.github.com';
 
 /** Google's JWKS for the OIDC tokens of push subscriptions. */
 export const GOOGLE_CERTS_URL = 'https://www.googleapis.com/oauth2/v3/certs';
@@ -43,7 +46,7 @@ export interface BridgeOptions {
     /** owner/repo receiving the dispatch. */
     repository: string;
     eventType: string;
-    /** API base URL (default GITHUB_API_URL or https://api.github.com). */
+    /** REST API URL (default https://api.github.com; GitHub Enterprise Server: https://HOST/api/v3). */
     apiUrl?: string;
   };
   /** How long a CloudEvents id is remembered (default 7 days: Pub/Sub's maximum retention). */
@@ -55,9 +58,9 @@ export interface BridgeOptions {
 export async function installationToken(app: { appId: string; privateKey: KeyObject; installationId: number; apiUrl?: string }): Promise<{ token: string; expiresAt: number }> {
   const now = Math.floor(Date.now() / 1000);
   const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).setIssuer(app.appId).setIssuedAt(now - 60).setExpirationTime(now + 540).sign(app.privateKey);
-  const client = new GitHubClient({ token: jwt, ...(app.apiUrl ? { baseUrl: app.apiUrl } : {}) });
-  const res = await client.request<{ token: string; expires_at: string }>('POST', `/app/installations/${app.installationId}/access_tokens`, {});
-  return { token: res.token, expiresAt: Date.parse(res.expires_at) };
+  const api = githubClient({ token: jwt, apiUrl: app.apiUrl ?? DEFAULT_API_URL, userAgent: 'dataops-pubsub-bridge' });
+  const { data } = await api.request('POST /app/installations/{installation_id}/access_tokens', { installation_id: app.installationId });
+  return { token: data.token, expiresAt: Date.parse(data.expires_at) };
 }
 
 /** Creates the request handler. */
@@ -114,7 +117,8 @@ export function createBridge(options: BridgeOptions): (req: IncomingMessage, res
     const id = verified.event.id;
     inFlight.add(id);
     try {
-      await dispatchPromotion(verified.event, { client: new GitHubClient({ token: await token(), ...(options.github.apiUrl ? { baseUrl: options.github.apiUrl } : {}) }), repository: options.github.repository, eventType: options.github.eventType });
+      const api = githubClient({ token: await token(), apiUrl: options.github.apiUrl ?? DEFAULT_API_URL, userAgent: 'dataops-pubsub-bridge' });
+      await dispatchPromotion(verified.event, { api, repository: options.github.repository, eventType: options.github.eventType });
       const now = Date.now();
       seen.set(id, now + ttl);
       for (const [k, exp] of seen) if (exp < now) seen.delete(k);

@@ -8,12 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failsAt, lintPath, renderSummary, renderText, toSarif } from '../../../src/core/lint/index.ts';
-import { extractRunScripts, onPath } from '../../../src/core/lint/external.ts';
+import { extractRunScripts } from '../../../src/core/lint/external.ts';
 import { lintAgainstSchema } from '../../../src/core/lint/schema.ts';
 import { ACTIONLINT_IGNORES } from '../../../src/core/lint/actionlint-ignore.ts';
+import { tool } from '../../helpers/tools.ts';
 
 let tmp: string;
-const hasShellcheck = await onPath('shellcheck');
+const hasShellcheck = await tool('shellcheck', 'apt-get install shellcheck');
 const WORKFLOW = `name: t
 on: push
 jobs:

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintStage } from '../../../src/core/flow/stages/lint.ts';
 import type { FlowContext, FlowState } from '../../../src/core/flow/types.ts';
 import { loadProject } from '../../../src/core/project.ts';
+import { localContext } from '../../../src/core/runner-context.ts';
 
 let tmp: string;
 
@@ -18,9 +19,10 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-async function ctx(): Promise<FlowContext & { state: FlowState }> {
+async function ctx(env: Record<string, string> = {}): Promise<FlowContext & { state: FlowState }> {
   return {
     project: await loadProject(tmp),
+    runner: localContext({ env }),
     workDir: path.join(tmp, '.dataops', 'run'),
     now: new Date(),
     approve: false,
@@ -47,11 +49,6 @@ describe('lint stage', () => {
     const r = await lintStage.run(c);
     expect(r.status).toBe('warned');
     expect(c.state.lint!.errors).toBeGreaterThan(0);
-    process.env.DATAOPS_LINT_FAIL_ON = 'error';
-    try {
-      expect((await lintStage.run(await ctx())).status).toBe('failed');
-    } finally {
-      delete process.env.DATAOPS_LINT_FAIL_ON;
-    }
+    expect((await lintStage.run(await ctx({ DATAOPS_LINT_FAIL_ON: 'error' }))).status).toBe('failed');
   });
 });

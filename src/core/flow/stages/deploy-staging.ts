@@ -2,13 +2,15 @@
  * Flow stage `deploy-staging`: deploys the pushed digest (`state.pushed.refs[0]`) to the
  * `staging` environment of `deploy:` in dataops.yml. For the local demo, a GitOps repository
  * configured as a local path that does not exist yet is created from `<project>/deploy/`
- * (kustomize base + overlays). Deployments are recorded on GitHub when GITHUB_TOKEN and
- * GITHUB_REPOSITORY are set, else in the local log. Hands on `state.staging`.
+ * (kustomize base + overlays). Deployments are recorded on GitHub when the flow has a GitHub
+ * repository (GITHUB_TOKEN and GITHUB_REPOSITORY set), else in the local log. Hands on `state.staging`.
  */
 import path from 'node:path';
 import { deploy } from '../../deploy/deploy.ts';
 import type { Evidence } from '../../deploy/deployments.ts';
-import { ensureLocalGitOpsRepository, gitHeadSha, githubFromEnv, localRecorder, runUrlFromEnv } from '../../deploy/local.ts';
+import { ensureLocalGitOpsRepository, gitHeadSha, localRecorder } from '../../deploy/local.ts';
+import { shortDigest } from '../../hash.ts';
+import { runUrl } from '../../runner-context.ts';
 import { resolveRepository } from '../../deploy/gitops.ts';
 import type { FlowState, Stage } from '../types.ts';
 
@@ -31,7 +33,7 @@ export const deployStagingStage: Stage = {
     if (!image) return { status: 'skipped', summary: 'nothing was pushed' };
     const created = await ensureLocalGitOpsRepository(env, ctx.project.dir, path.join(ctx.project.dir, 'deploy'));
     if (created) ctx.log(`created the GitOps repository ${path.relative(ctx.project.dir, created)} from deploy/`);
-    const github = githubFromEnv();
+    const github = ctx.github;
     const sha = (await gitHeadSha(ctx.project.dir)) ?? ctx.state.image?.labels?.['org.opencontainers.image.revision'] ?? '0'.repeat(40);
     const result = await deploy({
       environment: 'staging',
@@ -39,9 +41,11 @@ export const deployStagingStage: Stage = {
       config,
       baseDir: ctx.project.dir,
       name: ctx.project.config.name,
-      source: { sha, repository: process.env.GITHUB_REPOSITORY, runUrl: runUrlFromEnv() },
+      source: { sha, repository: ctx.runner.github.repository, runUrl: runUrl(ctx.runner.github) },
       evidence: evidenceFromState(ctx.state),
       ...(github ? { github } : { recorder: localRecorder(ctx.project.dir, config, () => ctx.now) }),
+      runtime: ctx.runtime,
+      workspace: ctx.runner.workspace,
       log: (m) => ctx.log(m),
     });
     ctx.state.staging = {
@@ -49,19 +53,19 @@ export const deployStagingStage: Stage = {
       image: result.image,
       ...(result.deploymentId !== undefined ? { deploymentId: result.deploymentId } : {}),
       ...(result.environmentUrl ? { environmentUrl: result.environmentUrl } : {}),
-      ...(env.gitops ? { gitopsRepo: resolveRepository(env.gitops.repository, ctx.project.dir), overlay: env.gitops.overlay } : {}),
+      ...(env.target === 'gitops' ? { gitopsRepo: resolveRepository(env.gitops.repository, ctx.project.dir), overlay: env.gitops.overlay } : {}),
       ...(result.commitSha ? { commitSha: result.commitSha } : {}),
     };
     for (const n of result.notes) ctx.log(n);
-    const short = `sha256:${result.digest.slice(7, 19)}`;
+    const short = shortDigest(result.digest);
     return {
       status: 'passed',
-      summary: result.unchanged ? `staging already runs ${short}` : `staging ${env.target === 'gitops' ? 'overlay pins' : 'runs'} ${short}${result.previousDigest ? ` (was sha256:${result.previousDigest.slice(7, 19)})` : ''}`,
+      summary: result.unchanged ? `staging already runs ${short}` : `staging ${env.target === 'gitops' ? 'overlay pins' : 'runs'} ${short}${result.previousDigest ? ` (was ${shortDigest(result.previousDigest)})` : ''}`,
       details: {
         image: result.image,
         target: result.target,
         ...(result.commitSha ? { commit: result.commitSha.slice(0, 12) } : {}),
-        ...(env.gitops ? { gitops: `${path.relative(ctx.project.dir, resolveRepository(env.gitops.repository, ctx.project.dir)) || env.gitops.repository} ${env.gitops.overlay}` } : {}),
+        ...(env.target === 'gitops' ? { gitops: `${path.relative(ctx.project.dir, resolveRepository(env.gitops.repository, ctx.project.dir)) || env.gitops.repository} ${env.gitops.overlay}` } : {}),
         ...(result.deploymentId !== undefined ? { deployment: `${result.deploymentId} (${result.recordedIn})` } : {}),
       },
     };

@@ -2,7 +2,7 @@
  * Flow stage `lint`: lints the project directory (workflows, action.yml, dataops.yml, suites and,
  * when installed, Dockerfiles, SQL, Python and run scripts), writes `<workDir>/lint.sarif`, and
  * hands the counts on in `state.lint`. Warn-only: findings make the stage `warned`, never
- * `failed` (set DATAOPS_LINT_FAIL_ON=error|warning to gate the flow on them). A linter that is not
+ * `failed` (set DATAOPS_LINT_FAIL_ON=error|warning in the environment to gate the flow on them). A linter that is not
  * installed is named in the summary as skipped.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ export const lintStage: Stage = {
   title: 'Lint code, workflows and config',
   async run(ctx) {
     const scratch = path.relative(ctx.project.dir, ctx.workDir).split(path.sep).join('/');
-    const report = await lintPath(ctx.project.dir, { exclude: scratch && !scratch.startsWith('..') ? [`${scratch}/**`] : [] });
+    const report = await lintPath(ctx.project.dir, { exclude: scratch && !scratch.startsWith('..') ? [`${scratch}/**`] : [], actionlint: { runtime: ctx.runtime } });
     await mkdir(ctx.workDir, { recursive: true });
     const sarifPath = path.join(ctx.workDir, 'lint.sarif');
     await writeFile(sarifPath, JSON.stringify(toSarif(report), null, 2) + '\n');
@@ -27,11 +27,12 @@ export const lintStage: Stage = {
     if (report.findings.length > 10) ctx.log(`…and ${report.findings.length - 10} more in ${sarifPath}`);
     const files = Object.values(report.files).reduce((n, l) => n + l.length, 0);
     const skippedNote = skipped.length > 0 ? `; skipped (not installed): ${skipped.join(', ')}` : '';
-    const failOn = (process.env.DATAOPS_LINT_FAIL_ON ?? 'never') as LintFailOn;
+    const gate = ctx.runner.env.DATAOPS_LINT_FAIL_ON;
+    const failOn: LintFailOn = gate === 'error' || gate === 'warning' ? gate : 'never';
     const details = { files, errors: c.errors, warnings: c.warnings, sarif: sarifPath };
     if (report.findings.length === 0) return { status: 'passed', summary: `${files} file(s) clean (${report.ran.join(', ')})${skippedNote}`, details };
     return {
-      status: ['error', 'warning'].includes(failOn) && failsAt(report.findings, failOn) ? 'failed' : 'warned',
+      status: failOn !== 'never' && failsAt(report.findings, failOn) ? 'failed' : 'warned',
       summary: `${c.errors} error(s), ${c.warnings} warning(s) in ${files} file(s)${skippedNote}`,
       details,
     };

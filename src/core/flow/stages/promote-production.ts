@@ -5,8 +5,6 @@
  * deployment and registry checks, copy by digest, GitOps production deploy of the same digest.
  * Hands on `state.production`.
  */
-import { deployConfigSchema } from '../../deploy/config.ts';
-import { githubFromEnv } from '../../deploy/local.ts';
 import { requirePinnedPolicy } from '../../promotion/config.ts';
 import { productionSide } from '../../promotion/consumer.ts';
 import { isRejected } from '../../promotion/errors.ts';
@@ -25,13 +23,13 @@ export const promoteProductionStage: Stage = {
     const published = ctx.state.promotion;
     if (!published) return { status: 'skipped', summary: 'no promotion message was published' };
     const cfg = promotionSettings(ctx);
-    const deployCfg = deployConfigSchema.parse(ctx.project.config.deploy ?? { environments: {} });
-    if (!deployCfg.environments[cfg.environment]) return { status: 'skipped', summary: `no "${cfg.environment}" environment under deploy.environments` };
-    await ensureEmulator(ctx, cfg.transport.pubsub.project);
+    const deployCfg = ctx.project.config.deploy;
+    if (!deployCfg?.environments[cfg.environment]) return { status: 'skipped', summary: `no "${cfg.environment}" environment under deploy.environments` };
+    const emulatorHost = await ensureEmulator(ctx, cfg.transport.pubsub.project);
 
     // the demo's ephemeral key is trusted for this run only; a configured key comes from the environment/file
     const ephemeral = published.publicKeysFile !== undefined;
-    const keys = ephemeral ? loadPublicKeys(await readFile(published.publicKeysFile!, 'utf8'), published.keyId ?? cfg.signing.key_id) : await trustedKeys(cfg, ctx.project.dir);
+    const keys = ephemeral ? loadPublicKeys(await readFile(published.publicKeysFile!, 'utf8'), published.keyId ?? cfg.signing.key_id) : await trustedKeys(cfg, ctx.project.dir, { env: ctx.runner.env });
     const policy = ephemeral ? { ...cfg.policy, repository: undefined, repository_id: undefined, repository_owner_id: undefined, signer_workflows: [] } : cfg.policy;
     const registry = ctx.state.registry;
     const productionRepository = cfg.production_repository ?? (registry ? `${registry.host}/${registry.repository}-production` : undefined);
@@ -41,8 +39,8 @@ export const promoteProductionStage: Stage = {
     if (!ctx.approve && ctx.interactive === false) {
       return { status: 'failed', summary: `production deploy not approved (run with --approve, or on a terminal); message ${published.eventId.slice(0, 8)} stays on ${cfg.transport.pubsub.subscription} for "dataops promote listen"` };
     }
-    // recorded where deploy-staging recorded: GitHub when GITHUB_TOKEN and GITHUB_REPOSITORY are set, else the local log
-    const { recorder, ledger, github } = productionSide(ctx.project, githubFromEnv());
+    // recorded where deploy-staging recorded: GitHub when the flow has a GitHub repository, else the local log
+    const { recorder, ledger, github } = productionSide(ctx.project, ctx.github);
     let result: PromoteResult | undefined;
     let denied = false;
     await consumePromotions(
@@ -55,7 +53,7 @@ export const promoteProductionStage: Stage = {
             promotion: { ...cfg, policy, ...(productionRepository ? { production_repository: productionRepository } : {}) },
             deploy: deployCfg,
             baseDir: ctx.project.dir,
-            verify: { keys, issuers: ephemeral ? [...cfg.policy.issuers, 'local'] : cfg.policy.issuers, now: new Date() },
+            verify: { keys, issuers: ephemeral ? [...cfg.policy.issuers, 'local'] : cfg.policy.issuers, now: new Date(), serverUrls: [ctx.runner.github.serverUrl] },
             recorder,
             ledger,
             approve: async (v, summary) => {
@@ -63,6 +61,8 @@ export const promoteProductionStage: Stage = {
               return ctx.approve || (await ctx.confirm(`Deploy ${v.event.data.image} to ${cfg.environment}?`));
             },
             github,
+            runtime: ctx.runtime,
+            workspace: ctx.runner.workspace,
             log: (line) => ctx.log(line),
           });
           return 'ack';
@@ -75,6 +75,7 @@ export const promoteProductionStage: Stage = {
         }
       },
       { maxMessages: 1, timeoutMs: 60_000, until: () => denied || result !== undefined, log: (line) => ctx.log(line) },
+      { runtime: ctx.runtime, emulatorHost, workspace: ctx.runner.workspace },
     );
     if (denied) return { status: 'failed', summary: `production deploy not approved (run with --approve, or answer y); message ${published.eventId.slice(0, 8)} stays on ${cfg.transport.pubsub.subscription}` };
     if (!result) return { status: 'failed', summary: `no promotion message arrived on ${cfg.transport.pubsub.subscription} within 60 s` };

@@ -6,8 +6,8 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../errors.ts';
-import { defaultPromotionConfig, promotionConfigSchema, type PromotionConfig } from '../../promotion/config.ts';
+import { shortDigest } from '../../hash.ts';
+import { defaultPromotionConfig, type PromotionConfig } from '../../promotion/config.ts';
 import { startPubSubEmulator } from '../../promotion/emulator.ts';
 import { generateKeyPair, loadPrivateKey, type SigningKey } from '../../promotion/keys.ts';
 import { createPromotionEvent } from '../../promotion/message.ts';
@@ -19,34 +19,25 @@ import type { FlowContext, Stage, StageResult } from '../types.ts';
 
 /** The project's promotion settings (defaults when the section is absent). */
 export function promotionSettings(ctx: FlowContext): PromotionConfig {
-  const raw = ctx.project.config.promotion;
-  if (raw === undefined) return defaultPromotionConfig();
-  const parsed = promotionConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = ['promotion', ...(issue?.path ?? [])].map(String);
-    throw new ConfigError(issue?.message ?? 'invalid promotion settings', { location: { file: ctx.project.file, line: ctx.project.lineOf(field), field: field.join('.') } });
-  }
-  return parsed.data;
+  return ctx.project.config.promotion ?? defaultPromotionConfig();
 }
 
-/** Starts the emulator for this flow unless PUBSUB_EMULATOR_HOST points at one; stopped at cleanup. */
+/**
+ * The Pub/Sub emulator of this flow: the runner's (PUBSUB_EMULATOR_HOST), else one started now
+ * and stopped at cleanup (kept in `state.promotion.emulatorHost` for the production stage).
+ */
 export async function ensureEmulator(ctx: FlowContext, project: string): Promise<string> {
-  const existing = process.env.PUBSUB_EMULATOR_HOST;
+  const existing = ctx.state.promotion?.emulatorHost ?? ctx.runner.pubsubEmulatorHost;
   if (existing) return existing;
   ctx.log('starting the Pub/Sub emulator (gcloud beta emulators pubsub start)…');
   const emulator = await startPubSubEmulator({ project, log: (line) => ctx.log(line) });
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  ctx.onCleanup(async () => {
-    await emulator.stop();
-    if (process.env.PUBSUB_EMULATOR_HOST === emulator.host) delete process.env.PUBSUB_EMULATOR_HOST;
-  });
+  ctx.onCleanup(() => emulator.stop());
   return emulator.host;
 }
 
 /** The configured key, or an ephemeral pair written to `<workDir>/promotion/` (public JWKS for the consumer). */
 async function localKey(ctx: FlowContext, cfg: PromotionConfig): Promise<{ key: SigningKey; publicKeysFile?: string }> {
-  if (process.env[cfg.signing.private_key_env]) return { key: signingKeyFromEnv(cfg) };
+  if (ctx.runner.env[cfg.signing.private_key_env]) return { key: signingKeyFromEnv(cfg, ctx.runner.env) };
   const dir = path.join(ctx.workDir, 'promotion');
   await mkdir(dir, { recursive: true });
   const pair = generateKeyPair(`${cfg.signing.key_id}-ephemeral`);
@@ -69,12 +60,13 @@ export const publishPromotionStage: Stage = {
     if (!image) return { status: 'skipped', summary: 'the staged digest was not pushed to a registry' };
 
     const { key, publicKeysFile } = await localKey(ctx, cfg);
-    const identity = sourceIdentity();
+    const identity = sourceIdentity(ctx.runner);
     const event = createPromotionEvent({
       pipeline: ctx.project.config.name,
       environment: cfg.environment,
       image,
       source: identity.source,
+      sourceUrl: identity.repositoryUrl,
       run: identity.run,
       staging: { environment: cfg.staging_environment, ...(staging.deploymentId !== undefined ? { deployment_id: staging.deploymentId } : {}), ...(staging.environmentUrl ? { url: staging.environmentUrl } : {}) },
       evidence: evidenceFrom({ quality: ctx.state.quality?.reports ?? [], ...(ctx.state.systemTest ? { systemTest: ctx.state.systemTest } : {}), ...(ctx.state.verify ? { verify: ctx.state.verify } : {}) }),
@@ -93,11 +85,11 @@ export const publishPromotionStage: Stage = {
     await writeFile(file, JSON.stringify(signed, null, 2) + '\n');
 
     const host = await ensureEmulator(ctx, cfg.transport.pubsub.project);
-    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: 'gcp-pubsub' } }, { createTopology: true });
+    const sent = await sendPromotion(signed, { ...cfg, transport: { ...cfg.transport, type: 'gcp-pubsub' } }, { createTopology: true, pubsub: { runtime: ctx.runtime, emulatorHost: host, workspace: ctx.runner.workspace } });
     ctx.state.promotion = { eventId: signed.id, ...(sent.messageId ? { messageId: sent.messageId } : {}), file, ...(publicKeysFile ? { publicKeysFile } : {}), keyId: key.kid, emulatorHost: host };
     return {
       status: 'passed',
-      summary: `signed promotion ${signed.id.slice(0, 8)} of ${staging.digest.slice(0, 19)}… published to ${cfg.transport.pubsub.topic}`,
+      summary: `signed promotion ${signed.id.slice(0, 8)} of ${shortDigest(staging.digest)}… published to ${cfg.transport.pubsub.topic}`,
       details: { event: signed.id, 'pubsub message': sent.messageId ?? '-', topic: `projects/${cfg.transport.pubsub.project}/topics/${cfg.transport.pubsub.topic}`, emulator: host, 'signed with': `Ed25519 key ${key.kid}`, evidence: event.data.evidence.map((e) => `${e.name}:${e.status}`).join(' ') || 'none', message: path.relative(process.cwd(), file) },
     };
   },

@@ -7,13 +7,14 @@
  */
 import path from 'node:path';
 import { ConfigError } from '../../errors.ts';
+import { shortDigest } from '../../hash.ts';
 import { pushConfigSchema, type PushConfig } from '../../image/push-config.ts';
 import { resolveCredentials } from '../../registry/auth.ts';
 import { RegistryError } from '../../registry/client.ts';
 import { manifestExists } from '../../registry/copy.ts';
 import { startLocalRegistry } from '../../registry/local.ts';
 import { formatBytes, parseDestination, pushImage } from '../../registry/push.ts';
-import type { FlowContext, Stage, StageResult } from '../types.ts';
+import type { Stage, StageResult } from '../types.ts';
 
 /** A tag from the build's `tags` (which may be full `name:tag` references). */
 function tagOf(value: string): string {
@@ -22,24 +23,13 @@ function tagOf(value: string): string {
   return colon > slash ? value.slice(colon + 1) : value;
 }
 
-function settings(ctx: FlowContext): PushConfig {
-  const raw = (ctx.project.config.image as { push?: unknown } | undefined)?.push ?? {};
-  const parsed = pushConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const field = ['image', 'push', ...(issue?.path ?? [])].map(String);
-    throw new ConfigError(issue?.message ?? 'invalid push settings', { location: { file: ctx.project.file, line: ctx.project.lineOf(field), field: field.join('.') } });
-  }
-  return parsed.data;
-}
-
 export const pushStage: Stage = {
   name: 'push-image',
   title: 'Push the image to the registry by digest',
   async run(ctx): Promise<StageResult> {
     const image = ctx.state.image;
     if (!image) return { status: 'skipped', summary: 'no image was built' };
-    const cfg = settings(ctx);
+    const cfg: PushConfig = ctx.project.config.image?.push ?? pushConfigSchema.parse({});
     const repository = cfg.repository ?? ctx.project.config.name;
     let destinations: string[];
     let insecure: boolean | undefined = cfg.insecure || undefined;
@@ -64,7 +54,7 @@ export const pushStage: Stage = {
     const tags = [...new Set((cfg.tags ?? image.tags).map(tagOf))];
     const notes = new Set<string>();
     const auth = (registry: string) => {
-      const r = resolveCredentials(registry);
+      const r = resolveCredentials(registry, { env: ctx.runner.env });
       for (const n of r.notes) notes.add(n);
       return r.credentials;
     };
@@ -79,7 +69,7 @@ export const pushStage: Stage = {
         retry: { budgetMs: cfg.retry_budget_seconds * 1000 },
         ...(insecure ? { insecure } : {}),
         onProgress: (p) => {
-          if (p.kind === 'blob' && p.action === 'uploaded') ctx.log(`uploaded ${p.digest.slice(0, 19)}… (${formatBytes(p.bytes ?? 0)}) to ${p.destination}`);
+          if (p.kind === 'blob' && p.action === 'uploaded') ctx.log(`uploaded ${shortDigest(p.digest)}… (${formatBytes(p.bytes ?? 0)}) to ${p.destination}`);
           if (p.kind === 'manifest' && p.action === 'verified') ctx.log(`${p.destination} serves ${p.digest}`);
         },
       });

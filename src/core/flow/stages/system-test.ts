@@ -6,12 +6,12 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File } from '../../hash.ts';
-import { renderJUnit } from '../../quality/junit.ts';
-import { writeReport } from '../../quality/engine.ts';
-import { renderSummary } from '../../quality/summary.ts';
+import { sha256 } from '../../hash.ts';
+import { renderJUnit } from '../../report/junit.ts';
+import { writeReport } from '../../report/report.ts';
+import { renderSummary } from '../../report/summary.ts';
 import { runSystemTest } from '../../system-test/run.ts';
-import { projectSystemTest, resolveSystemTestOptions } from '../../system-test/options.ts';
+import { resolveSystemTestOptions } from '../../system-test/options.ts';
 import type { Stage } from '../types.ts';
 
 export const systemTestStage: Stage = {
@@ -20,20 +20,19 @@ export const systemTestStage: Stage = {
   async run(ctx) {
     const image = ctx.state.image;
     if (!image) return { status: 'skipped', summary: 'no image was built' };
-    if (!projectSystemTest(ctx.project)) return { status: 'skipped', summary: 'not configured (image.system_test in dataops.yml)' };
+    if (!ctx.project.config.image?.system_test) return { status: 'skipped', summary: 'not configured (image.system_test in dataops.yml)' };
     const dir = path.join(ctx.workDir, 'system-test');
     const outputDir = path.join(dir, 'out');
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const opts = await resolveSystemTestOptions(ctx.project, { image: image.ref, layoutDir: image.layoutDir, outputDir, now: ctx.now }, ctx.project.dir);
     ctx.log(`running ${image.ref} on ${path.relative(ctx.project.dir, opts.fixturesDir) || '.'}/ (runner ${opts.runner ?? 'auto'}, timeout ${Math.round((opts.timeoutMs ?? 0) / 60_000)} min${opts.memoryLimit ? `, memory ${opts.memoryLimit}` : ''})`);
-    const report = await runSystemTest(opts);
+    const report = await runSystemTest({ ...opts, engine: { tempDirectory: path.join(ctx.workDir, 'tmp'), runtime: ctx.runtime, trace: ctx.runner.traceSql }, root: ctx.runner.workspace });
     const reportPath = path.join(dir, 'report.json');
-    await writeReport(report, reportPath);
+    const text = await writeReport(report, reportPath);
     await writeFile(path.join(dir, 'junit.xml'), renderJUnit([report]));
     await writeFile(path.join(dir, 'summary.md'), renderSummary([report], { reportPath }));
-    const sha256 = await sha256File(reportPath);
-    ctx.state.systemTest = { status: report.status, reportPath, sha256 };
+    ctx.state.systemTest = { status: report.status, reportPath, sha256: sha256(text) };
     for (const c of report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message.split('\n')[0] ?? ''}`);
     const run = report.checks.find((c) => c.type === 'container_run');
     const { pass, total, fail, error, warn } = report.counts;

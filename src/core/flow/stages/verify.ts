@@ -7,18 +7,15 @@
  */
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { shortDigest } from '../../hash.ts';
 import { parseImageRef } from '../../image/ref.ts';
+import { isLoopbackRegistry } from '../../registry/client.ts';
 import { runImage, type RunImageOptions } from '../../image/run.ts';
 import { gitHeadSha } from '../../deploy/local.ts';
-import { renderSummary } from '../../quality/summary.ts';
+import { renderSummary } from '../../report/summary.ts';
 import type { ImageRunner } from '../../verify/smoke.ts';
 import { verify } from '../../verify/verify.ts';
 import type { Stage } from '../types.ts';
-
-/** True for registries on the loopback interface (plain HTTP, no TLS). */
-export function isLoopbackRegistry(host: string): boolean {
-  return /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(host);
-}
 
 export const verifyStage: Stage = {
   name: 'verify-staging',
@@ -53,6 +50,7 @@ export const verifyStage: Stage = {
       reportPath,
       sourceSha: (await gitHeadSha(ctx.project.dir)) ?? '0'.repeat(40),
       now: ctx.now,
+      engine: { tempDirectory: path.join(ctx.workDir, 'tmp'), runtime: ctx.runtime, trace: ctx.runner.traceSql },
       log: (m) => ctx.log(m),
     });
     await writeFile(path.join(dir, 'summary.md'), renderSummary([result.report], { reportPath }));
@@ -62,7 +60,7 @@ export const verifyStage: Stage = {
     const { pass, total } = result.report.counts;
     return {
       status: result.status === 'pass' ? 'passed' : result.status === 'warn' ? 'warned' : 'failed',
-      summary: `${pass}/${total} checks passed on sha256:${staging.digest.slice(7, 19)}${m ? ` — ${m.duration_seconds} s for ${m.input_rows} rows (${m.scale_factor}×), ${Math.round(m.rows_per_second)} rows/s${m.peak_memory_mb !== undefined ? `, peak ${m.peak_memory_mb} MiB` : ''}` : ''}`,
+      summary: `${pass}/${total} checks passed on ${shortDigest(staging.digest)}${m ? ` — ${m.duration_seconds} s for ${m.input_rows} rows (${m.scale_factor}×), ${Math.round(m.rows_per_second)} rows/s${m.peak_memory_mb !== undefined ? `, peak ${m.peak_memory_mb} MiB` : ''}` : ''}`,
       details: { report: path.relative(ctx.project.dir, reportPath) || reportPath, ...(result.baselineUpdated ? { baseline: 'updated' } : {}) },
     };
   },

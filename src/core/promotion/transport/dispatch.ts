@@ -4,7 +4,8 @@
  * 65,535 characters. The payload has two: `promotion` (the signed event) and `ce_id`.
  */
 import { ConfigError } from '../../errors.ts';
-import { parseRepository, type GitHubClient } from '../../github/client.ts';
+import { parseRepository } from '../../fields.ts';
+import type { GitHubApi } from '../../github/api.ts';
 import type { SignedPromotion } from '../message.ts';
 
 /** GitHub's limits on `client_payload`. */
@@ -17,9 +18,9 @@ export function dispatchPayload(event: SignedPromotion): { promotion: SignedProm
 
 /**
  * Sends the signed event as a repository_dispatch to `repository` (owner/repo).
- * @throws ConfigError when the payload exceeds GitHub's limits (before sending); GitHubApiError when GitHub refuses.
+ * @throws ConfigError when the payload exceeds GitHub's limits (before sending); the client's RequestError when GitHub refuses.
  */
-export async function dispatchPromotion(event: SignedPromotion, options: { client: GitHubClient; repository: string; eventType: string }): Promise<void> {
+export async function dispatchPromotion(event: SignedPromotion, options: { api: GitHubApi; repository: string; eventType: string }): Promise<void> {
   const { owner, repo } = parseRepository(options.repository, 'promotion.transport.dispatch.repository');
   const payload = dispatchPayload(event);
   const size = JSON.stringify(payload).length;
@@ -29,7 +30,7 @@ export async function dispatchPromotion(event: SignedPromotion, options: { clien
       fix: 'Shorten the evidence list (report URLs instead of inline data), or use transport gcp-pubsub with the pubsub-bridge.',
     });
   }
-  await options.client.request('POST', `/repos/${owner}/${repo}/dispatches`, { event_type: options.eventType, client_payload: payload });
+  await options.api.request('POST /repos/{owner}/{repo}/dispatches', { owner, repo, event_type: options.eventType, client_payload: payload as unknown as Record<string, unknown> });
 }
 
 /** The signed event from a repository_dispatch `client_payload` (the `github.event.client_payload` of the receiving workflow). */

@@ -1,74 +1,51 @@
 /**
- * Google Cloud Pub/Sub transport of the promotion message (`@google-cloud/pubsub`; the client
- * honours PUBSUB_EMULATOR_HOST). Publishing uses the ordering key `<pipeline>/<environment>` and
+ * Google Cloud Pub/Sub transport of the promotion message (`@google-cloud/pubsub`, or the Pub/Sub
+ * emulator given as {@link PubSubAccess.emulatorHost}). Publishing uses the ordering key `<pipeline>/<environment>` and
  * CloudEvents attributes in the Pub/Sub binding's `ce-` form; the consumer pulls, acks handled
  * messages, releases failing ones with an exponential backoff (they stay on the subscription; on
  * the last delivery attempt they go to the dead-letter topic with the reason) and forwards refused
  * (forged) messages straight to the dead-letter topic.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import type * as GooglePubSub from '@google-cloud/pubsub';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { ConfigError, isConfigError } from '../../errors.ts';
+import { importPackage, type PubSubModule, type RuntimeModules } from '../../runtime/modules.ts';
 import { isRejected, PromotionFailed } from '../errors.ts';
 import type { SignedPromotion } from '../message.ts';
 import type { PromotionConfig } from '../config.ts';
 
 type PubSubSettings = PromotionConfig['transport']['pubsub'];
 
-/** The `@google-cloud/pubsub` module shape. */
-export type PubSubModule = typeof GooglePubSub;
-let loaded: PubSubModule | undefined;
-let loader: (() => Promise<PubSubModule>) | undefined;
-
-/**
- * Replaces how `@google-cloud/pubsub` is loaded: the promotion actions install it on first use into
- * the runner's tool cache from the lock next to their bundle (src/core/engine/install.ts).
- */
-export function setPubSubLoader(fn: () => Promise<PubSubModule>): void {
-  loader = fn;
-  loaded = undefined;
+/** How the transport reaches Pub/Sub. */
+export interface PubSubAccess {
+  /** A client to use (left open); by default one is created (and closed) per call. */
+  client?: PubSub | undefined;
+  /** Where `@google-cloud/pubsub` comes from (`pubsub` loader). Default: node_modules, else the workspace's. */
+  runtime?: RuntimeModules | undefined;
+  /** The Pub/Sub emulator, `host:port` (the runner context's `pubsubEmulatorHost`). Default: the client's own lookup of PUBSUB_EMULATOR_HOST. */
+  emulatorHost?: string | undefined;
+  /** A project whose node_modules may hold `@google-cloud/pubsub` (the workspace). */
+  workspace?: string | undefined;
 }
 
 /**
- * Loads `@google-cloud/pubsub` at run time (not bundled into the actions: with gRPC and its protos
- * it weighs ~10 MB and needs CommonJS `__dirname`): through the loader set with
- * {@link setPubSubLoader} (the actions: tool cache), else from the toolkit's node_modules, else
- * from the workspace.
- * @throws ConfigError when none has it; the installer's EngineInstallError when installing failed.
+ * Loads `@google-cloud/pubsub` (not bundled into the actions: with gRPC and its protos it weighs
+ * ~10 MB and needs CommonJS `__dirname`): through the access's `pubsub` loader (the actions: the
+ * tool cache), else from the toolkit's node_modules, else from the workspace.
+ * @throws ConfigError when none has it; the installer's RuntimeInstallError when installing failed.
  */
-export async function loadPubSubModule(): Promise<PubSubModule> {
-  if (loaded) return loaded;
-  if (loader) {
-    loaded = await loader();
-    return loaded;
-  }
-  try {
-    loaded = (await import(/* webpackIgnore: true */ '@google-cloud/pubsub'));
-  } catch {
-    try {
-      const workspace = process.env.GITHUB_WORKSPACE ?? process.env.PWD ?? path.sep;
-      const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve('@google-cloud/pubsub');
-      loaded = (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as PubSubModule;
-    } catch (err) {
-      throw new ConfigError('transport gcp-pubsub needs the @google-cloud/pubsub package, which is not installed', {
-        location: { field: 'promotion.transport.type' },
-        fix: 'Install the toolkit with its dependencies (npm install), or use transport github-dispatch. The actions install it themselves on first use.',
-        cause: err,
-      });
-    }
-  }
-  return loaded;
+export function loadPubSubModule(access: PubSubAccess = {}): Promise<PubSubModule> {
+  if (access.runtime?.pubsub) return access.runtime.pubsub();
+  return importPackage('@google-cloud/pubsub', () => import(/* webpackIgnore: true */ '@google-cloud/pubsub'), access.workspace, {
+    field: 'promotion.transport.type',
+    fix: 'Install the toolkit with its dependencies (npm install), or use transport github-dispatch. The actions install it themselves on first use.',
+  });
 }
 
-/** A Pub/Sub client for `project` (emulator when PUBSUB_EMULATOR_HOST is set). */
-export async function pubsubClient(project: string): Promise<PubSub> {
-  // against the emulator, skip the GCE metadata-server probe of google-auth-library (a warning and a delay offline)
-  if (process.env.PUBSUB_EMULATOR_HOST) process.env.METADATA_SERVER_DETECTION ??= 'none';
-  const { PubSub: Client } = await loadPubSubModule();
-  return new Client({ projectId: project });
+/** A Pub/Sub client for `project`: the access's client, or a new one (the emulator when `emulatorHost` is given). */
+export async function pubsubClient(project: string, access: PubSubAccess = {}): Promise<PubSub> {
+  if (access.client) return access.client;
+  const { PubSub: Client } = await loadPubSubModule(access);
+  return new Client({ projectId: project, ...(access.emulatorHost ? { apiEndpoint: access.emulatorHost, emulatorMode: true } : {}) });
 }
 
 const topicPath = (project: string, name: string) => (name.startsWith('projects/') ? name : `projects/${project}/topics/${name}`);
@@ -82,8 +59,8 @@ export const deadLetterSubscriptionName = (settings: PubSubSettings) => `${setti
  * pull subscription with message ordering and a dead-letter policy of `max_delivery_attempts`.
  * On Google Cloud the Pub/Sub service agent also needs publisher rights on the dead-letter topic.
  */
-export async function ensurePromotionTopology(settings: PubSubSettings, given?: PubSub): Promise<void> {
-  const client = given ?? (await pubsubClient(settings.project));
+export async function ensurePromotionTopology(settings: PubSubSettings, access: PubSubAccess = {}): Promise<void> {
+  const client = await pubsubClient(settings.project, access);
   const alreadyExists = (err: unknown) => {
     if ((err as { code?: number }).code !== 6) throw err;
   };
@@ -128,8 +105,8 @@ export function promotionAttributes(event: SignedPromotion): Record<string, stri
  * The client retries transient errors (gax defaults); returns the Pub/Sub message id.
  * @throws ConfigError when the topic does not exist.
  */
-export async function publishPromotion(event: SignedPromotion, settings: PubSubSettings, given?: PubSub): Promise<string> {
-  const client = given ?? (await pubsubClient(settings.project));
+export async function publishPromotion(event: SignedPromotion, settings: PubSubSettings, access: PubSubAccess = {}): Promise<string> {
+  const client = await pubsubClient(settings.project, access);
   const topic = client.topic(settings.topic, { messageOrdering: true });
   try {
     return await topic.publishMessage({ data: Buffer.from(JSON.stringify(event)), orderingKey: event.subject, attributes: promotionAttributes(event) });
@@ -197,9 +174,9 @@ export function backoffSeconds(settings: PubSubSettings, deliveryAttempt: number
  *   (`max_delivery_attempts`) it is forwarded to the dead-letter topic with the reason instead.
  * @throws ConfigError from `handle` (after releasing the message).
  */
-export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, given?: PubSub): Promise<ConsumeStats> {
-  const client = given ?? (await pubsubClient(settings.project));
-  const { v1 } = await loadPubSubModule();
+export async function consumePromotions(settings: PubSubSettings, handle: (msg: PulledPromotion) => Promise<HandleOutcome>, options: ConsumeOptions = {}, access: PubSubAccess = {}): Promise<ConsumeStats> {
+  const client = await pubsubClient(settings.project, access);
+  const { v1 } = await loadPubSubModule(access);
   const subscriber = new v1.SubscriberClient((await client.getClientConfig()) as ConstructorParameters<typeof v1.SubscriberClient>[0]);
   const sub = subscriptionPath(settings.project, settings.subscription);
   const stats: ConsumeStats = { received: 0, acked: 0, nacked: 0, deadLettered: 0 };

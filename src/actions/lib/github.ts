@@ -1,0 +1,79 @@
+/**
+ * The GitHub REST client of the actions and the CLI: @actions/github's Octokit (the runner's
+ * proxy settings included) with @octokit/plugin-retry (5xx and network failures, with backoff)
+ * and @octokit/plugin-throttling (primary and secondary rate limits: waits and retries up to
+ * twice; writes spaced as GitHub asks), the REST API of the run's server (`GITHUB_API_URL`: GitHub
+ * Enterprise Server answers at https://HOST/api/v3), the documented API version header and a
+ * timeout per attempt (a timed-out attempt is retried like a 5xx). The core receives it as a {@link GitHubApi} (src/core/github/api.ts).
+ */
+import { GitHub } from '@actions/github/lib/utils';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { GitHubApi, GitHubRepo } from '../../core/github/api.ts';
+import { parseRepository } from '../../core/fields.ts';
+import type { RunnerContext } from '../../core/runner-context.ts';
+
+/** The REST API version the toolkit is written against (https://docs.github.com/rest/about-the-rest-api/api-versions). */
+export const API_VERSION = '2022-11-28';
+
+/** Options of {@link githubClient}. */
+export interface GitHubClientOptions {
+  /** A token: GITHUB_TOKEN, an installation token or a PAT; none for public data only. */
+  token?: string | undefined;
+  /** REST API URL: the runner context's `github.apiUrl`. */
+  apiUrl: string;
+  /** Abort one request after this long (default 30 s); the retry plugin then tries again. */
+  timeoutMs?: number;
+  /** Retries of a 5xx or network failure (default 3), backoff base in ms (default 1000: waits 1 s, 4 s, 9 s). */
+  retries?: number;
+  retryBaseMs?: number;
+  /** Rate-limit throttling (default on; tests against a local fake turn it off: it spaces writes 1 s apart). */
+  throttle?: boolean;
+  userAgent?: string;
+  /** Warnings (rate limits hit), e.g. core.warning. */
+  log?: (line: string) => void;
+}
+
+/** Builds the client. */
+export function githubClient(options: GitHubClientOptions): GitHubApi {
+  const log = options.log ?? (() => undefined);
+  const Client = GitHub.plugin(retry, throttling);
+  const octokit = new Client({
+      ...(options.token ? { auth: options.token } : {}),
+      baseUrl: options.apiUrl.replace(/\/+$/, ''),
+      userAgent: options.userAgent ?? 'dataops-actions',
+      retry: { retries: options.retries ?? 3, retryAfterBaseValue: options.retryBaseMs ?? 1000 },
+      throttle: {
+        enabled: options.throttle !== false,
+        onRateLimit: (after: number, req: { method: string; url: string }, _o: unknown, retryCount: number) => {
+          log(`GitHub API rate limit hit by ${req.method} ${req.url}; ${retryCount < 2 ? `retrying after ${after} s` : 'giving up'}`);
+          return retryCount < 2;
+        },
+        onSecondaryRateLimit: (after: number, req: { method: string; url: string }, _o: unknown, retryCount: number) => {
+          log(`GitHub API secondary rate limit hit by ${req.method} ${req.url}; ${retryCount < 2 ? `retrying after ${after} s` : 'giving up'}`);
+          return retryCount < 2;
+        },
+      },
+    });
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  octokit.hook.before('request', (req) => {
+    req.headers['x-github-api-version'] = API_VERSION;
+    // a fresh timeout per attempt (the retry plugin calls fetch again); a timeout is a 500 to it, so it is retried
+    const inner = (req.request?.fetch as typeof fetch | undefined) ?? globalThis.fetch;
+    const timed: typeof fetch = (url, init) => inner(url, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs) });
+    req.request = { ...req.request, fetch: timed };
+  });
+  return octokit;
+}
+
+/**
+ * The run's own repository (`GITHUB_REPOSITORY`) with a client for it: `token` (an action's input),
+ * else the context's GITHUB_TOKEN/GH_TOKEN. Undefined when the token or the repository is unknown
+ * (deployments are then recorded locally, check runs skipped).
+ * @throws ConfigError when GITHUB_REPOSITORY is not owner/repo.
+ */
+export function runRepository(ctx: RunnerContext, token: string | undefined = ctx.github.token, options: Partial<GitHubClientOptions> = {}): GitHubRepo | undefined {
+  if (!token || !ctx.github.repository) return undefined;
+  const { owner, repo } = parseRepository(ctx.github.repository, 'GITHUB_REPOSITORY');
+  return { api: githubClient({ apiUrl: ctx.github.apiUrl, ...options, token }), owner, repo };
+}

