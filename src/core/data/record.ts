@@ -15,6 +15,7 @@ import { openEngine, type EngineOptions } from '../engine/duckdb.ts';
 import { formatFromPath } from '../formats.ts';
 import { checkPath, realDir } from '../paths.ts';
 import { computeManifest, writeManifests, type DataManifest } from './manifest.ts';
+import type { DataVersions } from '../promotion/message.ts';
 
 /** A manifest written by a stage. */
 export interface RecordedManifest {
@@ -120,4 +121,12 @@ export async function recordDirectory(dataDir: string, outDir: string, stage: st
 /** `manifests` with those of `stage` replaced by `recorded` (a stage run twice keeps its last). */
 export function withStage(manifests: readonly RecordedManifest[] | undefined, stage: string, recorded: readonly RecordedManifest[]): RecordedManifest[] {
   return [...(manifests ?? []).filter((m) => m.stage !== stage), ...recorded];
+}
+
+/** The promotion message's `data_versions` (promotion/message.ts) of a run's recorded manifests and their artifact. */
+export function dataVersionsOf(data: { manifests: readonly RecordedManifest[]; artifact?: { digest: string } | undefined }): DataVersions {
+  return {
+    ...(data.artifact ? { artifact: data.artifact.digest } : {}),
+    manifests: data.manifests.map((m) => ({ dataset: m.dataset, stage: m.stage, role: m.role, manifest: m.digest, content_hash: m.content_hash, row_count: m.row_count })),
+  };
 }
