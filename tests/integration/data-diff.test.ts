@@ -82,7 +82,7 @@ describe('dataops data diff on a changed transformation', () => {
     expect(changedRows).toBeGreaterThan(0);
     expect(Object.keys(perColumn)).toEqual(['on_time_ratio']);
 
-    const r = await cli([baseOut, headOut, '--key', 'date,origin,destination', '--json']);
+    const r = await cli([baseOut, headOut, '--key', 'date,origin,destination', '--check-keys', '--json']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const diffs = JSON.parse(r.stdout) as DataDiff[];

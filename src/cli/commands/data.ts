@@ -70,11 +70,12 @@ export function register(command: Command): void {
     .option('--samples <n>', 'samples kept per kind (added, removed, changed)', '5')
     .option('--markdown <file>', 'also write the diff as Markdown (job summary, PR comment)')
     .option('--json', 'print the diff as JSON', false)
+    .option('--check-keys', 'count keys that occur more than once on a side (one more aggregate per side)', false)
     .option('--exit-code', 'exit 1 when something differs (as git diff --exit-code)', false)
     .action(
-      action('data diff', async (base: string, head: string, opts: { key: string[]; pii: string[]; samples: string; markdown?: string; json: boolean; exitCode: boolean }) => {
+      action('data diff', async (base: string, head: string, opts: { key: string[]; pii: string[]; samples: string; markdown?: string; json: boolean; exitCode: boolean; checkKeys: boolean }) => {
         if (!/^\d+$/.test(opts.samples)) throw new ConfigError(`"${opts.samples}" is not a whole number`, { location: { field: '--samples' } });
-        const diffs = await diffPaths(base, head, { key: opts.key, pii: new Set(opts.pii.map((c) => c.toLowerCase())), samples: Number(opts.samples), engine: { tempDirectory: cliRunner().temp } });
+        const diffs = await diffPaths(base, head, { key: opts.key, pii: new Set(opts.pii.map((c) => c.toLowerCase())), samples: Number(opts.samples), checkKeys: opts.checkKeys, engine: { tempDirectory: cliRunner().temp } });
         const markdown = diffs.map((d) => renderDiffMarkdown(d)).join('\n');
         if (opts.markdown) await writeFile(opts.markdown, markdown);
         process.stdout.write(opts.json ? JSON.stringify(diffs, null, 2) + '\n' : markdown);

@@ -21,6 +21,8 @@ export interface DiffPathsOptions {
   keys?: Record<string, readonly string[]> | undefined;
   pii?: ReadonlySet<string> | undefined;
   samples?: number | undefined;
+  /** Count duplicated keys (diff.ts). */
+  checkKeys?: boolean | undefined;
   engine?: EngineOptions | undefined;
 }
 
@@ -72,7 +74,7 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
       const h = reader(p.head, p.base!);
       const key = opts.keys?.[p.name] ?? opts.key;
       const names = { base: p.base ?? `(no ${p.name})`, head: p.head ?? `(no ${p.name})` };
-      out.push(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, names }));
+      out.push(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, checkKeys: opts.checkKeys, names }));
     }
     return out;
   } finally {

@@ -3,11 +3,12 @@
  * schema changes (added, removed, retyped columns), the row-count change, and with a key a
  * row diff: rows added, removed and changed, per-column change counts and a few samples.
  *
- * The row diff is one DuckDB pass over both sides: a FULL OUTER JOIN on the key (NULL-safe)
- * keeps only the rows that differ in a temporary table, and the counts and samples are read from
- * it (it holds the differences, not the data). Columns present on both sides are compared with
- * `IS DISTINCT FROM` (a retyped column as text). Keys are expected unique on each side (a
- * duplicated key multiplies its rows in the join: {@link DataDiff.rows}.duplicate_keys says so).
+ * The row diff reads both sides once in full: a FULL OUTER JOIN of (key, 64-bit hash of the
+ * compared columns) keeps the keys that differ (as data-diff compares checksums); a second,
+ * narrow pass fetches only those keys' values to count the changed rows per column (`IS DISTINCT
+ * FROM`; a retyped column compares as text) and take samples. Keys are expected unique and not
+ * NULL on each side: a NULL key never matches (its row is added and removed), a duplicated key
+ * multiplies its rows in the join (`checkKeys` counts such keys: {@link RowDiff.duplicate_keys}).
  *
  * PII: a column named in `pii` never shows a value; its samples read `***`.
  */
@@ -49,8 +50,8 @@ export interface RowDiff {
   unchanged: number;
   /** Changed rows per compared column (a row may count for several columns). */
   columns: Record<string, number>;
-  /** Keys that occur more than once on a side (their rows multiply in the join; counts are then approximate). */
-  duplicate_keys: { base: number; head: number };
+  /** With `checkKeys`: keys that occur more than once on a side (their rows multiply in the join; counts are then approximate). */
+  duplicate_keys?: { base: number; head: number };
   samples: { added: Array<Record<string, unknown>>; removed: Array<Record<string, unknown>>; changed: ChangedSample[] };
 }
 
@@ -82,6 +83,8 @@ export interface DiffOptions {
   pii?: ReadonlySet<string> | undefined;
   /** Samples kept per kind (added, removed, changed). Default 5. */
   samples?: number | undefined;
+  /** Count keys that occur more than once on a side (one more aggregate per side). Default false. */
+  checkKeys?: boolean | undefined;
   /** Names of the sides in the result (file paths, image references). */
   names?: { base: string; head: string } | undefined;
 }
@@ -108,31 +111,35 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
   const compared = bCols.filter((c) => hTypes.has(c.name) && !key.includes(c.name));
   const pii = opts.pii ?? new Set<string>();
   const n = opts.samples ?? 5;
-  const on = key.map((k) => `a.${ident(k)} IS NOT DISTINCT FROM b.${ident(k)}`).join(' AND ');
+  const on = key.map((k) => `a.${ident(k)} = b.${ident(k)}`).join(' AND ');
   const cmp = (c: ColumnType) => (c.type === hTypes.get(c.name) ? [`a.${ident(c.name)}`, `b.${ident(c.name)}`] : [`CAST(a.${ident(c.name)} AS VARCHAR)`, `CAST(b.${ident(c.name)} AS VARCHAR)`]);
   const flag = (c: ColumnType, i: number) => {
     const [x, y] = cmp(c);
-    return `(a.__in AND b.__in AND ${x} IS DISTINCT FROM ${y}) AS __c${i}`;
+    return `(t.__kind = 'changed' AND ${x} IS DISTINCT FROM ${y}) AS __c${i}`;
   };
-  const table = `__dataops_diff_${Math.random().toString(36).slice(2, 10)}`;
-  const anyChange = compared.length ? compared.map((c) => `${cmp(c)[0]} IS DISTINCT FROM ${cmp(c)[1]}`).join(' OR ') : 'false';
-  // one pass: both sides scanned once by the join; only differing rows (and per-side counts) kept
-  await engine.run(`CREATE TEMP TABLE ${table} AS
+  const id = Math.random().toString(36).slice(2, 10);
+  const keysTable = `__dataops_diffkeys_${id}`;
+  const table = `__dataops_diff_${id}`;
+  const rowHash = (compared.length ? `hash(${compared.map((c) => (c.type === hTypes.get(c.name) ? ident(c.name) : `CAST(${ident(c.name)} AS VARCHAR)`)).join(', ')})` : '0') + ` AS __h`;
+  const narrow = (rel: string) => `(SELECT ${key.map(ident).join(', ')}, ${rowHash}, true AS __in FROM ${rel})`;
+  // pass 1, over both sides: a narrow join of (key, row hash) keeps the keys that differ
+  await engine.run(`CREATE TEMP TABLE ${keysTable} AS
     SELECT CASE WHEN a.__in IS NULL THEN 'added' WHEN b.__in IS NULL THEN 'removed' ELSE 'changed' END AS __kind,
-      ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')},
-      ${compared.length ? compared.map((c, i) => `a.${ident(c.name)} AS __a${i}, b.${ident(c.name)} AS __b${i}, ${flag(c, i)}`).join(', ') + ',' : ''}
-      a.__in AS __ina, b.__in AS __inb
-    FROM (SELECT *, true AS __in FROM ${base}) a FULL OUTER JOIN (SELECT *, true AS __in FROM ${head}) b ON ${on}
-    WHERE a.__in IS NULL OR b.__in IS NULL OR ${anyChange}`);
+      ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')}
+    FROM ${narrow(base)} a FULL OUTER JOIN ${narrow(head)} b ON ${on}
+    WHERE a.__in IS NULL OR b.__in IS NULL OR a.__h <> b.__h`);
+  // pass 2, only the differing keys: their values on both sides and which columns changed
+  const back = (side: 'a' | 'b') => key.map((k, i) => `${side}.${ident(k)} = t.__k${i}`).join(' AND ');
+  await engine.run(`CREATE TEMP TABLE ${table} AS
+    SELECT t.*, ${compared.length ? compared.map((c, i) => `a.${ident(c.name)} AS __a${i}, b.${ident(c.name)} AS __b${i}, ${flag(c, i)}`).join(', ') + ',' : ''} true AS __x
+    FROM ${keysTable} t LEFT JOIN ${base} a ON t.__kind <> 'added' AND ${back('a')} LEFT JOIN ${head} b ON t.__kind <> 'removed' AND ${back('b')}`);
   try {
     const [counts] = await engine.query(
       `SELECT count(*) FILTER (WHERE __kind = 'added') AS added, count(*) FILTER (WHERE __kind = 'removed') AS removed, count(*) FILTER (WHERE __kind = 'changed') AS changed${compared.map((_, i) => `, count(*) FILTER (WHERE __c${i}) AS c${i}`).join('')} FROM ${table}`,
     );
     const keyList = key.map(ident).join(', ');
-    const [[bn], [hn]] = await Promise.all([
-      engine.query<{ n: number; d: number }>(`SELECT count(*) AS n, count(*) - count(DISTINCT (${keyList})) AS d FROM ${base}`),
-      engine.query<{ n: number; d: number }>(`SELECT count(*) AS n, count(*) - count(DISTINCT (${keyList})) AS d FROM ${head}`),
-    ]);
+    const count = (rel: string) => engine.query<{ n: number; d?: number }>(`SELECT count(*) AS n${opts.checkKeys ? `, count(*) - count(DISTINCT (${keyList})) AS d` : ''} FROM ${rel}`);
+    const [[bn], [hn]] = await Promise.all([count(base), count(head)]);
     const shown = (name: string, v: unknown) => (pii.has(name.toLowerCase()) && v !== null ? MASK : v);
     const keyOf = (r: Record<string, unknown>) => Object.fromEntries(key.map((k, i) => [k, shown(k, r[`__k${i}`])]));
     const pick = async (kind: string) => engine.query(`SELECT * FROM ${table} WHERE __kind = '${kind}' ORDER BY ${key.map((_, i) => `__k${i}`).join(', ')} LIMIT ${n}`);
@@ -146,7 +153,7 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
       changed: Number(c.changed),
       unchanged: Number(bn!.n) - Number(c.removed) - Number(c.changed),
       columns: Object.fromEntries(compared.map((col, i) => [col.name, Number(c[`c${i}`])])),
-      duplicate_keys: { base: Number(bn!.d), head: Number(hn!.d) },
+      ...(opts.checkKeys ? { duplicate_keys: { base: Number(bn!.d), head: Number(hn!.d) } } : {}),
       samples: {
         added: added.map((r) => side(r, '__b')),
         removed: removed.map((r) => side(r, '__a')),
@@ -158,7 +165,7 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
     };
     return { base: names.base, head: names.head, schema, row_count: rowCounts(Number(bn!.n), Number(hn!.n)), rows };
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${table}`);
+    await engine.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${keysTable}`);
   }
 }
 
@@ -192,7 +199,7 @@ export function renderDiffMarkdown(d: DataDiff, title = `${d.base} → ${d.head}
   if (d.rows) {
     const changedCols = Object.entries(d.rows.columns).filter(([, n]) => n > 0);
     if (changedCols.length) out.push('', '| column | rows changed |', '|---|---:|', ...changedCols.map(([c, n]) => `| \`${c}\` | ${n} |`));
-    if (d.rows.duplicate_keys.base || d.rows.duplicate_keys.head) out.push('', `> key (${d.rows.key.join(', ')}) is not unique: ${d.rows.duplicate_keys.base} duplicate(s) in base, ${d.rows.duplicate_keys.head} in head; row counts are approximate.`);
+    if (d.rows.duplicate_keys && (d.rows.duplicate_keys.base || d.rows.duplicate_keys.head)) out.push('', `> key (${d.rows.key.join(', ')}) is not unique: ${d.rows.duplicate_keys.base} duplicate(s) in base, ${d.rows.duplicate_keys.head} in head; row counts are approximate.`);
     const ch = d.rows.samples.changed;
     if (ch.length) {
       out.push('', '<details><summary>Changed rows (samples)</summary>', '', '| key | column | base | head |', '|---|---|---|---|');
