@@ -22,5 +22,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'deploy', summary: 'Deploy an image BY DIGEST to an environment (GitOps, Kubernetes, Cloud Run or command), or roll it back', load: () => import('./commands/deploy.ts') },
   { name: 'verify', summary: 'Smoke-test an image BY DIGEST in an environment and hold it to the performance budget of dataops.yml', load: () => import('./commands/verify.ts') },
   { name: 'promote', summary: 'Verify a signed promotion message and deploy the same digest to production (asks for confirmation; --approve for scripts)', load: () => import('./commands/promote.ts') },
+  { name: 'data', summary: 'Data versions and diffs: show the data manifests attached to an image digest; diff two data files, output directories or manifests.', load: () => import('./commands/data.ts') },
+  { name: 'lineage', summary: 'Draw the lineage of the last flow run (its OpenLineage events) as a Mermaid diagram: datasets → pipeline image → outputs, with versions and verdicts.', load: () => import('./commands/lineage.ts') },
   { name: 'init', summary: 'Scaffold a DataOps project: dataops.yml, quality suites proposed from profiling your datasets, a Dockerfile if absent, and the CI workflow. Never overwrites files.', load: () => import('./commands/init.ts') },
 ];

@@ -77,3 +77,31 @@ describe('repository_dispatch transport', () => {
     expect(gh.dispatches).toHaveLength(1);
   });
 });
+
+describe('data versions in the promotion', () => {
+  const versions = {
+    artifact: `sha256:${'1a'.repeat(32)}`,
+    manifests: [{ dataset: 'flights.parquet', stage: 'system-test', role: 'input' as const, manifest: `sha256:${'2b'.repeat(32)}`, content_hash: `sha256:${'3c'.repeat(32)}`, row_count: 1000 }],
+  };
+
+  it('are signed: the message verifies, a changed manifest digest does not, and a message without them is unchanged', async () => {
+    const { verifyPromotion } = await import('../../src/core/promotion/verify.ts');
+    const { testPolicy } = await import('../helpers/promotion.ts');
+    const k = keyFixture();
+    const opts = { policy: testPolicy(), pipeline: 'flights-routes', environment: 'production', keys: k.trusted };
+    const msg = await signedMessage(k.signing, { dataVersions: versions });
+    const ok = await verifyPromotion(JSON.stringify(msg), opts);
+    expect(ok.event.data.data_versions).toEqual(versions);
+    const { approvalSummary } = await import('../../src/core/promotion/promote.ts');
+    expect(approvalSummary(ok)).toContain('data: system-test input flights.parquet: 1000 rows, manifest sha256:2b2b2b2b2b2b');
+    const forged = structuredClone(msg);
+    forged.data.data_versions!.manifests[0]!.manifest = `sha256:${'ff'.repeat(32)}`;
+    await expect(verifyPromotion(JSON.stringify(forged), opts)).rejects.toThrow(/signature/i);
+    const stripped = structuredClone(msg);
+    delete stripped.data.data_versions;
+    await expect(verifyPromotion(JSON.stringify(stripped), opts)).rejects.toThrow(/signature/i);
+    const plain = await signedMessage(k.signing);
+    expect('data_versions' in plain.data).toBe(false);
+    expect((await verifyPromotion(JSON.stringify(plain), opts)).event.data.data_versions).toBeUndefined();
+  });
+});

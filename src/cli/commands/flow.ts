@@ -1,5 +1,8 @@
 /** `dataops flow`: runs every stage of the DataOps flow on a project, with progress and a final summary. */
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { FlowLineage } from '../../core/lineage/flow.ts';
+import { lineageMarkdown } from '../../core/lineage/mermaid.ts';
+import { consoleTransport, fileTransport, httpTransport, LineageSender } from '../../core/lineage/transport.ts';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadProject } from '../../core/project.ts';
@@ -16,16 +19,30 @@ export function register(command: Command): void {
     .option('--work-dir <dir>', 'scratch directory for reports and artifacts (default <project>/.dataops/run)')
     .option('--now <iso>', 'clock for freshness and expiry checks (ISO 8601)')
     .option('--approve', 'approve the production gate without asking', false)
+    .option('--lineage-file <path>', 'OpenLineage events as NDJSON (default <work-dir>/lineage.ndjson)')
+    .option('--lineage-url <url>', 'also POST OpenLineage events to this endpoint (default $OPENLINEAGE_URL; API key from $OPENLINEAGE_API_KEY)')
+    .option('--lineage-console', 'also print OpenLineage events on stderr', false)
     .action(
-      action('flow', async (opts: { project: string; only?: string; workDir?: string; now?: string; approve: boolean }) => {
+      action('flow', async (opts: { project: string; only?: string; workDir?: string; now?: string; approve: boolean; lineageFile?: string; lineageUrl?: string; lineageConsole: boolean }) => {
         const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const workDir = path.resolve(opts.workDir ?? path.join(project.dir, '.dataops', 'run'));
         await mkdir(workDir, { recursive: true });
         const only = opts.only?.split(',').map((s) => s.trim());
         const stages = only ? FLOW_STAGES.filter((s) => only.includes(s.name)) : [...FLOW_STAGES];
         progress(color.bold(`dataops flow: ${project.config.name} (${stages.length} stages)`));
+        const env = cliRunner().env;
+        const lineageFile = path.resolve(opts.lineageFile ?? path.join(workDir, 'lineage.ndjson'));
+        await rm(lineageFile, { force: true });
+        const url = opts.lineageUrl ?? env.OPENLINEAGE_URL;
+        const transports = [fileTransport(lineageFile), ...(url ? [httpTransport({ url, apiKey: env.OPENLINEAGE_API_KEY })] : []), ...(opts.lineageConsole ? [consoleTransport()] : [])];
+        const lineage = new FlowLineage({
+          namespace: env.OPENLINEAGE_NAMESPACE ?? 'dataops',
+          project: project.config.name,
+          sender: new LineageSender(transports, (line) => progress(color.yellow(`      ${line}`))),
+          engine: { tempDirectory: path.join(workDir, 'tmp') },
+        });
         const outcome = await runFlow(
-          stages,
+          lineage.wrap(stages),
           { project, runner: cliRunner(), github: cliGitHub(), workDir, now: opts.now ? new Date(opts.now) : new Date(), approve: opts.approve, interactive: Boolean(process.stdin.isTTY), confirm, state: {} },
           {
             stageStart: (stage, i, total) => progress(`${color.blue(`[${i + 1}/${total}]`)} ${color.bold(stage.name)} — ${stage.title}`),
@@ -33,6 +50,13 @@ export function register(command: Command): void {
             stageEnd: (_stage, r, ms) => progress(`      ${statusLabel(r.status)} ${r.summary} ${color.dim(`(${formatDuration(ms)})`)}`),
           },
         );
+        await lineage.finish(outcome.ok);
+        const picture = lineageMarkdown(lineage.events);
+        await writeFile(path.join(workDir, 'lineage.md'), picture);
+        const stepSummary = env.GITHUB_STEP_SUMMARY;
+        if (stepSummary) await appendFile(stepSummary, picture);
+        progress('');
+        progress(color.dim(`lineage: ${lineage.events.length} OpenLineage events in ${path.relative(process.cwd(), lineageFile) || lineageFile}${url ? ` and to ${url}` : ''}; picture in ${path.relative(process.cwd(), path.join(workDir, 'lineage.md'))}`));
         progress('');
         progress(color.bold('Summary'));
         for (const s of outcome.stages) {

@@ -6,6 +6,7 @@ import type { GitHubRepo } from '../github/api.ts';
 import type { Project } from '../project.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import type { RuntimeModules } from '../runtime/modules.ts';
+import type { RecordedManifest } from '../data/record.ts';
 
 /** How a stage ended. `skipped` stages are not configured or lack a tool; they never count as passed. */
 export type StageStatus = 'passed' | 'warned' | 'failed' | 'skipped';
@@ -33,6 +34,8 @@ export interface FlowState {
   verify?: { status: string; reportPath: string; sha256: string };
   promotion?: { eventId: string; messageId?: string; file?: string; publicKeysFile?: string; keyId?: string; emulatorHost?: string };
   production?: { deploymentId?: number; digest: string; ref: string };
+  /** Data manifests written by the stages that read data (quality, system-test, verify-staging), in order; `artifact` once push attached them to the image. */
+  data?: { manifests: RecordedManifest[]; artifact?: { digest: string; ref: string; via: 'referrers' | 'tag-schema' } };
   [extra: string]: unknown;
 }
 

@@ -34,6 +34,25 @@ export const evidenceSchema = z
   .describe('One piece of evidence: a report and its verdict.');
 export type Evidence = z.output<typeof evidenceSchema>;
 
+export const dataVersionsSchema = z
+  .strictObject({
+    artifact: sha256Hex.optional().describe('Digest of the OCI artifact (subject = the image) holding the data manifests.'),
+    manifests: z
+      .array(
+        z.strictObject({
+          dataset: z.string().min(1).describe('Dataset name.'),
+          stage: z.string().min(1).describe('Stage that read it (quality, system-test, verify-staging).'),
+          role: z.enum(['input', 'output']).describe('input: data read; output: data the image wrote.'),
+          manifest: sha256Hex.describe('Digest of the data manifest document.'),
+          content_hash: sha256Hex.nullable().describe('Content hash of the data (null for SQL datasets).'),
+          row_count: z.number().int().min(0).describe('Rows.'),
+        }),
+      )
+      .describe('One entry per data manifest.'),
+  })
+  .describe('The data versions the image was tested and verified with (src/core/data/manifest.ts).');
+export type DataVersions = z.output<typeof dataVersionsSchema>;
+
 export const promotionDataSchema = z
   .strictObject({
     pipeline: z.string().min(1).describe('Pipeline (project) name.'),
@@ -67,6 +86,8 @@ export const promotionDataSchema = z
       })
       .describe('The staging deployment of the digest.'),
     evidence: z.array(evidenceSchema).default([]).describe('Report digests and verdicts: quality, system test, performance budget, verify.'),
+    // optional without a default: a message signed without it verifies unchanged (the signature covers the parsed event)
+    data_versions: dataVersionsSchema.optional(),
     expires_at: z.iso.datetime({ offset: true }).describe('The message is refused after this instant (RFC 3339).'),
   })
   .describe('data of a promotion event.');
@@ -106,6 +127,8 @@ export interface PromotionInput {
   run: { id: string; attempt?: number; url?: string };
   staging: PromotionData['staging'];
   evidence?: Evidence[];
+  /** The data manifests staging verified with (absent: the message carries none). */
+  dataVersions?: DataVersions | undefined;
   /** Message time (default now). */
   now?: Date;
   /** Lifetime in seconds (default 24 h). */
@@ -139,6 +162,7 @@ export function createPromotionEvent(input: PromotionInput): PromotionEvent {
       run: { id: input.run.id, attempt: input.run.attempt ?? 1, ...(input.run.url ? { url: input.run.url } : {}) },
       staging: input.staging,
       evidence: input.evidence ?? [],
+      ...(input.dataVersions ? { data_versions: input.dataVersions } : {}),
       expires_at: expires.toISOString(),
     },
   });

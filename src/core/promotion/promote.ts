@@ -84,7 +84,7 @@ export function deployEvidence(event: SignedPromotion): DeployEvidence[] {
   return event.data.evidence.map((e) => ({ name: e.kind === 'quality' ? `quality:${e.name}` : e.name, status: e.status, ...(e.sha256 ? { sha256: e.sha256 } : {}), ...(e.url ? { url: e.url } : {}) }));
 }
 
-/** What the approver is shown: digest, origin, staging, evidence. */
+/** What the approver is shown: digest, origin, staging, evidence, the data versions staging verified with. */
 export function approvalSummary(v: VerifiedPromotion): string {
   const d = v.event.data;
   const lines = [
@@ -93,6 +93,7 @@ export function approvalSummary(v: VerifiedPromotion): string {
     `  staging: ${d.staging.environment}${d.staging.deployment_id ? ` deployment ${d.staging.deployment_id}` : ''}${d.staging.url ? ` ${d.staging.url}` : ''}`,
     `  signed (${v.mode}) by ${v.identity.job_workflow_ref ?? v.identity.repository}; promotion ${v.event.id} at ${v.event.time}`,
     ...d.evidence.map((e) => `  evidence: ${e.kind} ${e.name}: ${e.status}${e.sha256 ? ` (${shortDigest(e.sha256)}…)` : ''}`),
+    ...(d.data_versions?.manifests ?? []).map((m) => `  data: ${m.stage} ${m.role} ${m.dataset}: ${m.row_count} rows, manifest ${shortDigest(m.manifest)}${m.content_hash ? `, content ${shortDigest(m.content_hash)}` : ''}`),
   ];
   return lines.join('\n');
 }

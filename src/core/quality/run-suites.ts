@@ -20,6 +20,7 @@ import { sha256 } from '../hash.ts';
 import { renderJUnit } from '../report/junit.ts';
 import { writeReport, type Report } from '../report/report.ts';
 import { RuntimeInstallError } from '../runtime/install.ts';
+import type { DataManifest } from '../data/manifest.ts';
 import { errorReport, runSuite, type RunSuiteOptions } from './run.ts';
 import type { DatasetSpec } from './suite.ts';
 
@@ -49,11 +50,13 @@ export interface SuiteProject {
 }
 
 /** Options of {@link runSuites}: those of every suite run, and where each suite's project datasets come from. */
-export interface RunSuitesOptions extends Omit<RunSuiteOptions, 'suiteFile' | 'projectDatasets' | 'projectDir'> {
+export interface RunSuitesOptions extends Omit<RunSuiteOptions, 'suiteFile' | 'projectDatasets' | 'projectDir' | 'manifests'> {
   /** The project datasets of a suite (the same for all, or looked up next to each suite); none when undefined. */
   project?: SuiteProject | ((suiteFile: string) => Promise<SuiteProject | undefined>) | undefined;
   /** Called with each report as soon as it is made (progress output), and for a suite that could not run, why. */
   onReport?: (report: Report, problem?: ConfigError) => void;
+  /** Compute the data manifest of every dataset each suite reads ({@link SuitesOutcome.manifests}). */
+  manifests?: boolean | undefined;
 }
 
 /** What {@link runSuites} produced. */
@@ -64,6 +67,8 @@ export interface SuitesOutcome {
   configErrors: Map<Report, ConfigError[]>;
   /** The engine could not be installed (no suite after it ran), or an unexpected error: rethrow it after writing the reports. */
   failure?: Error;
+  /** With `manifests: true`: the data manifests of each suite's datasets, by its report. */
+  manifests: Map<Report, DataManifest[]>;
 }
 
 /** All configuration errors of an outcome, as one error (undefined when there are none). */
@@ -74,8 +79,8 @@ export function configErrorOf(outcome: SuitesOutcome): ConfigError | undefined {
 
 /** Runs `suites` one after the other (see the module doc for what happens when one cannot run). */
 export async function runSuites(suites: readonly string[], options: RunSuitesOptions): Promise<SuitesOutcome> {
-  const { project, onReport, ...common } = options;
-  const outcome: SuitesOutcome = { reports: [], configErrors: new Map() };
+  const { project, onReport, manifests: withManifests, ...common } = options;
+  const outcome: SuitesOutcome = { reports: [], configErrors: new Map(), manifests: new Map() };
   const push = (report: Report, problem?: ConfigError) => {
     outcome.reports.push(report);
     if (problem) outcome.configErrors.set(report, problem instanceof ConfigErrors ? problem.errors : [problem]);
@@ -84,7 +89,10 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
   for (const [i, suiteFile] of suites.entries()) {
     try {
       const p = typeof project === 'function' ? await project(suiteFile) : project;
-      push(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}) }));
+      const manifests: DataManifest[] | undefined = withManifests ? [] : undefined;
+      const report = await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}), manifests });
+      if (manifests) outcome.manifests.set(report, manifests);
+      push(report);
     } catch (err) {
       push(errorReport(suiteFile, err, common.failOn), isConfigError(err) ? err : undefined);
       if (err instanceof RuntimeInstallError) {

@@ -32,6 +32,8 @@ import { runChecks } from './checks.ts';
 import { registerDatasets } from './datasets.ts';
 import { loadSuite, mergeDatasets, resolveDatasetFiles, type DataRoots, type ResolvedFiles } from './load.ts';
 import { planSuite } from './plan.ts';
+import { computeManifest, manifestDigest, type DataManifest } from '../data/manifest.ts';
+import { ident } from '../engine/quote.ts';
 import type { DatasetSpec } from './suite.ts';
 
 /** Options of {@link runSuite}; the engine options (memory limit, temp directory, threads, runtime, trace) apply to its engine. */
@@ -57,6 +59,12 @@ export interface RunSuiteOptions extends EngineOptions {
   failOn?: FailOn | undefined;
   /** Lock the engine before suite SQL runs (default true). Only the bench turns it off, to measure what the lock costs. */
   lockEngine?: boolean | undefined;
+  /**
+   * When given, the data manifest (src/core/data/manifest.ts) of every dataset the suite read is
+   * appended here, and each dataset of the report names its `manifest_digest`. A manifest that
+   * cannot be computed adds a line to the report's errors instead.
+   */
+  manifests?: DataManifest[] | undefined;
 }
 
 /** The engine name reports carry when no engine ran. */
@@ -124,6 +132,26 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
     const states = await registerDatasets(engine, suite, declared, plan, files, errors, hashing);
     const checks = await runChecks(engine, suite, states, declared, plan, { sampleN: opts.samples ?? 5, clock: opts.now ?? new Date(), errors });
     await Promise.all(hashing);
+    if (opts.manifests) {
+      for (const s of states.values()) {
+        if (s.error || !s.info) continue;
+        const r = files.resolved.get(s.decl.name);
+        try {
+          const m = await computeManifest(engine, {
+            name: s.decl.name,
+            location: 'sql' in s.decl.spec ? s.decl.spec.sql : s.decl.spec.path,
+            relation: ident(s.decl.name),
+            ...(r ? { files: r.files, format: r.format } : {}),
+            root: roots.root,
+            pii: s.pii,
+          });
+          opts.manifests.push(m);
+          s.report.manifest_digest = manifestDigest(m);
+        } catch (err) {
+          errors.push(`dataset "${s.decl.name}": no data manifest: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+        }
+      }
+    }
     return buildReport({
       engine: engine.version,
       suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },

@@ -340,6 +340,28 @@ export class RegistryClient {
     return served;
   }
 
+  /**
+   * `GET /v2/<name>/referrers/<digest>[?artifactType=…]` (OCI distribution spec 1.1): the image
+   * index of the manifests whose `subject` is `digest`. Undefined when the registry has no
+   * referrers API (404, e.g. docker-registry 2.8): use the referrers tag schema then.
+   * @throws RegistryError for other failures.
+   */
+  async getReferrers(repository: string, digest: string, artifactType?: string): Promise<{ manifests: Array<Record<string, unknown>>; filtered: boolean } | undefined> {
+    const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    const a = await this.send({
+      method: 'GET',
+      operation: `GET referrers ${digest}`,
+      repository,
+      scopes: [pull(repository)],
+      prepare: () => ({ url: this.url(repository, `referrers/${digest}${query}`), headers: { accept: MEDIA_TYPES.ociIndex } }),
+      ok: [200, 404],
+    });
+    // a 404 with an index body is a registry that has the API and no referrer; other 404s have none
+    if (a.status === 404 || !(a.headers.get('content-type') ?? '').startsWith(MEDIA_TYPES.ociIndex)) return undefined;
+    const index = JSON.parse(a.value.toString('utf8')) as { manifests?: Array<Record<string, unknown>> };
+    return { manifests: index.manifests ?? [], filtered: (a.headers.get('oci-filters-applied') ?? '').includes('artifactType') };
+  }
+
   /** `DELETE /v2/<name>/manifests/<ref>`; false when the registry does not support or allow it. */
   async deleteManifest(repository: string, reference: string): Promise<boolean> {
     const a = await this.send({ method: 'DELETE', operation: `DELETE manifest ${reference}`, repository, scopes: [push(repository)], prepare: () => ({ url: this.url(repository, `manifests/${reference}`) }), ok: [200, 202, 400, 404, 405] });

@@ -65,6 +65,8 @@ export interface DatasetReport {
   content_hash: string | null;
   /** Why the dataset could not be read (the checks on it end in `error`). */
   error?: string;
+  /** `sha256:` of the dataset's data manifest (src/core/data/manifest.ts) when the run wrote one. */
+  manifest_digest?: string;
 }
 
 /** Result of one check. */

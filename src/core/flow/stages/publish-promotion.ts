@@ -11,6 +11,7 @@ import { defaultPromotionConfig, type PromotionConfig } from '../../promotion/co
 import { startPubSubEmulator } from '../../promotion/emulator.ts';
 import { generateKeyPair, loadPrivateKey, type SigningKey } from '../../promotion/keys.ts';
 import { createPromotionEvent } from '../../promotion/message.ts';
+import { dataVersionsOf } from '../../data/record.ts';
 import { evidenceFrom, sendPromotion, signingKeyFromEnv, sourceIdentity } from '../../promotion/runtime.ts';
 import { isRejected } from '../../promotion/errors.ts';
 import { signWithKey } from '../../promotion/sign.ts';
@@ -70,6 +71,7 @@ export const publishPromotionStage: Stage = {
       run: identity.run,
       staging: { environment: cfg.staging_environment, ...(staging.deploymentId !== undefined ? { deployment_id: staging.deploymentId } : {}), ...(staging.environmentUrl ? { url: staging.environmentUrl } : {}) },
       evidence: evidenceFrom({ quality: ctx.state.quality?.reports ?? [], ...(ctx.state.systemTest ? { systemTest: ctx.state.systemTest } : {}), ...(ctx.state.verify ? { verify: ctx.state.verify } : {}) }),
+      ...(ctx.state.data?.manifests.length ? { dataVersions: dataVersionsOf(ctx.state.data) } : {}),
       now: ctx.now,
       expiresInSeconds: cfg.expires_in_seconds,
     });

@@ -10,7 +10,8 @@ import { ConfigError } from '../../errors.ts';
 import { shortDigest } from '../../hash.ts';
 import { pushConfigSchema, type PushConfig } from '../../image/push-config.ts';
 import { resolveCredentials } from '../../registry/auth.ts';
-import { RegistryError } from '../../registry/client.ts';
+import { RegistryClient, RegistryError } from '../../registry/client.ts';
+import { attachManifests } from '../../data/attach.ts';
 import { manifestExists } from '../../registry/copy.ts';
 import { startLocalRegistry } from '../../registry/local.ts';
 import { formatBytes, parseDestination, pushImage } from '../../registry/push.ts';
@@ -87,6 +88,24 @@ export const pushStage: Stage = {
     const first = parseDestination(destinations[0]!);
     ctx.state.registry = { host: first.registry, repository: first.repository };
     ctx.state.pushed = { refs: result.refs };
+    // the data this digest was tested with, attached to it (OCI artifact, subject = the image)
+    const recorded = ctx.state.data?.manifests ?? [];
+    let attachedNote: string | undefined;
+    if (recorded.length) {
+      try {
+        for (const [i, d] of destinations.map((x) => parseDestination(x)).entries()) {
+          const credentials = auth(d.registry);
+          const client = new RegistryClient({ registry: d.registry, ...(insecure ? { insecure } : {}), ...(credentials ? { credentials } : {}), retry: { budgetMs: cfg.retry_budget_seconds * 1000 } });
+          const a = await attachManifests(client, d.repository, result.digest, recorded);
+          if (i === 0) ctx.state.data = { manifests: recorded, artifact: { digest: a.digest, ref: a.ref, via: a.via } };
+          ctx.log(`attached ${recorded.length} data manifest(s) to ${d.registry}/${d.repository}@${shortDigest(result.digest)} as ${shortDigest(a.digest)} (${a.via === 'referrers' ? 'referrers API' : `referrers tag ${a.tag}`})`);
+        }
+        attachedNote = `${recorded.length} data manifest(s) attached`;
+      } catch (err) {
+        if (err instanceof RegistryError) return { status: 'failed', summary: `the image was pushed, but its data manifests could not be attached: ${err.message}` };
+        throw err;
+      }
+    }
     return {
       status: 'passed',
       summary: `pushed ${result.digest} to ${destinations.length} destination(s); the registry serves that digest`,
@@ -96,6 +115,7 @@ export const pushStage: Stage = {
         tags: tags.join(', ') || '(none)',
         uploaded: `${formatBytes(result.uploadedBytes)} in ${result.uploadedBlobs} blob(s)`,
         'already there': `${result.skippedBlobs} blob(s) skipped, ${result.mountedBlobs} mounted`,
+        ...(attachedNote && ctx.state.data?.artifact ? { data: `${attachedNote}: ${ctx.state.data.artifact.ref}` } : {}),
       },
     };
   },

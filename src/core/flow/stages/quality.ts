@@ -9,6 +9,8 @@
 import path from 'node:path';
 import { configErrorOf, runSuites, writeSuiteReports } from '../../quality/run-suites.ts';
 import type { Stage, StageStatus } from '../types.ts';
+import { recordManifests, withStage } from '../../data/record.ts';
+import { shortDigest } from '../../hash.ts';
 
 export const qualityStage: Stage = {
   name: 'quality',
@@ -27,6 +29,7 @@ export const qualityStage: Stage = {
       tempDirectory: path.join(ctx.workDir, 'tmp'),
       runtime: ctx.runtime,
       trace: ctx.runner.traceSql,
+      manifests: true,
       onReport: (report) => {
         const c = report.counts;
         ctx.log(`${report.suite.name}: ${report.status.toUpperCase()} — ${c.pass} pass, ${c.warn} warn, ${c.fail} fail, ${c.error} error`);
@@ -37,6 +40,11 @@ export const qualityStage: Stage = {
     const { reports } = outcome;
     const written = await writeSuiteReports(reports, path.join(ctx.workDir, 'quality'));
     ctx.state.quality = { reports: reports.map((r, i) => ({ suite: r.suite.name, status: r.status, reportPath: written.reportPaths[i]!, sha256: written.sha256[i]! })) };
+    const seen = new Set<string>();
+    const manifests = [...outcome.manifests.values()].flat().filter((m) => !seen.has(m.dataset.name) && seen.add(m.dataset.name));
+    const recorded = await recordManifests(path.join(ctx.workDir, 'quality', 'manifests'), 'quality', 'input', manifests);
+    ctx.state.data = { ...ctx.state.data, manifests: withStage(ctx.state.data?.manifests, 'quality', recorded) };
+    if (recorded.length) ctx.log(`data manifests: ${recorded.map((m) => `${m.dataset} ${shortDigest(m.digest)}`).join(', ')}`);
     if (outcome.failure) throw outcome.failure;
     const configError = configErrorOf(outcome);
     if (configError) throw configError;

@@ -13,6 +13,7 @@ import { renderSummary } from '../../report/summary.ts';
 import { runSystemTest } from '../../system-test/run.ts';
 import { resolveSystemTestOptions } from '../../system-test/options.ts';
 import type { Stage } from '../types.ts';
+import { piiColumnNames, recordDirectory, withStage } from '../../data/record.ts';
 
 export const systemTestStage: Stage = {
   name: 'system-test',
@@ -33,6 +34,12 @@ export const systemTestStage: Stage = {
     await writeFile(path.join(dir, 'junit.xml'), renderJUnit([report]));
     await writeFile(path.join(dir, 'summary.md'), renderSummary([report], { reportPath }));
     ctx.state.systemTest = { status: report.status, reportPath, sha256: sha256(text) };
+    // the data this image was tested with (fixtures) and what it wrote from them (outputs)
+    const dataOpts = { root: ctx.project.dir, pii: piiColumnNames(Object.values(ctx.project.config.datasets)), engine: { tempDirectory: path.join(ctx.workDir, 'tmp'), runtime: ctx.runtime } };
+    const inputs = await recordDirectory(opts.fixturesDir, path.join(dir, 'manifests', 'inputs'), 'system-test', 'input', dataOpts);
+    const outputs = await recordDirectory(outputDir, path.join(dir, 'manifests', 'outputs'), 'system-test', 'output', { ...dataOpts, root: outputDir });
+    ctx.state.data = { ...ctx.state.data, manifests: withStage(ctx.state.data?.manifests, 'system-test', [...inputs.recorded, ...outputs.recorded]) };
+    for (const s of [...inputs.skipped, ...outputs.skipped]) ctx.log(`no data manifest for ${s}`);
     for (const c of report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message.split('\n')[0] ?? ''}`);
     const run = report.checks.find((c) => c.type === 'container_run');
     const { pass, total, fail, error, warn } = report.counts;

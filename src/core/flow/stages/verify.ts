@@ -16,6 +16,7 @@ import { renderSummary } from '../../report/summary.ts';
 import type { ImageRunner } from '../../verify/smoke.ts';
 import { verify } from '../../verify/verify.ts';
 import type { Stage } from '../types.ts';
+import { piiColumnNames, recordDirectory, withStage } from '../../data/record.ts';
 
 export const verifyStage: Stage = {
   name: 'verify-staging',
@@ -55,6 +56,12 @@ export const verifyStage: Stage = {
     });
     await writeFile(path.join(dir, 'summary.md'), renderSummary([result.report], { reportPath }));
     ctx.state.verify = { status: result.status, reportPath, sha256: result.sha256 };
+    // the data staging verified the digest on (the smoke job's input directory)
+    if (cfg.smoke?.job) {
+      const dataOpts = { root: ctx.project.dir, pii: piiColumnNames(Object.values(ctx.project.config.datasets)), engine: { tempDirectory: path.join(ctx.workDir, 'tmp'), runtime: ctx.runtime } };
+      const inputs = await recordDirectory(path.resolve(ctx.project.dir, cfg.smoke.job.input), path.join(dir, 'manifests'), 'verify-staging', 'input', dataOpts);
+      ctx.state.data = { ...ctx.state.data, manifests: withStage(ctx.state.data?.manifests, 'verify-staging', inputs.recorded) };
+    }
     for (const c of result.report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message}`);
     const m = result.metrics;
     const { pass, total } = result.report.counts;
