@@ -66,7 +66,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
   const safe = knownText(suite, declared, states);
   const pending: PendingCheck[] = suite.spec.checks.map((spec, index) => {
     const threshold: Record<string, unknown> = {};
-    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra'] as const) {
+    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra', 'compatibility', 'required', 'metric', 'check', 'window', 'bucket', 'seasonality', 'min_history', 'sensitivity', 'direction'] as const) {
       const v = (spec as Record<string, unknown>)[k];
       if (v !== undefined) threshold[k] = k === 'values' && Array.isArray(v) && v.length > 20 ? `${v.length} values` : v;
     }
@@ -210,7 +210,10 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     const t = now();
     const st = stateOf(p.spec.dataset)!;
     try {
-      if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
+      if (p.compiled.kind === 'history') {
+        p.result.status = 'pass';
+        p.result.message = 'no quality history to compare with';
+      } else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
       else if (p.spec.type === 'sql') {
         const row = (await engine.select(p.compiled.countQuery!))[0];
         const failing = Number(row?.failing ?? 0);
@@ -345,6 +348,15 @@ function evaluateAggregate(p: PendingCheck, row: Record<string, unknown>, ctx: R
         : `newest ${spec.column} is ${new Date(newest).toISOString()}, ${span(Math.max(0, age))} old; allowed ${spec.max_age}`;
       return;
     }
+    case 'anomaly': {
+      // the value now; the verdict against the history comes after the run (history/anomaly.ts)
+      const v = num('value');
+      r.observed = v === null ? null : spec.metric === 'freshness_lag' ? Math.round((ctx.clock.getTime() - v) / 1000) : v;
+      r.failing_rows = 0;
+      r.status = 'pass';
+      r.message = `${spec.metric}${spec.column ? ` of ${spec.column}` : ''} is ${r.observed ?? 'unknown'}; no quality history to compare with`;
+      return;
+    }
     default: {
       const failing = num('failing') ?? 0;
       r.failing_rows = failing;
@@ -359,6 +371,14 @@ function evaluateSchema(p: PendingCheck, info: DatasetInfo): void {
   const spec = p.spec;
   const actualByLower = new Map([...info.columns].map(([k, v]) => [k.toLowerCase(), { name: k, type: v }]));
   const problems: Array<Record<string, unknown>> = [];
+  if (!spec.columns) {
+    // a contract only: judged against the base branch's recorded schema (history/contract.ts)
+    p.result.failing_rows = 0;
+    p.result.total_rows = info.columns.size;
+    p.result.status = 'pass';
+    p.result.message = `schema recorded (${plural(info.columns.size, 'column')}); no recorded schema of the base branch to compare with`;
+    return;
+  }
   for (const [col, type] of Object.entries(spec.columns)) {
     const actual = actualByLower.get(col.toLowerCase());
     if (!actual) problems.push({ column: col, problem: 'missing', expected: type, actual: null });
