@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { suiteSchema } from './quality/suite.ts';
 import { projectSchema } from './project.ts';
 import { promotionEventSchema } from './promotion/message.ts';
+import { dataManifestSchema } from './data/manifest.ts';
 
 /** A JSON Schema generated from a zod schema. */
 export interface SchemaEntry {
@@ -21,6 +22,7 @@ export const SCHEMAS: SchemaEntry[] = [
   { file: 'quality-suite.schema.json', title: 'dataops-actions quality suite', schema: suiteSchema },
   { file: 'dataops-project.schema.json', title: 'dataops-actions project file (dataops.yml)', schema: projectSchema },
   { file: 'promotion-message.schema.json', title: 'dataops-actions promotion message (CloudEvents 1.0)', schema: promotionEventSchema },
+  { file: 'data-manifest.schema.json', title: 'dataops-actions data manifest', schema: dataManifestSchema },
 ];
 
 /** JSON Schema (draft-07, input shape: defaults are optional) for one registry entry. */
