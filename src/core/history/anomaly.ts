@@ -5,7 +5,9 @@
  * history): the value fails when it lies more than `sensitivity` robust standard deviations
  * (1.4826 × MAD, the normal-consistent scale) from the median of the last `window` points. With
  * `seasonality: weekday` only the points of the same UTC weekday are compared (a Saturday with
- * a third fewer flights than a Tuesday is normal). Fewer than `min_history` points: the check
+ * 12% fewer flights than a Tuesday is normal). A change smaller than `min_change_percent` of the
+ * median never fails (Elementary's `ignore_small_changes`: a schedule change of a few percent is
+ * not an incident, however steady the history was). Fewer than `min_history` points: the check
  * passes and says how many it has.
  */
 import { groupDigits } from '../report/summary.ts';
@@ -25,6 +27,8 @@ export interface AnomalySettings {
   min_history: number;
   sensitivity: number;
   direction: 'both' | 'up' | 'down';
+  /** Changes smaller than this percentage of the median never fail. */
+  min_change_percent: number;
 }
 
 /** What {@link detectAnomaly} found. */
@@ -91,7 +95,8 @@ export function detectAnomaly(value: number, at: string, history: readonly Serie
   const scale = robustScale(values, m);
   const lower = m - s.sensitivity * scale;
   const upper = m + s.sensitivity * scale;
-  const anomalous = (s.direction !== 'down' && value > upper) || (s.direction !== 'up' && value < lower);
+  const big = Math.abs(value - m) >= (s.min_change_percent / 100) * Math.abs(m);
+  const anomalous = big && ((s.direction !== 'down' && value > upper) || (s.direction !== 'up' && value < lower));
   return { anomalous, points, enough: true, median: m, scale, lower, upper, score: (value - m) / scale };
 }
 

@@ -93,7 +93,7 @@ export function metricSeries(runs: readonly HistoryRun[], c: Pick<CheckResult, '
 /** The settings of an anomaly check, from its result's threshold (the suite's fields, defaults applied by the suite schema). */
 export function anomalySettings(c: Pick<CheckResult, 'threshold'>): AnomalySettings {
   const t = c.threshold as Partial<AnomalySettings>;
-  return { window: t.window ?? 28, bucket: t.bucket ?? 'run', seasonality: t.seasonality ?? 'none', min_history: t.min_history ?? 7, sensitivity: t.sensitivity ?? 3, direction: t.direction ?? 'both' };
+  return { window: t.window ?? 28, bucket: t.bucket ?? 'run', seasonality: t.seasonality ?? 'none', min_history: t.min_history ?? 7, sensitivity: t.sensitivity ?? 3, direction: t.direction ?? 'both', min_change_percent: t.min_change_percent ?? 0 };
 }
 
 /** Judges an anomaly check (its `observed` value) against the base branch's series. */

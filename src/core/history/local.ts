@@ -1,7 +1,7 @@
 /**
  * The local quality history store: a directory of Parquet files, one per run
  * (`runs/<YYYY-MM>/<run id>.parquet`, rows as in record.ts), written and read by DuckDB
- * (`COPY … TO … (FORMAT parquet)`, `read_parquet(glob, union_by_name = true)`). A run's file is
+ * (`COPY … TO … (FORMAT parquet)`, `read_parquet(glob)`; every file has the columns of {@link COLUMNS}: a later format adds columns and reads with `union_by_name`). A run's file is
  * written under a temporary name and renamed into place, so a reader never sees half a run and
  * two writers never touch the same file. The default store of `dataops quality` (`.dataops/history`).
  */
@@ -58,7 +58,7 @@ export class LocalHistoryStore implements HistoryStore {
   }
 
   private async db(): Promise<Engine> {
-    this.engine ??= await openEngine({ threads: 1, ...this.engineOptions });
+    this.engine ??= await openEngine(this.engineOptions);
     return this.engine;
   }
 
@@ -84,7 +84,7 @@ export class LocalHistoryStore implements HistoryStore {
     const engine = await this.db();
     const glob = path.join(root, '*', '*.parquet');
     return (await engine.query(
-      `SELECT ${COLUMNS.map(([k]) => (k === 'run_at' ? `strftime(run_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS run_at` : k)).join(', ')} FROM read_parquet(${literal(glob)}, union_by_name = true)`,
+      `SELECT ${COLUMNS.map(([k]) => (k === 'run_at' ? `strftime(run_at, '%Y-%m-%dT%H:%M:%S.%g') || 'Z' AS run_at` : k)).join(', ')} FROM read_parquet(${literal(glob)})`,
     )) as unknown as HistoryRow[];
   }
 

@@ -3,6 +3,7 @@
  * branch, commit and time, with its check results, dataset metrics and dataset schemas.
  * Stores (local.ts, git.ts) keep runs as flat rows ({@link HistoryRow}), one Parquet file per run.
  */
+import type { ColumnProfile } from '../data/profile.ts';
 import type { CheckStatus, Report } from '../report/report.ts';
 
 /** Where a run happened. */
@@ -80,6 +81,36 @@ export function metricKey(metric: string, column?: string): string {
   return column ? `${metric}(${column})` : metric;
 }
 
+/** Epoch ms of a profile's temporal max (`2001-07-01 00:00:00`, `2001-07-01`), read as UTC; undefined otherwise. */
+function epochMs(v: unknown): number | undefined {
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}/.test(v)) return undefined;
+  const t = Date.parse(/[zZ]|[+-]\d\d(:?\d\d)?$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}${v.length > 10 ? 'Z' : 'T00:00:00Z'}`);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * The metrics of a dataset profile: `row_count`, and per column `null_ratio`, `distinct_count`,
+ * for numbers `mean`, `stddev`, `min`, `max`, for dates and timestamps `freshness_lag` (seconds
+ * from the newest value to the run).
+ */
+export function profileMetrics(dataset: string, rowCount: number, profile: readonly ColumnProfile[], runAt: Date): HistoryMetric[] {
+  const out: HistoryMetric[] = [{ dataset, name: 'row_count', value: rowCount }];
+  const add = (name: string, column: string, v: unknown) => {
+    if (typeof v === 'number' && Number.isFinite(v)) out.push({ dataset, name: metricKey(name, column), value: v });
+  };
+  for (const c of profile) {
+    add('null_ratio', c.name, rowCount ? c.nulls / rowCount : 0);
+    add('distinct_count', c.name, c.distinct);
+    add('mean', c.name, c.mean);
+    add('stddev', c.name, c.stddev);
+    if (typeof c.min === 'number') add('min', c.name, c.min);
+    if (typeof c.max === 'number') add('max', c.name, c.max);
+    const newest = /^(DATE|TIMESTAMP)/i.test(c.type) ? epochMs(c.max) : undefined;
+    if (newest !== undefined) add('freshness_lag', c.name, Math.round((runAt.getTime() - newest) / 1000));
+  }
+  return out;
+}
+
 /** The run record of a report (checks, each dataset's row count and schema, anomaly metrics). */
 export function runRecord(report: Report, who: RunIdentity, random: () => number = Math.random): HistoryRun {
   const runAt = who.runAt ?? new Date();
@@ -92,10 +123,12 @@ export function runRecord(report: Report, who: RunIdentity, random: () => number
     if (cols) required.set(c.dataset.toLowerCase(), new Set(cols.map((x) => x.toLowerCase())));
   }
   const metrics: HistoryMetric[] = [];
-  for (const d of report.datasets) if (d.row_count !== null) metrics.push({ dataset: d.name, name: 'row_count', value: d.row_count });
+  for (const d of report.datasets) if (d.row_count !== null) metrics.push(...profileMetrics(d.name, d.row_count, d.profile ?? [], runAt));
+  const have = new Set(metrics.map((m) => `${m.dataset.toLowerCase()}\0${m.name}`));
   for (const c of report.checks) {
-    if (c.type !== 'anomaly' || c.observed === null || c.observed === undefined || c.threshold.metric === 'failing_rows' || c.threshold.metric === 'row_count') continue;
-    metrics.push({ dataset: c.dataset, name: metricKey(String(c.threshold.metric), c.columns[0]), value: c.observed });
+    if (c.type !== 'anomaly' || c.observed === null || c.observed === undefined || c.threshold.metric === 'failing_rows') continue;
+    const name = metricKey(String(c.threshold.metric), c.threshold.metric === 'row_count' ? undefined : c.columns[0]);
+    if (!have.has(`${c.dataset.toLowerCase()}\0${name}`)) metrics.push({ dataset: c.dataset, name, value: c.observed });
   }
   return {
     id,

@@ -66,7 +66,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
   const safe = knownText(suite, declared, states);
   const pending: PendingCheck[] = suite.spec.checks.map((spec, index) => {
     const threshold: Record<string, unknown> = {};
-    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra', 'compatibility', 'required', 'metric', 'check', 'window', 'bucket', 'seasonality', 'min_history', 'sensitivity', 'direction'] as const) {
+    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra', 'compatibility', 'required', 'metric', 'check', 'window', 'bucket', 'seasonality', 'min_history', 'sensitivity', 'direction', 'min_change_percent'] as const) {
       const v = (spec as Record<string, unknown>)[k];
       if (v !== undefined) threshold[k] = k === 'values' && Array.isArray(v) && v.length > 20 ? `${v.length} values` : v;
     }

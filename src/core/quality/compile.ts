@@ -292,20 +292,21 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
 
 /**
  * The aggregate expression of a column metric of `type: anomaly` over column reference `ref` of
- * type `type`: null_ratio (0..1; 0 for no rows), distinct_count (HyperLogLog estimate,
- * `approx_count_distinct`), mean (`avg`; numbers only), freshness_lag (epoch ms of the newest
+ * type `type`: null_ratio (0..1; 0 for no rows), distinct_count (exact, as the dataset profile
+ * counts it: data/profile.ts), mean (`avg`) and median (exact; robust to a heavy tail) of numbers, freshness_lag (epoch ms of the newest
  * timestamp; the lag in seconds is taken against the run's clock).
  * @throws CheckCompileError for a mean over a column that is not a number.
  */
-export function metricExpression(metric: 'null_ratio' | 'distinct_count' | 'mean' | 'freshness_lag', ref: string, type: string): string {
+export function metricExpression(metric: 'null_ratio' | 'distinct_count' | 'mean' | 'median' | 'freshness_lag', ref: string, type: string): string {
   switch (metric) {
     case 'null_ratio':
       return `CASE WHEN count(*) = 0 THEN 0 ELSE (count(*) - count(${ref})) / count(*) END`;
     case 'distinct_count':
-      return `approx_count_distinct(${ref})`;
+      return `count(DISTINCT ${ref})`;
     case 'mean':
-      if (!/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i.test(type)) throw new CheckCompileError(`mean needs a numeric column; it is ${type}`);
-      return `avg(${ref})::DOUBLE`;
+    case 'median':
+      if (!/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i.test(type)) throw new CheckCompileError(`${metric} needs a numeric column; it is ${type}`);
+      return metric === 'mean' ? `avg(${ref})::DOUBLE` : `median(${ref})::DOUBLE`;
     case 'freshness_lag':
       return `epoch_ms(max(${/^TIMESTAMP/i.test(type) ? ref : `TRY_CAST(${ref} AS TIMESTAMP)`}))`;
   }

@@ -113,7 +113,7 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
   for (const [i, suiteFile] of suites.entries()) {
     try {
       const p = typeof project === 'function' ? await project(suiteFile) : project;
-      push(await withHistory(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}) })));
+      push(await withHistory(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}), ...(history ? { profile: true } : {}) })));
     } catch (err) {
       push(errorReport(suiteFile, err, common.failOn), isConfigError(err) ? err : undefined);
       if (err instanceof RuntimeInstallError) {

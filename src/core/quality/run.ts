@@ -29,7 +29,9 @@ import { ENGINE_MEMORY_LIMIT } from '../fields.ts';
 import { PathAccessError, projectRoot } from '../paths.ts';
 import { buildReport, type FailOn, type Report } from '../report/report.ts';
 import { runChecks } from './checks.ts';
-import { registerDatasets } from './datasets.ts';
+import { registerDatasets, type DatasetState } from './datasets.ts';
+import { profileRelation } from '../data/profile.ts';
+import { ident } from '../engine/quote.ts';
 import { loadSuite, mergeDatasets, resolveDatasetFiles, type DataRoots, type ResolvedFiles } from './load.ts';
 import { planSuite } from './plan.ts';
 import type { DatasetSpec } from './suite.ts';
@@ -55,8 +57,22 @@ export interface RunSuiteOptions extends EngineOptions {
   samples?: number | undefined;
   /** Which outcome fails the step. Default `error`. */
   failOn?: FailOn | undefined;
+  /** Profile every readable dataset after the checks (data/profile.ts; the quality history records it). Default false. */
+  profile?: boolean | undefined;
   /** Lock the engine before suite SQL runs (default true). Only the bench turns it off, to measure what the lock costs. */
   lockEngine?: boolean | undefined;
+}
+
+/** Adds its column profile to the report of every dataset that could be read (a profile that fails is left out). */
+async function profileDatasets(engine: Engine, states: Map<string, DatasetState>): Promise<void> {
+  for (const st of states.values()) {
+    if (!st.info || st.report.error) continue;
+    try {
+      st.report.profile = (await profileRelation(engine, ident(st.decl.name), { pii: st.pii })).columns;
+    } catch {
+      // the profile only feeds the history; the checks already reported what went wrong with the data
+    }
+  }
 }
 
 /** The engine name reports carry when no engine ran. */
@@ -124,6 +140,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
     const states = await registerDatasets(engine, suite, declared, plan, files, errors, hashing);
     const checks = await runChecks(engine, suite, states, declared, plan, { sampleN: opts.samples ?? 5, clock: opts.now ?? new Date(), errors });
     await Promise.all(hashing);
+    if (opts.profile) await profileDatasets(engine, states);
     return buildReport({
       engine: engine.version,
       suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },

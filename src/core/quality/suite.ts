@@ -84,14 +84,14 @@ const contractFields = {
 };
 
 /** Metrics an anomaly check follows. */
-export const ANOMALY_METRICS = ['row_count', 'null_ratio', 'distinct_count', 'mean', 'freshness_lag', 'failing_rows'] as const;
+export const ANOMALY_METRICS = ['row_count', 'null_ratio', 'distinct_count', 'mean', 'median', 'freshness_lag', 'failing_rows'] as const;
 
 /** `type: anomaly`: a metric compared with its own history (history/anomaly.ts). */
 const anomalyCheckSchema = z.strictObject({
   ...common,
   type: z.literal('anomaly'),
-  metric: z.enum(ANOMALY_METRICS).describe('row_count; null_ratio, distinct_count, mean or freshness_lag (seconds) of `column`; failing_rows of the check named by `check`.'),
-  column: columnName.optional().describe('Column of null_ratio, distinct_count, mean and freshness_lag.'),
+  metric: z.enum(ANOMALY_METRICS).describe('row_count; null_ratio, distinct_count, mean, median or freshness_lag (seconds) of `column`; failing_rows of the check named by `check`.'),
+  column: columnName.optional().describe('Column of null_ratio, distinct_count, mean, median and freshness_lag.'),
   check: identifier.optional().describe('Id of the check whose failing rows failing_rows follows (same suite).'),
   window: z.number().int().min(3).max(1000).default(28).describe('Past points compared with: the last N runs (bucket: run) or days (bucket: day).'),
   bucket: z.enum(['run', 'day']).default('run').describe('run: every recorded run is a point; day: the last run of each UTC day.'),
@@ -99,6 +99,7 @@ const anomalyCheckSchema = z.strictObject({
   min_history: z.number().int().min(1).default(7).describe('Points needed before the check can fail; with fewer it passes and says so.'),
   sensitivity: z.number().positive().default(3).describe('Allowed distance from the median in robust standard deviations (1.4826 × MAD); higher = fewer alarms.'),
   direction: z.enum(['both', 'up', 'down']).default('both').describe('Which side of the bounds fails.'),
+  min_change_percent: z.number().min(0).default(0).describe("Changes smaller than this percentage of the median never fail (Elementary's ignore_small_changes), e.g. 10 for a row count."),
 });
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 

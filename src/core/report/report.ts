@@ -13,6 +13,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import pkg from '../../../package.json' with { type: 'json' };
+import type { ColumnProfile } from '../data/profile.ts';
 
 /** How bad a failing check is: `error` fails the step under the default `fail-on: error`, `warn` reports only. */
 export const severitySchema = z.enum(['error', 'warn']).describe('error: a failure fails the step (with fail-on: error). warn: reported as a warning.');
@@ -71,6 +72,8 @@ export interface DatasetReport {
   error?: string;
   /** Columns and their DuckDB types, in table order (recorded in the quality history for schema contracts). */
   schema?: Array<{ name: string; type: string }>;
+  /** Column profiles (nulls, distinct, min/max, mean/stddev; PII columns counts only), when the run profiles its datasets (quality history). */
+  profile?: ColumnProfile[];
 }
 
 /** The recorded run a check was compared with (quality history, `fail-on: new`, schema contracts, anomaly checks). */
