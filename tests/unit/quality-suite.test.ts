@@ -29,7 +29,7 @@ describe('suite parsing', () => {
   });
 
   it('knows the check types', () => {
-    expect(CHECK_TYPES).toEqual(['row_count', 'not_null', 'unique', 'accepted_values', 'range', 'regex', 'relationships', 'freshness', 'schema', 'sql', 'anomaly']);
+    expect(CHECK_TYPES).toEqual(['row_count', 'not_null', 'unique', 'accepted_values', 'range', 'regex', 'relationships', 'freshness', 'schema', 'sql', 'anomaly', 'drift']);
   });
 
   it('names file, line and column of malformed YAML', () => {

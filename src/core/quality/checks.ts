@@ -15,6 +15,7 @@ import type { SuitePlan } from './plan.ts';
 import { piiOutputs } from './sql.ts';
 import { whereOf, type CheckSpec } from './suite.ts';
 import { checkVerdict } from './verdict.ts';
+import { driftColumns, measureDrift, type ColumnDrift } from './drift.ts';
 
 /**
  * How far in the future the newest value of a `freshness` column may lie before the check fails
@@ -137,6 +138,10 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       setError(p, `dataset "${p.spec.dataset}" could not be read: ${st?.error ?? 'unknown reason'}`);
       continue;
     }
+    if (p.spec.type === 'drift' && ![...declared.keys()].some((n) => lc(n) === lc((p.spec as { base: string }).base))) {
+      setError(p, `unknown dataset "${p.spec.base}" in base; declared datasets: ${[...declared.keys()].join(', ')}`, true);
+      continue;
+    }
     if (p.spec.type === 'relationships' && ![...declared.keys()].some((n) => lc(n) === lc((p.spec as { to: { dataset: string } }).to.dataset))) {
       setError(p, `unknown dataset "${p.spec.to.dataset}" in to.dataset; declared datasets: ${[...declared.keys()].join(', ')}`, true);
       continue;
@@ -213,7 +218,8 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       if (p.compiled.kind === 'history') {
         p.result.status = 'pass';
         p.result.message = 'no quality history to compare with';
-      } else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
+      } else if (p.spec.type === 'drift') await evaluateDrift(engine, p, st.info!, stateOf(p.spec.base)!.info!);
+      else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
       else if (p.spec.type === 'sql') {
         const row = (await engine.select(p.compiled.countQuery!))[0];
         const failing = Number(row?.failing ?? 0);
@@ -364,6 +370,20 @@ function evaluateAggregate(p: PendingCheck, row: Record<string, unknown>, ctx: R
       r.message = failingMessage(spec, failing, total) + (failing > 0 ? toleranceNote(spec) : '');
     }
   }
+}
+
+async function evaluateDrift(engine: Engine, p: PendingCheck, head: DatasetInfo, base: DatasetInfo): Promise<void> {
+  if (p.spec.type !== 'drift') return;
+  const drifts = await measureDrift(engine, head, base, driftColumns(p.spec.columns, head), p.spec.bins);
+  const bad = drifts.filter((d) => d.drifted);
+  const r = p.result;
+  r.failing_rows = bad.length;
+  r.total_rows = drifts.length;
+  r.status = checkVerdict(bad.length, drifts.length, p.spec.severity, {});
+  r.threshold.base = p.spec.base;
+  r.samples = drifts.map((d) => ({ ...d }));
+  const show = (d: ColumnDrift) => `${d.column} (PSI ${d.psi}${d.ks !== undefined ? `, KS ${d.ks}` : ''})`;
+  r.message = bad.length ? `${plural(bad.length, 'column')} drifted from ${p.spec.base}: ${bad.map(show).join(', ')}` : `no drift from ${p.spec.base}: ${drifts.map(show).join(', ')}`;
 }
 
 function evaluateSchema(p: PendingCheck, info: DatasetInfo): void {

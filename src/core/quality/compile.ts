@@ -55,7 +55,7 @@ export interface AggregateParts {
 /** A compiled check. */
 export interface CompiledCheck {
   /** `history`: decided from the results of other checks and the quality history (history/gate.ts). */
-  kind: 'aggregate' | 'schema' | 'sql' | 'history';
+  kind: 'aggregate' | 'schema' | 'sql' | 'history' | 'drift';
   /** Columns the check reads, as resolved in the dataset. */
   columns: string[];
   aggregate?: AggregateParts;
@@ -120,6 +120,8 @@ export function checkColumns(check: CheckSpec): string[] {
       return Object.keys(check.columns ?? {});
     case 'anomaly':
       return check.column ? [check.column] : [];
+    case 'drift':
+      return Array.isArray(check.columns) ? check.columns : Object.keys(check.columns);
     default:
       return [];
   }
@@ -268,6 +270,13 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
     }
     case 'schema':
       return { kind: 'schema', columns: Object.keys(check.columns ?? {}) };
+    case 'drift': {
+      const base = lookup(check.base);
+      if (!base) throw new CheckCompileError(`drift base dataset "${check.base}" is not declared or could not be read`);
+      const cols = checkColumns(check);
+      for (const c of cols) resolveColumn(base, c);
+      return { kind: 'drift', columns: cols.map((c) => resolveColumn(ds, c)) };
+    }
     case 'anomaly': {
       // failing_rows of another check is read from that check's result; the others are one aggregate
       if (check.metric === 'failing_rows') {

@@ -86,6 +86,22 @@ const contractFields = {
 /** Metrics an anomaly check follows. */
 export const ANOMALY_METRICS = ['row_count', 'null_ratio', 'distinct_count', 'mean', 'median', 'freshness_lag', 'failing_rows'] as const;
 
+const driftThresholds = z
+  .strictObject({
+    psi: z.number().positive().optional().describe('Population stability index above which the column drifted (default 0.2).'),
+    ks: z.number().positive().max(1).optional().describe('Kolmogorov–Smirnov statistic D above which a numeric column drifted (default 0.1).'),
+  })
+  .nullable();
+
+/** `type: drift`: per-column distribution drift from a base version of the dataset (quality/drift.ts). */
+const driftCheckSchema = z.strictObject({
+  ...common,
+  type: z.literal('drift'),
+  base: identifier.describe("The base version: another declared dataset (the base branch's output, the last release's file)."),
+  columns: z.union([z.array(columnName).min(1), z.record(columnName, driftThresholds)]).describe('Columns to compare: a list (default thresholds) or column → {psi, ks}.'),
+  bins: z.number().int().min(2).max(100).default(10).describe('Bins: quantiles of the base for numbers, its most frequent values (plus other) for the rest.'),
+});
+
 /** `type: anomaly`: a metric compared with its own history (history/anomaly.ts). */
 const anomalyCheckSchema = z.strictObject({
   ...common,
@@ -140,6 +156,7 @@ export const checkSchema = z.discriminatedUnion('type', [
   }),
   z.strictObject({ ...base, type: z.literal('sql'), query: z.string().min(1).describe('Query whose rows are the failures.') }),
   anomalyCheckSchema,
+  driftCheckSchema,
 ]);
 export type CheckSpec = z.output<typeof checkSchema>;
 
