@@ -30,7 +30,7 @@ const COLUMNS: ReadonlyArray<[keyof HistoryRow, string]> = [
   ['nullable', 'BOOLEAN'],
 ];
 
-function value(v: unknown, type: string): string {
+function value(v: string | number | boolean | null | undefined, type: string): string {
   if (v === null || v === undefined) return 'NULL';
   if (type === 'DOUBLE') return Number.isFinite(v) ? String(v) : 'NULL';
   if (type === 'BOOLEAN') return v ? 'true' : 'false';
