@@ -14,7 +14,9 @@ import { GitHistoryStore } from '../../src/core/history/git.ts';
 import { LocalHistoryStore } from '../../src/core/history/local.ts';
 import { runRecord, type HistoryStore } from '../../src/core/history/record.ts';
 import { runSuites } from '../../src/core/quality/run-suites.ts';
+import { checkAnnotations } from '../../src/core/report/annotations.ts';
 import type { Report } from '../../src/core/report/report.ts';
+import { renderSummary } from '../../src/core/report/summary.ts';
 import { tool } from '../helpers/tools.ts';
 
 const hasGit = await tool('git', 'apt-get install git');
@@ -73,6 +75,9 @@ async function baseAndPullRequests(store: HistoryStore, tag: string) {
   expect(notNull.message).toContain('known: fail on main@aaaaaaa too');
   expect(known.checks.find((c) => c.id === 'id_unique')).toMatchObject({ status: 'pass', baseline: { branch: 'main', status: 'pass' } });
   expect(known.failed_step).toBe(false);
+  // the check run shows the known failure as a notice, marked known; the summary too
+  expect(checkAnnotations([known]).find((a) => a.checkId === 'customer_present')).toMatchObject({ level: 'notice', title: expect.stringContaining('data-quality fail (known)') });
+  expect(renderSummary([known])).toContain('❌ fail (known) | `customer_present`');
 
   const adds = await runAs(store, await project(`${tag}-pr2`, ADDS_FAILURE), 'feature-2', 'c'.repeat(40), '2026-11-03T10:00:00Z', 'main');
   const unique = adds.checks.find((c) => c.id === 'id_unique')!;
