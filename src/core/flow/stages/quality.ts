@@ -25,7 +25,7 @@ export const qualityStage: Stage = {
       token: ctx.runner.github.token,
       tempDirectory: path.join(ctx.workDir, 'tmp'),
       runtime: ctx.runtime,
-      log: ctx.log,
+      log: (m) => ctx.log(m),
     });
     if (history) ctx.log(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`);
     const outcome = await runSuites(suites, {
