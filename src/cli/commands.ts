@@ -16,6 +16,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'flow', summary: 'Run the whole DataOps flow on a project: lint → quality → build → system test → push → deploy staging → verify → promote', load: () => import('./commands/flow.ts') },
   { name: 'lint', summary: 'Lint workflows, action.yml files, dataops.yml and suites (and Dockerfiles, SQL, Python, shell when their linters are installed).', load: () => import('./commands/lint.ts') },
   { name: 'quality', summary: 'Run data-quality suites (YAML) on local data files with DuckDB.', load: () => import('./commands/quality.ts') },
+  { name: 'history', summary: 'List or prune the quality history (recorded suite runs: checks, dataset profiles, schemas).', load: () => import('./commands/history.ts') },
   { name: 'build', summary: 'Build the pipeline image (docker buildx or daemonless buildah) into an OCI layout and print name@sha256:…', load: () => import('./commands/build.ts') },
   { name: 'system-test', summary: 'Run an image BY DIGEST on fixture inputs and check its outputs against expected/ and output suites', load: () => import('./commands/system-test.ts') },
   { name: 'push', summary: 'Push an image by digest to registries (from an OCI layout or another registry), verify it, then tag it', load: () => import('./commands/push.ts') },

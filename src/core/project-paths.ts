@@ -48,6 +48,7 @@ function pathFields(project: Project): Field[] {
     if (value !== undefined) fields.push({ at, value, kind, ...(within ? { within } : {}), ...(elsewhere ? { elsewhere } : {}) });
   };
   c.quality?.suites.forEach((s, i) => add(['quality', 'suites', i], s, 'pattern'));
+  if (c.quality?.history?.store === 'local') add(['quality', 'history', 'path'], c.quality.history.path, 'path');
   const image = c.image ?? imageConfigSchema.parse({});
   add(['image', 'dockerfile'], image.dockerfile, 'path');
   add(['image', 'context'], image.context, 'path');

@@ -28,8 +28,8 @@ describe('suite parsing', () => {
     expect(s.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
-  it('knows the ten check types', () => {
-    expect(CHECK_TYPES).toEqual(['row_count', 'not_null', 'unique', 'accepted_values', 'range', 'regex', 'relationships', 'freshness', 'schema', 'sql']);
+  it('knows the check types', () => {
+    expect(CHECK_TYPES).toEqual(['row_count', 'not_null', 'unique', 'accepted_values', 'range', 'regex', 'relationships', 'freshness', 'schema', 'sql', 'anomaly', 'drift']);
   });
 
   it('names file, line and column of malformed YAML', () => {

@@ -16,6 +16,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { engineMemoryLimitSchema } from '../../core/fields.ts';
 import { loadProject } from '../../core/project.ts';
+import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { configErrorOf, expandSuites, runSuites, writeSuiteReports } from '../../core/quality/run-suites.ts';
 import { checkAnnotations, type Annotation } from '../../core/report/annotations.ts';
 import { failOnSchema } from '../../core/report/report.ts';
@@ -51,6 +52,8 @@ const inputsSchema = z.object({
     .optional(),
   'report-dir': z.string().optional(),
   ...UPLOAD_INPUTS,
+  history: z.string().optional(),
+  'base-ref': z.string().optional(),
 });
 
 /** Runs the action (entry: ../data-quality.ts, after it enabled the compile cache). */
@@ -68,7 +71,19 @@ export async function run(): Promise<void> {
     }
     const suites = await expandSuites(patterns, 'input "suite"');
     const memoryLimit = inputs['memory-limit'] ?? settings?.memory_limit;
+    const spec = inputs.history ? (inputs.history === 'none' ? undefined : parseHistorySpec(inputs.history)) : settings?.history && project ? specOfConfig(settings.history, project.dir) : undefined;
+    const history = await openRunHistory(spec, failOn, 'input "history"', {
+      cwd: runner.workspace ?? process.cwd(),
+      env: runner.env,
+      token: inputs.token,
+      tempDirectory: runner.temp,
+      runtime: ctx.runtime,
+      log: (m) => core.info(m),
+      overrides: { base: inputs['base-ref'] },
+    });
+    if (history) core.info(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`);
     const outcome = await runSuites(suites, {
+      history,
       project: project ? { datasets: project.config.datasets, dir: project.dir } : undefined,
       failOn,
       samples: inputs.samples ?? settings?.samples ?? 5,
@@ -79,7 +94,7 @@ export async function run(): Promise<void> {
       root: runner.workspace,
       runtime: ctx.runtime,
       trace: runner.traceSql,
-    });
+    }).finally(() => history?.store.close());
     const { reports } = outcome;
 
     // Reports first: everything below must exist even when the step then fails.

@@ -15,6 +15,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
+import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { expandSuites, runSuites, type SuiteProject } from '../../core/quality/run-suites.ts';
 import { renderJUnit } from '../../core/report/junit.ts';
 import { byStatus, writeReport, type FailOn, type Report } from '../../core/report/report.ts';
@@ -31,6 +32,10 @@ interface Options {
   samples?: string;
   now?: string;
   memoryLimit?: string;
+  history?: string;
+  branch?: string;
+  base?: string;
+  commit?: string;
 }
 
 /** dataops.yml in the suite's directory or the nearest parent, if any. */
@@ -73,13 +78,17 @@ export function register(command: Command): void {
     .option('-p, --project <dir>', `project directory or ${PROJECT_FILE}: its datasets are visible to the suites and its quality settings apply (default: found next to the suite, datasets only; the current directory's without --suite)`)
     .option('-r, --report <file>', 'JSON report path (several suites: one file holding an array)')
     .option('--junit <file>', 'JUnit XML report path')
-    .option('--fail-on <level>', 'error | warn | never (default: quality.fail_on of the project, else error)')
+    .option('--fail-on <level>', 'error | warn | never | new (new: only checks failing anew against the base branch in the history; default: quality.fail_on of the project, else error)')
+    .option('--history <store>', 'quality history: a directory (Parquet files), "git" or "git:<branch>" (a branch of this repository), or "none" (default: quality.history of the project)')
+    .option('--branch <name>', 'branch this run is recorded on (default: GITHUB_HEAD_REF / GITHUB_REF_NAME, else the checked-out branch)')
+    .option('--base <branch>', 'branch compared with, e.g. a pull request\'s base (default: GITHUB_BASE_REF, else --branch)')
+    .option('--commit <sha>', 'commit this run is recorded for (default: GITHUB_SHA, else HEAD)')
     .option('--samples <n>', 'failing sample rows kept per check (default: quality.samples of the project, else 5)')
     .option('--now <iso>', 'clock for freshness checks (ISO 8601)')
     .option('--memory-limit <size>', 'engine memory limit, e.g. 1GB (larger inputs spill to disk; default: quality.memory_limit of the project)')
     .action(
       action('quality', async (opts: Options) => {
-        if (opts.failOn !== undefined && !['error', 'warn', 'never'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn or never.' });
+        if (opts.failOn !== undefined && !['error', 'warn', 'never', 'new'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn, never or new.' });
         if (opts.samples !== undefined && !/^\d+$/.test(opts.samples)) throw new ConfigError(`invalid value "${opts.samples}"`, { location: { field: '--samples' }, fix: 'Use a whole number ≥ 0.' });
         let now: Date | undefined;
         if (opts.now) {
@@ -120,7 +129,18 @@ export function register(command: Command): void {
             return undefined;
           }
         };
+        const spec = opts.history !== undefined ? (opts.history === 'none' ? undefined : parseHistorySpec(opts.history)) : settings?.history && project ? specOfConfig(settings.history, project.dir) : undefined;
+        const history = await openRunHistory(spec, failOn, '--history', {
+          cwd: process.cwd(),
+          env: runner.env,
+          token: runner.github.token,
+          tempDirectory: runner.temp,
+          log: (m) => progress(color.dim(m)),
+          overrides: { branch: opts.branch, base: opts.base, commit: opts.commit },
+        });
+        if (history) progress(color.dim(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`));
         const outcome = await runSuites(suites, {
+          history,
           project: projectOf,
           now,
           samples,
@@ -133,7 +153,7 @@ export function register(command: Command): void {
             if (problem) progress(describeError('dataops quality', problem));
             process.stdout.write(renderTable(report) + '\n\n');
           },
-        });
+        }).finally(() => history?.store.close());
         const { reports } = outcome;
         if (opts.report) {
           await writeReport(reports.length === 1 ? reports[0]! : reports, opts.report);

@@ -15,6 +15,7 @@ import type { SuitePlan } from './plan.ts';
 import { piiOutputs } from './sql.ts';
 import { whereOf, type CheckSpec } from './suite.ts';
 import { checkVerdict } from './verdict.ts';
+import { driftColumns, measureDrift, type ColumnDrift } from './drift.ts';
 
 /**
  * How far in the future the newest value of a `freshness` column may lie before the check fails
@@ -66,7 +67,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
   const safe = knownText(suite, declared, states);
   const pending: PendingCheck[] = suite.spec.checks.map((spec, index) => {
     const threshold: Record<string, unknown> = {};
-    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra'] as const) {
+    for (const k of ['max_failing', 'max_failing_ratio', 'min', 'max', 'inclusive', 'max_age', 'values', 'pattern', 'to', 'allow_extra', 'compatibility', 'required', 'metric', 'check', 'window', 'bucket', 'seasonality', 'min_history', 'sensitivity', 'direction', 'min_change_percent'] as const) {
       const v = (spec as Record<string, unknown>)[k];
       if (v !== undefined) threshold[k] = k === 'values' && Array.isArray(v) && v.length > 20 ? `${v.length} values` : v;
     }
@@ -135,6 +136,10 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     }
     if (!st?.info) {
       setError(p, `dataset "${p.spec.dataset}" could not be read: ${st?.error ?? 'unknown reason'}`);
+      continue;
+    }
+    if (p.spec.type === 'drift' && ![...declared.keys()].some((n) => lc(n) === lc((p.spec as { base: string }).base))) {
+      setError(p, `unknown dataset "${p.spec.base}" in base; declared datasets: ${[...declared.keys()].join(', ')}`, true);
       continue;
     }
     if (p.spec.type === 'relationships' && ![...declared.keys()].some((n) => lc(n) === lc((p.spec as { to: { dataset: string } }).to.dataset))) {
@@ -210,7 +215,11 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     const t = now();
     const st = stateOf(p.spec.dataset)!;
     try {
-      if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
+      if (p.compiled.kind === 'history') {
+        p.result.status = 'pass';
+        p.result.message = 'no quality history to compare with';
+      } else if (p.spec.type === 'drift') await evaluateDrift(engine, p, st.info!, stateOf(p.spec.base)!.info!);
+      else if (p.spec.type === 'schema') evaluateSchema(p, st.info!);
       else if (p.spec.type === 'sql') {
         const row = (await engine.select(p.compiled.countQuery!))[0];
         const failing = Number(row?.failing ?? 0);
@@ -345,6 +354,15 @@ function evaluateAggregate(p: PendingCheck, row: Record<string, unknown>, ctx: R
         : `newest ${spec.column} is ${new Date(newest).toISOString()}, ${span(Math.max(0, age))} old; allowed ${spec.max_age}`;
       return;
     }
+    case 'anomaly': {
+      // the value now; the verdict against the history comes after the run (history/anomaly.ts)
+      const v = num('value');
+      r.observed = v === null ? null : spec.metric === 'freshness_lag' ? Math.round((ctx.clock.getTime() - v) / 1000) : v;
+      r.failing_rows = 0;
+      r.status = 'pass';
+      r.message = `${spec.metric}${spec.column ? ` of ${spec.column}` : ''} is ${r.observed ?? 'unknown'}; no quality history to compare with`;
+      return;
+    }
     default: {
       const failing = num('failing') ?? 0;
       r.failing_rows = failing;
@@ -354,11 +372,33 @@ function evaluateAggregate(p: PendingCheck, row: Record<string, unknown>, ctx: R
   }
 }
 
+async function evaluateDrift(engine: Engine, p: PendingCheck, head: DatasetInfo, base: DatasetInfo): Promise<void> {
+  if (p.spec.type !== 'drift') return;
+  const drifts = await measureDrift(engine, head, base, driftColumns(p.spec.columns, head), p.spec.bins);
+  const bad = drifts.filter((d) => d.drifted);
+  const r = p.result;
+  r.failing_rows = bad.length;
+  r.total_rows = drifts.length;
+  r.status = checkVerdict(bad.length, drifts.length, p.spec.severity, {});
+  r.threshold.base = p.spec.base;
+  r.samples = drifts.map((d) => ({ ...d }));
+  const show = (d: ColumnDrift) => `${d.column} (PSI ${d.psi}${d.ks !== undefined ? `, KS ${d.ks}` : ''})`;
+  r.message = bad.length ? `${plural(bad.length, 'column')} drifted from ${p.spec.base}: ${bad.map(show).join(', ')}` : `no drift from ${p.spec.base}: ${drifts.map(show).join(', ')}`;
+}
+
 function evaluateSchema(p: PendingCheck, info: DatasetInfo): void {
   if (p.spec.type !== 'schema') return;
   const spec = p.spec;
   const actualByLower = new Map([...info.columns].map(([k, v]) => [k.toLowerCase(), { name: k, type: v }]));
   const problems: Array<Record<string, unknown>> = [];
+  if (!spec.columns) {
+    // a contract only: judged against the base branch's recorded schema (history/contract.ts)
+    p.result.failing_rows = 0;
+    p.result.total_rows = info.columns.size;
+    p.result.status = 'pass';
+    p.result.message = `schema recorded (${plural(info.columns.size, 'column')}); no recorded schema of the base branch to compare with`;
+    return;
+  }
   for (const [col, type] of Object.entries(spec.columns)) {
     const actual = actualByLower.get(col.toLowerCase());
     if (!actual) problems.push({ column: col, problem: 'missing', expected: type, actual: null });

@@ -54,7 +54,8 @@ export interface AggregateParts {
 
 /** A compiled check. */
 export interface CompiledCheck {
-  kind: 'aggregate' | 'schema' | 'sql';
+  /** `history`: decided from the results of other checks and the quality history (history/gate.ts). */
+  kind: 'aggregate' | 'schema' | 'sql' | 'history' | 'drift';
   /** Columns the check reads, as resolved in the dataset. */
   columns: string[];
   aggregate?: AggregateParts;
@@ -116,7 +117,11 @@ export function checkColumns(check: CheckSpec): string[] {
     case 'freshness':
       return [check.column];
     case 'schema':
-      return Object.keys(check.columns);
+      return Object.keys(check.columns ?? {});
+    case 'anomaly':
+      return check.column ? [check.column] : [];
+    case 'drift':
+      return Array.isArray(check.columns) ? check.columns : Object.keys(check.columns);
     default:
       return [];
   }
@@ -264,7 +269,25 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       return { kind: 'aggregate', columns: [name], aggregate: { total, value } };
     }
     case 'schema':
-      return { kind: 'schema', columns: Object.keys(check.columns) };
+      return { kind: 'schema', columns: Object.keys(check.columns ?? {}) };
+    case 'drift': {
+      const base = lookup(check.base);
+      if (!base) throw new CheckCompileError(`drift base dataset "${check.base}" is not declared or could not be read`);
+      const cols = checkColumns(check);
+      for (const c of cols) resolveColumn(base, c);
+      return { kind: 'drift', columns: cols.map((c) => resolveColumn(ds, c)) };
+    }
+    case 'anomaly': {
+      // failing_rows of another check is read from that check's result; the others are one aggregate
+      if (check.metric === 'failing_rows') {
+        if (!check.check) throw new CheckCompileError('metric failing_rows needs `check`: the id of the check whose failing rows to follow');
+        return { kind: 'history', columns: [] };
+      }
+      if (check.metric === 'row_count') return { kind: 'aggregate', columns: [], aggregate: { total, value: 'count(*)' } };
+      if (!check.column) throw new CheckCompileError(`metric ${check.metric} needs \`column\``);
+      const name = resolveColumn(ds, check.column);
+      return { kind: 'aggregate', columns: [name], aggregate: { total, value: metricExpression(check.metric, `t.${ident(name)}`, ds.columns.get(name) ?? '') } };
+    }
     case 'sql': {
       // `where` filters the query's rows (its columns are the query's output columns). The count
       // hashes every output row: a bare count(*) lets the engine skip the query's columns, and a
@@ -273,6 +296,28 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const filter = w ? ` WHERE ${w}` : '';
       return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing, bit_xor(hash(__dq_rows)) AS __dq_hash FROM ${q}${filter}`, samples: (n) => `SELECT * FROM ${q}${filter} LIMIT ${n}` };
     }
+  }
+}
+
+/**
+ * The aggregate expression of a column metric of `type: anomaly` over column reference `ref` of
+ * type `type`: null_ratio (0..1; 0 for no rows), distinct_count (exact, as the dataset profile
+ * counts it: data/profile.ts), mean (`avg`) and median (exact; robust to a heavy tail) of numbers, freshness_lag (epoch ms of the newest
+ * timestamp; the lag in seconds is taken against the run's clock).
+ * @throws CheckCompileError for a mean over a column that is not a number.
+ */
+export function metricExpression(metric: 'null_ratio' | 'distinct_count' | 'mean' | 'median' | 'freshness_lag', ref: string, type: string): string {
+  switch (metric) {
+    case 'null_ratio':
+      return `CASE WHEN count(*) = 0 THEN 0 ELSE (count(*) - count(${ref})) / count(*) END`;
+    case 'distinct_count':
+      return `count(DISTINCT ${ref})`;
+    case 'mean':
+    case 'median':
+      if (!/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/i.test(type)) throw new CheckCompileError(`${metric} needs a numeric column; it is ${type}`);
+      return metric === 'mean' ? `avg(${ref})::DOUBLE` : `median(${ref})::DOUBLE`;
+    case 'freshness_lag':
+      return `epoch_ms(max(${/^TIMESTAMP/i.test(type) ? ref : `TRY_CAST(${ref} AS TIMESTAMP)`}))`;
   }
 }
 

@@ -186,6 +186,7 @@ export async function registerDatasets(
     try {
       const rows = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${ident(s.decl.name)}`);
       s.info = { name: s.decl.name, columns: new Map(rows.map((r) => [r.column_name, r.column_type])) };
+      s.report.schema = rows.map((r) => ({ name: r.column_name, type: r.column_type }));
     } catch (err) {
       fail(s, err, isAccessError(err));
     }

@@ -56,6 +56,7 @@ export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Ma
   for (const [i, c] of suite.spec.checks.entries()) {
     await add(c.dataset);
     if (c.type === 'relationships') await add(c.to.dataset);
+    if (c.type === 'drift') await add(c.base);
     if (c.type === 'sql') {
       const parsed = await parseSql(engine, c.query);
       if (parsed.ok) {

@@ -21,6 +21,8 @@ import { renderJUnit } from '../report/junit.ts';
 import { writeReport, type Report } from '../report/report.ts';
 import { RuntimeInstallError } from '../runtime/install.ts';
 import type { DataManifest } from '../data/manifest.ts';
+import { judgeWithHistory } from '../history/gate.ts';
+import { runRecord, type HistoryRun, type HistoryStore, type RunIdentity } from '../history/record.ts';
 import { errorReport, runSuite, type RunSuiteOptions } from './run.ts';
 import type { DatasetSpec } from './suite.ts';
 
@@ -53,10 +55,22 @@ export interface SuiteProject {
 export interface RunSuitesOptions extends Omit<RunSuiteOptions, 'suiteFile' | 'projectDatasets' | 'projectDir' | 'manifests'> {
   /** The project datasets of a suite (the same for all, or looked up next to each suite); none when undefined. */
   project?: SuiteProject | ((suiteFile: string) => Promise<SuiteProject | undefined>) | undefined;
+  /** The quality history: each report is judged against it (history/gate.ts), then recorded in it. */
+  history?: SuiteHistory | undefined;
   /** Called with each report as soon as it is made (progress output), and for a suite that could not run, why. */
   onReport?: (report: Report, problem?: ConfigError) => void;
   /** Compute the data manifest of every dataset each suite reads ({@link SuitesOutcome.manifests}). */
   manifests?: boolean | undefined;
+}
+
+/** Where the quality history is and who this run is. */
+export interface SuiteHistory {
+  store: HistoryStore;
+  identity: RunIdentity;
+  /** Branch compared with (a pull request's base); default the run's own branch. */
+  base?: string | undefined;
+  /** Record the runs (default true). */
+  record?: boolean | undefined;
 }
 
 /** What {@link runSuites} produced. */
@@ -79,8 +93,23 @@ export function configErrorOf(outcome: SuitesOutcome): ConfigError | undefined {
 
 /** Runs `suites` one after the other (see the module doc for what happens when one cannot run). */
 export async function runSuites(suites: readonly string[], options: RunSuitesOptions): Promise<SuitesOutcome> {
-  const { project, onReport, manifests: withManifests, ...common } = options;
+  const { project, onReport, history, manifests: withManifests, ...common } = options;
   const outcome: SuitesOutcome = { reports: [], configErrors: new Map(), manifests: new Map() };
+  const runAt = history?.identity.runAt ?? common.now ?? new Date();
+  let recorded: HistoryRun[] | undefined;
+  /** The report judged against the history and recorded in it (a history that fails is kept to be rethrown). */
+  const withHistory = async (report: Report): Promise<Report> => {
+    if (!history || outcome.failure) return report;
+    try {
+      recorded ??= await history.store.list({ repository: history.identity.repository });
+      const judged = judgeWithHistory(report, { runs: recorded, branch: history.identity.branch, base: history.base, now: runAt });
+      if (history.record !== false) await history.store.append(runRecord(judged, { ...history.identity, runAt }));
+      return judged;
+    } catch (err) {
+      outcome.failure = new Error(`quality history ${history.store.location}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      return report;
+    }
+  };
   const push = (report: Report, problem?: ConfigError) => {
     outcome.reports.push(report);
     if (problem) outcome.configErrors.set(report, problem instanceof ConfigErrors ? problem.errors : [problem]);
@@ -90,7 +119,7 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
     try {
       const p = typeof project === 'function' ? await project(suiteFile) : project;
       const manifests: DataManifest[] | undefined = withManifests ? [] : undefined;
-      const report = await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}), manifests });
+      const report = await withHistory(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}), manifests, ...(history ? { profile: true } : {}) }));
       if (manifests) outcome.manifests.set(report, manifests);
       push(report);
     } catch (err) {

@@ -29,11 +29,12 @@ import { ENGINE_MEMORY_LIMIT } from '../fields.ts';
 import { PathAccessError, projectRoot } from '../paths.ts';
 import { buildReport, type FailOn, type Report } from '../report/report.ts';
 import { runChecks } from './checks.ts';
-import { registerDatasets } from './datasets.ts';
+import { registerDatasets, type DatasetState } from './datasets.ts';
+import { profileRelation } from '../data/profile.ts';
+import { ident } from '../engine/quote.ts';
 import { loadSuite, mergeDatasets, resolveDatasetFiles, type DataRoots, type ResolvedFiles } from './load.ts';
 import { planSuite } from './plan.ts';
 import { computeManifest, manifestDigest, type DataManifest } from '../data/manifest.ts';
-import { ident } from '../engine/quote.ts';
 import type { DatasetSpec } from './suite.ts';
 
 /** Options of {@link runSuite}; the engine options (memory limit, temp directory, threads, runtime, trace) apply to its engine. */
@@ -57,6 +58,8 @@ export interface RunSuiteOptions extends EngineOptions {
   samples?: number | undefined;
   /** Which outcome fails the step. Default `error`. */
   failOn?: FailOn | undefined;
+  /** Profile every readable dataset after the checks (data/profile.ts; the quality history records it). Default false. */
+  profile?: boolean | undefined;
   /** Lock the engine before suite SQL runs (default true). Only the bench turns it off, to measure what the lock costs. */
   lockEngine?: boolean | undefined;
   /**
@@ -65,6 +68,18 @@ export interface RunSuiteOptions extends EngineOptions {
    * cannot be computed adds a line to the report's errors instead.
    */
   manifests?: DataManifest[] | undefined;
+}
+
+/** Adds its column profile to the report of every dataset that could be read (a profile that fails is left out). */
+async function profileDatasets(engine: Engine, states: Map<string, DatasetState>): Promise<void> {
+  for (const st of states.values()) {
+    if (!st.info || st.report.error) continue;
+    try {
+      st.report.profile = (await profileRelation(engine, ident(st.decl.name), { pii: st.pii })).columns;
+    } catch {
+      // the profile only feeds the history; the checks already reported what went wrong with the data
+    }
+  }
 }
 
 /** The engine name reports carry when no engine ran. */
@@ -152,6 +167,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
         }
       }
     }
+    if (opts.profile) await profileDatasets(engine, states);
     return buildReport({
       engine: engine.version,
       suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },

@@ -71,6 +71,52 @@ export const NOT_FOR: Record<string, Record<string, string>> = {
   schema: { where: 'a schema check looks at column names and types, not rows; remove where' },
 };
 const oneOrMoreColumns = z.union([columnName, z.array(columnName).min(1)]);
+
+/** Schema contract fields of a `schema` check (compared with the base branch's recorded schema; see history/contract.ts). */
+const contractFields = {
+  compatibility: z
+    .enum(['backward', 'forward', 'full'])
+    .optional()
+    .describe(
+      "Fail on breaking changes against the base branch's recorded schema. backward: readers of the new schema can read data of the old one (no narrowed type, no nullable → required, no new required column); forward: readers of the old schema can read new data (no removed or renamed column, no widened type, no required → nullable); full: both.",
+    ),
+  required: z.array(columnName).optional().describe('Columns that must hold no nulls (the contract records them as required; nullable → required is a breaking change under backward).'),
+};
+
+/** Metrics an anomaly check follows. */
+export const ANOMALY_METRICS = ['row_count', 'null_ratio', 'distinct_count', 'mean', 'median', 'freshness_lag', 'failing_rows'] as const;
+
+const driftThresholds = z
+  .strictObject({
+    psi: z.number().positive().optional().describe('Population stability index above which the column drifted (default 0.2).'),
+    ks: z.number().positive().max(1).optional().describe('Kolmogorov–Smirnov statistic D above which a numeric column drifted (default 0.1).'),
+  })
+  .nullable();
+
+/** `type: drift`: per-column distribution drift from a base version of the dataset (quality/drift.ts). */
+const driftCheckSchema = z.strictObject({
+  ...common,
+  type: z.literal('drift'),
+  base: identifier.describe("The base version: another declared dataset (the base branch's output, the last release's file)."),
+  columns: z.union([z.array(columnName).min(1), z.record(columnName, driftThresholds)]).describe('Columns to compare: a list (default thresholds) or column → {psi, ks}.'),
+  bins: z.number().int().min(2).max(100).default(10).describe('Bins: quantiles of the base for numbers, its most frequent values (plus other) for the rest.'),
+});
+
+/** `type: anomaly`: a metric compared with its own history (history/anomaly.ts). */
+const anomalyCheckSchema = z.strictObject({
+  ...common,
+  type: z.literal('anomaly'),
+  metric: z.enum(ANOMALY_METRICS).describe('row_count; null_ratio, distinct_count, mean, median or freshness_lag (seconds) of `column`; failing_rows of the check named by `check`.'),
+  column: columnName.optional().describe('Column of null_ratio, distinct_count, mean, median and freshness_lag.'),
+  check: identifier.optional().describe('Id of the check whose failing rows failing_rows follows (same suite).'),
+  window: z.number().int().min(3).max(1000).default(28).describe('Past points compared with: the last N runs (bucket: run) or days (bucket: day).'),
+  bucket: z.enum(['run', 'day']).default('run').describe('run: every recorded run is a point; day: the last run of each UTC day.'),
+  seasonality: z.enum(['none', 'weekday']).default('none').describe('weekday: compare with the same UTC weekday only (daily histories with a weekly pattern).'),
+  min_history: z.number().int().min(1).default(7).describe('Points needed before the check can fail; with fewer it passes and says so.'),
+  sensitivity: z.number().positive().default(3).describe('Allowed distance from the median in robust standard deviations (1.4826 × MAD); higher = fewer alarms.'),
+  direction: z.enum(['both', 'up', 'down']).default('both').describe('Which side of the bounds fails.'),
+  min_change_percent: z.number().min(0).default(0).describe("Changes smaller than this percentage of the median never fail (Elementary's ignore_small_changes), e.g. 10 for a row count."),
+});
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 export const checkSchema = z.discriminatedUnion('type', [
@@ -104,10 +150,13 @@ export const checkSchema = z.discriminatedUnion('type', [
     ...common,
     ...tolerance,
     type: z.literal('schema'),
-    columns: z.record(columnName, z.string().min(1)).describe('Expected column → DuckDB type (e.g. BIGINT, VARCHAR, TIMESTAMP).'),
+    columns: z.record(columnName, z.string().min(1)).optional().describe('Expected column → DuckDB type (e.g. BIGINT, VARCHAR, TIMESTAMP). Optional with compatibility.'),
     allow_extra: z.boolean().default(false),
+    ...contractFields,
   }),
   z.strictObject({ ...base, type: z.literal('sql'), query: z.string().min(1).describe('Query whose rows are the failures.') }),
+  anomalyCheckSchema,
+  driftCheckSchema,
 ]);
 export type CheckSpec = z.output<typeof checkSchema>;
 

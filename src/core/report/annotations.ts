@@ -1,6 +1,7 @@
 /**
  * Annotations for failing checks, placed at the check's line in the suite file: level `error` for
- * `fail` and `error` checks, `warning` for `warn`. Pure data: the action entry emits them as
+ * `fail` and `error` checks (`notice` for a known failure under `fail-on: new`, which does not
+ * fail the step), `warning` for `warn`. Pure data: the action entry emits them as
  * workflow commands (`::error file=…,line=…::`) and the Checks API client sends them with the
  * check run (levels `failure`/`warning`).
  *
@@ -53,8 +54,9 @@ export function checkAnnotations(reports: readonly Report[], options: Annotation
     for (const c of sortChecks(report.checks)) {
       if (c.status === 'pass') continue;
       out.push({
-        level: c.status === 'warn' ? 'warning' : 'error',
-        title: `data-quality ${c.status}: ${report.suite.name}/${c.id} (${c.type} on ${c.dataset}${c.columns.length ? `.${c.columns.join(',')}` : ''})`,
+        // a known failure (fail-on: new) does not fail the step: a notice, not an error
+        level: c.status === 'warn' ? 'warning' : c.known && report.fail_on === 'new' ? 'notice' : 'error',
+        title: `data-quality ${c.status}${c.known ? ' (known)' : ''}: ${report.suite.name}/${c.id} (${c.type} on ${c.dataset}${c.columns.length ? `.${c.columns.join(',')}` : ''})`,
         message: checkMessage(c),
         file,
         ...(c.line ? { line: c.line } : {}),

@@ -13,13 +13,18 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import pkg from '../../../package.json' with { type: 'json' };
+import type { ColumnProfile } from '../data/profile.ts';
 
 /** How bad a failing check is: `error` fails the step under the default `fail-on: error`, `warn` reports only. */
 export const severitySchema = z.enum(['error', 'warn']).describe('error: a failure fails the step (with fail-on: error). warn: reported as a warning.');
 export type Severity = z.output<typeof severitySchema>;
 
-/** Which outcome fails the step: any `error`-status or failing error-severity check (`error`); also warnings (`warn`); or `never`. */
-export const failOnSchema = z.enum(['error', 'warn', 'never']);
+/**
+ * Which outcome fails the step: any `error`-status or failing error-severity check (`error`); also
+ * warnings (`warn`); `never`; or `new`: like `error`, but only checks that fail anew against the
+ * base branch's latest recorded run (not {@link CheckResult.known}).
+ */
+export const failOnSchema = z.enum(['error', 'warn', 'never', 'new']);
 export type FailOn = z.output<typeof failOnSchema>;
 
 /** Verdict of one check. `error`: the check itself could not run (bad SQL, missing column, unreadable file), never a data verdict. */
@@ -67,6 +72,21 @@ export interface DatasetReport {
   error?: string;
   /** `sha256:` of the dataset's data manifest (src/core/data/manifest.ts) when the run wrote one. */
   manifest_digest?: string;
+  /** Columns and their DuckDB types, in table order (recorded in the quality history for schema contracts). */
+  schema?: Array<{ name: string; type: string }>;
+  /** Column profiles (nulls, distinct, min/max, mean/stddev; PII columns counts only), when the run profiles its datasets (quality history). */
+  profile?: ColumnProfile[];
+}
+
+/** The recorded run a check was compared with (quality history, `fail-on: new`, schema contracts, anomaly checks). */
+export interface BaselineRef {
+  branch: string;
+  commit: string;
+  /** ISO 8601 time of the run. */
+  run_at: string;
+  /** The check's status in that run; absent when the check did not exist then. */
+  status?: CheckStatus;
+  failing_rows?: number | null;
 }
 
 /** Result of one check. */
@@ -105,6 +125,14 @@ export interface CheckResult {
   /** 1-based line of the check in the suite file (annotations point here). */
   line?: number;
   duration_ms: number;
+  /** anomaly checks: the metric's value in this run. */
+  observed?: number | null;
+  /** The recorded run this check was compared with; null when the history holds none. */
+  baseline?: BaselineRef | null;
+  /** `fail-on: new`: the check failed (or errored) in the baseline too, and did not get worse beyond its tolerance. */
+  known?: boolean;
+  /** Markdown shown under the check in the summary (anomaly checks: a Mermaid xychart of the series and bounds). */
+  chart?: string;
 }
 
 /** Check counts by status. */
@@ -137,6 +165,7 @@ export interface Report {
 /** Whether a stage with this status fails the step under `failOn`. */
 export function statusFails(status: CheckStatus, failOn: FailOn): boolean {
   if (failOn === 'never') return false;
+  // `new` is decided per check (stepFails); a status alone fails as under `error`
   if (failOn === 'warn') return status !== 'pass';
   return status === 'fail' || status === 'error';
 }
@@ -148,6 +177,7 @@ export function statusFails(status: CheckStatus, failOn: FailOn): boolean {
 export function stepFails(report: Pick<Report, 'checks' | 'errors' | 'fail_on'>): boolean {
   if (report.fail_on === 'never') return false;
   if (report.errors.length > 0) return true;
+  if (report.fail_on === 'new') return report.checks.some((c) => (c.status === 'fail' || c.status === 'error') && !c.known);
   return statusFails(worstStatus(report.checks.map((c) => c.status)), report.fail_on);
 }
 

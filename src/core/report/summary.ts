@@ -103,7 +103,7 @@ function reportBlocks(report: Report, level: string, opts: SummaryOptions): stri
     for (const c of checks) {
       const observed = c.status === 'error' ? `**could not run:** ${cell(c.error ?? c.message, 300)}` : cell(c.message, 300);
       const what = c.description ? `${observed}<br><i>${cell(c.description, 300)}</i>` : observed;
-      blocks.push(`| ${statusLabel(c.status)} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
+      blocks.push(`| ${statusLabel(c.status)}${c.known ? ' (known)' : ''} | \`${cell(c.id)}\` (${cell(c.type)}) | ${cell(c.dataset)} | ${cell(c.columns.join(', ')) || '—'} | ${num(c.failing_rows)} / ${num(c.total_rows)} | ${threshold(c.threshold)} | ${what} |\n`);
     }
     blocks.push('\n');
   }
@@ -115,6 +115,10 @@ function reportBlocks(report: Report, level: string, opts: SummaryOptions): stri
       blocks.push(`| ${cell(d.name)} | ${d.error ? `💥 ${cell(d.error, 200)}` : num(d.row_count)} | ${d.kind === 'sql' ? `SQL: \`${cell(source, 120)}\`` : `\`${cell(source, 160)}\``} | ${hash} |\n`);
     }
     blocks.push('\n');
+  }
+  for (const c of checks) {
+    // anomaly checks: the series and its bounds, open when the check did not pass
+    if (c.chart) blocks.push(`<details${c.status === 'pass' ? '' : ' open'}><summary>${statusLabel(c.status)} <code>${cell(c.id)}</code>: history</summary>\n\n${c.chart}\n\n</details>\n\n`);
   }
   for (const c of checks) {
     if (c.status === 'pass' || c.samples.length === 0) continue;

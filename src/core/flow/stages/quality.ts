@@ -4,9 +4,11 @@
  * `<workDir>/quality/`), and hands the reports on in `state.quality`. Failed when a suite fails the
  * step under `quality.fail_on`, warned when a suite warns, passed otherwise; a suite file that is
  * missing or malformed has its error report written, the other suites still run, and then the
- * flow fails as a configuration error.
+ * flow fails as a configuration error. With `quality.history` the runs are judged against the
+ * quality history and recorded in it (history/), as the data-quality action does.
  */
 import path from 'node:path';
+import { openRunHistory, specOfConfig } from '../../history/open.ts';
 import { configErrorOf, runSuites, writeSuiteReports } from '../../quality/run-suites.ts';
 import type { Stage, StageStatus } from '../types.ts';
 import { recordManifests, withStage } from '../../data/record.ts';
@@ -19,7 +21,17 @@ export const qualityStage: Stage = {
     const cfg = ctx.project.config.quality;
     if (!cfg) return { status: 'skipped', summary: 'no quality: section in dataops.yml' };
     const suites = cfg.suites.map((s) => path.resolve(ctx.project.dir, s));
+    const history = await openRunHistory(cfg.history ? specOfConfig(cfg.history, ctx.project.dir) : undefined, cfg.fail_on, 'quality.history', {
+      cwd: ctx.project.dir,
+      env: ctx.runner.env,
+      token: ctx.runner.github.token,
+      tempDirectory: path.join(ctx.workDir, 'tmp'),
+      runtime: ctx.runtime,
+      log: (m) => ctx.log(m),
+    });
+    if (history) ctx.log(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`);
     const outcome = await runSuites(suites, {
+      history,
       project: { datasets: ctx.project.config.datasets, dir: ctx.project.dir },
       now: ctx.now,
       samples: cfg.samples,
@@ -36,7 +48,7 @@ export const qualityStage: Stage = {
         for (const x of report.checks.filter((x) => x.status !== 'pass')) ctx.log(`  ${x.status.toUpperCase()} ${x.id}: ${x.status === 'error' ? (x.error ?? x.message) : x.message}`);
         for (const e of report.errors) ctx.log(`  ERROR ${e}`);
       },
-    });
+    }).finally(() => history?.store.close());
     const { reports } = outcome;
     const written = await writeSuiteReports(reports, path.join(ctx.workDir, 'quality'));
     ctx.state.quality = { reports: reports.map((r, i) => ({ suite: r.suite.name, status: r.status, reportPath: written.reportPaths[i]!, sha256: written.sha256[i]! })) };
