@@ -5,7 +5,7 @@ export default defineConfig({
   logLevel: 'error',
   test: {
     include: ['tests/**/*.test.ts'],
-    globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts'],
+    globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts', 'tests/setup/postgres.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: 'forks',

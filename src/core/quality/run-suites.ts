@@ -21,6 +21,7 @@ import { renderJUnit } from '../report/junit.ts';
 import { writeReport, type Report } from '../report/report.ts';
 import { RuntimeInstallError } from '../runtime/install.ts';
 import { errorReport, runSuite, type RunSuiteOptions } from './run.ts';
+import type { ConnectionSpec } from '../connections.ts';
 import type { DatasetSpec } from './suite.ts';
 
 /**
@@ -42,10 +43,12 @@ export async function expandSuites(patterns: readonly string[], field: string, c
   return [...new Set(files)];
 }
 
-/** The project datasets a suite sees, and the directory their paths resolve from. */
+/** The project datasets a suite sees, the directory their paths resolve from, and the warehouses it may run in. */
 export interface SuiteProject {
   datasets: Record<string, DatasetSpec>;
   dir: string;
+  /** `connections:` of dataops.yml. */
+  connections?: Record<string, ConnectionSpec> | undefined;
 }
 
 /** Options of {@link runSuites}: those of every suite run, and where each suite's project datasets come from. */
@@ -84,7 +87,7 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
   for (const [i, suiteFile] of suites.entries()) {
     try {
       const p = typeof project === 'function' ? await project(suiteFile) : project;
-      push(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}) }));
+      push(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir, connections: p.connections } : {}) }));
     } catch (err) {
       push(errorReport(suiteFile, err, common.failOn), isConfigError(err) ? err : undefined);
       if (err instanceof RuntimeInstallError) {
