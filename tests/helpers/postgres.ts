@@ -85,7 +85,7 @@ export async function startPostgres(bin: string): Promise<{ server: PostgresServ
     server: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
     stop: () => {
       const [cmd, ...rest] = [...asUser, path.join(bin, 'pg_ctl'), '-D', data, '-m', 'immediate', '-w', 'stop'];
-      spawnSync(cmd!, rest, { cwd: dir });
+      spawnSync(cmd, rest, { cwd: dir });
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -112,7 +112,7 @@ export const WAREHOUSE_TABLES: Record<string, string> = {
 /** DuckDB type → the PostgreSQL column type holding the same values. */
 function pgType(duck: string): string {
   const t = duck.toUpperCase();
-  const map: Record<string, string> = { BIGINT: 'bigint', INTEGER: 'integer', SMALLINT: 'smallint', TINYINT: 'smallint', DOUBLE: 'double precision', FLOAT: 'real', VARCHAR: 'text', BOOLEAN: 'boolean', DATE: 'date', TIMESTAMP: 'timestamp', JSON: 'json' };
+  const map: Record<string, string> = { BIGINT: 'bigint', INTEGER: 'integer', SMALLINT: 'smallint', TINYINT: 'smallint', DOUBLE: 'double precision', FLOAT: 'real', VARCHAR: 'text', BOOLEAN: 'boolean', DATE: 'date', TIMESTAMP: 'timestamp', JSON: 'jsonb' };
   const m = map[t] ?? (/^DECIMAL/.test(t) ? t.replace('DECIMAL', 'numeric') : undefined);
   if (!m) throw new Error(`no PostgreSQL type for DuckDB ${duck}`);
   return m;

@@ -4,7 +4,14 @@
  * check's status, failing_rows, total_rows, failing_distinct and message, and the checked values of
  * the samples; and the untrusted-suite rules on PostgreSQL.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
+import { EngineError, StatementShapeError } from '../../src/core/engine/duckdb.ts';
+import { openPostgresEngine } from '../../src/core/engine/postgres.ts';
+import { ConfigErrors } from '../../src/core/errors.ts';
+import { MASK } from '../../src/core/quality/mask.ts';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ConnectionSpec } from '../../src/core/connections.ts';
 import { loadProject } from '../../src/core/project.ts';
@@ -24,7 +31,7 @@ const connections: Record<string, ConnectionSpec> = {
 };
 
 /** The checked values of a sample row (what the check's message quotes). */
-const checkedValues = (c: CheckResult) => c.samples.map((s) => c.columns.map((col) => (s as Record<string, unknown>)[col]));
+const checkedValues = (c: CheckResult) => c.samples.map((s) => c.columns.map((col) => (s)[col]));
 
 /** What must be identical across engines for one check. */
 function comparable(c: CheckResult) {
@@ -45,8 +52,8 @@ describe.runIf(available)('quality suites inside PostgreSQL', () => {
     await loadWarehouse(server);
     const project = await loadProject(example);
     flightsDatasets = {
-      flights: { ...project.config.datasets.flights!, table: 'vega.flights' } as DatasetSpec,
-      airports: { ...project.config.datasets.airports!, table: 'vega.airports' } as DatasetSpec,
+      flights: { ...project.config.datasets.flights!, table: 'vega.flights' },
+      airports: { ...project.config.datasets.airports!, table: 'vega.airports' },
     };
   }, 600_000);
 
@@ -64,5 +71,106 @@ describe.runIf(available)('quality suites inside PostgreSQL', () => {
     // the suite's documented outcome, on both
     expect(pg.checks.find((c) => c.id === 'delay_within_operational_bounds')).toMatchObject({ status: 'warn', failing_rows: 14_304 });
     expect(pg.checks.find((c) => c.id === 'no_duplicate_flights')).toMatchObject({ status: 'pass', failing_rows: 191 });
+  });
+
+  it('a suite of every check type over text, number, date and JSON columns gives DuckDB\'s results', async () => {
+    const npm = (f: string) => `npm:vega-datasets/data/${f}`;
+    const datasets = {
+      birdstrikes: { path: npm('birdstrikes.csv'), table: 'vega.birdstrikes' },
+      airports: { path: npm('airports.csv'), table: 'vega.airports', columns: { name: { pii: true } } },
+      movies: { path: npm('movies.json'), table: 'vega.movies' },
+    } as Record<string, DatasetSpec>;
+    const { duck, pg } = await both(path.resolve('tests/fixtures/warehouse/portable.yml'), datasets);
+    expect(pg.errors).toEqual([]);
+    expect(pg.datasets.map((d) => [d.name, d.row_count])).toEqual(duck.datasets.map((d) => [d.name, d.row_count]));
+    expect(pg.checks.map(comparable)).toEqual(duck.checks.map(comparable));
+    // the suite exercises every outcome: it is no comparison of passes only
+    expect(new Set(pg.checks.map((c) => c.status))).toEqual(new Set(['pass', 'warn', 'fail']));
+    expect(pg.checks.filter((c) => c.status !== 'pass').length).toBeGreaterThan(15);
+    // a PII column stays masked in the warehouse's samples and messages
+    const names = pg.checks.find((c) => c.id === 'airport_names')!;
+    expect(names.status).toBe('fail');
+    expect(names.samples.length).toBeGreaterThan(0);
+    expect(names.samples.every((r) => (r).name === MASK)).toBe(true);
+    expect(names.message).not.toMatch(/"[A-Za-z]/);
+  });
+
+  describe('untrusted suites on PostgreSQL', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dq-pg-attack-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+    const suite = (name: string, checks: string, datasets = '') => {
+      const file = path.join(dir, `${name}.yml`);
+      writeFileSync(file, `version: 1\nsuite: ${name}\n${datasets ? `datasets:\n${datasets}\n` : ''}checks:\n${checks}\n`);
+      return file;
+    };
+    const tables = () => ({ flights: flightsDatasets.flights!, airports: { ...flightsDatasets.airports!, columns: { name: { pii: true } } } as DatasetSpec });
+    const run = (file: string, extra: Partial<RunSuiteOptions> = {}) => runSuite({ suiteFile: file, projectDatasets: tables(), projectDir: example, connections, env, engine: 'postgres', ...extra });
+    const refused = async (file: string) => {
+      const err = await run(file).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigErrors);
+      return (err as ConfigErrors).errors.map((e) => e.message).join('\n');
+    };
+
+    it.each([
+      ['a sql check reading a warehouse table by name', `  - { type: sql, dataset: airports, query: "SELECT * FROM payroll.salaries" }`, /reads the table "payroll.salaries" by its warehouse name/],
+      ['a sql check reading a catalog view', `  - { type: sql, dataset: airports, query: "SELECT usename FROM pg_user" }`, /reads "pg_user", which is not a declared dataset/],
+      ['a where reading a server file', `  - { type: not_null, dataset: airports, columns: iata, where: "pg_read_file('/etc/passwd') IS NOT NULL" }`, /calls pg_read_file\(\)/],
+      ['a sql check running SQL given as text', `  - { type: sql, dataset: airports, query: "SELECT query_to_xml('select * from payroll.salaries', true, true, '') AS x" }`, /calls query_to_xml\(\)/],
+      ['a sql check turning read-only off', `  - { type: sql, dataset: airports, query: "SELECT set_config('default_transaction_read_only', 'off', false) AS x" }`, /calls set_config\(\)/],
+      ['a table function', `  - { type: sql, dataset: airports, query: "SELECT * FROM generate_series(1, 10)" }`, /table function/],
+      ['a schema-qualified function', `  - { type: sql, dataset: airports, query: "SELECT pg_catalog.now() AS x" }`, /schema-qualified/],
+      ['a SQL dataset over a warehouse table', `  - { type: row_count, dataset: stolen, min: 1 }`, /reads the table "payroll.salaries"/, `  stolen: { sql: "SELECT * FROM payroll.salaries" }`],
+      ['several statements', `  - { type: sql, dataset: airports, query: "SELECT 1; DELETE FROM airports" }`, /expected one SELECT statement/],
+      ['a write', `  - { type: sql, dataset: airports, query: "DELETE FROM airports" }`, /expected one SELECT statement/],
+    ])('refuses %s before anything runs', async (name, checks, message, datasets = '') => {
+      expect(await refused(suite(name.replace(/\W+/g, '_'), checks, datasets))).toMatch(message);
+    });
+
+    it('a regex PostgreSQL would read differently refuses the suite, naming the check', async () => {
+      const text = await refused(suite('regex_flavour', `  - { id: word_codes, type: regex, dataset: airports, column: iata, pattern: '\\w{3}' }`));
+      expect(text).toMatch(/check "word_codes" cannot run on postgres: regex pattern "\\\\w\{3\}": the escape \\w/);
+    });
+
+    it('the server refuses writes, second statements and reads beyond the role, and settings do not outlive a statement', async () => {
+      const engine = await openPostgresEngine({ connection: { host: server.host, port: server.port, database: server.database, user: READER.user, password: READER.password }, statementTimeoutMs: 60_000 });
+      try {
+        await expect(engine.select('WITH d AS (DELETE FROM vega.airports RETURNING 1) SELECT count(*) AS n FROM d')).rejects.toThrow(/read-only transaction/);
+        await expect(engine.select('SELECT 1 AS a; DELETE FROM vega.airports')).rejects.toBeInstanceOf(StatementShapeError);
+        await expect(engine.select('SELECT * FROM payroll.salaries')).rejects.toThrow(/permission denied/);
+        await engine.select("SELECT set_config('statement_timeout', '0', false) AS x");
+        expect(await engine.select("SELECT current_setting('statement_timeout') AS t")).toEqual([{ t: '1min' }]);
+        expect(await engine.select('SELECT count(*) AS n FROM vega.airports')).toEqual([{ n: expect.any(Number) }]);
+        const err = await engine.select('SELECT CAST(name AS integer) AS n FROM vega.airports').catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(EngineError);
+        expect((err as EngineError).phase).toBe('run');
+      } finally {
+        engine.close();
+      }
+    });
+
+    it('a statement beyond statement_timeout ends its check in error; the others still run', async () => {
+      const slow = { ...connections, warehouse: { ...connections.warehouse!, statement_timeout: '1s' } } as Record<string, ConnectionSpec>;
+      const file = suite('slow', `  - { id: cross_join, type: sql, dataset: flights, query: "SELECT a.origin FROM flights a, flights b WHERE a.delay > b.delay + 100000" }\n  - { id: airports_rows, type: row_count, dataset: airports, min: 1 }`);
+      const report = await run(file, { connections: slow, projectDatasets: flightsDatasets });
+      expect(report.checks.find((c) => c.id === 'cross_join')).toMatchObject({ status: 'error', error: expect.stringMatching(/statement timeout/) });
+      expect(report.checks.find((c) => c.id === 'airports_rows')?.status).toBe('pass');
+    });
+
+    it('an error of suite SQL over PII columns is withheld (it may quote a value)', async () => {
+      const file = suite('leak', `  - { id: leak, type: sql, dataset: airports, query: "SELECT CAST(name AS integer) AS n FROM airports" }`);
+      const report = await run(file);
+      const leak = report.checks.find((c) => c.id === 'leak')!;
+      expect(leak.status).toBe('error');
+      expect(leak.error).toMatch(/withheld/);
+      expect(JSON.stringify(report)).not.toMatch(/Thigpen|invalid input syntax/);
+    });
+
+    it('a missing secret names the variable, never a value', async () => {
+      const file = suite('nosecret', `  - { type: row_count, dataset: airports, min: 1 }`);
+      await expect(run(file, { env: {} })).rejects.toThrow(/environment variable DQ_TEST_PG_PASSWORD \(connections\.warehouse\.password_env\) is not set/);
+    });
   });
 });

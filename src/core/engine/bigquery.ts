@@ -72,7 +72,7 @@ function plain(v: unknown): unknown {
   if (typeof v === 'object') {
     const o = v as Record<string, unknown>;
     if ('value' in o && Object.keys(o).length === 1) return toNumber(o.value);
-    if (typeof (o as { toFixed?: unknown }).toFixed === 'function') return toNumber(String(v));
+    if (typeof (o as { toFixed?: unknown }).toFixed === 'function') return toNumber((o as { toString: () => string }).toString());
     if (Buffer.isBuffer(v)) return v.toString('base64');
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, plain(x)]));
   }
@@ -87,11 +87,12 @@ async function defaultClient(spec: BigQueryConnectionSpec): Promise<BigQueryClie
   return {
     async dryRun(sql) {
       const [job] = await bq.createQueryJob({ query: sql, dryRun: true, useLegacySql: false, labels, ...(spec.location ? { location: spec.location } : {}) });
-      const stats = job.metadata?.statistics ?? {};
+      const metadata = job.metadata as { statistics?: { totalBytesProcessed?: string; query?: { totalBytesProcessed?: string; statementType?: string; schema?: { fields?: BigQueryField[] } } } } | undefined;
+      const stats = metadata?.statistics ?? {};
       return {
         totalBytesProcessed: Number(stats.totalBytesProcessed ?? stats.query?.totalBytesProcessed ?? 0),
         statementType: String(stats.query?.statementType ?? 'UNKNOWN'),
-        schema: (stats.query?.schema?.fields ?? []) as BigQueryField[],
+        schema: stats.query?.schema?.fields ?? [],
       };
     },
     async query(sql, limits) {
@@ -159,8 +160,8 @@ export async function openBigQueryEngine(opts: BigQueryEngineOptions): Promise<E
     async query<T extends Row = Row>(sql: string) {
       return select<T>(sql);
     },
-    async run() {
-      throw new StatementShapeError('a statement of our own that changes the warehouse');
+    run() {
+      return Promise.reject(new StatementShapeError('a statement of our own that changes the warehouse'));
     },
     select,
     describe,
@@ -179,8 +180,9 @@ export async function openBigQueryEngine(opts: BigQueryEngineOptions): Promise<E
       log(`bigquery dry run: the suite's ${statements.length} aggregate quer${statements.length === 1 ? 'y scans' : 'ies scan'} ${fmtBytes(total)} (maximum_bytes_billed ${fmtBytes(max)})`);
       if (total > max) throw new BytesBudgetError(`the suite would scan ${fmtBytes(total)}, above maximum_bytes_billed ${fmtBytes(max)} of connection "${opts.name}"; nothing ran`, opts.name);
     },
-    async lock() {
+    lock() {
       locked = true;
+      return Promise.resolve();
     },
     get locked() {
       return locked;

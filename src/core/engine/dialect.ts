@@ -31,46 +31,46 @@ export class UnsupportedCheckError extends Error {
 export interface Dialect {
   readonly name: DialectName;
   /** A quoted identifier. */
-  ident(name: string): string;
+  ident: (name: string) => string;
   /** A quoted string literal. */
-  literal(value: string): string;
+  literal: (value: string) => string;
   /** Number of rows where `pred` holds. */
-  countIf(pred: string): string;
+  countIf: (pred: string) => string;
   /** `agg` over the rows where `cond` holds (`agg` is `fn(arg)`: split as fn, arg). */
-  aggregateIf(fn: string, arg: string, cond: string): string;
+  aggregateIf: (fn: string, arg: string, cond: string) => string;
   /** Whether `ref` is one of `values` (SQL expressions, none NULL). */
-  inList(ref: string, values: string[]): string;
+  inList: (ref: string, values: string[]) => string;
   /**
    * Whether the text `text` matches the RE2 `pattern` as a whole.
    * @throws UnsupportedCheckError when the pattern is outside what the dialect reads like RE2.
    */
-  fullMatch(text: string, pattern: string): string;
+  fullMatch: (text: string, pattern: string) => string;
   /** The text form of a value of `type` as DuckDB's `CAST(x AS VARCHAR)` writes it. @throws UnsupportedCheckError when the dialect writes it otherwise. */
-  asText(ref: string, type: string | undefined): string;
+  asText: (ref: string, type: string | undefined) => string;
   /** The unwrapped text of a JSON value (a JSON string's content, else its JSON text). */
-  jsonText(ref: string): string;
+  jsonText: (ref: string) => string;
   /** A DuckDB canonical type name (`DOUBLE`, `VARCHAR`, `DECIMAL(10,2)`) as the dialect spells it in a CAST. */
-  castType(type: string): string;
+  castType: (type: string) => string;
   /** Epoch milliseconds of a TIMESTAMP expression. */
-  epochMs(ts: string): string;
+  epochMs: (ts: string) => string;
   /** `ref` as a TIMESTAMP, NULL when it does not parse. @throws UnsupportedCheckError when the dialect has no such cast. */
-  tryTimestamp(ref: string): string;
+  tryTimestamp: (ref: string) => string;
   /** A row constructor for a composite key. @throws UnsupportedCheckError when the dialect cannot compare such keys. */
-  tuple(refs: string[]): string;
+  tuple: (refs: string[]) => string;
   /** The select list of a subquery whose rows are compared to {@link tuple} with IN. */
-  subTuple(refs: string[]): string;
+  subTuple: (refs: string[]) => string;
   /** A hash of a key's values (equal keys, equal hashes); its values come back as text. */
-  keyHash(refs: string[]): string;
+  keyHash: (refs: string[]) => string;
   /** A hash value from {@link keyHash} (as text) back as an SQL value. */
-  hashValue(h: string): string;
+  hashValue: (h: string) => string;
   /** Up to `n` values of `value` with the largest `by`, as an array. */
-  topN(value: string, by: string, n: number): string;
+  topN: (value: string, by: string, n: number) => string;
   /** Distinct keys counted: `count(DISTINCT key)`. */
-  countDistinct(refs: string[]): string;
+  countDistinct: (refs: string[]) => string;
   /** An ORDER BY item that orders a value of `type` as DuckDB does (binary text order). */
-  orderKey(ref: string, type: string | undefined): string;
+  orderKey: (ref: string, type: string | undefined) => string;
   /** A hash of a whole output row, to force every column of `alias` to be computed. */
-  rowHash(alias: string, columns?: string[]): string;
+  rowHash: (alias: string, columns?: string[]) => string;
 }
 
 const dq = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -129,7 +129,7 @@ export function re2ToPostgres(pattern: string): string {
   const escaped = (c: string | undefined) => {
     if (c === undefined) refuse('a trailing backslash');
     if (c === 'n' || c === 't' || c === 'r') return `\\${c}`;
-    if (/[.^$|?*+()[\]{}\\/\-]/.test(c!)) return `\\${c}`;
+    if (/[.^$|?*+()[\]{}\\/-]/.test(c!)) return `\\${c}`;
     return refuse(`the escape \\${c}`);
   };
   let atomBefore = false;
@@ -211,7 +211,7 @@ export const postgresDialect: Dialect = {
   literal: sq,
   countIf: (p) => `count(*) FILTER (WHERE ${p})`,
   aggregateIf: (fn, arg, cond) => `${fn}(${arg}) FILTER (WHERE ${cond})`,
-  inList: (ref, values) => `${ref} IN (${values.join(', ')})`,
+  inList: (ref, values) => `(${ref} IN (${values.join(', ')}))`,
   fullMatch: (text, pattern) => `(${text} ~ ${sq(`^(?:${re2ToPostgres(pattern)})$`)})`,
   asText: (ref, type) => {
     if (isText(type)) return ref;
@@ -247,7 +247,7 @@ export const bigqueryDialect: Dialect = {
   literal: (value) => `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'").replaceAll('\n', '\\n')}'`,
   countIf: (p) => `COUNTIF(${p})`,
   aggregateIf: (fn, arg, cond) => `${fn}(IF(${cond}, ${arg}, NULL))`,
-  inList: (ref, values) => `${ref} IN (${values.join(', ')})`,
+  inList: (ref, values) => `(${ref} IN (${values.join(', ')}))`,
   fullMatch: (text, pattern) => `REGEXP_CONTAINS(${text}, ${bigqueryDialect.literal(`^(?:${pattern})$`)})`,
   asText: (ref, type) => {
     if (isText(type)) return ref;

@@ -71,9 +71,9 @@ const typeParsers = {
   getTypeParser(oid: number, format?: string) {
     if (TEXT_OIDS.has(oid)) return (v: string) => v;
     if (NUMBER_OIDS.has(oid)) return (v: string) => toNumber(v);
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pg.types.getTypeParser(oid, format as 'text') as (v: string) => unknown;
   },
-} as unknown as pg.CustomTypesConfig;
+};
 
 /** SQLSTATE class 42 (syntax error or access rule violation) and 0A (feature not supported): found before anything ran. */
 const PREPARE_CLASS = /^(42|0A)/;
@@ -168,9 +168,10 @@ export async function openPostgresEngine(opts: PostgresEngineOptions): Promise<E
       if (type !== 'SELECT') throw new StatementShapeError('a request to create an object in the warehouse', type);
       return select<T>(sql);
     },
-    async lock() {
+    lock() {
       // nothing to open: every statement is read-only, time-limited and rolled back already
       locked = true;
+      return Promise.resolve();
     },
     get locked() {
       return locked;
