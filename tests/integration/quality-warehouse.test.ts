@@ -4,7 +4,7 @@
  * check's status, failing_rows, total_rows, failing_distinct and message, and the checked values of
  * the samples; and the untrusted-suite rules on PostgreSQL.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
@@ -19,6 +19,7 @@ import { runSuite, type RunSuiteOptions } from '../../src/core/quality/run.ts';
 import type { DatasetSpec } from '../../src/core/quality/suite.ts';
 import type { CheckResult, Report } from '../../src/core/report/report.ts';
 import { loadWarehouse, READER } from '../helpers/postgres.ts';
+import { runQualityCli } from '../helpers/quality-cli.ts';
 import { required } from '../helpers/tools.ts';
 
 const server = inject('postgres');
@@ -71,6 +72,40 @@ describe.runIf(available)('quality suites inside PostgreSQL', () => {
     // the suite's documented outcome, on both
     expect(pg.checks.find((c) => c.id === 'delay_within_operational_bounds')).toMatchObject({ status: 'warn', failing_rows: 14_304 });
     expect(pg.checks.find((c) => c.id === 'no_duplicate_flights')).toMatchObject({ status: 'pass', failing_rows: 191 });
+  });
+
+  it('dataops quality --engine postgres runs the project\'s flights suite in the warehouse and prints what DuckDB prints', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'dq-pg-cli-'));
+    try {
+      mkdirSync(path.join(dir, 'quality'));
+      copyFileSync(path.join(example, 'quality/flights.yml'), path.join(dir, 'quality/flights.yml'));
+      writeFileSync(
+        path.join(dir, 'dataops.yml'),
+        [
+          'version: 1',
+          'name: flights-warehouse',
+          'datasets:',
+          '  flights: { path: "npm:vega-datasets/data/flights-3m.parquet", table: vega.flights }',
+          '  airports: { path: "npm:vega-datasets/data/airports.csv", table: vega.airports }',
+          'connections:',
+          `  warehouse: { type: postgres, host: ${server.host}, port: ${server.port}, database: ${server.database}, user: ${READER.user}, password_env: ${PASSWORD_ENV} }`,
+          'quality:',
+          '  suites: [quality/flights.yml]',
+          '',
+        ].join('\n'),
+      );
+      const run = (engine: string) => runQualityCli(['--project', dir, '--engine', engine, '--now', '2001-07-05T00:00:00Z'], { cwd: process.cwd(), outDir: path.join(dir, engine), env: { [PASSWORD_ENV]: READER.password } });
+      const pg = await run('postgres');
+      expect(pg.stderr).not.toContain(READER.password);
+      expect(pg.code).toBe(0);
+      expect(pg.reports[0]!.tool.engine).toMatch(/^postgres /);
+      const duck = await run('duckdb');
+      const table = (out: string) => out.replace(/\(\d[\d.]* (ms|s)\)/g, '(…)');
+      expect(table(pg.stdout)).toBe(table(duck.stdout));
+      expect(pg.stdout).toMatch(/WARN\s+delay_within_operational_bounds\s+14304 of 3000000 rows/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a suite of every check type over text, number, date and JSON columns gives DuckDB\'s results', async () => {

@@ -22,6 +22,7 @@ import { EngineError, StatementShapeError, toNumber, type DescribedColumn, type 
 import { parseBytes, type BigQueryConnectionSpec } from '../connections.ts';
 import { ConfigError } from '../errors.ts';
 import { parseDuration } from '../fields.ts';
+import { once, type BigQueryModule, type RuntimeModules } from '../runtime/modules.ts';
 
 /** A column of a dry run's schema (BigQuery TableFieldSchema). */
 export interface BigQueryField {
@@ -79,9 +80,12 @@ function plain(v: unknown): unknown {
   return v;
 }
 
-/** The default client: `@google-cloud/bigquery` with Application Default Credentials. */
-async function defaultClient(spec: BigQueryConnectionSpec): Promise<BigQueryClient> {
-  const { BigQuery } = await import('@google-cloud/bigquery');
+// left to Node at run time: the bundle installs the client on first use (runtime/packages.ts)
+const fromNodeModules = once<BigQueryModule>(() => import(/* webpackIgnore: true */ '@google-cloud/bigquery'));
+
+/** The default client: `@google-cloud/bigquery` (from `runtime`, else node_modules) with Application Default Credentials. */
+async function defaultClient(spec: BigQueryConnectionSpec, runtime: RuntimeModules | undefined): Promise<BigQueryClient> {
+  const { BigQuery } = await (runtime?.bigquery ?? fromNodeModules)();
   const bq = new BigQuery({ projectId: spec.project, ...(spec.location ? { location: spec.location } : {}) });
   const labels = { tool: 'dataops-quality' };
   return {
@@ -109,6 +113,8 @@ export interface BigQueryEngineOptions {
   spec: BigQueryConnectionSpec;
   /** Default: the `@google-cloud/bigquery` client. */
   client?: BigQueryClient | undefined;
+  /** Where the client module comes from (`bigquery` loader). Default: node_modules. */
+  runtime?: RuntimeModules | undefined;
   trace?: boolean | undefined;
   /** Where the dry run's figures are printed. Default stderr. */
   log?: ((line: string) => void) | undefined;
@@ -121,7 +127,7 @@ const fmtBytes = (n: number) => (n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)}
  * @throws nothing itself: credentials are looked up on the first query.
  */
 export async function openBigQueryEngine(opts: BigQueryEngineOptions): Promise<Engine> {
-  const client = opts.client ?? (await defaultClient(opts.spec));
+  const client = opts.client ?? (await defaultClient(opts.spec, opts.runtime));
   const max = parseBytes(opts.spec.maximum_bytes_billed, `connections.${opts.name}.maximum_bytes_billed`);
   const jobTimeoutMs = parseDuration(opts.spec.statement_timeout, `connections.${opts.name}.statement_timeout`);
   const log = opts.log ?? ((line: string) => process.stderr.write(line + '\n'));

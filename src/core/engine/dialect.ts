@@ -65,8 +65,6 @@ export interface Dialect {
   hashValue: (h: string) => string;
   /** Up to `n` values of `value` with the largest `by`, as an array. */
   topN: (value: string, by: string, n: number) => string;
-  /** Distinct keys counted: `count(DISTINCT key)`. */
-  countDistinct: (refs: string[]) => string;
   /** An ORDER BY item that orders a value of `type` as DuckDB does (binary text order). */
   orderKey: (ref: string, type: string | undefined) => string;
   /** A hash of a whole output row, to force every column of `alias` to be computed. */
@@ -96,7 +94,6 @@ export const duckdbDialect: Dialect = {
   keyHash: (refs) => `hash(${refs.join(', ')})`,
   hashValue: (h) => `${sq(h)}::UBIGINT`,
   topN: (value, by, n) => `max_by(${value}, ${by}, ${n})`,
-  countDistinct: (refs) => `count(DISTINCT ${refs.length === 1 ? refs[0]! : `hash(${refs.join(', ')})`})`,
   orderKey: (ref) => ref,
   rowHash: (alias) => `bit_xor(hash(${alias}))`,
 };
@@ -229,7 +226,6 @@ export const postgresDialect: Dialect = {
   keyHash: (refs) => `md5(CAST(ROW(${refs.join(', ')}) AS text))`,
   hashValue: sq,
   topN: (value, by, n) => `(array_agg(${value} ORDER BY ${by} DESC))[1:${n}]`,
-  countDistinct: (refs) => `count(DISTINCT ${refs.length === 1 ? refs[0]! : `ROW(${refs.join(', ')})`})`,
   orderKey: (ref, type) => (isText(type) ? `${ref} COLLATE "C"` : type && /^JSON$/i.test(type) ? `CAST(${ref} AS text) COLLATE "C"` : ref),
   rowHash: (alias) => `bit_xor(hashtext(CAST(${alias} AS text)))`,
 };
@@ -266,7 +262,6 @@ export const bigqueryDialect: Dialect = {
   keyHash: (refs) => `CAST(FARM_FINGERPRINT(TO_JSON_STRING(STRUCT(${refs.join(', ')}))) AS STRING)`,
   hashValue: (h) => bigqueryDialect.literal(h),
   topN: (value, by, n) => `ARRAY_AGG(${value} ORDER BY ${by} DESC LIMIT ${n})`,
-  countDistinct: (refs) => `count(DISTINCT ${refs.length === 1 ? refs[0]! : `TO_JSON_STRING(STRUCT(${refs.join(', ')}))`})`,
   orderKey: (ref) => ref,
   rowHash: (alias) => `BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(${alias})))`,
 };

@@ -200,7 +200,10 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const duplicateQuery = (rows: number) =>
         rows <= SORT_MAX_ROWS && d.name === 'duckdb'
           ? `SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${key} AS k FROM ${from} WHERE ${filter}))`
-          : `SELECT count(*) - ${d.countDistinct(refs)} AS failing FROM ${from} WHERE ${filter}`;
+          : d.name === 'duckdb'
+            ? `SELECT count(*) - count(DISTINCT ${key}) AS failing FROM ${from} WHERE ${filter}`
+            : // a warehouse groups by the key itself (a hash aggregate, exact): rows beyond the first of each key
+              `SELECT coalesce(sum(c - 1), 0) AS failing FROM (SELECT count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${refs.join(', ')}) AS g`;
       // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
       // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
       const dupHashesQuery = (n: number) =>

@@ -17,6 +17,7 @@ export { ENGINE_KINDS } from '../engine/dialect.ts';
 import type { Engine } from '../engine/duckdb.ts';
 import { openPostgresEngine } from '../engine/postgres.ts';
 import { openBigQueryEngine, type BigQueryClient } from '../engine/bigquery.ts';
+import type { RuntimeModules } from '../runtime/modules.ts';
 import type { DeclaredDataset, LoadedSuite } from './load.ts';
 
 /** An engine kind: where the checks run. */
@@ -37,6 +38,8 @@ export interface WarehouseOptions {
   trace?: boolean | undefined;
   /** BigQuery client seam (tests; default the `@google-cloud/bigquery` client). */
   bigqueryClient?: BigQueryClient | undefined;
+  /** Where runtime packages come from (the BigQuery client). Default: node_modules. */
+  runtime?: RuntimeModules | undefined;
 }
 
 const lc = (s: string) => s.toLowerCase();
@@ -108,5 +111,5 @@ export async function openWarehouse(kind: Exclude<EngineKind, 'duckdb'>, needed:
     const { statementTimeoutMs, ...connection } = resolvePostgres(conn.name, conn.spec, env);
     return openPostgresEngine({ connection, statementTimeoutMs, trace: opts.trace });
   }
-  return openBigQueryEngine({ name: conn.name, spec: conn.spec, client: opts.bigqueryClient, trace: opts.trace });
+  return openBigQueryEngine({ name: conn.name, spec: conn.spec, client: opts.bigqueryClient, runtime: opts.runtime, trace: opts.trace });
 }
