@@ -18,6 +18,7 @@
  * the SQL by golden tests (docs/warehouse.md says so).
  */
 import { bigqueryDialect, withDatasets } from './dialect.ts';
+import { warehouseViews } from './views.ts';
 import { EngineError, StatementShapeError, toNumber, type DescribedColumn, type Engine, type Row } from './duckdb.ts';
 import { parseBytes, type BigQueryConnectionSpec } from '../connections.ts';
 import { ConfigError } from '../errors.ts';
@@ -171,15 +172,7 @@ export async function openBigQueryEngine(opts: BigQueryEngineOptions): Promise<E
     },
     select,
     describe,
-    async createView(name: string, sql: string) {
-      const body = sql.trim().replace(/;\s*$/, '');
-      await describe(body);
-      views.push([name, body]);
-    },
-    async one<T extends Row = Row>(sql: string, type: 'SELECT' | 'CREATE') {
-      if (type !== 'SELECT') throw new StatementShapeError('a request to create an object in the warehouse', type);
-      return select<T>(sql);
-    },
+    ...warehouseViews(views, describe, select),
     async preflight(statements: string[]) {
       let total = 0;
       for (const s of statements) total += (await dry(s)).totalBytesProcessed;

@@ -21,6 +21,7 @@
  */
 import pg from 'pg';
 import { postgresDialect, withDatasets } from './dialect.ts';
+import { warehouseViews } from './views.ts';
 import { EngineError, StatementShapeError, toNumber, type DescribedColumn, type Engine, type Param, type Row } from './duckdb.ts';
 
 /** How to reach the server (a resolved `connections:` entry, secrets already read from the environment). */
@@ -159,15 +160,7 @@ export async function openPostgresEngine(opts: PostgresEngineOptions): Promise<E
     },
     select,
     describe,
-    async createView(name: string, sql: string) {
-      const body = sql.trim().replace(/;\s*$/, '');
-      await describe(body);
-      views.push([name, body]);
-    },
-    async one<T extends Row = Row>(sql: string, type: 'SELECT' | 'CREATE') {
-      if (type !== 'SELECT') throw new StatementShapeError('a request to create an object in the warehouse', type);
-      return select<T>(sql);
-    },
+    ...warehouseViews(views, describe, select),
     lock() {
       // nothing to open: every statement is read-only, time-limited and rolled back already
       locked = true;

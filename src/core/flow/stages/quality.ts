@@ -18,7 +18,9 @@ export const qualityStage: Stage = {
     if (!cfg) return { status: 'skipped', summary: 'no quality: section in dataops.yml' };
     const suites = cfg.suites.map((s) => path.resolve(ctx.project.dir, s));
     const outcome = await runSuites(suites, {
-      project: { datasets: ctx.project.config.datasets, dir: ctx.project.dir },
+      project: { datasets: ctx.project.config.datasets, dir: ctx.project.dir, connections: ctx.project.config.connections },
+      ...(cfg.engine ? { engine: cfg.engine } : {}),
+      ...(cfg.connection ? { connection: cfg.connection } : {}),
       now: ctx.now,
       samples: cfg.samples,
       failOn: cfg.fail_on,
