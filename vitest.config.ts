@@ -28,6 +28,8 @@ const NOT_UNIT = [
   'tests/unit/lint/config.test.ts',
   'tests/unit/lint/sarif-schema.test.ts',
   'tests/unit/lint/stage.test.ts',
+  'tests/unit/quality-dialects.test.ts',
+  'tests/unit/data-manifest.test.ts',
 ];
 const UNIT = ['tests/unit/**/*.test.ts', 'tests/property/**/*.test.ts'];
 
@@ -57,7 +59,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['tests/action/**/*.test.ts', 'tests/integration/**/*.test.ts', ...NOT_UNIT],
-          globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts'],
+          globalSetup: ['tests/setup/global.ts', 'tests/setup/pubsub.ts', 'tests/setup/postgres.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

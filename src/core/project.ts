@@ -10,6 +10,7 @@ import { ConfigError } from './errors.ts';
 import { readYamlFile, validateYaml } from './yaml.ts';
 import { confineProjectPaths } from './project-paths.ts';
 import { projectDatasetsSchema, qualityConfigSchema } from './quality/config.ts';
+import { connectionsSchema } from './connections.ts';
 import { imageConfigSchema } from './image/config.ts';
 import { deployConfigSchema } from './deploy/config.ts';
 import { promotionConfigSchema } from './promotion/config.ts';
@@ -29,6 +30,7 @@ export const projectSchema = z
       .describe('Pipeline name: used in image names, ordering keys and deployment records.'),
     description: z.string().optional(),
     datasets: projectDatasetsSchema.default({}).describe('Datasets every suite can use, by name.'),
+    connections: connectionsSchema.optional(),
     quality: qualityConfigSchema.optional(),
     image: imageConfigSchema.optional(),
     deploy: deployConfigSchema.optional(),

@@ -1,6 +1,8 @@
 /**
- * Logic of actions/data-quality (entry: ../data-quality.ts): runs quality suites on DuckDB
- * (src/core/quality/run-suites.ts, the same run as `dataops quality` and the flow) and reports
+ * Logic of actions/data-quality (entry: ../data-quality.ts): runs quality suites on DuckDB, or
+ * inside a warehouse of the project's `connections:` (input `engine`; secrets from the step's
+ * environment variables the connection names) (src/core/quality/run-suites.ts, the same run as
+ * `dataops quality` and the flow) and reports
  * them as the job summary, annotations at the failing checks' suite lines, a JSON report per suite
  * and JUnit XML, outputs, (with a token allowed `checks: write`) one check run per suite, updated
  * in place on re-runs, and (with `upload: true`) a workflow artifact of the reports.
@@ -14,7 +16,8 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
-import { engineMemoryLimitSchema } from '../../core/fields.ts';
+import { ENGINE_KINDS, type DialectName } from '../../core/engine/dialect.ts';
+import { engineMemoryLimitSchema, identifierSchema } from '../../core/fields.ts';
 import { loadProject } from '../../core/project.ts';
 import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { configErrorOf, expandSuites, runSuites, writeSuiteReports } from '../../core/quality/run-suites.ts';
@@ -46,6 +49,8 @@ const inputsSchema = z.object({
   token: z.string().optional(),
   'check-run': input.boolean(true),
   'memory-limit': engineMemoryLimitSchema.optional(),
+  engine: z.enum(ENGINE_KINDS as [DialectName, ...DialectName[]]).optional(),
+  connection: identifierSchema.optional(),
   now: z
     .string()
     .refine((v) => !Number.isNaN(Date.parse(v)), 'expected an ISO 8601 timestamp like 2026-01-31T12:00:00Z')
@@ -82,9 +87,13 @@ export async function run(): Promise<void> {
       overrides: { base: inputs['base-ref'] },
     });
     if (history) core.info(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`);
+    const engine = inputs.engine ?? settings?.engine;
+    const connection = inputs.connection ?? settings?.connection;
     const outcome = await runSuites(suites, {
       history,
-      project: project ? { datasets: project.config.datasets, dir: project.dir } : undefined,
+      project: project ? { datasets: project.config.datasets, dir: project.dir, connections: project.config.connections } : undefined,
+      ...(engine ? { engine } : {}),
+      ...(connection ? { connection } : {}),
       failOn,
       samples: inputs.samples ?? settings?.samples ?? 5,
       ...(inputs.now ? { now: new Date(inputs.now) } : {}),

@@ -17,6 +17,7 @@ import { ConfigError, describeError, isConfigError } from '../../core/errors.ts'
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { expandSuites, runSuites, type SuiteProject } from '../../core/quality/run-suites.ts';
+import { ENGINE_KINDS, type EngineKind } from '../../core/quality/warehouse.ts';
 import { renderJUnit } from '../../core/report/junit.ts';
 import { byStatus, writeReport, type FailOn, type Report } from '../../core/report/report.ts';
 import { action, EXIT } from '../errors.ts';
@@ -36,6 +37,8 @@ interface Options {
   branch?: string;
   base?: string;
   commit?: string;
+  engine?: string;
+  connection?: string;
 }
 
 /** dataops.yml in the suite's directory or the nearest parent, if any. */
@@ -86,9 +89,12 @@ export function register(command: Command): void {
     .option('--samples <n>', 'failing sample rows kept per check (default: quality.samples of the project, else 5)')
     .option('--now <iso>', 'clock for freshness checks (ISO 8601)')
     .option('--memory-limit <size>', 'engine memory limit, e.g. 1GB (larger inputs spill to disk; default: quality.memory_limit of the project)')
+    .option('--engine <name>', 'where the checks run: duckdb (the files, on this machine), postgres or bigquery (the datasets\' table: in a warehouse of connections:; default: quality.engine of the project, else duckdb)')
+    .option('--connection <name>', 'connection of dataops.yml the warehouse engine uses (default: the datasets\' connection:, else the only one of that type)')
     .action(
       action('quality', async (opts: Options) => {
         if (opts.failOn !== undefined && !['error', 'warn', 'never', 'new'].includes(opts.failOn)) throw new ConfigError(`invalid value "${opts.failOn}"`, { location: { field: '--fail-on' }, fix: 'Use error, warn, never or new.' });
+        if (opts.engine !== undefined && !(ENGINE_KINDS as readonly string[]).includes(opts.engine)) throw new ConfigError(`invalid engine "${opts.engine}"`, { location: { field: '--engine' }, fix: `Use one of: ${ENGINE_KINDS.join(', ')}.` });
         if (opts.samples !== undefined && !/^\d+$/.test(opts.samples)) throw new ConfigError(`invalid value "${opts.samples}"`, { location: { field: '--samples' }, fix: 'Use a whole number ≥ 0.' });
         let now: Date | undefined;
         if (opts.now) {
@@ -105,6 +111,8 @@ export function register(command: Command): void {
         const failOn = (opts.failOn ?? settings?.fail_on ?? 'error') as FailOn;
         const samples = opts.samples !== undefined ? Number(opts.samples) : (settings?.samples ?? 5);
         const memoryLimit = opts.memoryLimit ?? settings?.memory_limit;
+        const engine = (opts.engine ?? settings?.engine) as EngineKind | undefined;
+        const connection = opts.connection ?? settings?.connection;
         let patterns = opts.suite ?? [];
         if (!patterns.length) {
           if (!settings?.suites.length) {
@@ -116,12 +124,12 @@ export function register(command: Command): void {
         const runner = cliRunner();
         /** The project datasets of a suite: --project's, else a dataops.yml next to the suite (datasets only). */
         const projectOf = async (suiteFile: string): Promise<SuiteProject | undefined> => {
-          if (project) return { datasets: project.config.datasets, dir: project.dir };
+          if (project) return { datasets: project.config.datasets, dir: project.dir, connections: project.config.connections };
           const dir = findProject(suiteFile);
           if (!dir) return undefined;
           try {
             const found = await loadProject(dir, { workspace: runner.workspace });
-            return { datasets: found.config.datasets, dir: found.dir };
+            return { datasets: found.config.datasets, dir: found.dir, connections: found.config.connections };
           } catch (err) {
             // one found next to the suite only adds datasets
             if (!isConfigError(err)) throw err;
@@ -146,6 +154,8 @@ export function register(command: Command): void {
           samples,
           failOn,
           ...(memoryLimit ? { memoryLimit } : {}),
+          ...(engine ? { engine } : {}),
+          ...(connection ? { connection } : {}),
           root: runner.workspace,
           tempDirectory: runner.temp,
           trace: runner.traceSql,

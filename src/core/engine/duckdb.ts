@@ -20,7 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import { once, type DuckDBModule, type RuntimeModules } from '../runtime/modules.ts';
-import { literal } from './quote.ts';
+import { duckdbDialect, type Dialect } from './dialect.ts';
+import { ident, literal } from './quote.ts';
 
 // left to Node at run time: the bundle does not carry the native engine
 const fromNodeModules = once<DuckDBModule>(() => import(/* webpackIgnore: true */ '@duckdb/node-api'));
@@ -78,8 +79,20 @@ export interface EngineAccess {
   allowedPaths: string[];
 }
 
-/** An open engine connection. */
+/** A column of a described query: its name and its type as DuckDB names it (`BIGINT`, `VARCHAR`, `DECIMAL(18,3)`). */
+export interface DescribedColumn {
+  name: string;
+  type: string;
+}
+
+/**
+ * An open engine connection: the embedded DuckDB ({@link openEngine}) or a warehouse
+ * (engine/postgres.ts, engine/bigquery.ts), behind one interface. Suite SQL reaches every engine
+ * only through {@link Engine.select}, {@link Engine.describe} and {@link Engine.createView}.
+ */
 export interface Engine {
+  /** The SQL dialect the engine speaks (what the check compiler writes for it). */
+  readonly dialect: Dialect;
   /** Runs `sql` (our own SQL, with optional `$1`… parameters) and returns all rows as plain JS objects (see {@link Row}). */
   query<T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]>;
   /** Runs `sql` (one or more statements of our own) ignoring results. */
@@ -91,6 +104,23 @@ export interface Engine {
    *   EngineError (phase `prepare` or `run`) for the engine's own errors.
    */
   select<T extends Row = Row>(sql: string): Promise<T[]>;
+  /**
+   * Output columns of one SELECT (checked like {@link select}), types as DuckDB names them.
+   * @throws like {@link select}.
+   */
+  describe(sql: string): Promise<DescribedColumn[]>;
+  /**
+   * Makes the SELECT `sql` (checked like {@link select}) queryable as `name` by later statements:
+   * a view on DuckDB, a `WITH … AS NOT MATERIALIZED` prefix of every later statement on a warehouse
+   * (nothing is created there).
+   * @throws like {@link select}.
+   */
+  createView(name: string, sql: string): Promise<void>;
+  /**
+   * Before the suite's main queries run: lets a metered warehouse dry-run them all, report the
+   * cost and refuse the suite above its budget (engine/bigquery.ts). Absent on other engines.
+   */
+  preflight?(statements: string[]): Promise<void>;
   /** Like {@link select} for one statement of the given type (e.g. a `CREATE VIEW` around checked SQL). */
   one<T extends Row = Row>(sql: string, type: 'SELECT' | 'CREATE'): Promise<T[]>;
   /**
@@ -172,7 +202,14 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   };
   const versionRows = await query<{ v: string }>('SELECT version() AS v');
   return {
+    dialect: duckdbDialect,
     query,
+    async describe(sql: string) {
+      return (await one<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`, 'SELECT')).map((r) => ({ name: r.column_name, type: r.column_type }));
+    },
+    async createView(name: string, sql: string) {
+      await one(`CREATE VIEW ${ident(name)} AS\n${sql.trim().replace(/;\s*$/, '')}\n`, 'CREATE');
+    },
     async run(sql: string) {
       const t = trace ? performance.now() : 0;
       await conn.run(sql);
@@ -223,7 +260,7 @@ function plainRows<T extends Row>(reader: DuckDB.DuckDBResultReader): T[] {
 const NUMERIC_TYPE_IDS = new Set([5 /* BIGINT */, 9 /* UBIGINT */, 16 /* HUGEINT */, 32 /* UHUGEINT */, 19 /* DECIMAL */]);
 
 /** A numeric string as a number when that loses nothing (integers within 2^53, decimals that round-trip); else unchanged. */
-function toNumber(v: unknown): unknown {
+export function toNumber(v: unknown): unknown {
   if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v)) return v;
   const n = Number(v);
   if (/^-?\d+$/.test(v)) return Number.isSafeInteger(n) ? n : v;

@@ -3,7 +3,8 @@
  * verdicts and messages (messages.ts).
  */
 import { EngineError, StatementShapeError, type Engine } from '../engine/duckdb.ts';
-import { ident } from '../engine/quote.ts';
+import { UnsupportedCheckError } from '../engine/dialect.ts';
+import { ConfigError, ConfigErrors } from '../errors.ts';
 import { parseDuration } from '../fields.ts';
 import type { CheckResult } from '../report/report.ts';
 import { aggAlias, aggregateQuery, checkColumns, CheckCompileError, compileCheck, defaultCheckId, normalizeType, type AggregateParts, type CompiledCheck, type DatasetInfo } from './compile.ts';
@@ -122,6 +123,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
   };
 
   // Compile.
+  const unsupported: ConfigError[] = [];
   for (const p of pending) {
     const st = stateOf(p.spec.dataset);
     const syntax = plan.checkSyntax.get(p.index);
@@ -147,13 +149,18 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       continue;
     }
     try {
-      p.compiled = compileCheck(p.spec, st.info, (n) => stateOf(n)?.info);
+      p.compiled = compileCheck(p.spec, st.info, (n) => stateOf(n)?.info, engine.dialect);
       if (p.compiled.columns.length && p.spec.type !== 'schema') p.result.columns = p.compiled.columns;
     } catch (err) {
       if (err instanceof CheckCompileError) setError(p, err.message);
-      else throw err;
+      else if (err instanceof UnsupportedCheckError) {
+        // never compute something else than the check means: the suite is refused before any scan
+        const field = p.spec.type === 'regex' ? 'pattern' : 'type';
+        unsupported.push(new ConfigError(`check "${p.result.id}" cannot run on ${engine.dialect.name}: ${err.message}`, { location: { file: suite.file, line: suite.lineOf(['checks', p.index, field]), field: `checks[${p.index}].${field}` }, fix: 'Rewrite the check for this engine, or run the suite on DuckDB.' }));
+      } else throw err;
     }
   }
+  if (unsupported.length) throw new ConfigErrors(unsupported);
 
   // One aggregate query per dataset.
   const byDataset = new Map<DatasetState, PendingCheck[]>();
@@ -164,6 +171,12 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     list.push(p);
     byDataset.set(st, list);
   }
+  // a metered warehouse dry-runs the scans first and may refuse the suite (engine/bigquery.ts)
+  await engine.preflight?.(
+    [...states.values()]
+      .filter((st) => !st.error)
+      .map((st) => aggregateQuery(st.decl.name, (byDataset.get(st) ?? []).map((p) => ({ index: p.index, parts: p.compiled!.aggregate! })), engine.dialect)),
+  );
   for (const st of states.values()) {
     if (st.error) continue;
     const name = st.decl.name;
@@ -171,7 +184,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     const t = now();
     const parts = list.map((p) => ({ index: p.index, parts: p.compiled!.aggregate! }));
     try {
-      const row = (await engine.select(aggregateQuery(name, parts)))[0] ?? {};
+      const row = (await engine.select(aggregateQuery(name, parts, engine.dialect)))[0] ?? {};
       st.report.row_count = Number(row.__rows ?? 0);
       const elapsed = ms(t);
       for (const p of list) {
@@ -190,7 +203,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       for (const p of list) {
         const t1 = now();
         try {
-          const row = (await engine.select(aggregateQuery(name, [{ index: p.index, parts: p.compiled!.aggregate! }])))[0] ?? {};
+          const row = (await engine.select(aggregateQuery(name, [{ index: p.index, parts: p.compiled!.aggregate! }], engine.dialect)))[0] ?? {};
           st.report.row_count = Number(row.__rows ?? 0);
           await countDuplicates(engine, p, row);
           evaluateAggregate(p, row, ctx, ms(t1), st.pii);
@@ -201,7 +214,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       }
       if (st.report.row_count === null) {
         try {
-          st.report.row_count = Number((await engine.select(`SELECT count(*) AS n FROM ${ident(name)}`))[0]?.n ?? 0);
+          st.report.row_count = Number((await engine.select(`SELECT count(*) AS n FROM ${engine.dialect.ident(name)}`))[0]?.n ?? 0);
         } catch (err) {
           st.report.error ??= scrubEngineError(err instanceof Error ? err.message : String(err), safe);
         }
@@ -270,7 +283,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
       try {
         sampleSql ??= p.compiled.samples?.(ctx.sampleN);
         if (p.spec.type === 'sql' && p.tree && sampleSql) {
-          const out = (await engine.select<{ column_name: string }>(`DESCRIBE ${sampleSql.replace(/ LIMIT \d+$/, '')}`)).map((r) => r.column_name);
+          const out = (await engine.describe(sampleSql.replace(/ LIMIT \d+$/, ''))).map((r) => r.name);
           pii = piiOutputs(p.tree, lineage, out);
         }
         const rows = sampleSql ? await engine.select(sampleSql) : [];

@@ -27,7 +27,8 @@
  * query one SELECT; each is put on lines of its own inside parentheses, so a trailing `--`
  * comment cannot reach the SQL around it.
  */
-import { ident, literal, sqlValue } from '../engine/quote.ts';
+import { duckdbDialect, type Dialect } from '../engine/dialect.ts';
+import { sqlValue } from '../engine/quote.ts';
 import { whereOf, type CheckSpec } from './suite.ts';
 
 /** What the compiler knows about a registered dataset. */
@@ -155,25 +156,34 @@ const isNestedType = (t: string | undefined) => !!t && (/^(STRUCT|MAP|UNION|LIST
 const CASTABLE = /^[A-Z][A-Z0-9_ ]*(\(\d+(\s*,\s*\d+)?\))?$/i;
 
 /** The text form of a value for comparison on text columns (YAML numbers and booleans as written by JS). */
-const asText = (v: string | number | boolean) => literal(typeof v === 'string' ? v : String(v));
+const asText = (v: string | number | boolean, d: Dialect) => d.literal(typeof v === 'string' ? v : String(v));
 
 /** Expression of the text a regex sees (see the module doc). */
-function textOf(ref: string, type: string | undefined): string {
-  if (isJsonType(type)) return `json_extract_string(${ref}, '$')`;
-  return type && /^VARCHAR/i.test(type) ? ref : `CAST(${ref} AS VARCHAR)`;
+function textOf(ref: string, type: string | undefined, d: Dialect): string {
+  if (isJsonType(type)) return d.jsonText(ref);
+  return d.asText(ref, type);
 }
 
+/** A scalar as an SQL literal in the dialect (see {@link sqlValue}). */
+const valueOf = (v: string | number | boolean, d: Dialect) => (typeof v === 'string' ? d.literal(v) : sqlValue(v));
+
 /**
- * Compiles one check against the datasets it reads.
- * @throws CheckCompileError for a missing column or dataset (the check ends in `error`).
+ * Compiles one check against the datasets it reads, in `dialect` (default DuckDB's; see
+ * engine/dialect.ts for what differs between engines).
+ * @throws CheckCompileError for a missing column or dataset (the check ends in `error`);
+ *   UnsupportedCheckError when the dialect cannot express the check with DuckDB's meaning.
  */
-export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: string) => DatasetInfo | undefined): CompiledCheck {
+export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: string) => DatasetInfo | undefined, dialect: Dialect = duckdbDialect): CompiledCheck {
+  const d = dialect;
+  const ident = d.ident;
   const from = `${ident(ds.name)} AS t`;
   const where = whereOf(check);
   const w = where ? `(\n${where}\n)` : undefined;
   const and = (pred: string) => (w ? `${w} AND (${pred})` : `(${pred})`);
-  const total = w ? `count_if(${w})` : 'count(*)';
+  const total = w ? d.countIf(w) : 'count(*)';
   const rowsWhere = (pred: string) => `SELECT * FROM ${from} WHERE ${and(pred)}`;
+  // failing samples in the order of the checked values: the same rows (and messages) on every engine
+  const orderedSamples = (pred: string, cols: string[]) => (n: number) => `${rowsWhere(pred)} ORDER BY ${cols.map((c) => d.orderKey(`t.${ident(c)}`, ds.columns.get(c))).join(', ')} LIMIT ${n}`;
   const distinctWhere = (expr: string, pred: string) => `SELECT count(DISTINCT ${expr}) AS n FROM ${from} WHERE ${and(pred)}`;
   const col = (name: string) => `t.${ident(resolveColumn(ds, name))}`;
   switch (check.type) {
@@ -183,29 +193,33 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
       const refs = cols.map((c) => `t.${ident(c)}`);
       const pred = refs.map((r) => `${r} IS NULL`).join(' OR ');
-      const failing = cols.length === 1 && !w ? `count(*) - count(${refs[0]})` : `count_if(${and(pred)})`;
+      const failing = cols.length === 1 && !w ? `count(*) - count(${refs[0]})` : d.countIf(and(pred));
       return { kind: 'aggregate', columns: cols, aggregate: { total, failing }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}` };
     }
     case 'unique': {
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
       const refs = cols.map((c) => `t.${ident(c)}`);
       const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
-      const key = cols.length === 1 ? refs[0]! : `hash(${refs.join(', ')})`;
-      const hashKey = `hash(${refs.join(', ')})`;
+      const key = cols.length === 1 ? refs[0]! : d.keyHash(refs);
+      const hashKey = d.keyHash(refs);
       const duplicateQuery = (rows: number) =>
-        rows <= SORT_MAX_ROWS
+        rows <= SORT_MAX_ROWS && d.name === 'duckdb'
           ? `SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${key} AS k FROM ${from} WHERE ${filter}))`
-          : `SELECT count(*) - count(DISTINCT ${key}) AS failing FROM ${from} WHERE ${filter}`;
+          : d.name === 'duckdb'
+            ? `SELECT count(*) - count(DISTINCT ${key}) AS failing FROM ${from} WHERE ${filter}`
+            : // a warehouse groups by the key itself (a hash aggregate, exact): rows beyond the first of each key
+              `SELECT coalesce(sum(c - 1), 0) AS failing FROM (SELECT count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${refs.join(', ')}) AS g`;
       // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
       // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
       const dupHashesQuery = (n: number) =>
-        `SELECT max_by(h, c, ${Math.max(1, n)}) AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY h HAVING count(*) > 1) AS g`;
+        `SELECT ${d.topN('h', 'c', Math.max(1, n))} AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${d.name === 'duckdb' ? 'h' : '1'} HAVING count(*) > 1) AS g`;
+      const groupBy = d.name === 'duckdb' ? 'ALL' : cols.map((_, i) => i + 1).join(', ');
       const samplesByHash = (hashes: string[], n: number) =>
-        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map((h) => `${literal(h)}::UBIGINT`).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map(d.hashValue).join(', ')}) GROUP BY ${groupBy} ORDER BY occurrences DESC${d.name === 'duckdb' ? '' : `, ${refs.map((r, i) => d.orderKey(r, ds.columns.get(cols[i]!))).join(', ')}`} LIMIT ${n}`;
       return {
         kind: 'aggregate',
         columns: cols,
-        aggregate: { total: `count_if(${filter})` },
+        aggregate: { total: d.countIf(filter) },
         duplicateQuery,
         dupHashesQuery,
         samplesByHash,
@@ -219,33 +233,34 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       let values: string[];
       if (isNestedType(type)) throw new CheckCompileError(`accepted_values needs a column of single values; "${c}" is ${type}`);
       if (isJsonType(type)) {
-        ref = `json_extract_string(${r}, '$')`;
-        values = check.values.map(asText);
+        ref = d.jsonText(r);
+        values = check.values.map((v) => asText(v, d));
       } else if (isTextType(type) || !type || !CASTABLE.test(type)) {
-        ref = type && /^VARCHAR/i.test(type) ? r : `CAST(${r} AS VARCHAR)`;
-        values = check.values.map(asText);
+        ref = d.asText(r, type);
+        values = check.values.map((v) => asText(v, d));
       } else {
         ref = r;
-        values = check.values.map((v) => `CAST(${sqlValue(v)} AS ${type})`);
+        values = check.values.map((v) => `CAST(${valueOf(v, d)} AS ${d.castType(type)})`);
       }
-      const pred = `${r} IS NOT NULL AND NOT list_contains([${values.join(', ')}], ${ref})`;
-      return { kind: 'aggregate', columns: [c], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(r, pred) };
+      const pred = `${r} IS NOT NULL AND NOT ${d.inList(ref, values)}`;
+      return { kind: 'aggregate', columns: [c], aggregate: { total, failing: d.countIf(and(pred)) }, samples: orderedSamples(pred, [c]), distinctQuery: distinctWhere(r, pred) };
     }
     case 'range': {
       const c = col(check.column);
       if (check.min === undefined && check.max === undefined) throw new CheckCompileError('a range check needs min, max or both');
       const inc = typeof check.inclusive === 'boolean' ? { min: check.inclusive, max: check.inclusive } : check.inclusive;
       const parts: string[] = [];
-      if (check.min !== undefined) parts.push(`${c} ${inc.min ? '<' : '<='} ${sqlValue(check.min)}`);
-      if (check.max !== undefined) parts.push(`${c} ${inc.max ? '>' : '>='} ${sqlValue(check.max)}`);
+      if (check.min !== undefined) parts.push(`${c} ${inc.min ? '<' : '<='} ${valueOf(check.min, d)}`);
+      if (check.max !== undefined) parts.push(`${c} ${inc.max ? '>' : '>='} ${valueOf(check.max, d)}`);
       const pred = parts.join(' OR ');
-      return { kind: 'aggregate', columns: [resolveColumn(ds, check.column)], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(c, pred) };
+      const name = resolveColumn(ds, check.column);
+      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: d.countIf(and(pred)) }, samples: orderedSamples(pred, [name]), distinctQuery: distinctWhere(c, pred) };
     }
     case 'regex': {
       const name = resolveColumn(ds, check.column);
       const c = `t.${ident(name)}`;
-      const pred = `${c} IS NOT NULL AND NOT regexp_full_match(${textOf(c, ds.columns.get(name))}, ${literal(check.pattern)})`;
-      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(c, pred) };
+      const pred = `${c} IS NOT NULL AND NOT ${d.fullMatch(textOf(c, ds.columns.get(name), d), check.pattern)}`;
+      return { kind: 'aggregate', columns: [name], aggregate: { total, failing: d.countIf(and(pred)) }, samples: orderedSamples(pred, [name]), distinctQuery: distinctWhere(c, pred) };
     }
     case 'relationships': {
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
@@ -255,17 +270,16 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       if (pcols.length !== cols.length) throw new CheckCompileError(`columns (${cols.length}) and to.columns (${pcols.length}) differ in number`);
       const refs = cols.map((c) => `t.${ident(c)}`);
       const prefs = pcols.map((c) => `p.${ident(c)}`);
-      const tuple = (xs: string[]) => (xs.length === 1 ? xs[0]! : `row(${xs.join(', ')})`);
       const notNull = refs.map((r) => `${r} IS NOT NULL`).join(' AND ');
-      const pred = `${notNull} AND NOT (${tuple(refs)} IN (SELECT ${tuple(prefs)} FROM ${ident(parent.name)} AS p WHERE ${prefs.map((r) => `${r} IS NOT NULL`).join(' AND ')}))`;
-      return { kind: 'aggregate', columns: cols, aggregate: { total, failing: `count_if(${and(pred)})` }, samples: (n) => `${rowsWhere(pred)} LIMIT ${n}`, distinctQuery: distinctWhere(tuple(refs), pred) };
+      const pred = `${notNull} AND NOT (${d.tuple(refs)} IN (SELECT ${d.subTuple(prefs)} FROM ${ident(parent.name)} AS p WHERE ${prefs.map((r) => `${r} IS NOT NULL`).join(' AND ')}))`;
+      return { kind: 'aggregate', columns: cols, aggregate: { total, failing: d.countIf(and(pred)) }, samples: orderedSamples(pred, cols), distinctQuery: distinctWhere(d.tuple(refs), pred) };
     }
     case 'freshness': {
       const name = resolveColumn(ds, check.column);
       const type = ds.columns.get(name) ?? '';
       const c = `t.${ident(name)}`;
-      const ts = /^TIMESTAMP/i.test(type) ? c : /^DATE$/i.test(type) ? `CAST(${c} AS TIMESTAMP)` : `TRY_CAST(${c} AS TIMESTAMP)`;
-      const value = w ? `epoch_ms(max(${ts}) FILTER (WHERE ${w}))` : `epoch_ms(max(${ts}))`;
+      const ts = /^TIMESTAMP/i.test(type) ? c : /^DATE$/i.test(type) ? `CAST(${c} AS TIMESTAMP)` : d.tryTimestamp(c);
+      const value = w ? d.epochMs(d.aggregateIf('max', ts, w)) : d.epochMs(`max(${ts})`);
       return { kind: 'aggregate', columns: [name], aggregate: { total, value } };
     }
     case 'schema':
@@ -294,7 +308,7 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       // query whose columns fail to compute would be counted instead of reported as an error.
       const q = `(\n${check.query.trim().replace(/;\s*$/, '')}\n) AS __dq_rows`;
       const filter = w ? ` WHERE ${w}` : '';
-      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing, bit_xor(hash(__dq_rows)) AS __dq_hash FROM ${q}${filter}`, samples: (n) => `SELECT * FROM ${q}${filter} LIMIT ${n}` };
+      return { kind: 'sql', columns: [], countQuery: `SELECT count(*) AS failing, ${d.rowHash('__dq_rows')} AS __dq_hash FROM ${q}${filter}`, samples: (n) => `SELECT * FROM ${q}${filter} LIMIT ${n}` };
     }
   }
 }
@@ -328,7 +342,7 @@ export const aggAlias = (i: number, part: keyof AggregateParts) => `c${i}_${part
  * One aggregate query over a dataset answering all `checks` (keyed by index): columns `__rows`
  * (all rows of the dataset) and `c<i>_total`, `c<i>_failing`, `c<i>_value`.
  */
-export function aggregateQuery(dataset: string, checks: Array<{ index: number; parts: AggregateParts }>): string {
+export function aggregateQuery(dataset: string, checks: Array<{ index: number; parts: AggregateParts }>, dialect: Dialect = duckdbDialect): string {
   const exprs = ['count(*) AS __rows'];
   for (const { index, parts } of checks) {
     for (const k of ['total', 'failing', 'value'] as const) {
@@ -336,5 +350,5 @@ export function aggregateQuery(dataset: string, checks: Array<{ index: number; p
       if (e) exprs.push(`${e} AS ${aggAlias(index, k)}`);
     }
   }
-  return `SELECT ${exprs.join(', ')} FROM ${ident(dataset)} AS t`;
+  return `SELECT ${exprs.join(', ')} FROM ${dialect.ident(dataset)} AS t`;
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { engineMemoryLimitSchema, identifierSchema } from '../fields.ts';
 import { failOnSchema } from '../report/report.ts';
 import { datasetSchema } from './suite.ts';
+import { ENGINE_KINDS, type DialectName as EngineKind } from '../engine/dialect.ts';
 
 /** `quality.history` in dataops.yml (history/open.ts opens it). */
 export const historyConfigSchema = z
@@ -25,6 +26,8 @@ export const qualityConfigSchema = z
     history: historyConfigSchema.optional(),
     samples: z.number().int().min(0).max(100).default(5).describe('Failing sample rows kept per check.'),
     memory_limit: engineMemoryLimitSchema.optional().describe('DuckDB memory_limit, e.g. "1GB"; larger inputs spill to temp_directory.'),
+    engine: z.enum(ENGINE_KINDS as [EngineKind, ...EngineKind[]]).optional().describe('Where the checks run: duckdb (files on the runner, the default), or postgres / bigquery (the datasets\' table: in a warehouse of connections:).'),
+    connection: identifierSchema.optional().describe('Connection (under connections:) the warehouse engine uses. Default: the datasets\' connection:, else the only one of that type.'),
   })
   .describe('Data-quality stage.');
 

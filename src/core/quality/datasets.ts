@@ -39,7 +39,7 @@ export function knownText(suite: LoadedSuite, declared: Map<string, DeclaredData
   for (const [name, d] of declared) {
     names.add(lc(name));
     for (const c of Object.keys(d.spec.columns ?? {})) names.add(lc(c));
-    texts.push('sql' in d.spec ? d.spec.sql : [d.spec.path].flat().join('\n'));
+    texts.push('sql' in d.spec ? d.spec.sql : 'path' in d.spec ? [d.spec.path].flat().join('\n') : d.spec.table);
   }
   for (const s of states.values()) for (const c of s.info?.columns.keys() ?? []) names.add(lc(c));
   return (quoted) => names.has(lc(quoted)) || texts.some((t) => t.includes(quoted));
@@ -107,8 +107,13 @@ export async function registerDatasets(
   for (const name of plan.needed) {
     const decl = declared.get(name)!;
     const pii = new Set(Object.entries(decl.spec.columns ?? {}).filter(([, m]) => m.pii).map(([c]) => lc(c)));
+    const table = tableOf(engine, decl);
     const report: DatasetReport =
-      'sql' in decl.spec ? { name, kind: 'sql', source: decl.spec.sql, row_count: null, content_hash: null } : { name, kind: 'file', source: decl.spec.path, row_count: null, content_hash: null };
+      'sql' in decl.spec
+        ? { name, kind: 'sql', source: decl.spec.sql, row_count: null, content_hash: null }
+        : table
+          ? { name, kind: 'table', source: table, row_count: null, content_hash: null }
+          : { name, kind: 'file', source: (decl.spec as { path: string | string[] }).path, row_count: null, content_hash: null };
     const tree = plan.datasetTrees.get(name);
     states.set(name, { decl, report, pii, ...(tree ? { tree } : {}) });
   }
@@ -121,9 +126,18 @@ export async function registerDatasets(
     const where = `${s.decl.origin.file}${s.decl.origin.line ? `:${s.decl.origin.line}` : ''}`;
     errors.push(asConfig || err instanceof ConfigError ? (err instanceof ConfigError && err.location.file ? text : `${where}: dataset "${s.decl.name}": ${text}`) : `${where}: dataset "${s.decl.name}" could not be read: ${text}`);
   };
-  // File datasets first.
+  // Warehouse tables, then file datasets.
   for (const s of states.values()) {
-    if (!('path' in s.decl.spec)) continue;
+    const table = tableOf(engine, s.decl);
+    if (!table) continue;
+    try {
+      await engine.createView(s.decl.name, `SELECT * FROM ${table.split('.').map(engine.dialect.ident).join('.')}`);
+    } catch (err) {
+      fail(s, err, isAccessError(err));
+    }
+  }
+  for (const s of states.values()) {
+    if (!('path' in s.decl.spec) || tableOf(engine, s.decl)) continue;
     const r = files.resolved.get(s.decl.name);
     if (!r) {
       fail(s, files.unresolved.get(s.decl.name) ?? new Error('not resolved'), true);
@@ -168,7 +182,7 @@ export async function registerDatasets(
     const next: DatasetState[] = [];
     for (const s of pending) {
       try {
-        await engine.one(`CREATE VIEW ${ident(s.decl.name)} AS\n${(s.decl.spec as { sql: string }).sql.trim().replace(/;\s*$/, '')}\n`, 'CREATE');
+        await engine.createView(s.decl.name, (s.decl.spec as { sql: string }).sql);
       } catch (err) {
         lastError.set(s.decl.name, err);
         next.push(s);
@@ -184,9 +198,9 @@ export async function registerDatasets(
   for (const s of states.values()) {
     if (s.error) continue;
     try {
-      const rows = await engine.query<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${ident(s.decl.name)}`);
-      s.info = { name: s.decl.name, columns: new Map(rows.map((r) => [r.column_name, r.column_type])) };
-      s.report.schema = rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+      const rows = await engine.describe(`SELECT * FROM ${engine.dialect.ident(s.decl.name)}`);
+      s.info = { name: s.decl.name, columns: new Map(rows.map((r) => [r.name, r.type])) };
+      s.report.schema = rows.map((r) => ({ name: r.name, type: r.type }));
     } catch (err) {
       fail(s, err, isAccessError(err));
     }
@@ -195,12 +209,17 @@ export async function registerDatasets(
   return states;
 }
 
+/** The warehouse table a dataset is read from on a warehouse engine (undefined on DuckDB, and for SQL datasets). */
+export function tableOf(engine: Engine, decl: DeclaredDataset): string | undefined {
+  return engine.dialect.name !== 'duckdb' && 'table' in decl.spec ? decl.spec.table : undefined;
+}
+
 /** Prefix of the error of a statement refused by the locked engine. */
 export const ACCESS_REFUSED = 'the statement reaches outside the declared datasets (the engine opens only their files, and no setting can change)';
 
 /** A statement that reached for a file, URL or setting the locked engine refuses. */
 export function isAccessError(err: unknown): boolean {
-  return err instanceof Error && /^Permission Error|disabled by configuration|configuration has been locked/m.test(err.message);
+  return err instanceof Error && /^Permission Error|disabled by configuration|configuration has been locked|^permission denied for|in a read-only transaction/m.test(err.message);
 }
 
 /** The column lineage inputs of {@link piiOutputs}: each described dataset's columns and PII marks. */

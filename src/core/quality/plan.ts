@@ -7,7 +7,7 @@
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import type { Engine } from '../engine/duckdb.ts';
 import type { DeclaredDataset, LoadedSuite } from './load.ts';
-import { checkWhereExpression, parseSql, tableNames } from './sql.ts';
+import { checkWhereExpression, parseSql, tableNames, warehouseProblems } from './sql.ts';
 import { whereOf } from './suite.ts';
 
 const lc = (s: string) => s.toLowerCase();
@@ -29,11 +29,20 @@ export interface SuitePlan {
 /**
  * Parses every piece of suite SQL (no file is opened: the engine only parses) and works out which
  * declared datasets the checks read.
+ * With `warehouse`, the suite runs on a warehouse engine where no file lock confines it: its SQL
+ * must also read declared datasets only and call none of the refused functions (sql.ts
+ * `warehouseProblems`).
  * @throws ConfigErrors when a `sql` dataset or check is not exactly one SELECT, or a `where` is
- *   not one expression: the suite is refused before anything binds or runs.
+ *   not one expression (or, on a warehouse, reaches beyond the declared datasets): the suite is
+ *   refused before anything binds or runs.
  */
-export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Map<string, DeclaredDataset>): Promise<SuitePlan> {
+export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Map<string, DeclaredDataset>, opts: { warehouse?: boolean } = {}): Promise<SuitePlan> {
   const problems: ConfigError[] = [];
+  const names = new Set([...declared.keys()].map(lc));
+  const confine = (tree: Record<string, unknown>, location: { file: string; line?: number | undefined; field: string }) => {
+    if (!opts.warehouse) return;
+    for (const p of warehouseProblems(tree, names)) problems.push(new ConfigError(`on a warehouse, suite SQL ${p}`, { location, fix: 'Suite SQL reads the datasets declared in the suite or dataops.yml, by name, and nothing else.' }));
+  };
   const byLower = new Map([...declared.keys()].map((n) => [lc(n), n]));
   const plan: SuitePlan = { needed: [], datasetTrees: new Map(), datasetSyntax: new Map(), checkTrees: new Map(), checkSyntax: new Map() };
   const checkAt = (i: number, field: string) => ({ file: suite.file, line: suite.lineOf(['checks', i, field]), field: `checks[${i}].${field}` });
@@ -47,6 +56,7 @@ export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Ma
     if (!('sql' in decl.spec)) return;
     const parsed = await parseSql(engine, decl.spec.sql);
     if (parsed.ok) {
+      confine(parsed.statement, { file: decl.origin.file, line: decl.origin.line, field: `datasets.${real}.sql` });
       plan.datasetTrees.set(real, parsed.statement);
       for (const t of tableNames(parsed.statement)) await add(t);
     } else if (parsed.kind === 'shape') {
@@ -60,6 +70,7 @@ export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Ma
     if (c.type === 'sql') {
       const parsed = await parseSql(engine, c.query);
       if (parsed.ok) {
+        confine(parsed.statement, checkAt(i, 'query'));
         plan.checkTrees.set(i, parsed.statement);
         for (const t of tableNames(parsed.statement)) await add(t);
       } else if (parsed.kind === 'shape') problems.push(new ConfigError(parsed.message, { location: checkAt(i, 'query'), fix: 'A sql check is one SELECT whose rows are the failures.' }));
@@ -68,7 +79,10 @@ export async function planSuite(engine: Engine, suite: LoadedSuite, declared: Ma
     const where = whereOf(c);
     if (where) {
       const parsed = await checkWhereExpression(engine, where);
-      if (parsed.ok) for (const t of tableNames(parsed.statement)) await add(t);
+      if (parsed.ok) {
+        confine(parsed.statement, checkAt(i, 'where'));
+        for (const t of tableNames(parsed.statement)) await add(t);
+      }
       else if (parsed.kind === 'shape') problems.push(new ConfigError(parsed.message, { location: checkAt(i, 'where'), fix: 'Write the filter as one condition, e.g. "origin = \'ATL\' AND delay > 0".' }));
       else plan.checkSyntax.set(i, `where: ${parsed.message}`);
     }

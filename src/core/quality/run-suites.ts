@@ -24,6 +24,7 @@ import type { DataManifest } from '../data/manifest.ts';
 import { judgeWithHistory } from '../history/gate.ts';
 import { runRecord, type HistoryRun, type HistoryStore, type RunIdentity } from '../history/record.ts';
 import { errorReport, runSuite, type RunSuiteOptions } from './run.ts';
+import type { ConnectionSpec } from '../connections.ts';
 import type { DatasetSpec } from './suite.ts';
 
 /**
@@ -45,10 +46,12 @@ export async function expandSuites(patterns: readonly string[], field: string, c
   return [...new Set(files)];
 }
 
-/** The project datasets a suite sees, and the directory their paths resolve from. */
+/** The project datasets a suite sees, the directory their paths resolve from, and the warehouses it may run in. */
 export interface SuiteProject {
   datasets: Record<string, DatasetSpec>;
   dir: string;
+  /** `connections:` of dataops.yml. */
+  connections?: Record<string, ConnectionSpec> | undefined;
 }
 
 /** Options of {@link runSuites}: those of every suite run, and where each suite's project datasets come from. */
@@ -119,7 +122,7 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
     try {
       const p = typeof project === 'function' ? await project(suiteFile) : project;
       const manifests: DataManifest[] | undefined = withManifests ? [] : undefined;
-      const report = await withHistory(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir } : {}), manifests, ...(history ? { profile: true } : {}) }));
+      const report = await withHistory(await runSuite({ ...common, suiteFile, ...(p ? { projectDatasets: p.datasets, projectDir: p.dir, connections: p.connections } : {}), manifests, ...(history ? { profile: true } : {}) }));
       if (manifests) outcome.manifests.set(report, manifests);
       push(report);
     } catch (err) {

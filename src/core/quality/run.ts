@@ -36,9 +36,10 @@ import { loadSuite, mergeDatasets, resolveDatasetFiles, type DataRoots, type Res
 import { planSuite } from './plan.ts';
 import { computeManifest, manifestDigest, type DataManifest } from '../data/manifest.ts';
 import type { DatasetSpec } from './suite.ts';
+import { engineKind, openWarehouse, type WarehouseOptions } from './warehouse.ts';
 
 /** Options of {@link runSuite}; the engine options (memory limit, temp directory, threads, runtime, trace) apply to its engine. */
-export interface RunSuiteOptions extends EngineOptions {
+export interface RunSuiteOptions extends EngineOptions, WarehouseOptions {
   /** Suite YAML file. */
   suiteFile: string;
   /** Datasets declared in dataops.yml (`datasets:`); the suite's own declarations win on a name clash. */
@@ -137,24 +138,35 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
   const declared = mergeDatasets(suite, opts.projectDatasets && projectDir ? { datasets: opts.projectDatasets, dir: projectDir } : undefined);
   const errors: string[] = [];
   const roots: DataRoots = { root: projectRoot(suite.dir, opts.projectDir, opts.root), ...(opts.allowedRoots ? { extra: opts.allowedRoots } : {}) };
+  const kind = engineKind(suite, declared, opts);
+  // DuckDB parses every suite (plan.ts); on a warehouse it only parses, locked with no file at all
   const engine: Engine = await openEngine(opts);
+  let exec: Engine = engine;
   try {
-    const plan = await planSuite(engine, suite, declared);
-    // Resolve every file first (refusing paths outside), then lock, then read.
-    const files = await resolveFiles(plan, declared, roots);
-    if (opts.lockEngine !== false) await engine.lock({ allowedPaths: [...new Set([...files.resolved.values()].flatMap((r) => r.files))] });
+    const plan = await planSuite(engine, suite, declared, { warehouse: kind !== 'duckdb' });
+    let files: Awaited<ReturnType<typeof resolveFiles>> = { resolved: new Map(), unresolved: new Map() };
+    if (kind === 'duckdb') {
+      // Resolve every file first (refusing paths outside), then lock, then read.
+      files = await resolveFiles(plan, declared, roots);
+      if (opts.lockEngine !== false) await engine.lock({ allowedPaths: [...new Set([...files.resolved.values()].flatMap((r) => r.files))] });
+    } else {
+      await engine.lock({ allowedPaths: [] });
+      exec = await openWarehouse(kind, plan.needed, declared, opts);
+      await exec.lock({ allowedPaths: [] });
+    }
     const hashing: Array<Promise<void>> = [];
-    const states = await registerDatasets(engine, suite, declared, plan, files, errors, hashing);
-    const checks = await runChecks(engine, suite, states, declared, plan, { sampleN: opts.samples ?? 5, clock: opts.now ?? new Date(), errors });
+    const states = await registerDatasets(exec, suite, declared, plan, files, errors, hashing);
+    const checks = await runChecks(exec, suite, states, declared, plan, { sampleN: opts.samples ?? 5, clock: opts.now ?? new Date(), errors });
     await Promise.all(hashing);
-    if (opts.manifests) {
+    // data manifests and profiles are computed by DuckDB over the dataset's view; a warehouse run has neither (docs/warehouse.md)
+    if (opts.manifests && engine.dialect.name === 'duckdb') {
       for (const s of states.values()) {
         if (s.error || !s.info) continue;
         const r = files.resolved.get(s.decl.name);
         try {
           const m = await computeManifest(engine, {
             name: s.decl.name,
-            location: 'sql' in s.decl.spec ? s.decl.spec.sql : s.decl.spec.path,
+            location: 'sql' in s.decl.spec ? s.decl.spec.sql : 'path' in s.decl.spec && s.decl.spec.path !== undefined ? s.decl.spec.path : (s.decl.spec.table ?? s.decl.name),
             relation: ident(s.decl.name),
             ...(r ? { files: r.files, format: r.format } : {}),
             root: roots.root,
@@ -167,9 +179,9 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
         }
       }
     }
-    if (opts.profile) await profileDatasets(engine, states);
+    if (opts.profile && engine.dialect.name === 'duckdb') await profileDatasets(engine, states);
     return buildReport({
-      engine: engine.version,
+      engine: exec.version,
       suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },
       fail_on: opts.failOn ?? 'error',
       started_at: startedAt.toISOString(),
@@ -179,6 +191,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
       errors,
     });
   } finally {
+    if (exec !== engine) exec.close();
     engine.close();
   }
 }

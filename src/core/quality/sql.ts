@@ -317,3 +317,36 @@ export function piiOutputs(statement: Node, datasets: ReadonlyMap<string, Lineag
   if (env.undecidable || mismatch) return new Set(output.map(lc));
   return new Set(output.filter((_, i) => cols[i]!.pii).map(lc));
 }
+
+/**
+ * Functions suite SQL may not call on a warehouse: they read files, settings or other tables, run
+ * SQL given as text, or reach other servers (PostgreSQL `pg_read_file`, `query_to_xml`,
+ * `set_config`, `dblink`, large objects…). Matched on the lower-cased function name.
+ */
+const WAREHOUSE_REFUSED_FUNCTIONS = /^(pg_|lo_|dblink|txid_|inet_)|_to_xml|^(set_config|current_setting|version|current_query)$/;
+
+/**
+ * What suite SQL may not do on a warehouse engine, where no file lock confines it: read a table
+ * that is not a declared dataset (or a CTE of its own), name a schema or catalog, call a table
+ * function, or call a function of {@link WAREHOUSE_REFUSED_FUNCTIONS} or one named with a schema.
+ * @param statement a parse tree from {@link parseSql}
+ * @param datasets lower-cased names of the declared datasets
+ * @returns one line per problem (empty when the SQL may run)
+ */
+export function warehouseProblems(statement: Node, datasets: ReadonlySet<string>): string[] {
+  const problems = new Set<string>();
+  walk(statement, (n) => {
+    if (n.type === 'BASE_TABLE') {
+      const qualified = [n.catalog_name, n.schema_name, n.table_name].filter((x) => typeof x === 'string' && x !== '').join('.');
+      if (n.schema_name || n.catalog_name) problems.add(`reads the table "${qualified}" by its warehouse name: reference declared datasets by name only`);
+    }
+    if (n.type === 'TABLE_FUNCTION') problems.add('calls a table function: only declared datasets may be read');
+    if (n.class === 'FUNCTION' && typeof n.function_name === 'string') {
+      const name = n.function_name.toLowerCase();
+      if (n.schema || n.catalog) problems.add(`calls the function "${[n.catalog, n.schema, n.function_name].filter(Boolean).join('.')}" by a schema-qualified name`);
+      else if (WAREHOUSE_REFUSED_FUNCTIONS.test(name)) problems.add(`calls ${name}(), which reads outside the declared datasets or changes settings`);
+    }
+  });
+  for (const t of tableNames(statement)) if (!datasets.has(t)) problems.add(`reads "${t}", which is not a declared dataset`);
+  return [...problems];
+}

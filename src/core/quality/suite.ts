@@ -19,6 +19,16 @@ export const columnMetaSchema = z.strictObject({
 
 const readerOptionKey = z.enum([...new Set(Object.values(READER_OPTIONS).flat())].sort() as [string, ...string[]]);
 
+/** A warehouse table: `schema.table` (PostgreSQL), `dataset.table` or `project.dataset.table` (BigQuery). */
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_$-]*(\.[A-Za-z_][A-Za-z0-9_$-]*){1,2}$/;
+const warehouse = {
+  table: z
+    .string()
+    .regex(TABLE_NAME, 'write schema.table (PostgreSQL) or dataset.table / project.dataset.table (BigQuery)')
+    .describe('The dataset as a warehouse table; read where it lives when the suite runs on a warehouse engine (docs/warehouse.md).'),
+  connection: identifier.optional().describe('Name of the warehouse under connections: of dataops.yml. Default: the only one of the engine\'s type.'),
+};
+
 /**
  * A file dataset: one path or glob (or a list), relative to the file declaring it. The prefix `npm:`
  * resolves through installed npm packages (`npm:vega-datasets/data/movies.json`).
@@ -32,6 +42,15 @@ export const fileDatasetSchema = z.strictObject({
     .describe('Extra DuckDB reader options, e.g. {delim: ";", header: true}; see READER_OPTIONS in src/core/formats.ts for the keys each format takes.'),
   columns: z.record(columnName, columnMetaSchema).optional(),
   description: z.string().optional(),
+  table: warehouse.table.optional().describe('The same data as a warehouse table, read instead of the files when the suite runs with --engine postgres|bigquery.'),
+  connection: warehouse.connection,
+});
+
+/** A dataset that is a table in a warehouse (`connections:` of dataops.yml): the checks run there. */
+export const tableDatasetSchema = z.strictObject({
+  ...warehouse,
+  columns: z.record(columnName, columnMetaSchema).optional(),
+  description: z.string().optional(),
 });
 
 /** A dataset defined by a SQL query over other declared datasets (referenced by name). */
@@ -41,8 +60,8 @@ export const sqlDatasetSchema = z.strictObject({
   description: z.string().optional(),
 });
 
-export const datasetSchema = z.union([fileDatasetSchema, sqlDatasetSchema], {
-  error: 'a dataset has either "path" (files, with format/options) or "sql" (a SELECT over other datasets), not both and not neither',
+export const datasetSchema = z.union([fileDatasetSchema, sqlDatasetSchema, tableDatasetSchema], {
+  error: 'a dataset has "path" (files, with format/options; optionally the same data as a warehouse "table"), "table" (a warehouse table) or "sql" (a SELECT over other datasets)',
 });
 export type DatasetSpec = z.output<typeof datasetSchema>;
 

@@ -57,9 +57,9 @@ export function byStatus<T>(items: readonly T[], statusOf: (item: T) => CheckSta
 /** A dataset as read for the report. */
 export interface DatasetReport {
   name: string;
-  /** `file` (paths/globs) or `sql` (a query over other datasets). */
-  kind: 'file' | 'sql';
-  /** Paths as declared (files) or the SQL text. */
+  /** `file` (paths/globs), `sql` (a query over other datasets) or `table` (a warehouse table, checked where it lives). */
+  kind: 'file' | 'sql' | 'table';
+  /** Paths as declared (files), the SQL text, or the table name. */
   source: string | string[];
   format?: string;
   /** Files actually matched, relative to the suite directory. */

