@@ -41,9 +41,9 @@ async function run(suite: string, datasets?: Record<string, DatasetSpec>) {
 }
 
 describe('dataops init', () => {
-  it('scaffolds dataops.yml, one suite per dataset, a Dockerfile and the CI workflow', async () => {
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')], runner: localContext() });
-    expect(result.created.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml', 'quality/seattle_weather.yml']);
+  it('scaffolds dataops.yml, one suite per dataset, .gitignore and the starter workflows (--pipeline none)', async () => {
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')], pipeline: 'none', runner: localContext() });
+    expect(result.created.sort()).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml', '.gitignore', 'dataops.yml', 'quality/cars.yml', 'quality/seattle_weather.yml']);
     expect(result.kept).toEqual([]);
     expect(result.datasets.map((d) => [d.name, d.rows, d.columns])).toEqual([
       ['seattle_weather', 1461, 6],
@@ -105,9 +105,9 @@ describe('dataops init', () => {
   it('never overwrites existing files and reports them as kept', async () => {
     const before = await readFile(path.join(proj, 'quality/cars.yml'), 'utf8');
     await writeFile(path.join(proj, 'Dockerfile'), 'FROM scratch\n');
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')], runner: localContext() });
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')], pipeline: 'none', runner: localContext() });
     expect(result.created).toEqual([]);
-    expect(result.kept.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml']);
+    expect(result.kept.sort()).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml', '.gitignore', 'dataops.yml', 'quality/cars.yml']);
     expect(await readFile(path.join(proj, 'quality/cars.yml'), 'utf8')).toBe(before);
     expect(await readFile(path.join(proj, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
   });
@@ -117,7 +117,7 @@ describe('dataops init', () => {
     expect(report.findings).toEqual([]);
     expect(report.files.project).toEqual(['dataops.yml']);
     expect(report.files.suites).toEqual(['quality/cars.yml', 'quality/seattle_weather.yml']);
-    expect(report.files.workflows).toEqual(['.github/workflows/dataops-ci.yml']);
+    expect(report.files.workflows).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml']);
   });
 
   it('refuses a missing dataset file and a run without datasets', async () => {
@@ -132,7 +132,7 @@ describe('dataops init', () => {
       await mkdir(dir, { recursive: true });
       execFileSync('git', ['init', '-q', dir]);
       execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo-org/weather.git']);
-      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token }), api: gh.api() });
+      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, pipeline: 'none', runner: runnerContext({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token }), api: gh.api() });
       const info = gh.repos.get('octo-org/weather')!;
       expect(result.pinned).toEqual({ repository: 'octo-org/weather', repository_id: String(info.id), repository_owner_id: String(info.owner.id) });
       const project = await loadProject(dir);
@@ -141,7 +141,7 @@ describe('dataops init', () => {
       expect(() => requirePinnedPolicy(policy, project.file)).not.toThrow();
       // without a remote there is nothing to pin: a note says what to do, and the consumer would refuse the policy
       const bare = path.join(tmp, 'no-remote');
-      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({}) });
+      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, pipeline: 'none', runner: runnerContext({}) });
       expect(plain.pinned).toBeUndefined();
       expect(plain.notes.join('\n')).toMatch(/pin promotion\.policy\.repository_id and repository_owner_id/);
       const unpinned = projectPromotionConfig(await loadProject(bare)).policy;

@@ -33,7 +33,8 @@ export const systemTestStage: Stage = {
     await writeFile(path.join(dir, 'junit.xml'), renderJUnit([report]));
     await writeFile(path.join(dir, 'summary.md'), renderSummary([report], { reportPath }));
     ctx.state.systemTest = { status: report.status, reportPath, sha256: sha256(text) };
-    for (const c of report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message.split('\n')[0] ?? ''}`);
+    // every line: a failed run ends with the last lines of the container's stderr
+    for (const c of report.checks) if (c.status !== 'pass') for (const [i, line] of c.message.split('\n').entries()) ctx.log(i === 0 ? `${c.status.toUpperCase()} ${c.id}: ${line}` : `  ${line}`);
     const run = report.checks.find((c) => c.type === 'container_run');
     const { pass, total, fail, error, warn } = report.counts;
     return {
