@@ -9,6 +9,12 @@ import pkg from '../../package.json' with { type: 'json' };
 import { COMMANDS } from './commands.ts';
 import { EXIT } from './errors.ts';
 
+// `npm run dataops -- <args>` runs in the directory of the package.json that defines the script
+// (the toolkit's checkout, or a repository that mirrors the script): paths the user typed are
+// relative to where they ran npm, which npm passes as INIT_CWD. Other npm scripts keep npm's rule
+// (paths relative to the package root); `npx dataops` already runs where it was called.
+if (process.env.npm_lifecycle_event === 'dataops' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
 const program = new Command('dataops')
   .description('DataOps CI/CD on your laptop: the same steps as the dataops-actions GitHub Actions.')
   .version(pkg.version)
