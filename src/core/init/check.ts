@@ -21,11 +21,14 @@ export interface StageReadiness {
 /** Injectable tool probes (tests): whether a command runs. */
 export interface CheckProbes {
   hasTool(cmd: string, args?: readonly string[]): Promise<boolean>;
+  /** Whether an executable of that name is on PATH (without running it: gcloud takes seconds to start). */
+  onPath(cmd: string): boolean;
   builder(): Promise<'docker' | 'buildah'>;
   env: NodeJS.ProcessEnv;
 }
 
-const defaultProbes: CheckProbes = { hasTool, builder: detectBuilder, env: process.env };
+const onPath = (cmd: string) => (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, cmd)));
+const defaultProbes: CheckProbes = { hasTool, onPath, builder: detectBuilder, env: process.env };
 
 const nonEmptyDir = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
 
@@ -79,7 +82,7 @@ export async function checkProject(dir: string, opts: { workspace?: string | und
 
   if (!c.deploy?.verify) add('verify-staging', 'deploy.verify in dataops.yml (smoke and performance)');
 
-  const pubsubReady = Boolean(probes.env.PUBSUB_EMULATOR_HOST) || (await probes.hasTool('gcloud', ['version']));
+  const pubsubReady = Boolean(probes.env.PUBSUB_EMULATOR_HOST) || probes.onPath('gcloud');
   if (!pubsubReady) add('publish-promotion', 'gcloud with the pubsub-emulator component, or PUBSUB_EMULATOR_HOST');
 
   const production = c.promotion?.environment ?? 'production';
