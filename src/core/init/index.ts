@@ -208,7 +208,7 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
     else if (opts.dockerfile !== false) await write('Dockerfile', dockerfile(language));
     await write('.dockerignore', DOCKERIGNORE);
     for (const [rel, text] of Object.entries(deployFiles(pipeline))) await write(rel, text);
-    await writeExpected(root, templateDir, datasetNames, opts.runner.temp, write);
+    await writeExpected(root, datasetNames, opts.runner.temp, write);
   }
   if (opts.workflow !== false) {
     const registry = pinned ? `ghcr.io/${pinned.repository.split('/')[0]!.toLowerCase()}/${pipeline}` : undefined;
@@ -237,11 +237,11 @@ async function ensureLines(root: string, rel: string, text: string, needle: stri
 }
 
 /**
- * expected/: the outputs of the scaffolded pipeline run on the host (the Node.js running dataops)
- * over fixtures/, so the system test of the image compares its outputs with what the same code
+ * expected/: the outputs of the project's pipeline (`pipeline/main.mjs`, scaffolded or since edited)
+ * run on the host (the Node.js running dataops) over fixtures/, so the system test of the image compares its outputs with what the same code
  * produced outside it. Files that exist are kept.
  */
-async function writeExpected(root: string, templateDir: string, names: readonly string[], temp: string, write: (rel: string, text: Buffer) => Promise<boolean>): Promise<void> {
+async function writeExpected(root: string, names: readonly string[], temp: string, write: (rel: string, text: Buffer) => Promise<boolean>): Promise<void> {
   const outputs = pipelineOutputs(names);
   const missing = [];
   for (const o of outputs) if (!(await exists(path.join(root, 'expected', o)))) missing.push(o);
@@ -251,8 +251,8 @@ async function writeExpected(root: string, templateDir: string, names: readonly 
   }
   const out = await mkdtemp(path.join(temp, 'dataops-init-expected-'));
   try {
-    const r = await execTool(process.execPath, [path.join(templateDir, 'pipeline', 'main.mjs'), '--in', path.join(root, 'fixtures'), '--out', out], { timeoutMs: 120_000 });
-    if (r.code !== 0) throw new ConfigError(`the scaffolded pipeline failed on fixtures/ (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { location: { file: 'fixtures' }, fix: 'Check the fixture files are CSV with a header row, then run dataops init again.' });
+    const r = await execTool(process.execPath, [path.join(root, 'pipeline', 'main.mjs'), '--in', path.join(root, 'fixtures'), '--out', out], { timeoutMs: 120_000 });
+    if (r.code !== 0) throw new ConfigError(`pipeline/main.mjs failed on fixtures/ (exit ${r.code}): ${r.stderr.trim().split('\n').slice(-3).join(' ')}`, { location: { file: 'fixtures' }, fix: 'Check the fixture files are CSV with a header row, then run dataops init again.' });
     for (const o of outputs) await write(`expected/${o}`, await readFile(path.join(out, o)));
   } finally {
     await rm(out, { recursive: true, force: true });

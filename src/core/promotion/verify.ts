@@ -150,7 +150,7 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
   }
   const warnings: string[] = [];
   const issuers = options.issuers ?? policy.issuers;
-  if (!issuers.includes(identity.issuer)) throw new PromotionRejected('wrong-issuer', `issuer "${identity.issuer}" is not trusted (expected ${issuers.join(' or ')})`);
+  if (!issuers.includes(identity.issuer)) throw new PromotionRejected('wrong-issuer', `issuer "${identity.issuer}" is not in promotion.policy.issuers (${issuers.join(', ')})${identity.issuer === 'local' ? '; a message signed on a workstation has issuer "local": add it to promotion.policy.issuers, with a trusted key, to accept such messages' : ''}`);
   if (data.environment !== options.environment || event.subject !== `${data.pipeline}/${data.environment}`) {
     throw new PromotionRejected('wrong-audience', `the message targets "${event.subject}", this consumer deploys "${options.pipeline}/${options.environment}"`);
   }
