@@ -17,6 +17,8 @@ import { freshStorage, haveBuildah, removeStorage, repoRoot } from '../helpers/b
 import { required, tool } from '../helpers/tools.ts';
 
 const run = promisify(execFile);
+// npm and the scripts it runs use the Node.js running the tests (24), whatever `node` is first on PATH
+const PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
 const DOC = path.join(repoRoot, 'docs/onboarding.md');
 
 /** The `sh` blocks of a Markdown page, in order. */
@@ -39,7 +41,7 @@ describe.skipIf(!ready)('docs/onboarding.md, run as written', () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-onboarding-'));
     storage = await freshStorage('onboarding-');
     // what a user does in a checkout to install it elsewhere without a registry: npm pack (prepack compiles build/)
-    const packed = await run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024 });
+    const packed = await run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: repoRoot, env: { ...process.env, PATH }, maxBuffer: 64 * 1024 * 1024 });
     tarball = path.join(tmp, packed.stdout.trim().split('\n').pop()!);
   }, 600_000);
   afterAll(async () => {
@@ -55,7 +57,7 @@ describe.skipIf(!ready)('docs/onboarding.md, run as written', () => {
     await writeFile(path.join(tmp, 'onboarding.sh'), script);
     const work = path.join(tmp, 'home');
     await mkdir(work);
-    const env: NodeJS.ProcessEnv = { ...process.env, DATAOPS_PACKAGE: tarball, PUBSUB_EMULATOR_HOST: emulator, DATAOPS_BUILDAH_ROOT: storage, npm_config_prefer_offline: 'true', NO_COLOR: '1', FORCE_COLOR: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, PATH, DATAOPS_PACKAGE: tarball, PUBSUB_EMULATOR_HOST: emulator, DATAOPS_BUILDAH_ROOT: storage, npm_config_prefer_offline: 'true', NO_COLOR: '1', FORCE_COLOR: '0' };
     for (const k of Object.keys(env)) if (/^(GITHUB_|RUNNER_|ACTIONS_)/.test(k) || k === 'GH_TOKEN' || k === 'INIT_CWD' || k.startsWith('npm_lifecycle') || k === 'npm_command') delete env[k];
     // output to a file (the flow's progress, npm's notices): read back whole, kept on failure
     const logFile = path.join(tmp, 'onboarding.log');
