@@ -20,6 +20,7 @@ import { githubRemote, repositoryIds, type PinnedRepository } from './github-ids
 import { profileDataset, type DatasetProfile } from './profile.ts';
 import { proposeChecks, type ProposeOptions } from './propose.ts';
 import { deployFiles, DOCKERIGNORE, dockerfile, FIXTURE_ROWS, GITIGNORE, PIPELINE_TEMPLATES, pipelineOutputs, projectSections, type PipelineLanguage } from './scaffold.ts';
+import { SCHEMA_BASE_URL } from '../schema-url.ts';
 
 /** Options of {@link initProject}. */
 export interface InitOptions extends ProposeOptions {
@@ -60,7 +61,7 @@ export interface InitResult {
 /** Where the starter workflows live in this package. */
 export const STARTER_DIR = path.resolve(import.meta.dirname, '../../../workflows');
 /** JSON Schemas referenced from the scaffolded files (editors use them for completion). */
-export const SCHEMA_BASE = 'https://raw.githubusercontent.com/dataops-actions/dataops-actions/v0.1.0/schemas';
+export const SCHEMA_BASE = SCHEMA_BASE_URL;
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -10,6 +10,7 @@ import { matchesGlob } from '../glob.ts';
 import { PromotionRejected } from './errors.ts';
 import type { TrustedKeys } from './keys.ts';
 import { promotionEventSchema, signingPayload, type Evidence, type SignedPromotion } from './message.ts';
+import { schemaUrl } from '../schema-url.ts';
 
 /** Identity of the signer as vouched for by the signature (key mode: the signed claims; sigstore: the certificate). */
 export interface SignerIdentity {
@@ -94,7 +95,7 @@ function parseMessage(raw: unknown): SignedPromotion {
   const parsed = promotionEventSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PromotionRejected('malformed', `the message is not a promotion event: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, { fix: 'See schemas/promotion-message.schema.json.' });
+    throw new PromotionRejected('malformed', `the message is not a promotion event: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, { fix: `See ${schemaUrl('promotion-message.schema.json')}.` });
   }
   const event = parsed.data;
   if (!event.dataopssigmode || !event.dataopssignature) throw new PromotionRejected('unsigned', `event ${event.id} carries no signature`, { fix: 'Publish with "dataops promote publish" or the publish-promotion action, which sign.' });
