@@ -230,7 +230,7 @@ describe('dataops init: a pipeline the whole flow passes unchanged', () => {
     expect(stages.quality).toEqual([]);
   });
 
-  it('the CLI under `npm run dataops` works on the directory the user ran npm in (INIT_CWD), and a bad --pipeline is one line, exit 2', async () => {
+  it('the CLI under `npm run dataops` works on the directory the user ran npm in (INIT_CWD), and a bad --pipeline is one line, exit 2', () => {
     const root = path.resolve(import.meta.dirname, '../..');
     const cli = (args: string[], env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
     const check = cli(['init', '--check'], { npm_lifecycle_event: 'dataops', INIT_CWD: repo, NO_COLOR: '1' });

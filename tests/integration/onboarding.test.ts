@@ -41,7 +41,9 @@ describe.skipIf(!ready)('docs/onboarding.md, run as written', () => {
     tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-onboarding-'));
     storage = await freshStorage('onboarding-');
     // what a user does in a checkout to install it elsewhere without a registry: npm pack (prepack compiles build/)
-    const packed = await run('npm', ['pack', '--silent', '--pack-destination', tmp], { cwd: repoRoot, env: { ...process.env, PATH }, maxBuffer: 64 * 1024 * 1024 });
+    const packed = await run('npm', ['pack', '--loglevel=error', '--pack-destination', tmp], { cwd: repoRoot, env: { ...process.env, PATH }, maxBuffer: 64 * 1024 * 1024 }).catch((err: { message: string; stdout?: string; stderr?: string }) => {
+      throw new Error(`npm pack failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
+    });
     tarball = path.join(tmp, packed.stdout.trim().split('\n').pop()!);
   }, 600_000);
   afterAll(async () => {
