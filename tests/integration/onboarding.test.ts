@@ -81,7 +81,8 @@ describe.skipIf(!ready)('docs/onboarding.md, run as written', () => {
 
     // nothing the user keeps in git was edited, nor a file left outside the project
     const repo = path.join(work, 'birdstrikes');
-    const { stdout: status } = await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo });
+    const { stdout: status } = await run('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+    expect(status).not.toContain('node_modules/'); // the scaffolded .gitignore keeps the installed CLI out
     expect(status.split('\n').filter((l) => l && !l.startsWith('??'))).toEqual([]);
     expect(status).not.toContain('.dataops/');
     expect((await readdir(work)).sort()).toEqual(['birdstrikes']);

@@ -42,8 +42,9 @@ ENTRYPOINT ["node", "/app/pipeline/main.mjs", "--in", "/data/in", "--out", "/dat
 `;
 }
 
-/** `.gitignore` lines: the flow's scratch space (reports, image layouts, registry storage, ~50 MB). */
+/** `.gitignore` lines: installed packages (the CLI) and the flow's scratch space (reports, image layouts, registry storage, ~50 MB). */
 export const GITIGNORE = `# dataops: reports, image layouts, the local registry and GitOps repositories of \`dataops flow\`
+node_modules/
 .dataops/
 `;
 
