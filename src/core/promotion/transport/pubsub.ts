@@ -48,7 +48,7 @@ export async function pubsubClient(project: string, access: PubSubAccess = {}): 
   const client = new Client({ projectId: project, ...(access.emulatorHost ? { apiEndpoint: access.emulatorHost, emulatorMode: true } : {}) });
   // without an emulator, Google credentials are looked up now: their absence is the user's to fix
   // (one line, exit 2), not an error of the first call (and of the publisher's background flush)
-  if (!access.emulatorHost) await client.auth.getClient().catch((err: unknown) => {
+  if (!access.emulatorHost && !client.isEmulator) await client.auth.getClient().catch((err: unknown) => {
     throw new ConfigError(`no Pub/Sub emulator (PUBSUB_EMULATOR_HOST is unset) and no Google credentials for project "${project}": ${(err instanceof Error ? err.message : String(err)).split('. ')[0]}`, {
       location: { field: 'PUBSUB_EMULATOR_HOST' },
       fix: 'Locally, start the emulator (gcloud beta emulators pubsub start --host-port=127.0.0.1:8085), export PUBSUB_EMULATOR_HOST=127.0.0.1:8085 and pass --create-topology once — or let "dataops flow" start one; for Google Cloud, sign in (gcloud auth application-default login) or set GOOGLE_APPLICATION_CREDENTIALS.',
