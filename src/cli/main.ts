@@ -9,6 +9,20 @@ import pkg from '../../package.json' with { type: 'json' };
 import { COMMANDS } from './commands.ts';
 import { EXIT } from './errors.ts';
 
+// `npm run dataops -- <args>` runs in the directory of the package.json that defines the script
+// (the toolkit's checkout, or a repository that mirrors the script): paths the user typed are
+// relative to where they ran npm, which npm passes as INIT_CWD. Other npm scripts keep npm's rule
+// (paths relative to the package root); `npx dataops` already runs where it was called.
+if (process.env.npm_lifecycle_event === 'dataops' && process.env.INIT_CWD) process.chdir(process.env.INIT_CWD);
+
+// google-auth-library warns (MetadataLookupWarning) while it probes for a GCE metadata server that a
+// laptop does not have; the missing credentials are reported as one configuration error instead
+const warningListeners = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (w) => {
+  if (w.name !== 'MetadataLookupWarning') for (const l of warningListeners) l(w);
+});
+
 const program = new Command('dataops')
   .description('DataOps CI/CD on your laptop: the same steps as the dataops-actions GitHub Actions.')
   .version(pkg.version)

@@ -15,6 +15,7 @@ import { imageConfigSchema } from './image/config.ts';
 import { deployConfigSchema } from './deploy/config.ts';
 import { promotionConfigSchema } from './promotion/config.ts';
 import { lintConfigSchema } from './lint/config.ts';
+import { schemaUrl } from './schema-url.ts';
 
 /** Conventional file name looked up in a project directory. */
 export const PROJECT_FILE = 'dataops.yml';
@@ -70,7 +71,7 @@ export async function loadProject(fileOrDir: string, opts: { workspace?: string 
     });
   }
   const source = await readYamlFile(file);
-  const config = validateYaml(projectSchema, source, `See schemas/dataops-project.schema.json for the allowed fields.`);
+  const config = validateYaml(projectSchema, source, `See ${schemaUrl('dataops-project.schema.json')} for the allowed fields.`);
   const project = { file, dir: path.dirname(file), config, lineOf: source.lineOf };
   await confineProjectPaths(project, opts.workspace);
   return project;

@@ -6,12 +6,13 @@
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePinnedPolicy } from '../../src/core/promotion/config.ts';
 import { projectPromotionConfig } from '../../src/core/promotion/consumer.ts';
 import { startFakeGitHub } from '../helpers/github-server.ts';
 import { initProject } from '../../src/core/init/index.ts';
+import { checkProject, type CheckProbes } from '../../src/core/init/check.ts';
 import { loadProject } from '../../src/core/project.ts';
 import { runSuite } from '../../src/core/quality/run.ts';
 import { lintPath } from '../../src/core/lint/index.ts';
@@ -41,9 +42,9 @@ async function run(suite: string, datasets?: Record<string, DatasetSpec>) {
 }
 
 describe('dataops init', () => {
-  it('scaffolds dataops.yml, one suite per dataset, a Dockerfile and the CI workflow', async () => {
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')], runner: localContext() });
-    expect(result.created.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml', 'quality/seattle_weather.yml']);
+  it('scaffolds dataops.yml, one suite per dataset, .gitignore and the starter workflows (--pipeline none)', async () => {
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'seattle-weather.csv'), path.join(tmp, 'cars.json')], pipeline: 'none', runner: localContext() });
+    expect(result.created.sort()).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml', '.gitignore', 'dataops.yml', 'quality/cars.yml', 'quality/seattle_weather.yml']);
     expect(result.kept).toEqual([]);
     expect(result.datasets.map((d) => [d.name, d.rows, d.columns])).toEqual([
       ['seattle_weather', 1461, 6],
@@ -105,9 +106,9 @@ describe('dataops init', () => {
   it('never overwrites existing files and reports them as kept', async () => {
     const before = await readFile(path.join(proj, 'quality/cars.yml'), 'utf8');
     await writeFile(path.join(proj, 'Dockerfile'), 'FROM scratch\n');
-    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')], runner: localContext() });
+    const result = await initProject(proj, { datasets: [path.join(tmp, 'cars.json')], pipeline: 'none', runner: localContext() });
     expect(result.created).toEqual([]);
-    expect(result.kept.sort()).toEqual(['.github/workflows/dataops-ci.yml', 'Dockerfile', 'dataops.yml', 'quality/cars.yml']);
+    expect(result.kept.sort()).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml', '.gitignore', 'dataops.yml', 'quality/cars.yml']);
     expect(await readFile(path.join(proj, 'quality/cars.yml'), 'utf8')).toBe(before);
     expect(await readFile(path.join(proj, 'Dockerfile'), 'utf8')).toBe('FROM scratch\n');
   });
@@ -117,7 +118,7 @@ describe('dataops init', () => {
     expect(report.findings).toEqual([]);
     expect(report.files.project).toEqual(['dataops.yml']);
     expect(report.files.suites).toEqual(['quality/cars.yml', 'quality/seattle_weather.yml']);
-    expect(report.files.workflows).toEqual(['.github/workflows/dataops-ci.yml']);
+    expect(report.files.workflows).toEqual(['.github/workflows/dataops-cd.yml', '.github/workflows/dataops-ci.yml']);
   });
 
   it('refuses a missing dataset file and a run without datasets', async () => {
@@ -132,7 +133,7 @@ describe('dataops init', () => {
       await mkdir(dir, { recursive: true });
       execFileSync('git', ['init', '-q', dir]);
       execFileSync('git', ['-C', dir, 'remote', 'add', 'origin', 'git@github.com:octo-org/weather.git']);
-      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token }), api: gh.api() });
+      const result = await initProject(dir, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, pipeline: 'none', runner: runnerContext({ GITHUB_API_URL: gh.url, GITHUB_TOKEN: gh.token }), api: gh.api() });
       const info = gh.repos.get('octo-org/weather')!;
       expect(result.pinned).toEqual({ repository: 'octo-org/weather', repository_id: String(info.id), repository_owner_id: String(info.owner.id) });
       const project = await loadProject(dir);
@@ -141,7 +142,7 @@ describe('dataops init', () => {
       expect(() => requirePinnedPolicy(policy, project.file)).not.toThrow();
       // without a remote there is nothing to pin: a note says what to do, and the consumer would refuse the policy
       const bare = path.join(tmp, 'no-remote');
-      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, dockerfile: false, runner: runnerContext({}) });
+      const plain = await initProject(bare, { datasets: [path.join(tmp, 'seattle-weather.csv')], workflow: false, pipeline: 'none', runner: runnerContext({}) });
       expect(plain.pinned).toBeUndefined();
       expect(plain.notes.join('\n')).toMatch(/pin promotion\.policy\.repository_id and repository_owner_id/);
       const unpinned = projectPromotionConfig(await loadProject(bare)).policy;
@@ -149,5 +150,94 @@ describe('dataops init', () => {
     } finally {
       await gh.close();
     }
+  });
+});
+
+describe('dataops init: a pipeline the whole flow passes unchanged', () => {
+  let repo: string;
+  const probes = (ok: boolean): CheckProbes => ({ hasTool: () => Promise.resolve(ok), onPath: () => ok, builder: () => Promise.resolve('buildah'), env: {} });
+  beforeAll(async () => {
+    repo = await mkdtemp(path.join(os.tmpdir(), 'dataops-init-birds-'));
+    execFileSync('git', ['init', '-q', repo]);
+    await copyFile(path.join(data, 'birdstrikes.csv'), path.join(repo, 'birdstrikes.csv'));
+    await writeFile(path.join(repo, '.gitignore'), 'node_modules/');
+  });
+  afterAll(async () => {
+    await rm(repo, { recursive: true, force: true });
+  });
+
+  it('finds the data file, cuts fixtures, computes expected outputs and writes every file a stage needs', async () => {
+    const result = await initProject(repo, { datasets: [], runner: localContext() });
+    expect(result.datasets.map((d) => [d.name, d.rows])).toEqual([['birdstrikes', 10000]]);
+    expect(result.created.sort()).toEqual([
+      '.dockerignore',
+      '.github/workflows/dataops-cd.yml',
+      '.github/workflows/dataops-ci.yml',
+      'Dockerfile',
+      'dataops.yml',
+      'deploy/base/cronjob.yaml',
+      'deploy/base/data.yaml',
+      'deploy/base/kustomization.yaml',
+      'deploy/overlays/production/kustomization.yaml',
+      'deploy/overlays/staging/kustomization.yaml',
+      'expected/birdstrikes.csv',
+      'expected/pipeline_summary.csv',
+      'fixtures/birdstrikes.csv',
+      'pipeline/main.mjs',
+      'quality/birdstrikes.yml',
+    ]);
+    // an existing .gitignore gets the flow's scratch directory appended
+    expect(result.updated).toEqual(['.gitignore']);
+    expect(await readFile(path.join(repo, '.gitignore'), 'utf8')).toMatch(/^node_modules\/\n.*\n\.dataops\/\n$/s);
+    const dockerfile = await readFile(path.join(repo, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^USER 1000:1000$/m);
+    expect(dockerfile).toMatch(/^COPY pipeline\/ \.\/pipeline\/$/m);
+    expect(dockerfile).toContain('ENTRYPOINT ["node", "/app/pipeline/main.mjs"');
+    const ignore = (await readFile(path.join(repo, '.dockerignore'), 'utf8')).split('\n');
+    for (const line of ['*', '!pipeline/', '**/.dataops', '**/.env', '**/.npmrc', '**/gha-creds-*.json', '**/*.csv']) expect(ignore).toContain(line);
+    // fixtures: the first 500 rows; expected: what the pipeline makes of them (one duplicate row dropped)
+    expect((await readFile(path.join(repo, 'fixtures/birdstrikes.csv'), 'utf8')).trimEnd().split('\n')).toHaveLength(501);
+    expect(await readFile(path.join(repo, 'expected/pipeline_summary.csv'), 'utf8')).toBe('dataset,columns,rows_in,rows_out,rejected,duplicates\nbirdstrikes,14,500,499,0,1\n');
+    const project = await loadProject(repo);
+    expect(project.config.name).toBe(path.basename(repo).toLowerCase());
+    expect(project.config.image?.system_test?.compare.map((c) => c.output)).toEqual(['birdstrikes.csv', 'pipeline_summary.csv']);
+    expect(Object.keys(project.config.deploy?.environments ?? {})).toEqual(['staging', 'production']);
+    expect(project.config.deploy?.verify?.smoke.job?.expect_outputs).toEqual(['birdstrikes.csv', 'pipeline_summary.csv']);
+    expect(project.config.promotion?.policy.allowed_refs).toEqual(['refs/heads/main', 'refs/tags/v*']);
+    const cd = await readFile(path.join(repo, '.github/workflows/dataops-cd.yml'), 'utf8');
+    expect(cd).toContain('branches: [main]');
+    const report = await lintPath(repo, { external: false });
+    expect(report.findings).toEqual([]);
+  });
+
+  it('init --check: every stage ready with the tools present; the missing tool named per stage otherwise', async () => {
+    const ready = await checkProject(repo, { probes: probes(true) });
+    expect(ready.filter((s) => !s.ready)).toEqual([]);
+    const lacking = Object.fromEntries((await checkProject(repo, { probes: probes(false) })).map((s) => [s.stage, s.missing.join('; ')]));
+    expect(lacking['build-image']).toMatch(/buildah/);
+    expect(lacking['push-image']).toMatch(/docker-registry/);
+    expect(lacking['publish-promotion']).toMatch(/gcloud .*PUBSUB_EMULATOR_HOST/);
+    expect(lacking.quality).toBe('');
+  });
+
+  it('init --check on a project of suites only lists what each stage lacks', async () => {
+    const stages = Object.fromEntries((await checkProject(proj, { probes: probes(true) })).map((s) => [s.stage, s.missing]));
+    expect(stages['build-image']).toEqual([]); // the test above wrote a Dockerfile there
+    expect(stages['system-test']).toEqual(['image.system_test in dataops.yml (fixtures, expected, compare)']);
+    expect(stages['deploy-staging']).toEqual(['deploy.environments.staging in dataops.yml']);
+    expect(stages['verify-staging']).toEqual(['deploy.verify in dataops.yml (smoke and performance)']);
+    expect(stages['promote-production']).toEqual(['deploy.environments.production in dataops.yml']);
+    expect(stages.quality).toEqual([]);
+  });
+
+  it('the CLI under `npm run dataops` works on the directory the user ran npm in (INIT_CWD), and a bad --pipeline is one line, exit 2', () => {
+    const root = path.resolve(import.meta.dirname, '../..');
+    const cli = (args: string[], env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, env: { ...process.env, ...env }, encoding: 'utf8' });
+    const check = cli(['init', '--check'], { npm_lifecycle_event: 'dataops', INIT_CWD: repo, NO_COLOR: '1' });
+    expect(check.stdout, check.stderr).toMatch(/^ready\s+system-test$/m);
+    expect(check.stdout).toMatch(/^ready\s+verify-staging$/m);
+    const bad = cli(['init', '--pipeline', 'cobol'], { npm_lifecycle_event: 'dataops', INIT_CWD: repo });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim()).toBe('dataops init: configuration error: --pipeline: no pipeline template for "cobol". Use node or none.');
   });
 });

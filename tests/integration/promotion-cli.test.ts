@@ -1,5 +1,5 @@
 /** `dataops promote keygen | publish | listen | promote` as a user runs them (real emulator, registry, GitOps). */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -89,5 +89,39 @@ describe.skipIf(!inject('pubsubEmulatorHost'))('dataops promote', () => {
     expect(listen.code, listen.stderr).toBe(0);
     expect(listen.stdout).toContain('ALREADY DEPLOYED');
     expect(await new LocalDeploymentLog(path.join(tmp, deployCfg.deployments_log)).list('production')).toHaveLength(1);
+  });
+
+  it('standalone, without an emulator or Google credentials: one configuration line (exit 2); a local message names promotion.policy.issuers; no keys, no listening', async () => {
+    execFileSync('git', ['init', '-q', tmp]);
+    execFileSync('git', ['-C', tmp, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'first']);
+    const head = execFileSync('git', ['-C', tmp, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+    const n = randomUUID().slice(0, 8);
+    const pinned = '  policy: { repository: octo/birds, repository_id: 11, repository_owner_id: 22 }';
+    const transport = `  transport: { pubsub: { project: dataops-test, topic: solo-${n}, subscription: solo-${n}-prod, dead_letter_topic: solo-${n}-dlq } }`;
+    await writeFile(path.join(tmp, 'dataops.yml'), gitopsProjectYaml(path.join(tmp, 'gitops.git'), ['  signing: { public_keys_file: keys/public.jwks.json }', pinned, transport]));
+    expect((await cli(['promote', 'keygen', '-o', 'keys'])).code).toBe(0);
+    const privateKey = await readFile(path.join(tmp, 'keys/private.jwk.json'), 'utf8');
+    // no emulator, no credentials (no ADC file, no metadata server probe)
+    const offline = { PUBSUB_EMULATOR_HOST: '', GOOGLE_APPLICATION_CREDENTIALS: '', CLOUDSDK_CONFIG: path.join(tmp, 'gcloud'), METADATA_SERVER_DETECTION: 'none', DATAOPS_PROMOTION_PRIVATE_KEY: privateKey };
+    const image = `127.0.0.1:5000/flights-routes@sha256:${'a'.repeat(64)}`;
+    const evidence = ['--evidence', 'quality:flights=pass', '--evidence', 'system-test:system-test=pass', '--evidence', 'verify:verify=pass'];
+    const pub = await cli(['promote', 'publish', '-i', image, ...evidence, '-o', 'message.json'], offline);
+    expect(pub.code, pub.stderr).toBe(2);
+    expect(pub.stderr.trim().split('\n'), pub.stderr).toHaveLength(1);
+    expect(pub.stderr).toMatch(/configuration error: PUBSUB_EMULATOR_HOST: no Pub\/Sub emulator .* and no Google credentials/);
+    expect(pub.stderr).toContain('--create-topology');
+    expect(pub.stderr).not.toMatch(/internal error|\n\s+at /);
+    // the signed message was written before sending: it carries the work tree's commit, issuer local
+    const message = JSON.parse(await readFile(path.join(tmp, 'message.json'), 'utf8')) as { data: { source: { sha: string; issuer: string } } };
+    expect(message.data.source).toMatchObject({ sha: head, issuer: 'local' });
+    const refused = await cli(['promote', '--message', 'message.json', '--approve']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/wrong-issuer.*issuer "local" is not in promotion\.policy\.issuers \(https:\/\/token\.actions\.githubusercontent\.com\).*add it to promotion\.policy\.issuers/);
+    // a consumer without trusted keys refuses to start: nothing is pulled (and nacked until dead-lettered)
+    await writeFile(path.join(tmp, 'dataops.yml'), gitopsProjectYaml(path.join(tmp, 'gitops.git'), [pinned, transport]));
+    const listen = await cli(['promote', 'listen', '--approve', '--create-topology', '--timeout', '5'], { DATAOPS_PROMOTION_PUBLIC_KEYS: '' });
+    expect(listen.code).toBe(2);
+    expect(listen.stderr).toMatch(/no trusted promotion keys/);
+    expect(listen.stderr).not.toMatch(/received \d/);
   });
 });

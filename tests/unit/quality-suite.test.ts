@@ -60,7 +60,7 @@ describe('suite parsing', () => {
   });
 
   it('rejects an empty file and a non-mapping', () => {
-    expect(errorOf(() => parseSuite('  \n', 'e.yml')).message).toBe('e.yml:1: suite file is empty. Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see schemas/quality-suite.schema.json).');
+    expect(errorOf(() => parseSuite('  \n', 'e.yml')).message).toBe('e.yml:1: suite file is empty. Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see https://raw.githubusercontent.com/dataops-actions/dataops-actions/v0.1.0/schemas/quality-suite.schema.json).');
     expect(errorOf(() => parseSuite('- a\n- b\n', 'l.yml')).message).toContain('must be a YAML mapping');
   });
 

@@ -11,7 +11,8 @@
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { gitHeadSha } from '../../core/deploy/local.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
 import { listenForPromotions, projectPromotionConfig, promoteMessage } from '../../core/promotion/consumer.ts';
@@ -115,7 +116,7 @@ export function register(command: Command): void {
         if (cfg.signing.mode === 'sigstore') throw new ConfigError('signing mode sigstore runs in GitHub Actions only (it needs the job OIDC token)', { location: { file: project.file, field: 'promotion.signing.mode' }, fix: 'Use the publish-promotion action, or mode key with DATAOPS_PROMOTION_PRIVATE_KEY locally.' });
         const runner = cliRunner();
         const key = signingKeyFromEnv(cfg, runner.env);
-        const id = sourceIdentity(runner);
+        const id = sourceIdentity(runner, undefined, await gitHeadSha(project.dir));
         const event = createPromotionEvent({
           pipeline: project.config.name,
           environment: cfg.environment,
@@ -152,10 +153,12 @@ export function register(command: Command): void {
     .option('--approve', 'approve every verified message (run inside a gated job)', false)
     .option('--max-messages <n>', 'stop after this many handled messages')
     .option('--timeout <seconds>', 'stop after this long')
-    .option('--create', 'create the topic and subscriptions when missing', false)
+    .option('--create-topology', 'create the topic and subscriptions when missing (emulator, first run)', false)
+    // the name of earlier versions, kept working
+    .addOption(new Option('--create').hideHelp())
     .option('-p, --project <dir|file>', PROJECT_HELP)
     .action(
-      action('promote listen', async (opts: { project?: string; approve: boolean; maxMessages?: string; timeout?: string; create: boolean }) => {
+      action('promote listen', async (opts: { project?: string; approve: boolean; maxMessages?: string; timeout?: string; createTopology: boolean; create?: boolean }) => {
         const project = await loadProject(projectOption(opts.project), { workspace: cliRunner().workspace });
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
@@ -167,7 +170,7 @@ export function register(command: Command): void {
           runner: cliRunner(),
           log: (l) => progress(color.dim(l)),
           signal: controller.signal,
-          create: opts.create,
+          create: opts.createTopology || opts.create === true,
           ...(opts.maxMessages ? { maxMessages: Number(opts.maxMessages) } : {}),
           ...(opts.timeout ? { timeoutMs: Number(opts.timeout) * 1000 } : {}),
           onResult: (r) => report(r, false),

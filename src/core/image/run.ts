@@ -20,7 +20,7 @@
  * `DATAOPS_NO_CGROUP=1` turns the cgroup off (GNU time's max RSS is then the peak figure).
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -184,7 +184,12 @@ export async function detectRunner(): Promise<'docker' | 'podman' | 'buildah'> {
 export async function runImage(opts: RunImageOptions): Promise<RunImageResult> {
   const ref = requireDigestRef(opts.image);
   if (opts.inputDir && !existsSync(opts.inputDir)) throw new ConfigError(`input directory ${opts.inputDir} does not exist`, { location: { field: 'input-dir' } });
-  if (opts.outputDir) await mkdir(opts.outputDir, { recursive: true });
+  if (opts.outputDir) {
+    await mkdir(opts.outputDir, { recursive: true });
+    // the image may run as a non-root user (USER 1000, 65532…) while the host user (root here, uid
+    // 1001 on a hosted runner) owns the directory: let any uid write the outputs, as a volume would
+    await chmod(opts.outputDir, 0o777);
+  }
   const runner = !opts.runner || opts.runner === 'auto' ? await detectRunner() : opts.runner;
   if (runner === 'buildah') return runWithBuildah(opts, ref.digest);
   return runWithEngine(runner, opts, ref.digest);

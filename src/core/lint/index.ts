@@ -16,6 +16,7 @@ import { canonicalRuleId, type Persona } from './rules.ts';
 import { lintAgainstSchema } from './schema.ts';
 import type { Finding, LintReport } from './types.ts';
 import { actionsFileKind, lintActionsYaml, SELF_REPOS, type ActionsFileKind } from './workflow.ts';
+import { schemaUrl } from '../schema-url.ts';
 
 export * from './types.ts';
 export type { Persona } from './rules.ts';
@@ -65,7 +66,7 @@ export async function readLintConfig(root: string): Promise<LintConfig> {
   const r = lintConfigSchema.safeParse(section);
   if (!r.success) {
     const issue = r.error.issues[0]!;
-    throw new ConfigError(`lint.${issue.path.join('.')}: ${issue.message}`, { location: { file: 'dataops.yml', field: `lint.${issue.path.join('.')}` }, fix: 'See docs/lint.md (Configuration) and schemas/dataops-project.schema.json.' });
+    throw new ConfigError(`lint.${issue.path.join('.')}: ${issue.message}`, { location: { file: 'dataops.yml', field: `lint.${issue.path.join('.')}` }, fix: `See docs/lint.md (Configuration) and ${schemaUrl('dataops-project.schema.json')}.` });
   }
   return r.data;
 }

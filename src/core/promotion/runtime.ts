@@ -44,10 +44,11 @@ const LOCAL_SOURCE: PromotionData['source'] = { issuer: 'local', repository: 'lo
 
 /**
  * The signer's source identity: from OIDC claims when given (the GitHub-vouched path), else from
- * the runner context (GITHUB_* variables) on a runner, else a local identity (`issuer: local`).
+ * the runner context (GITHUB_* variables) on a runner, else a local identity (`issuer: local`) whose
+ * `sha` is `localSha` (the work tree's HEAD, when it has commits) or 40 zeros.
  * URLs are on the run's server (`GITHUB_SERVER_URL`), so GitHub Enterprise Server runs name their own.
  */
-export function sourceIdentity(runner: Pick<RunnerContext, 'actions' | 'github'>, claims?: GitHubOidcClaims): SourceIdentity {
+export function sourceIdentity(runner: Pick<RunnerContext, 'actions' | 'github'>, claims?: GitHubOidcClaims, localSha?: string): SourceIdentity {
   const gh = runner.github;
   if (claims) {
     const runId = claims.run_id ?? gh.runId ?? 'unknown';
@@ -74,7 +75,7 @@ export function sourceIdentity(runner: Pick<RunnerContext, 'actions' | 'github'>
       repositoryUrl: repositoryUrl(gh, gh.repository),
     };
   }
-  return { source: LOCAL_SOURCE, run: { id: `local-${Date.now()}`, attempt: 1 }, repositoryUrl: repositoryUrl(gh, LOCAL_SOURCE.repository) };
+  return { source: { ...LOCAL_SOURCE, ...(localSha && /^[0-9a-f]{40}$/.test(localSha) ? { sha: localSha } : {}) }, run: { id: `local-${Date.now()}`, attempt: 1 }, repositoryUrl: repositoryUrl(gh, LOCAL_SOURCE.repository) };
 }
 
 /** Claims of a GitHub OIDC token (decoded; the token came straight from GitHub over TLS). */

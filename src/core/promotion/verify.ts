@@ -10,6 +10,7 @@ import { matchesGlob } from '../glob.ts';
 import { PromotionRejected } from './errors.ts';
 import type { TrustedKeys } from './keys.ts';
 import { promotionEventSchema, signingPayload, type Evidence, type SignedPromotion } from './message.ts';
+import { schemaUrl } from '../schema-url.ts';
 
 /** Identity of the signer as vouched for by the signature (key mode: the signed claims; sigstore: the certificate). */
 export interface SignerIdentity {
@@ -112,7 +113,7 @@ function parseMessage(raw: unknown): SignedPromotion {
   const parsed = promotionEventSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new PromotionRejected('malformed', `the message is not a promotion event: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, { fix: 'See schemas/promotion-message.schema.json.' });
+    throw new PromotionRejected('malformed', `the message is not a promotion event: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}`, { fix: `See ${schemaUrl('promotion-message.schema.json')}.` });
   }
   const event = parsed.data;
   if (!event.dataopssigmode || !event.dataopssignature) throw new PromotionRejected('unsigned', `event ${event.id} carries no signature`, { fix: 'Publish with "dataops promote publish" or the publish-promotion action, which sign.' });
@@ -168,7 +169,7 @@ export async function verifyPromotion(raw: unknown, options: VerifyOptions): Pro
   }
   const warnings: string[] = [];
   const issuers = options.issuers ?? policy.issuers;
-  if (!issuers.includes(identity.issuer)) throw new PromotionRejected('wrong-issuer', `issuer "${identity.issuer}" is not trusted (expected ${issuers.join(' or ')})`);
+  if (!issuers.includes(identity.issuer)) throw new PromotionRejected('wrong-issuer', `issuer "${identity.issuer}" is not in promotion.policy.issuers (${issuers.join(', ')})${identity.issuer === 'local' ? '; a message signed on a workstation has issuer "local": add it to promotion.policy.issuers, with a trusted key, to accept such messages' : ''}`);
   if (data.environment !== options.environment || event.subject !== `${data.pipeline}/${data.environment}`) {
     throw new PromotionRejected('wrong-audience', `the message targets "${event.subject}", this consumer deploys "${options.pipeline}/${options.environment}"`);
   }

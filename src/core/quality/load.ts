@@ -12,6 +12,7 @@ import { decodeUtf8, parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
 import { readFile } from 'node:fs/promises';
 import { formatFromPath, readerOptionsOf, type DatasetFormat } from '../formats.ts';
 import { checkSchema, NOT_FOR, suiteSchema, type CheckSpec, type DatasetSpec, type SuiteSpec } from './suite.ts';
+import { schemaUrl } from '../schema-url.ts';
 
 /** Check types a suite may use, in documentation order. */
 export const CHECK_TYPES: string[] = checkSchema.options.map((o) => o.shape.type.value);
@@ -56,7 +57,7 @@ export async function loadSuite(file: string): Promise<LoadedSuite> {
  * @throws ConfigError like {@link loadSuite}.
  */
 export function parseSuite(text: string, file: string): LoadedSuite {
-  if (!text.trim()) throw new ConfigError('suite file is empty', { location: { file, line: 1 }, fix: 'Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see schemas/quality-suite.schema.json).' });
+  if (!text.trim()) throw new ConfigError('suite file is empty', { location: { file, line: 1 }, fix: `Write "version: 1", "suite: <name>", "datasets:" and "checks:" (see ${schemaUrl('quality-suite.schema.json')}).` });
   const source = parseYaml(text, file);
   const data = source.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -84,7 +85,7 @@ export function parseSuite(text: string, file: string): LoadedSuite {
     });
     if (problems.length) throw new ConfigErrors(problems);
   }
-  const spec = validateYaml(suiteSchema, source, 'See schemas/quality-suite.schema.json for the suite format.');
+  const spec = validateYaml(suiteSchema, source, `See ${schemaUrl('quality-suite.schema.json')} for the suite format.`);
   const seen = new Map<string, number>();
   const dupes: ConfigError[] = [];
   spec.checks.forEach((c, i) => {

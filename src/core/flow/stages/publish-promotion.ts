@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gitHeadSha } from '../../deploy/local.ts';
 import { shortDigest } from '../../hash.ts';
 import { defaultPromotionConfig, type PromotionConfig } from '../../promotion/config.ts';
 import { startPubSubEmulator } from '../../promotion/emulator.ts';
@@ -61,7 +62,7 @@ export const publishPromotionStage: Stage = {
     if (!image) return { status: 'skipped', summary: 'the staged digest was not pushed to a registry' };
 
     const { key, publicKeysFile } = await localKey(ctx, cfg);
-    const identity = sourceIdentity(ctx.runner);
+    const identity = sourceIdentity(ctx.runner, undefined, await gitHeadSha(ctx.project.dir));
     const event = createPromotionEvent({
       pipeline: ctx.project.config.name,
       environment: cfg.environment,

@@ -40,7 +40,8 @@ export const systemTestStage: Stage = {
     const outputs = await recordDirectory(outputDir, path.join(dir, 'manifests', 'outputs'), 'system-test', 'output', { ...dataOpts, root: outputDir });
     ctx.state.data = { ...ctx.state.data, manifests: withStage(ctx.state.data?.manifests, 'system-test', [...inputs.recorded, ...outputs.recorded]) };
     for (const s of [...inputs.skipped, ...outputs.skipped]) ctx.log(`no data manifest for ${s}`);
-    for (const c of report.checks) if (c.status !== 'pass') ctx.log(`${c.status.toUpperCase()} ${c.id}: ${c.message.split('\n')[0] ?? ''}`);
+    // every line: a failed run ends with the last lines of the container's stderr
+    for (const c of report.checks) if (c.status !== 'pass') for (const [i, line] of c.message.split('\n').entries()) ctx.log(i === 0 ? `${c.status.toUpperCase()} ${c.id}: ${line}` : `  ${line}`);
     const run = report.checks.find((c) => c.type === 'container_run');
     const { pass, total, fail, error, warn } = report.counts;
     return {

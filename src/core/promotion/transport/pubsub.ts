@@ -45,7 +45,17 @@ export function loadPubSubModule(access: PubSubAccess = {}): Promise<PubSubModul
 export async function pubsubClient(project: string, access: PubSubAccess = {}): Promise<PubSub> {
   if (access.client) return access.client;
   const { PubSub: Client } = await loadPubSubModule(access);
-  return new Client({ projectId: project, ...(access.emulatorHost ? { apiEndpoint: access.emulatorHost, emulatorMode: true } : {}) });
+  const client = new Client({ projectId: project, ...(access.emulatorHost ? { apiEndpoint: access.emulatorHost, emulatorMode: true } : {}) });
+  // without an emulator, Google credentials are looked up now: their absence is the user's to fix
+  // (one line, exit 2), not an error of the first call (and of the publisher's background flush)
+  if (!access.emulatorHost && !client.isEmulator) await client.auth.getClient().catch((err: unknown) => {
+    throw new ConfigError(`no Pub/Sub emulator (PUBSUB_EMULATOR_HOST is unset) and no Google credentials for project "${project}": ${(err instanceof Error ? err.message : String(err)).split('. ')[0]}`, {
+      location: { field: 'PUBSUB_EMULATOR_HOST' },
+      fix: 'Locally, start the emulator (gcloud beta emulators pubsub start --host-port=127.0.0.1:8085), export PUBSUB_EMULATOR_HOST=127.0.0.1:8085 and pass --create-topology once — or let "dataops flow" start one; for Google Cloud, sign in (gcloud auth application-default login) or set GOOGLE_APPLICATION_CREDENTIALS.',
+      cause: err,
+    });
+  });
+  return client;
 }
 
 const topicPath = (project: string, name: string) => (name.startsWith('projects/') ? name : `projects/${project}/topics/${name}`);
@@ -111,7 +121,7 @@ export async function publishPromotion(event: SignedPromotion, settings: PubSubS
   try {
     return await topic.publishMessage({ data: Buffer.from(JSON.stringify(event)), orderingKey: event.subject, attributes: promotionAttributes(event) });
   } catch (err) {
-    if ((err as { code?: number }).code === 5) throw new ConfigError(`Pub/Sub topic "${settings.topic}" does not exist in project "${settings.project}"`, { location: { field: 'promotion.transport.pubsub.topic' }, fix: 'Create it (gcloud pubsub topics create) or run "dataops promote listen --create".', cause: err });
+    if ((err as { code?: number }).code === 5) throw new ConfigError(`Pub/Sub topic "${settings.topic}" does not exist in project "${settings.project}"`, { location: { field: 'promotion.transport.pubsub.topic' }, fix: 'Create it (gcloud pubsub topics create), or pass --create-topology to "dataops promote publish" or "dataops promote listen" (the publish-promotion action: create-topology: true).', cause: err });
     topic.resumePublishing(event.subject);
     throw err;
   } finally {
