@@ -13,9 +13,15 @@
  * - POST   /app/installations/{id}/access_tokens (201, expires in 1 h)
  * - GET    /repos/{o}/{r} (id and owner id, for promotion policy checks)
  * - POST   /repos/{o}/{r}/pulls (GitOps pull requests; 422 when an open one has the same head)
+ * - PUT    /repos/{o}/{r}/code-scanning/analysis (what github/codeql-action/upload-sarif calls),
+ *   POST   /repos/{o}/{r}/code-scanning/sarifs (the public upload endpoint), GET …/code-scanning/sarifs/{id}:
+ *   202 on a repository with code scanning; on a private repository without it (see `codeScanning`)
+ *   403 "Advanced Security must be enabled for this repository to use code scanning." or 404 "Not Found"
+ *   (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/ghas-required)
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 
 export interface RecordedRequest {
   method: string;
@@ -61,6 +67,14 @@ export interface FakeGitHub {
   dispatches: Array<{ repo: string; event_type: string; client_payload: unknown }>;
   repos: Map<string, { id: number; owner: { id: number; login: string }; full_name: string }>;
   pulls: Array<{ number: number; repo: string; title: string; head: string; base: string; body: string; draft: boolean; state: string; html_url: string }>;
+  /**
+   * Code scanning per repository (`owner/repo`): `enabled` (the default, as on a public repository),
+   * `advanced-security-disabled` (a private repository without GitHub Advanced Security / Code
+   * Security: uploads answer 403) or `unavailable` (uploads answer 404).
+   */
+  codeScanning: Map<string, 'enabled' | 'advanced-security-disabled' | 'unavailable'>;
+  /** SARIF uploads accepted (the SARIF decoded from its gzip+base64 transport form). */
+  sarifUploads: Array<{ id: string; repo: string; commit_sha: string; ref: string; sarif: unknown }>;
   /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
   failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
@@ -80,6 +94,8 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     dispatches: [],
     repos: new Map(),
     pulls: [],
+    codeScanning: new Map(),
+    sarifUploads: [],
   };
   const repoInfo = (full: string) => {
     let r = state.repos.get(full);
@@ -210,6 +226,28 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       const pr = { number, repo: m[1]!, title: String(body.title), head: String(body.head), base: String(body.base), body: String(body.body ?? ''), draft: Boolean(body.draft), state: 'open', html_url: `https://github.com/${m[1]}/pull/${number}` };
       state.pulls.push(pr);
       return json(201, { id: nextId++, number, state: 'open', title: pr.title, body: pr.body, draft: pr.draft, html_url: pr.html_url, head: { ref: pr.head }, base: { ref: pr.base } });
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/code-scanning\/(analysis|sarifs)$/)) && ((m[2] === 'analysis' && method === 'PUT') || (m[2] === 'sarifs' && method === 'POST'))) {
+      const mode = state.codeScanning.get(m[1]!) ?? 'enabled';
+      if (mode === 'advanced-security-disabled') return json(403, { message: 'Advanced Security must be enabled for this repository to use code scanning.', documentation_url: 'https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data', status: '403' });
+      if (mode === 'unavailable') return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data', status: '404' });
+      const commit = String(body.commit_sha ?? body.commit_oid ?? '');
+      if (!/^[0-9a-f]{40}$/.test(commit) || !/^refs\/(heads|pull|tags)\//.test(String(body.ref ?? '')) || typeof body.sarif !== 'string') {
+        return json(422, { message: 'Invalid request.\n\n"commit_sha", "ref" (refs/heads|pull|tags/…) and "sarif" are required.', status: '422' });
+      }
+      let sarif: unknown;
+      try {
+        sarif = JSON.parse(gunzipSync(Buffer.from(body.sarif, 'base64')).toString('utf8'));
+      } catch {
+        return json(400, { message: 'Invalid request.\n\n"sarif" is not gzip-compressed, base64-encoded JSON.', status: '400' });
+      }
+      const id = `sarif-${nextId++}`;
+      state.sarifUploads.push({ id, repo: m[1]!, commit_sha: commit, ref: String(body.ref), sarif });
+      return json(202, { id, url: `/repos/${m[1]}/code-scanning/sarifs/${id}` });
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/code-scanning\/sarifs\/([^/]+)$/)) && method === 'GET') {
+      if (!state.sarifUploads.some((u) => u.id === m![2])) return json(404, { message: 'Not Found', status: '404' });
+      return json(200, { processing_status: 'complete', analyses_url: `/repos/${m[1]}/code-scanning/analyses?sarif_id=${m[2]}` });
     }
     if ((m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === 'POST') {
       return json(201, { token: `ghs_installation_${m[1]}_${nextId++}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: body.permissions ?? { contents: 'write' } });
