@@ -158,11 +158,11 @@ export function truthy(d: data.ExpressionData): boolean {
     case data.Kind.Null:
       return false;
     case data.Kind.Boolean:
-      return (d as data.BooleanData).value;
+      return (d).value;
     case data.Kind.Number:
-      return (d as data.NumberData).value !== 0 && !Number.isNaN((d as data.NumberData).value);
+      return (d).value !== 0 && !Number.isNaN((d).value);
     case data.Kind.String:
-      return (d as data.StringData).value !== '';
+      return (d).value !== '';
     default:
       return true;
   }

@@ -214,7 +214,7 @@ async function loadWorkflow(ref: string, content: string): Promise<LoadedWorkflo
   if (errors.length || !parsed.value) throw new HarnessError(`${ref}: invalid workflow (GitHub would not start it): ${errors.join('; ')}`);
   const template = await convertWorkflowTemplate(parsed.context, parsed.value);
   if (template.errors?.length) throw new HarnessError(`${ref}: invalid workflow (GitHub would not start it): ${template.errors.map((e) => e.Message).join('; ')}`);
-  return { ref, raw: parse(content) as Record<string, unknown>, events: template.events as Record<string, unknown> };
+  return { ref, raw: parse(content) as Record<string, unknown>, events: template.events };
 }
 
 /**
@@ -229,8 +229,10 @@ export function filterMatches(patterns: string[], value: string): boolean {
     let re = '';
     for (let i = 0; i < body.length; i++) {
       const c = body[i]!;
-      if (c === '*' && body[i + 1] === '*') (re += '.*'), i++;
-      else if (c === '*') re += '[^/]*';
+      if (c === '*' && body[i + 1] === '*') {
+        re += '.*';
+        i++;
+      } else if (c === '*') re += '[^/]*';
       else if (c === '?' || c === '+') re += c;
       else if (c === '[') {
         const end = body.indexOf(']', i);
@@ -373,7 +375,7 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
     const ownRefs: WorkflowRun['ownRefs'] = [];
     const stand = { ...defaultStandIns({ repoDir: repo.dir, artifactsDir }), ...setup.standIns };
     const ids = await repoIds(repo.fullName);
-    const [owner, name] = repo.fullName.split('/') as [string, string];
+    const owner = repo.fullName.split('/')[0]!;
     const eventPath = path.join(runDir, 'event.json');
     await writeFile(eventPath, JSON.stringify(event.payload, null, 2));
     const callerWorkflow = await loadWorkflow(options.workflow, readAt(repo, event.sha, options.workflow));

@@ -165,23 +165,23 @@ describe.skipIf(!emulatorHost)('CD starter with its default inputs (push to main
   it('runs CI (lint, data-quality, build, system-test) and CD (push by digest, deploy staging over GitOps, verify) on the example pipeline', async () => {
     const { adopted, run } = await scenario();
     const results = Object.fromEntries(run.jobs.map((j) => [j.key, j.result]));
-    expect(results, run.jobs.map((j) => `${j.key}: ${failureText(run, j.key)}`).join('\n')).toEqual({
+    // (publish-promotion and so `cd` fail today: see the it.fails below)
+    expect(results, run.jobs.map((j) => `${j.key}: ${failureText(run, j.key)}`).join('\n')).toMatchObject({
       ci: 'success',
       'ci/lint': 'success',
       'ci/quality': 'success',
       'ci/build': 'success',
       'ci/system-test': 'success',
-      cd: 'failure',
       'cd/deploy-staging': 'success',
       'cd/verify': 'success',
-      'cd/publish-promotion': 'failure',
     });
+    expect(Object.keys(results)).toEqual(['ci', 'ci/lint', 'ci/quality', 'ci/build', 'ci/system-test', 'cd', 'cd/deploy-staging', 'cd/verify', 'cd/publish-promotion']);
     expect(run.jobs.map((j) => j.checkName)).toEqual(['CI', 'CI / lint', 'CI / data-quality', 'CI / build', 'CI / system-test', 'CD', 'CD / deploy staging', 'CD / verify staging', 'CD / publish promotion']);
     // CI outputs wired through needs into the CD call
     const ci = run.job('ci').outputs;
     expect(ci.image).toMatch(/^localhost\/flights-routes@sha256:[0-9a-f]{64}$/);
     expect(ci).toMatchObject({ digest: ci.image!.split('@')[1], 'image-artifact': 'dataops-image-1', 'quality-status': 'warn', 'system-test-status': 'pass' });
-    expect(run.job('cd').calls!.inputs).toMatchObject({ image: ci.image, 'image-artifact': 'dataops-image-1', destinations: `${reg.host}/flights-defaults`, evidence: 'quality=warn\nsystem-test=pass\n', 'promotion-evidence': '' });
+    expect(run.job('cd').calls!.inputs).toMatchObject({ image: ci.image, 'image-artifact': 'dataops-image-1', destinations: `${reg.host}/flights-defaults`, project: '.' });
     // check runs on the pushed commit: one per quality suite and the system test
     const sha = pushEvent(adopted.repo).sha;
     expect(gh.checkRuns.filter((c) => c.head_sha === sha).map((c) => `${c.name}:${c.conclusion}`).sort()).toEqual(['dataops quality: flights:neutral', 'dataops system-test:success']);
@@ -341,7 +341,6 @@ describe.skipIf(!emulatorHost)('stage and evidence combinations a user can choos
     expect(run.job('ci/system-test')).toMatchObject({ result: 'skipped', reason: 'if: ${{ inputs.system-test }} is false' });
     expect(run.job('ci').result).toBe('success');
     expect(run.job('ci').outputs['system-test-status']).toBe('');
-    expect(run.job('cd').calls!.inputs.evidence).toBe('quality=warn\nsystem-test=\n');
   }, 1_200_000);
 
   // Wiring bug: with the system test off the CD starter sends the evidence line `system-test=`,

@@ -117,13 +117,13 @@ describe('starter workflows as a repository installs them', () => {
   // Wiring bug: the required-check names the docs give are not what GitHub shows for jobs of a
   // reusable workflow, which is `<caller job name> / <job name>` ("CI / lint").
   it.fails('the required checks named in docs/workflows.md and the CI starter are check names GitHub reports on a pull request', async () => {
-    const docs = await readFile(path.join(repoRoot, 'docs/workflows.md'), 'utf8');
-    const starter = await readFile(path.join(repoRoot, 'workflows/dataops-ci.yml'), 'utf8');
-    const fromDocs = [...(/Make (.+?) required status checks/.exec(docs)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
-    const fromStarter = [...(/# Make (.+?) required checks/.exec(starter)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
-    expect(fromDocs).toEqual(['lint', 'data-quality', 'build', 'system-test']);
-    expect(fromStarter).toEqual(fromDocs);
     await failsOnlyWith(/required checks GitHub never reports \(it reports CI \/ lint, CI \/ data-quality, CI \/ build, CI \/ system-test\): expected 'lint, data-quality, build, system-test' to be ''/, async () => {
+      const docs = await readFile(path.join(repoRoot, 'docs/workflows.md'), 'utf8');
+      const starter = await readFile(path.join(repoRoot, 'workflows/dataops-ci.yml'), 'utf8');
+      const fromDocs = [...(/Make (.+?) required status checks/.exec(docs)?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+      const fromStarter = [...(/# Make (.+?) required checks/.exec(starter)?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+      expect(fromDocs).toHaveLength(4);
+      expect(fromStarter).toEqual(fromDocs);
       const plan = await harness.plan(pristine, pullRequestEvent(pristine, { head: 'main' }));
       const reported = plan.filter((p) => p.triggered).flatMap((p) => p.checkNames);
       const missing = fromDocs.filter((n) => !reported.includes(n));
@@ -168,6 +168,19 @@ describe('starter workflows as a repository installs them', () => {
     expect(upload).toHaveLength(1);
     expect(upload[0]).toMatchObject({ repo: 'octo/pristine', ref: 'refs/pull/1/merge' });
     expect(upload[0]!.sarif).toMatchObject({ version: '2.1.0', runs: [{ tool: { driver: { name: 'dataops-lint' } } }] });
+  }, 300_000);
+});
+
+describe('the example pipeline in a repository of its own', () => {
+  // Found by the harness (not in the issue's list): the example's datasets are
+  // `npm:vega-datasets/…`, which resolve only inside this toolkit's checkout (a devDependency);
+  // copied to its own repository, the CI data-quality job cannot read them, and no step of the
+  // reusable CI installs the repository's npm packages.
+  it.fails('the CI data-quality job reads the example\'s datasets', async () => {
+    await failsOnlyWith(/npm package of "npm:vega-datasets\/data\/flights-3m\.parquet" is not installed/, async () => {
+      const run = await harness.run(ciOnPullRequest(pristine, ['ci/quality']));
+      expect(run.job('ci/quality').result, run.job('ci/quality').annotations.filter((a) => a.level === 'error').map((a) => a.message)[0]).toBe('success');
+    });
   }, 300_000);
 });
 
@@ -223,13 +236,14 @@ describe('release refs', () => {
   // dataops-actions (here: the commit under test, by SHA) still runs the v0.1.0 sibling workflows
   // and actions. The harness in `commit-under-test` mode refuses a ref that does not name the tree it runs.
   it.fails('a caller pinning the commit under test runs that commit\'s reusable workflow and actions', async () => {
-    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
-    const pinned = await exampleRepo(path.join(tmp, 'pinned'), {
-      fullName: 'octo/pinned',
-      starters: ['dataops-ci.yml'],
-      starterEdits: { 'dataops-ci.yml': (t) => t.replace('dataops-ci.yml@v0.1.0', `dataops-ci.yml@${head}`) },
-    });
     await failsOnlyWith(/dataops-actions\/dataops-actions\/actions\/lint@v0\.1\.0: ref "v0\.1\.0" does not name the commit under test/, async () => {
+      const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repoRoot, encoding: 'utf8' }).trim();
+      const pinned = await exampleRepo(path.join(tmp, 'pinned'), {
+        fullName: 'octo/pinned',
+        starters: ['dataops-ci.yml'],
+        starterEdits: { 'dataops-ci.yml': (t) => t.replace('dataops-ci.yml@v0.1.0', `dataops-ci.yml@${head}`) },
+      });
+      expect(await readFile(path.join(pinned.dir, '.github/workflows/dataops-ci.yml'), 'utf8')).toContain(`dataops-ci.yml@${head}`);
       const run = await harness.run({ ...ciOnPullRequest(pinned, ['ci/lint']), ownRefs: 'commit-under-test' });
       expect(run.ownRefs.every((r) => r.commitUnderTest)).toBe(true);
     });
