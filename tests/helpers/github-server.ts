@@ -75,6 +75,12 @@ export interface FakeGitHub {
   codeScanning: Map<string, 'enabled' | 'advanced-security-disabled' | 'unavailable'>;
   /** SARIF uploads accepted (the SARIF decoded from its gzip+base64 transport form). */
   sarifUploads: Array<{ id: string; repo: string; commit_sha: string; ref: string; sarif: unknown }>;
+  /**
+   * Accepts `token` as a job's GITHUB_TOKEN: valid for `repository` only, with `permissions`
+   * (scope → none | read | write, https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
+   * A request outside them answers 403 "Resource not accessible by integration", as GitHub does.
+   */
+  scopeToken(token: string, repository: string, permissions: Record<string, 'none' | 'read' | 'write'>): void;
   /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
   failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
@@ -82,12 +88,33 @@ export interface FakeGitHub {
 
 const json = (status: number, body: unknown) => ({ status, body });
 
+/** The permission a GITHUB_TOKEN needs for a request (scope and level); undefined = metadata, always allowed. */
+function requiredPermission(method: string, path: string): { repo: string; scope: string; level: 'read' | 'write' } | undefined {
+  const m = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(path);
+  if (!m) return undefined;
+  const rest = m[2] ?? '';
+  const level = method === 'GET' ? 'read' : 'write';
+  const scope = /^\/(check-runs|commits\/[^/]+\/check-runs)/.test(rest)
+    ? 'checks'
+    : rest.startsWith('/deployments')
+      ? 'deployments'
+      : rest === '/dispatches'
+        ? 'contents'
+        : rest.startsWith('/pulls')
+          ? 'pull-requests'
+          : rest.startsWith('/code-scanning')
+            ? 'security-events'
+            : undefined;
+  return scope ? { repo: m[1]!, scope, level: rest === '/dispatches' ? 'write' : level } : { repo: m[1]!, scope: 'metadata', level: 'read' };
+}
+
 /** Starts the fake on a random loopback port. Requests need `Authorization: Bearer|token <token>`. */
 export async function startFakeGitHub(options: { token?: string } = {}): Promise<FakeGitHub> {
   const token = options.token ?? 'ghs_test_token';
   let nextId = 1000;
   const failures: Array<{ pattern: string; status: number; left: number; message?: string }> = [];
-  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'token'> = {
+  const scoped = new Map<string, { repository: string; permissions: Record<string, 'none' | 'read' | 'write'> }>();
+  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'scopeToken' | 'token'> = {
     requests: [],
     checkRuns: [],
     deployments: [],
@@ -271,8 +298,15 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       state.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body });
       const auth = req.headers.authorization ?? '';
       const isAppJwt = url.pathname.startsWith('/app/') && /^Bearer ey/.test(auth);
-      if (!isAppJwt && auth !== `Bearer ${token}` && auth !== `token ${token}` && !/^(Bearer|token) ghs_installation_/.test(auth)) {
+      const jobToken = scoped.get(auth.replace(/^(Bearer|token) /, ''));
+      if (!isAppJwt && !jobToken && auth !== `Bearer ${token}` && auth !== `token ${token}` && !/^(Bearer|token) ghs_installation_/.test(auth)) {
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Bad credentials', status: '401' }));
+        return;
+      }
+      const needed = jobToken ? requiredPermission(req.method ?? 'GET', url.pathname) : undefined;
+      const rank = { none: 0, read: 1, write: 2 } as const;
+      if (jobToken && (url.pathname.startsWith('/app/') || (needed && (needed.repo !== jobToken.repository || (needed.scope !== 'metadata' && rank[jobToken.permissions[needed.scope] ?? 'none'] < rank[needed.level]))))) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }));
         return;
       }
       const key = `${req.method} ${url.pathname}`;
@@ -293,6 +327,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     ...state,
     url: `http://127.0.0.1:${port}`,
     token,
+    scopeToken: (t, repository, permissions) => void scoped.set(t, { repository, permissions }),
     failNext: (pattern, status, n = 1, message) => failures.push({ pattern, status, left: n, ...(message ? { message } : {}) }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -433,7 +433,8 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
       server_url: serverUrl,
       api_url: setup.github.url,
       graphql_url: `${setup.github.url}/graphql`,
-      token: setup.github.token,
+      // each job gets its own scoped token (runJob); outside steps there is none
+      token: '',
     };
     const repoSecrets = options.secrets?.repository ?? {};
     const defaults = options.defaultPermissions === 'permissive' ? PERMISSIVE : RESTRICTED;
@@ -600,7 +601,7 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
         keyPrefix: `${record.key}/`,
         checkPrefix: `${record.checkName} / `,
         inputs,
-        secrets: { ...secrets, GITHUB_TOKEN: setup.github.token },
+        secrets,
         callerPermissions: record.permissions,
         env: (called.raw.env ?? {}) as Record<string, unknown>,
       });
@@ -626,7 +627,10 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
         environment = { name: asString(evaluateValue(e.name, ctx)), ...(e.url !== undefined ? { url: e.url } : {}) };
       }
       const envSecrets = environment ? (options.secrets?.environments?.[environment.name] ?? {}) : {};
-      const secrets = { ...scope.secrets, ...envSecrets, GITHUB_TOKEN: setup.github.token };
+      // the job's own GITHUB_TOKEN: this repository only, the job's permissions (the fake answers 403 outside them)
+      const token = `ghs_job_${randomBytes(12).toString('hex')}`;
+      setup.github.scopeToken(token, repo.fullName, record.permissions);
+      const secrets = { ...scope.secrets, ...envSecrets, GITHUB_TOKEN: token };
       record.secretNames = Object.keys(secrets);
       const vars = { ...(options.vars?.repository ?? {}), ...(environment ? (options.vars?.environments?.[environment.name] ?? {}) : {}) };
       const jobCtx = { ...ctx, secrets, vars };
@@ -645,7 +649,7 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
       const envCtx: Record<string, string> = {};
       for (const [k, v] of Object.entries(scope.env)) envCtx[k] = asString(evaluateValue(v, jobCtx));
       for (const [k, v] of Object.entries((job.env ?? {}) as Record<string, unknown>)) envCtx[k] = record.env[k] = asString(evaluateValue(v, { ...jobCtx, env: envCtx }));
-      const github = { ...githubBase, job: record.id, workspace, action_path: '' };
+      const github = { ...githubBase, job: record.id, workspace, action_path: '', token };
       const processEnv: Record<string, string> = {
         ...machineEnv(),
         HOME: process.env.HOME ?? runnerTemp,

@@ -139,9 +139,14 @@ jobs:
         env:
           ENV_SECRET: \${{ secrets.STAGING_ONLY }}
           TEXT: \${{ needs.call.outputs.text }}
+          TOKEN: \${{ github.token }}
         run: |
           echo "url=https://staging.example/$ENV_SECRET" >> "$GITHUB_OUTPUT"
           echo "$TEXT"
+          # permissions: {} — the job token may read metadata but not write a check run
+          echo "repo=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY")" >> "$GITHUB_OUTPUT"
+          echo "checks=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d '{"name":"x","head_sha":"\${{ github.sha }}"}' -H "Authorization: Bearer $TOKEN" "$GITHUB_API_URL/repos/$GITHUB_REPOSITORY/check-runs")" >> "$GITHUB_OUTPUT"
+          echo "other=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "$GITHUB_API_URL/repos/octo/elsewhere/deployments")" >> "$GITHUB_OUTPUT"
   never:
     needs: [deploy]
     if: \${{ failure() }}
@@ -192,6 +197,8 @@ describe('workflow harness semantics', () => {
     const deploy = run.job('deploy');
     expect(deploy.environment).toEqual({ name: 'staging', url: 'https://staging.example/env-secret', approved: true });
     expect(deploy.secretNames).toContain('STAGING_ONLY');
+    // each job's GITHUB_TOKEN carries its permissions: the fake GitHub refuses what they do not grant
+    expect(run.step('deploy', 'd').outputs).toMatchObject({ repo: '200', checks: '403', other: '403' });
     expect(first.secretNames).not.toContain('STAGING_ONLY');
     expect(run.job('never').reason).toMatch(/if: .*failure\(\).* is false/);
     expect(run.conclusion).toBe('success');
