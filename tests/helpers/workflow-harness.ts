@@ -439,17 +439,22 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
     const repoSecrets = options.secrets?.repository ?? {};
     const defaults = options.defaultPermissions === 'permissive' ? PERMISSIVE : RESTRICTED;
 
+    /** Records a reference to this repository; in `commit-under-test` mode refuses one naming another commit. */
+    const ownRef = (uses: string, what: 'step' | 'job') => {
+      const ref = uses.includes('@') ? uses.slice(uses.lastIndexOf('@') + 1) : '';
+      const matches = refNamesCommitUnderTest(ref);
+      ownRefs.push({ uses, ref, commitUnderTest: matches });
+      if (!matches && options.ownRefs === 'commit-under-test') throw new HarnessError(`${uses}: ref "${ref}" does not name the commit under test (${commitUnderTest.slice(0, 12)}); on GitHub this ${what} would run ${OWN_REPO}@${ref}, not this tree`);
+    };
+
     /** How `uses:` of a step resolves in a job with `workspace`. */
     const resolverFor = (workspace: string) => (uses: string): ResolvedAction => {
       if (uses.startsWith('./')) return { dir: resolveUses(uses, { workspace, repoRoot: setup.repoRoot }) };
       if (uses.startsWith('docker://')) throw new HarnessError(`docker:// actions are not modelled ("${uses}")`);
       const at = uses.lastIndexOf('@');
       const target = at > 0 ? uses.slice(0, at) : uses;
-      const ref = at > 0 ? uses.slice(at + 1) : '';
       if (target === OWN_REPO || target.startsWith(`${OWN_REPO}/`)) {
-        const matches = refNamesCommitUnderTest(ref);
-        ownRefs.push({ uses, ref, commitUnderTest: matches });
-        if (!matches && options.ownRefs === 'commit-under-test') throw new HarnessError(`${uses}: ref "${ref}" does not name the commit under test (${commitUnderTest.slice(0, 12)}); on GitHub this step would run ${OWN_REPO}@${ref}, not this tree`);
+        ownRef(uses, 'step');
         return { dir: resolveUses(uses, { workspace, repoRoot: setup.repoRoot }) };
       }
       const standIn = stand[target];
@@ -459,13 +464,7 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
 
     /** Loads the workflow a job's `uses:` names. */
     const calledWorkflow = async (uses: string): Promise<LoadedWorkflow> => {
-      const at = uses.lastIndexOf('@');
-      if (!uses.startsWith('./')) {
-        const ref = uses.slice(at + 1);
-        const matches = refNamesCommitUnderTest(ref);
-        ownRefs.push({ uses, ref, commitUnderTest: matches });
-        if (!matches && options.ownRefs === 'commit-under-test') throw new HarnessError(`${uses}: ref "${ref}" does not name the commit under test (${commitUnderTest.slice(0, 12)}); on GitHub this job would run ${OWN_REPO}@${ref}, not this tree`);
-      }
+      if (uses.startsWith(`${OWN_REPO}/`)) ownRef(uses, 'job');
       return loadCalled(repo, event.sha, uses);
     };
 
@@ -543,7 +542,9 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
             Object.assign(mergedOutputs, record.outputs);
             continue;
           }
-          const status = { success: needs.every((n) => done[n]!.result === 'success'), failure: needs.some((n) => done[n]!.result === 'failure') };
+          // success(): every job in needs succeeded; failure(): a job it depends on, directly or not, failed
+          const ancestors = ancestorsOf(id, rawJobs);
+          const status = { success: needs.every((n) => done[n]!.result === 'success') && !ancestors.some((a) => done[a]!.result === 'failure'), failure: ancestors.some((a) => done[a]!.result === 'failure') };
           if (!condition(job.if, { ...baseCtx, matrix: matrix ?? {} }, status)) {
             record.reason = status.success ? `if: ${String(job.if)} is false` : `needs not all successful (${needs.map((n) => `${n}: ${done[n]!.result}`).join(', ')})`;
             results.push('skipped');
@@ -798,6 +799,20 @@ function jobWorkflowRefOf(uses: string): string {
   const at = uses.lastIndexOf('@');
   const ref = uses.slice(at + 1);
   return /^[0-9a-f]{40}$/.test(ref) || ref.startsWith('refs/') ? uses : `${uses.slice(0, at)}@refs/tags/${ref}`;
+}
+
+/** Every job `id` depends on, directly or through other jobs. */
+function ancestorsOf(id: string, jobs: Record<string, Record<string, unknown>>): string[] {
+  const out = new Set<string>();
+  const walk = (j: string) => {
+    for (const n of needsOf(jobs[j]!)) {
+      if (out.has(n)) continue;
+      out.add(n);
+      walk(n);
+    }
+  };
+  walk(id);
+  return [...out];
 }
 
 function needsOf(job: Record<string, unknown>): string[] {

@@ -153,6 +153,12 @@ jobs:
     runs-on: ubuntu-24.04
     steps:
       - run: echo never
+  transitive:
+    needs: [never]
+    if: \${{ failure() }}
+    runs-on: ubuntu-24.04
+    steps:
+      - run: echo "an ancestor failed"
 `;
 
 beforeAll(async () => {
@@ -175,7 +181,7 @@ afterAll(async () => {
 describe('workflow harness semantics', () => {
   it('runs the job graph in needs order with outputs, env levels, GITHUB_ENV, matrix, reusable workflow, environment and OIDC', async () => {
     const run = await harness.run({ repo, workflow: '.github/workflows/graph.yml', event: pushEvent(repo), secrets: { repository: { MY_TOKEN: 'tok-12345' }, environments: { staging: { STAGING_ONLY: 'env-secret' } } } });
-    expect(run.jobs.map((j) => `${j.key}:${j.result}`)).toEqual(['first:success', 'matrix(s, red):success', 'matrix(m, red):success', 'matrix(l, blue):success', 'call:success', 'call/say:success', 'deploy:success', 'never:skipped']);
+    expect(run.jobs.map((j) => `${j.key}:${j.result}`)).toEqual(['first:success', 'matrix(s, red):success', 'matrix(m, red):success', 'matrix(l, blue):success', 'call:success', 'call/say:success', 'deploy:success', 'never:skipped', 'transitive:skipped']);
     const first = run.job('first');
     expect(first.outputs).toEqual({ value: 'job-caller-nobody', event: 'push' });
     expect(run.step('first', 'b').outputs.later).toBe('set-by-a');
@@ -211,6 +217,7 @@ describe('workflow harness semantics', () => {
     expect(dispatched.job('call/say').outputs.text).toMatch(/^HELLO WORKFLOW_DISPATCH\|token=false/);
     expect(dispatched.job('deploy')).toMatchObject({ result: 'failure', reason: 'deployment to environment "staging" was rejected' });
     expect(dispatched.job('never').result).toBe('success'); // if: failure() after a failed need
+    expect(dispatched.job('transitive').result).toBe('success'); // failure() is true when any ancestor failed
     const remote = await harness.run({ repo, workflow: '.github/workflows/graph.yml', event: repositoryDispatchEvent(repo, 'go', { who: 'bridge' }) });
     expect(remote.job('first').outputs.value).toBe('job-caller-bridge');
     const other = await harness.run({ repo, workflow: '.github/workflows/graph.yml', event: repositoryDispatchEvent(repo, 'stop', {}) });
