@@ -44,6 +44,7 @@ import { parse } from 'yaml';
 import { asString, condition, evaluateValue, machineEnv, resolveUses, runSteps, type ResolvedAction, type StandIn, type StepRecord, type StepSpec } from './composite-harness.ts';
 import type { FakeGitHub } from './github-server.ts';
 import { standIns as defaultStandIns } from './workflow-standins.ts';
+import { artifactService } from './artifact-service.ts';
 
 /** A problem of the harness or of what it was asked to run, not an outcome of the workflow. */
 export class HarnessError extends Error {
@@ -314,8 +315,10 @@ function unsignedJwt(claims: Record<string, unknown>): string {
 export async function startWorkflowHarness(setup: HarnessSetup): Promise<WorkflowHarness> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'dataops-workflow-harness-'));
   const oidc = new Map<string, { claims: Record<string, unknown>; record: JobRecord }>();
+  const artifacts = artifactService();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (artifacts.handle(req, res, url, oidcUrl)) return;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const entry = bearer ? oidc.get(bearer) : undefined;
     if (url.pathname !== '/token' || !entry) {
@@ -691,8 +694,8 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
         RUNNER_OS: 'Linux',
         RUNNER_TEMP: runnerTemp,
         RUNNER_TOOL_CACHE: options.runner?.env?.RUNNER_TOOL_CACHE ?? path.join(workDir, 'tool-cache'),
-        // the Actions runtime services (artifacts v4, cache) answer 404 here: nothing may depend on them but the stand-ins
-        ACTIONS_RUNTIME_TOKEN: `harness-runtime-${runId}`,
+        // the Actions runtime services: artifacts v4 through the artifact service stand-in (artifact-service.ts); the cache service answers 404
+        ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken(runId, record.key, artifactsDir),
         ACTIONS_RESULTS_URL: `${oidcUrl}/results/`,
         ACTIONS_CACHE_URL: `${oidcUrl}/cache/`,
         ...envCtx,

@@ -37,6 +37,12 @@ const key = keyFixture('flights-routes-signer');
 const GITOPS_TOKEN = 'ghs_gitops_installation_token';
 let gh: FakeGitHub;
 let gitServer: GitHttpServer;
+/**
+ * GITHUB_SERVER_URL of the runs: the git server on loopback under the name `github.localhost` (git
+ * resolves `*.localhost` to loopback), which @actions/artifact takes for GitHub.com, not for GitHub
+ * Enterprise Server (its isGhes()), so `upload: true` talks to the harness's artifact service.
+ */
+const serverUrl = () => gitServer.url.replace('127.0.0.1', 'github.localhost');
 let harness: WorkflowHarness;
 let tmp: string;
 let previousEmulator: string | undefined;
@@ -47,7 +53,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'workflow-flow-'));
   gh = await startFakeGitHub();
   gitServer = await startGitHttpServer(path.join(tmp, 'git'), [GITOPS_TOKEN]);
-  harness = await startWorkflowHarness({ repoRoot, github: gh, serverUrl: gitServer.url });
+  harness = await startWorkflowHarness({ repoRoot, github: gh, serverUrl: serverUrl() });
 }, 120_000);
 afterAll(async () => {
   await harness?.close();
@@ -92,7 +98,7 @@ async function adoptedExample(name: string, extra: ExampleRepoOptions = {}): Pro
   const pubsub = { project: 'dataops-local', topic: `${name}-${n}`, subscription: `${name}-${n}-production`, dead_letter_topic: `${name}-${n}-dead-letter` };
   const gitops = path.join(gitServer.root, 'octo', `${name}-gitops.git`);
   await createGitOpsRepository(gitops, path.join(EXAMPLE_DIR, 'deploy'));
-  const url = `${gitServer.url}/octo/${name}-gitops.git`;
+  const url = `${serverUrl()}/octo/${name}-gitops.git`;
   const defaults = (t: string) => t.replaceAll('$default-branch', 'main').replace('ghcr.io/my-org/my-pipeline', `${reg.host}/${name}`);
   const repo = await exampleRepo(path.join(tmp, name), {
     fullName,
