@@ -16,6 +16,9 @@
  *   without `id-token: write` with the action's message), writes an `external_account` credentials
  *   file into the workspace and exports GOOGLE_APPLICATION_CREDENTIALS and the project variables;
  *   `token_format: access_token` gives a fake access token (nothing here talks to Google);
+ * - `actions/create-github-app-token` — checks `app-id` (or `client-id`) and `private-key` are given
+ *   and outputs a fake installation token (nothing talks to GitHub; the git server accepts only
+ *   the tokens it was started with);
  * - `docker/setup-buildx-action` — selects a `docker-container` builder in the runner's docker
  *   stand-in (see {@link writeDockerStub}).
  * Versions (the pinned SHA) are recorded but not checked out: the stand-in is the same for every version.
@@ -294,6 +297,28 @@ export function standIns(env: StandInEnv): Record<string, StandIn> {
         if (ctx.inputs.token_format === 'access_token') outputs.access_token = `ya29.harness-${randomBytes(12).toString('hex')}`;
         ctx.log(`authenticated as ${serviceAccount || 'the provider principal'} (stand-in; nothing contacts Google)`);
         return { ok: true, outputs, exportEnv };
+      },
+    },
+    'actions/create-github-app-token': {
+      name: 'actions/create-github-app-token (stand-in: a fake installation token)',
+      inputs: {
+        'app-id': {},
+        'client-id': {},
+        'private-key': {},
+        owner: {},
+        repositories: {},
+        'skip-token-revoke': { default: 'false' },
+        'github-api-url': {},
+        'permission-contents': {},
+        'permission-deployments': {},
+        'permission-packages': {},
+      },
+      run(ctx) {
+        if (!(ctx.inputs['app-id'] || ctx.inputs['client-id'])) return Promise.resolve({ ok: false, error: "Input required and not supplied: app-id" });
+        if (!ctx.inputs['private-key']) return Promise.resolve({ ok: false, error: 'Input required and not supplied: private-key' });
+        const owner = ctx.inputs.owner || (ctx.env.GITHUB_REPOSITORY ?? '').split('/')[0];
+        ctx.log(`installation token for ${owner}/{${ctx.inputs.repositories || '(the current repository)'}} (stand-in; nothing contacts GitHub)`);
+        return Promise.resolve({ ok: true, outputs: { token: `ghs_harness${randomBytes(16).toString('hex')}`, 'installation-id': '4242', 'app-slug': 'dataops-gitops' } });
       },
     },
     'docker/setup-buildx-action': {

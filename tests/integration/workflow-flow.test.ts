@@ -26,7 +26,7 @@ import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-serv
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { keyFixture } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
-import { commitAll, failsOnlyWith, pushEvent, repositoryDispatchEvent, startWorkflowHarness, workflowDispatchEvent, type ConsumerRepo, type RunOptions, type WorkflowHarness, type WorkflowRun } from '../helpers/workflow-harness.ts';
+import { commitAll, pushEvent, repositoryDispatchEvent, startWorkflowHarness, workflowDispatchEvent, type ConsumerRepo, type RunOptions, type WorkflowHarness, type WorkflowRun } from '../helpers/workflow-harness.ts';
 import { EXAMPLE_DIR, exampleRepo, type ExampleRepoOptions } from '../helpers/workflow-harness-example.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -72,7 +72,8 @@ const secrets = () => ({
   environments: {
     staging: { GITOPS_TOKEN },
     promotion: { PROMOTION_SIGNING_KEY: key.privateJwkJson },
-    production: { PROMOTION_PUBLIC_KEYS: key.publicJwkJson },
+    // production's GitOps credential: the environment secret GITOPS_TOKEN (docs/workflows.md, "Credentials per target")
+    production: { PROMOTION_PUBLIC_KEYS: key.publicJwkJson, GITOPS_TOKEN },
   },
 });
 
@@ -170,7 +171,6 @@ describe.skipIf(!emulatorHost)('CD starter with its default inputs (push to main
   it('runs CI (lint, data-quality, build, system-test) and CD (push by digest, deploy staging over GitOps, verify) on the example pipeline', async () => {
     const { adopted, run } = await scenario();
     const results = Object.fromEntries(run.jobs.map((j) => [j.key, j.result]));
-    // (publish-promotion and so `cd` fail today: see the it.fails below)
     expect(results, run.jobs.map((j) => `${j.key}: ${failureText(run, j.key)}`).join('\n')).toMatchObject({
       ci: 'success',
       'ci/lint': 'success',
@@ -210,7 +210,7 @@ describe.skipIf(!emulatorHost)('CD starter with its default inputs (push to main
     expect(granted('ci/quality')).toEqual(['checks: write', 'contents: read']);
     expect(granted('ci/build')).toEqual(['contents: read']);
     expect(granted('ci/system-test')).toEqual(['checks: write', 'contents: read']);
-    expect(granted('cd/deploy-staging')).toEqual(['contents: read', 'deployments: write', 'packages: write']);
+    expect(granted('cd/deploy-staging')).toEqual(['contents: read', 'deployments: write', 'id-token: write', 'packages: write']);
     expect(granted('cd/verify')).toEqual(['contents: read', 'deployments: write']);
     expect(granted('cd/publish-promotion')).toEqual(['contents: read', 'id-token: write']);
     // secrets: each job sees its environment's secret, nothing else
@@ -223,25 +223,19 @@ describe.skipIf(!emulatorHost)('CD starter with its default inputs (push to main
     expect(new Set(run.ownRefs.map((r) => r.ref))).toEqual(new Set(['v0.1.0']));
   }, 1_200_000);
 
-  // Wiring bug (found by the harness, not in the issue's list): the CD starter passes no
+  // Fixed wiring bug (found by the harness, not in the issue's list): the CD starter passed no
   // `promotion-evidence`, so the promotion message carries only the verify verdict and the default
   // promotion.policy.require (quality, system-test, verify) refuses to sign it.
-  it.fails('the CD starter with its default inputs publishes the promotion message', async () => {
-    await failsOnlyWith(/no quality evidence \(required: pass or warn\); no system-test evidence \(required: pass\)/, async () => {
-      const { run } = await scenario();
-      expect(run.job('cd/deploy-staging').result).toBe('success');
-      expect(run.job('cd/publish-promotion').result, failureText(run, 'cd/publish-promotion')).toBe('success');
-    });
+  it('the CD starter with its default inputs publishes the promotion message', async () => {
+    const { run } = await scenario();
+    expect(run.job('cd/deploy-staging').result).toBe('success');
+    expect(run.job('cd/publish-promotion').result, failureText(run, 'cd/publish-promotion')).toBe('success');
   }, 1_200_000);
 });
 
 describe.skipIf(!emulatorHost)('CD with promotion evidence and Workload Identity for Pub/Sub, then the promote starter', () => {
-  const EVIDENCE = [
-    '      promotion-evidence: |',
-    '        quality:flights=${{ needs.ci.outputs.quality-status }}',
-    '        system-test:system-test=${{ needs.ci.outputs.system-test-status }}',
-    WIF,
-  ].join('\n');
+  // the CD starter passes the CI verdicts as promotion evidence itself; the team adds Workload Identity
+  const EVIDENCE = WIF;
   const scenario = once(async () => {
     const adopted = await adoptedExample('flights-evidence', { starterEdits: { 'dataops-cd.yml': cdWith(EVIDENCE) } });
     const cd = await cdOnPush(adopted);
@@ -286,7 +280,7 @@ describe.skipIf(!emulatorHost)('CD with promotion evidence and Workload Identity
     const message = relayed[0]!;
     expect(cd.job('cd').outputs['promotion-id']).toBe(message.id);
     expect(message.data).toMatchObject({ pipeline: 'flights-routes', environment: 'production', image: cd.job('cd').outputs.pushed });
-    expect(message.data.evidence.map((e) => `${e.kind}:${e.name}=${e.status}`)).toEqual(['quality:flights=warn', 'system-test:system-test=pass', 'verify:staging=pass']);
+    expect(message.data.evidence.map((e) => `${e.kind}:${e.name}=${e.status}`)).toEqual(['quality:data-quality=warn', 'system-test:system-test=pass', 'verify:staging=pass']);
     expect(message.data.source).toMatchObject({ repository: 'octo/flights-evidence', ref: 'refs/heads/main', event_name: 'push', job_workflow_ref: 'dataops-actions/dataops-actions/.github/workflows/dataops-cd.yml@refs/tags/v0.1.0' });
   }, 1_200_000);
 
@@ -302,15 +296,13 @@ describe.skipIf(!emulatorHost)('CD with promotion evidence and Workload Identity
     expect(JSON.parse(String(promote!.job('promote').calls!.inputs.message))).toMatchObject({ promotion: { id: expect.any(String) }, ce_id: expect.any(String) });
   }, 1_200_000);
 
-  // Wiring bug: the promote job has no GitOps credential path — the promote action has no
+  // Fixed wiring bug: the promote job had no GitOps credential path — the promote action has no
   // GitOps token input, the job grants `contents: read` and checkout keeps no credentials — so
   // production cannot push to a GitOps repository on GitHub (staging can: GITOPS_TOKEN).
-  it.fails('the promote starter deploys the promoted digest to production over GitOps', async () => {
-    await failsOnlyWith(/cannot clone GitOps repository http:\/\/127\.0\.0\.1:\d+\/octo\/flights-evidence-gitops\.git \(branch main\): fatal: could not read Username for 'http:\/\/127\.0\.0\.1:\d+': terminal prompts disabled/, async () => {
-      const { adopted, cd, promote } = await scenario();
-      expect(promote!.job('promote/production').result, failureText(promote!, 'promote/production')).toBe('success');
-      expect(gitopsOverlay(adopted.gitops, 'production')).toContain(`digest: ${cd.job('ci').outputs.digest}`);
-    });
+  it('the promote starter deploys the promoted digest to production over GitOps', async () => {
+    const { adopted, cd, promote } = await scenario();
+    expect(promote!.job('promote/production').result, failureText(promote!, 'promote/production')).toBe('success');
+    expect(gitopsOverlay(adopted.gitops, 'production')).toContain(`digest: ${cd.job('ci').outputs.digest}`);
   }, 1_200_000);
 
   it('a manual re-run (workflow_dispatch with the message) deploys production with a command target: the three reusable workflows end to end', async () => {
@@ -348,13 +340,11 @@ describe.skipIf(!emulatorHost)('stage and evidence combinations a user can choos
     expect(run.job('ci').outputs['system-test-status']).toBe('');
   }, 1_200_000);
 
-  // Wiring bug: with the system test off the CD starter sends the evidence line `system-test=`,
+  // Fixed wiring bug: with the system test off the CD starter sent the evidence line `system-test=`,
   // which the deploy action rejects, so staging is never deployed.
-  it.fails('system test off: CD deploys staging', async () => {
-    await failsOnlyWith(/"system-test=" is not name=status\[=sha256:…\]/, async () => {
-      const { run } = await systemTestOff();
-      expect(run.job('cd/deploy-staging').result, failureText(run, 'cd/deploy-staging')).toBe('success');
-    });
+  it('system test off: CD deploys staging', async () => {
+    const { run } = await systemTestOff();
+    expect(run.job('cd/deploy-staging').result, failureText(run, 'cd/deploy-staging')).toBe('success');
   }, 1_200_000);
 
   it('quality warn: with quality-fail-on warn the data-quality check fails on the example\'s two warnings, and nothing is built', async () => {
@@ -370,28 +360,26 @@ describe.skipIf(!emulatorHost)('stage and evidence combinations a user can choos
     expect(run.conclusion).toBe('failure');
   }, 600_000);
 
-  // Wiring bug: a Cloud Run target has no credential path — dataops-cd's deploy-staging job has no
+  // Fixed wiring bug: a Cloud Run target had no credential path — dataops-cd's deploy-staging job has no
   // google-github-actions/auth step (only publish-promotion has one), so the deploy finds no
   // Application Default Credentials even when the caller gives a Workload Identity provider.
   // (CI is taken from the default-inputs run: its outputs and image artifact.)
-  it.fails('Cloud Run staging target with (fake) Workload Identity: the deploy job authenticates first', async () => {
-    await failsOnlyWith(/google-github-actions\/auth step before the Cloud Run deploy \(deploy said: [\s\S]*Could not load the default credentials[\s\S]*\): expected undefined to be 'success'/, async () => {
-      const { run: defaults } = await defaultsScenario();
-      const ci = defaults.job('ci').outputs;
-      const adopted = await adoptedExample('flights-cloud-run', {
-        starterEdits: { 'dataops-cd.yml': cdWith(WIF) },
-        project: (c) => {
-          (c.deploy as { environments: Record<string, unknown> }).environments.staging = { target: 'cloud-run', cloud_run: { project: 'flights-prod', region: 'europe-west1', service: 'flights-routes' } };
-        },
-      });
-      const run = await cdOnPush(adopted, { assume: { ci: { result: 'success', outputs: ci } }, seedArtifacts: { [ci['image-artifact']!]: path.join(defaults.artifactsDir, ci['image-artifact']!) } });
-      const job = run.job('cd/deploy-staging');
-      expect(run.step('cd/deploy-staging', 'push').outcome).toBe('success');
-      const deploy = run.step('cd/deploy-staging', 'deploy');
-      const authIndex = job.steps.findIndex((st) => st.uses?.startsWith('google-github-actions/auth@'));
-      expect(job.steps[authIndex]?.outcome, `google-github-actions/auth step before the Cloud Run deploy (deploy said: ${failureText(run, 'cd/deploy-staging')})`).toBe('success');
-      expect(authIndex).toBeLessThan(job.steps.indexOf(deploy));
-      expect(deploy.stdout).not.toMatch(/Could not load the default credentials/);
+  it('Cloud Run staging target with (fake) Workload Identity: the deploy job authenticates first', async () => {
+    const { run: defaults } = await defaultsScenario();
+    const ci = defaults.job('ci').outputs;
+    const adopted = await adoptedExample('flights-cloud-run', {
+      starterEdits: { 'dataops-cd.yml': cdWith(WIF) },
+      project: (c) => {
+        (c.deploy as { environments: Record<string, unknown> }).environments.staging = { target: 'cloud-run', cloud_run: { project: 'flights-prod', region: 'europe-west1', service: 'flights-routes' } };
+      },
     });
+    const run = await cdOnPush(adopted, { assume: { ci: { result: 'success', outputs: ci } }, seedArtifacts: { [ci['image-artifact']!]: path.join(defaults.artifactsDir, ci['image-artifact']!) } });
+    const job = run.job('cd/deploy-staging');
+    expect(run.step('cd/deploy-staging', 'push').outcome).toBe('success');
+    const deploy = run.step('cd/deploy-staging', 'deploy');
+    const authIndex = job.steps.findIndex((st) => st.uses?.startsWith('google-github-actions/auth@'));
+    expect(job.steps[authIndex]?.outcome, `google-github-actions/auth step before the Cloud Run deploy (deploy said: ${failureText(run, 'cd/deploy-staging')})`).toBe('success');
+    expect(authIndex).toBeLessThan(job.steps.indexOf(deploy));
+    expect(deploy.stdout).not.toMatch(/Could not load the default credentials/);
   }, 1_200_000);
 });
