@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { deploy } from '../../core/deploy/deploy.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
-import { runUrl, type RunnerContext } from '../../core/runner-context.ts';
+import { runUrl } from '../../core/runner-context.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
 import { deployCredentials, runRepository } from '../lib/github.ts';
 
