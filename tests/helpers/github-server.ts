@@ -13,11 +13,17 @@
  * - POST   /app/installations/{id}/access_tokens (201, expires in 1 h)
  * - GET    /repos/{o}/{r} (id and owner id, for promotion policy checks)
  * - POST   /repos/{o}/{r}/pulls (GitOps pull requests; 422 when an open one has the same head)
+ * - PUT    /repos/{o}/{r}/code-scanning/analysis (what github/codeql-action/upload-sarif calls),
+ *   POST   /repos/{o}/{r}/code-scanning/sarifs (the public upload endpoint), GET …/code-scanning/sarifs/{id}:
+ *   202 on a repository with code scanning; on a private repository without it (see `codeScanning`)
+ *   403 "Advanced Security must be enabled for this repository to use code scanning." or 404 "Not Found"
+ *   (https://docs.github.com/en/code-security/code-scanning/troubleshooting-sarif-uploads/ghas-required)
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { githubClient, type GitHubClientOptions } from '../../src/actions/lib/github.ts';
 import type { GitHubApi } from '../../src/core/github/api.ts';
+import { gunzipSync } from 'node:zlib';
 
 export interface RecordedRequest {
   method: string;
@@ -65,6 +71,20 @@ export interface FakeGitHub {
   pulls: Array<{ number: number; repo: string; title: string; head: string; base: string; body: string; draft: boolean; state: string; html_url: string }>;
   /** A client of this fake as the actions build theirs (throttling off: it spaces writes 1 s apart; fast retries). */
   api(options?: Partial<GitHubClientOptions>): GitHubApi;
+  /**
+   * Code scanning per repository (`owner/repo`): `enabled` (the default, as on a public repository),
+   * `advanced-security-disabled` (a private repository without GitHub Advanced Security / Code
+   * Security: uploads answer 403) or `unavailable` (uploads answer 404).
+   */
+  codeScanning: Map<string, 'enabled' | 'advanced-security-disabled' | 'unavailable'>;
+  /** SARIF uploads accepted (the SARIF decoded from its gzip+base64 transport form). */
+  sarifUploads: Array<{ id: string; repo: string; commit_sha: string; ref: string; sarif: unknown }>;
+  /**
+   * Accepts `token` as a job's GITHUB_TOKEN: valid for `repository` only, with `permissions`
+   * (scope → none | read | write, https://docs.github.com/en/rest/authentication/permissions-required-for-github-apps).
+   * A request outside them answers 403 "Resource not accessible by integration", as GitHub does.
+   */
+  scopeToken(token: string, repository: string, permissions: Record<string, 'none' | 'read' | 'write'>): void;
   /** Makes the next `n` requests matching `pattern` (e.g. "POST /repos/o/r/check-runs") answer `status` (with `message`, default "Server Error"). */
   failNext(pattern: string, status: number, n?: number, message?: string): void;
   close(): Promise<void>;
@@ -72,18 +92,41 @@ export interface FakeGitHub {
 
 const json = (status: number, body: unknown) => ({ status, body });
 
+/** The permission a GITHUB_TOKEN needs for a request (scope and level); undefined = metadata, always allowed. */
+function requiredPermission(method: string, path: string): { repo: string; scope: string; level: 'read' | 'write' } | undefined {
+  const m = /^\/repos\/([^/]+\/[^/]+)(\/.*)?$/.exec(path);
+  if (!m) return undefined;
+  const rest = m[2] ?? '';
+  const level = method === 'GET' ? 'read' : 'write';
+  const scope = /^\/(check-runs|commits\/[^/]+\/check-runs)/.test(rest)
+    ? 'checks'
+    : rest.startsWith('/deployments')
+      ? 'deployments'
+      : rest === '/dispatches'
+        ? 'contents'
+        : rest.startsWith('/pulls')
+          ? 'pull-requests'
+          : rest.startsWith('/code-scanning')
+            ? 'security-events'
+            : undefined;
+  return scope ? { repo: m[1]!, scope, level: rest === '/dispatches' ? 'write' : level } : { repo: m[1]!, scope: 'metadata', level: 'read' };
+}
+
 /** Starts the fake on a random loopback port. Requests need `Authorization: Bearer|token <token>`. */
 export async function startFakeGitHub(options: { token?: string } = {}): Promise<FakeGitHub> {
   const token = options.token ?? 'ghs_test_token';
   let nextId = 1000;
   const failures: Array<{ pattern: string; status: number; left: number; message?: string }> = [];
-  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'token' | 'api'> = {
+  const scoped = new Map<string, { repository: string; permissions: Record<string, 'none' | 'read' | 'write'> }>();
+  const state: Omit<FakeGitHub, 'url' | 'close' | 'failNext' | 'scopeToken' | 'token' | 'api'> = {
     requests: [],
     checkRuns: [],
     deployments: [],
     dispatches: [],
     repos: new Map(),
     pulls: [],
+    codeScanning: new Map(),
+    sarifUploads: [],
   };
   const repoInfo = (full: string) => {
     let r = state.repos.get(full);
@@ -215,6 +258,28 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       state.pulls.push(pr);
       return json(201, { id: nextId++, number, state: 'open', title: pr.title, body: pr.body, draft: pr.draft, html_url: pr.html_url, head: { ref: pr.head }, base: { ref: pr.base } });
     }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/code-scanning\/(analysis|sarifs)$/)) && ((m[2] === 'analysis' && method === 'PUT') || (m[2] === 'sarifs' && method === 'POST'))) {
+      const mode = state.codeScanning.get(m[1]!) ?? 'enabled';
+      if (mode === 'advanced-security-disabled') return json(403, { message: 'Advanced Security must be enabled for this repository to use code scanning.', documentation_url: 'https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data', status: '403' });
+      if (mode === 'unavailable') return json(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest/code-scanning/code-scanning#upload-an-analysis-as-sarif-data', status: '404' });
+      const commit = String(body.commit_sha ?? body.commit_oid ?? '');
+      if (!/^[0-9a-f]{40}$/.test(commit) || !/^refs\/(heads|pull|tags)\//.test(String(body.ref ?? '')) || typeof body.sarif !== 'string') {
+        return json(422, { message: 'Invalid request.\n\n"commit_sha", "ref" (refs/heads|pull|tags/…) and "sarif" are required.', status: '422' });
+      }
+      let sarif: unknown;
+      try {
+        sarif = JSON.parse(gunzipSync(Buffer.from(body.sarif, 'base64')).toString('utf8'));
+      } catch {
+        return json(400, { message: 'Invalid request.\n\n"sarif" is not gzip-compressed, base64-encoded JSON.', status: '400' });
+      }
+      const id = `sarif-${nextId++}`;
+      state.sarifUploads.push({ id, repo: m[1]!, commit_sha: commit, ref: String(body.ref), sarif });
+      return json(202, { id, url: `/repos/${m[1]}/code-scanning/sarifs/${id}` });
+    }
+    if ((m = path.match(/^\/repos\/([^/]+\/[^/]+)\/code-scanning\/sarifs\/([^/]+)$/)) && method === 'GET') {
+      if (!state.sarifUploads.some((u) => u.id === m![2])) return json(404, { message: 'Not Found', status: '404' });
+      return json(200, { processing_status: 'complete', analyses_url: `/repos/${m[1]}/code-scanning/analyses?sarif_id=${m[2]}` });
+    }
     if ((m = path.match(/^\/app\/installations\/(\d+)\/access_tokens$/)) && method === 'POST') {
       return json(201, { token: `ghs_installation_${m[1]}_${nextId++}`, expires_at: new Date(Date.now() + 3600_000).toISOString(), permissions: body.permissions ?? { contents: 'write' } });
     }
@@ -239,8 +304,15 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
       // the scheme is case-insensitive (RFC 9110): Octokit sends "token <t>", and "bearer <jwt>" for an app JWT
       const [scheme = '', credential = ''] = auth.split(' ');
       const isAppJwt = url.pathname.startsWith('/app/') && /^bearer$/i.test(scheme) && credential.startsWith('ey');
-      if (!isAppJwt && !(/^(bearer|token)$/i.test(scheme) && (credential === token || credential.startsWith('ghs_installation_')))) {
+      const jobToken = /^(bearer|token)$/i.test(scheme) ? scoped.get(credential) : undefined;
+      if (!isAppJwt && !jobToken && !(/^(bearer|token)$/i.test(scheme) && (credential === token || credential.startsWith('ghs_installation_')))) {
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Bad credentials', status: '401' }));
+        return;
+      }
+      const needed = jobToken ? requiredPermission(req.method ?? 'GET', url.pathname) : undefined;
+      const rank = { none: 0, read: 1, write: 2 } as const;
+      if (jobToken && (url.pathname.startsWith('/app/') || (needed && (needed.repo !== jobToken.repository || (needed.scope !== 'metadata' && rank[jobToken.permissions[needed.scope] ?? 'none'] < rank[needed.level]))))) {
+        res.writeHead(403, { 'content-type': 'application/json' }).end(JSON.stringify({ message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest', status: '403' }));
         return;
       }
       const key = `${req.method} ${url.pathname}`;
@@ -262,6 +334,7 @@ export async function startFakeGitHub(options: { token?: string } = {}): Promise
     url: `http://127.0.0.1:${port}`,
     token,
     api: (options = {}) => githubClient({ token, apiUrl: `http://127.0.0.1:${port}`, throttle: false, retryBaseMs: 1, ...options }),
+    scopeToken: (t, repository, permissions) => void scoped.set(t, { repository, permissions }),
     failNext: (pattern, status, n = 1, message) => failures.push({ pattern, status, left: n, ...(message ? { message } : {}) }),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

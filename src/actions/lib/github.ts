@@ -11,6 +11,10 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { GitHubApi, GitHubRepo } from '../../core/github/api.ts';
 import { parseRepository } from '../../core/fields.ts';
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as core from '@actions/core';
 import type { RunnerContext } from '../../core/runner-context.ts';
 
 /** The REST API version the toolkit is written against (https://docs.github.com/rest/about-the-rest-api/api-versions). */
@@ -76,4 +80,39 @@ export function runRepository(ctx: RunnerContext, token: string | undefined = ct
   if (!token || !ctx.github.repository) return undefined;
   const { owner, repo } = parseRepository(ctx.github.repository, 'GITHUB_REPOSITORY');
   return { api: githubClient({ apiUrl: ctx.github.apiUrl, ...options, token }), owner, repo };
+}
+
+/**
+ * Git config through the environment (GIT_CONFIG_COUNT…, inherited by every git the deploy runs):
+ * an Authorization header for the run's server (github.com or GitHub Enterprise Server), so the
+ * GitOps clone and push authenticate with `token` (a GITOPS_TOKEN secret or a GitHub App
+ * installation token) without writing it to any git config file. The token is masked.
+ */
+export function gitAuthEnv(token: string, runner: RunnerContext): void {
+  core.setSecret(token);
+  const server = runner.github.serverUrl;
+  const basic = Buffer.from(`x-access-token:${token}`).toString('base64');
+  core.setSecret(basic);
+  const n = Number(process.env.GIT_CONFIG_COUNT ?? 0);
+  process.env.GIT_CONFIG_COUNT = String(n + 1);
+  process.env[`GIT_CONFIG_KEY_${n}`] = `http.${server}/.extraheader`;
+  process.env[`GIT_CONFIG_VALUE_${n}`] = `AUTHORIZATION: basic ${basic}`;
+}
+
+/**
+ * The credentials a deploy target reads from the job (docs/workflows.md, "Credentials per target"):
+ * `gitops-token` for git over HTTPS ({@link gitAuthEnv}); `kubeconfig`, the content of a kubeconfig
+ * (a KUBECONFIG secret), written to `<RUNNER_TEMP>/dataops-kubeconfig-<random>` (mode 0600) and
+ * exported as KUBECONFIG for the kubectl the deploy runs. Both are masked. Google's credentials come
+ * from google-github-actions/auth (GOOGLE_APPLICATION_CREDENTIALS), not from here.
+ */
+export async function deployCredentials(inputs: { 'gitops-token'?: string | undefined; kubeconfig?: string | undefined }, runner: RunnerContext): Promise<void> {
+  if (inputs['gitops-token']) gitAuthEnv(inputs['gitops-token'], runner);
+  const kubeconfig = inputs.kubeconfig?.trim();
+  if (kubeconfig) {
+    for (const line of kubeconfig.split('\n')) if (line.trim().length > 8) core.setSecret(line.trim());
+    const file = path.join(runner.temp, `dataops-kubeconfig-${randomBytes(6).toString('hex')}`);
+    await writeFile(file, `${kubeconfig}\n`, { mode: 0o600 });
+    process.env.KUBECONFIG = file;
+  }
 }

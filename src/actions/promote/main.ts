@@ -18,7 +18,7 @@ import type { PromoteResult } from '../../core/promotion/promote.ts';
 import { publicGoodSigstoreVerifier, sigstoreVerifier } from '../../core/promotion/sigstore.ts';
 import { promotionFromDispatch, unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
 import { input, readInputs, runAction } from '../lib/action.ts';
-import { runRepository } from '../lib/github.ts';
+import { deployCredentials, runRepository } from '../lib/github.ts';
 
 const ACTION = 'promote';
 
@@ -30,6 +30,8 @@ const inputsSchema = z.object({
   'public-keys': z.string().optional(),
   'trusted-root': z.string().optional(),
   token: z.string().optional(),
+  'gitops-token': z.string().optional(),
+  kubeconfig: z.string().optional(),
   approved: input.boolean(true),
 });
 
@@ -51,6 +53,8 @@ export async function run(): Promise<void> {
     const inputs = readInputs(inputsSchema);
     const token = inputs.token ?? runner.github.token;
     if (token) core.setSecret(token);
+    // the target's credentials: a GitOps token for git over HTTPS, a kubeconfig for kubectl
+    await deployCredentials(inputs, runner);
     const project = await loadProject(inputs.project ?? '.', { workspace: runner.workspace });
     const github = runRepository(runner, token, { log: (l) => core.warning(l) });
     const options: ConsumerOptions = {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadProject } from '../../core/project.ts';
 import { runFlow } from '../../core/flow/runner.ts';
-import { FLOW_STAGES } from '../../core/flow/stages/index.ts';
+import { FLOW_STAGES, selectStages } from '../../core/flow/stages/index.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, confirm, formatDuration, progress, statusLabel } from '../ui.ts';
 import { cliGitHub, cliRunner } from '../context.ts';
@@ -27,8 +27,7 @@ export function register(command: Command): void {
         const project = await loadProject(opts.project, { workspace: cliRunner().workspace });
         const workDir = path.resolve(opts.workDir ?? path.join(project.dir, '.dataops', 'run'));
         await mkdir(workDir, { recursive: true });
-        const only = opts.only?.split(',').map((s) => s.trim());
-        const stages = only ? FLOW_STAGES.filter((s) => only.includes(s.name)) : [...FLOW_STAGES];
+        const stages = opts.only !== undefined ? selectStages(opts.only, '--only') : [...FLOW_STAGES];
         progress(color.bold(`dataops flow: ${project.config.name} (${stages.length} stages)`));
         const env = cliRunner().env;
         const lineageFile = path.resolve(opts.lineageFile ?? path.join(workDir, 'lineage.ndjson'));

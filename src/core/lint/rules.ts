@@ -214,6 +214,12 @@ const DEFS: Record<string, Def> = {
     tags: ['security', 'supply-chain'],
     zizmor: 'superfluous-actions',
   },
+  'template-placeholder': {
+    severity: 'warning',
+    short: '`$default-branch` (or another workflow-template placeholder) in a workflow under `.github/workflows/`: GitHub substitutes it only when it installs an organisation\'s workflow template, so the filter matches no branch and the workflow never runs on it',
+    fix: 'Write the branch name (`branches: [main]`), or drop the filter and guard the jobs with `if: github.ref_name == github.event.repository.default_branch`.',
+    tags: ['correctness'],
+  },
   'concurrency-limits': {
     severity: 'note',
     short: 'workflow without `concurrency:` (or without `cancel-in-progress`) so runs of one ref pile up',
@@ -347,6 +353,7 @@ export const WORKFLOW_RULE_IDS = [
   'adhoc-packages',
   'archived-uses',
   'ref-version-mismatch',
+  'template-placeholder',
 ] as const;
 export type WorkflowRuleId = (typeof WORKFLOW_RULE_IDS)[number];
 

@@ -224,8 +224,31 @@ function tail(text: string, lines = 12): string {
   return (telling.length ? telling : all).slice(-lines).join('\n');
 }
 
-/** Imports package `name` from a directory made by {@link ensureRuntimePackage} (its Node `require` entry). */
+/**
+ * Imports package `name` from a directory made by {@link ensureRuntimePackage}: its `import` entry
+ * (the `"."` export under the `import`, `node` or `default` condition, as Node's ESM resolver picks
+ * it), else its `require` entry. ESM-only packages (@actions/artifact 6: `exports` with an `import`
+ * condition only) have no `require` entry.
+ */
 export async function importInstalled<T>(dir: string, name: string): Promise<T> {
-  const entry = createRequire(path.join(dir, 'package.json')).resolve(name);
+  const pkgDir = path.join(dir, 'node_modules', ...name.split('/'));
+  const manifest = JSON.parse(await readFile(path.join(pkgDir, 'package.json'), 'utf8')) as { exports?: unknown };
+  const esm = importEntry(manifest.exports);
+  const entry = esm ? path.join(pkgDir, esm) : createRequire(path.join(dir, 'package.json')).resolve(name);
   return (await import(/* webpackIgnore: true */ pathToFileURL(entry).href)) as T;
+}
+
+/** The file of the `"."` export for an ESM import (conditions `import`, `node`, `default`, nested), or undefined. */
+function importEntry(exports: unknown): string | undefined {
+  const pick = (target: unknown): string | undefined => {
+    if (typeof target === 'string') return target;
+    if (Array.isArray(target)) return target.map(pick).find((t) => t !== undefined);
+    if (target && typeof target === 'object') {
+      for (const [cond, sub] of Object.entries(target)) if (cond === 'import' || cond === 'node' || cond === 'default') return pick(sub) ?? undefined;
+    }
+    return undefined;
+  };
+  if (!exports || typeof exports !== 'object' || Array.isArray(exports)) return pick(exports);
+  const keys = Object.keys(exports);
+  return keys.some((k) => k.startsWith('.')) ? pick((exports as Record<string, unknown>)['.']) : pick(exports);
 }

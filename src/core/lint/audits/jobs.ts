@@ -3,7 +3,7 @@
  * undocumented-permissions, secrets-outside-env, secrets-inherit, dangerous-triggers,
  * missing-timeout, deploy-concurrency, concurrency-limits, anonymous-definition,
  * self-hosted-runner, insecure-commands, cache-poisoning, misfeature (shells), github-env,
- * adhoc-packages, use-trusted-publishing. Semantics follow https://docs.zizmor.sh/audits/ and the
+ * adhoc-packages, use-trusted-publishing, template-placeholder. Semantics follow https://docs.zizmor.sh/audits/ and the
  * workflow syntax reference.
  */
 import { isMap, isScalar, isSeq, visit, type Node } from 'yaml';
@@ -61,6 +61,18 @@ export function auditWorkflowStructure(ctx: Ctx, root: Node, opts: { deployEnvir
     else if (name === 'workflow_run') {
       const unguarded = jobs.filter(([, job]) => !/github\.event\.workflow_run\./.test(str(get(job, 'if')) ?? ''));
       ctx.report('dangerous-triggers', node, `\`workflow_run\` runs privileged after untrusted runs${unguarded.length ? `; job(s) ${unguarded.map(([n]) => `"${n}"`).join(', ')} have no \`if:\` on github.event.workflow_run` : ''}`, { persona: unguarded.length ? 'regular' : 'pedantic' });
+    }
+  }
+
+  // template-placeholder: `$default-branch` left in a filter of an installed workflow
+  if (!/(^|\/)workflow-templates\//.test(ctx.file)) {
+    for (const [trigger] of triggers) {
+      for (const filter of ['branches', 'branches-ignore', 'tags', 'tags-ignore']) {
+        for (const item of items(get(get(on, trigger), filter))) {
+          const value = str(item);
+          if (value !== undefined && /\$(default-branch|cron-daily|protected-branches)\b/.test(value)) ctx.report('template-placeholder', item, `\`on.${trigger}.${filter}\` holds the workflow-template placeholder \`${value}\`: GitHub substitutes it only when it installs an organisation's template, so this filter matches no branch`);
+        }
+      }
     }
   }
 
