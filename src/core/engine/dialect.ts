@@ -266,11 +266,6 @@ export const bigqueryDialect: Dialect = {
   rowHash: (alias) => `BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(${alias})))`,
 };
 
-/** The dialect of an engine kind. */
-export function dialectOf(name: DialectName): Dialect {
-  return name === 'postgres' ? postgresDialect : name === 'bigquery' ? bigqueryDialect : duckdbDialect;
-}
-
 /**
  * `sql` with the datasets defined before it as a WITH prefix (how a warehouse engine, which
  * creates nothing, makes datasets queryable by name). PostgreSQL gets `AS NOT MATERIALIZED`, so

@@ -5,7 +5,7 @@
  * budget_duration, budget_rows_per_second, budget_peak_memory, regression_duration). A passing run
  * becomes the environment's new baseline.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { EngineOptions } from '../engine/duckdb.ts';
@@ -98,7 +98,10 @@ export async function verify(req: VerifyRequest): Promise<VerifyResult> {
   const perf = cfg.performance;
   if (perf && run) {
     const fixtures = path.resolve(req.baseDir, perf.input);
-    const tmp = await mkdtemp(path.join(req.engine?.tempDirectory ?? os.tmpdir(), 'dataops-perf-'));
+    // the engine's temp directory (the flow's <work-dir>/tmp) may not exist yet when verify runs first
+    const tmpBase = req.engine?.tempDirectory ?? os.tmpdir();
+    await mkdir(tmpBase, { recursive: true });
+    const tmp = await mkdtemp(path.join(tmpBase, 'dataops-perf-'));
     try {
       const inDir = path.join(tmp, 'in');
       const scaled = await buildScaledInput(fixtures, inDir, perf.scale_factor, perf.scale_files, req.engine);
