@@ -57,8 +57,9 @@ describe('dataops init', () => {
     const weather = await readFile(path.join(proj, 'quality/seattle_weather.yml'), 'utf8');
     for (const t of ['type: schema', 'type: row_count', 'type: not_null', 'type: unique', 'type: accepted_values', 'type: range']) expect(weather).toContain(t);
     const workflow = await readFile(path.join(proj, '.github/workflows/dataops-ci.yml'), 'utf8');
-    expect(workflow).toContain('branches: [main]');
-    expect(workflow).not.toContain('$default-branch');
+    // the CI starter checks pull requests (the CD starter runs CI on the default branch), and no placeholder is left outside comments
+    expect(workflow).toMatch(/^on:\n {2}pull_request:/m);
+    expect(workflow.split('\n').filter((l) => !l.trimStart().startsWith('#') && l.includes('$default-branch'))).toEqual([]);
   });
 
   it('proposes suites that pass on the profiled data', async () => {
@@ -205,7 +206,9 @@ describe('dataops init: a pipeline the whole flow passes unchanged', () => {
     expect(project.config.deploy?.verify?.smoke.job?.expect_outputs).toEqual(['birdstrikes.csv', 'pipeline_summary.csv']);
     expect(project.config.promotion?.policy.allowed_refs).toEqual(['refs/heads/main', 'refs/tags/v*']);
     const cd = await readFile(path.join(repo, '.github/workflows/dataops-cd.yml'), 'utf8');
-    expect(cd).toContain('branches: [main]');
+    // CD runs its jobs on the repository's default branch whatever it is called (no branch name to fill in)
+    expect(cd).toContain("if: ${{ github.ref == format('refs/heads/{0}', github.event.repository.default_branch) }}");
+    expect(cd).toContain('# copied workflow keeps no `$default-branch` placeholder');
     const report = await lintPath(repo, { external: false });
     expect(report.findings).toEqual([]);
   });

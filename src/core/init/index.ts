@@ -214,7 +214,11 @@ export async function initProject(dir: string, opts: InitOptions): Promise<InitR
   if (opts.workflow !== false) {
     const registry = pinned ? `ghcr.io/${pinned.repository.split('/')[0]!.toLowerCase()}/${pipeline}` : undefined;
     for (const starter of ['dataops-ci.yml', 'dataops-cd.yml']) {
-      let text = (await readFile(path.join(STARTER_DIR, starter), 'utf8')).replaceAll('$default-branch', branch);
+      // a `$default-branch` placeholder (organisation templates) becomes the branch; comments stay as written
+      let text = (await readFile(path.join(STARTER_DIR, starter), 'utf8'))
+        .split('\n')
+        .map((line) => (line.trimStart().startsWith('#') ? line : line.replaceAll('$default-branch', branch)))
+        .join('\n');
       if (registry) text = text.replaceAll('ghcr.io/my-org/my-pipeline', registry);
       await write(`.github/workflows/${starter}`, text);
     }
