@@ -58,7 +58,7 @@ describe('bad suite files', () => {
   it('a dataset with both path and sql says which keys a dataset takes', async () => {
     writeFileSync(path.join(tmp, 'both.yml'), 'version: 1\nsuite: s\ndatasets:\n  people: { path: people.csv, sql: SELECT 1 }\nchecks:\n  - { type: row_count, dataset: people }\n');
     const r = await cli(['--suite', 'both.yml']);
-    expectCleanConfigError(r, /both\.yml:4: datasets\.people: a dataset has either "path" .* or "sql"/);
+    expectCleanConfigError(r, /both\.yml:4: datasets\.people: a dataset has "path" .*, "table" .* or "sql"/);
   });
 
   it('a reader option that does not exist is named', async () => {
