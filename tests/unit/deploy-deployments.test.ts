@@ -33,7 +33,7 @@ beforeEach(async () => {
       staging: {
         target: 'command',
         environment_url: 'https://staging.flights.example',
-        command: { run: 'env | grep ^DATAOPS_ | sort > "$OUT"; test "$DATAOPS_DIGEST" != "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" || { echo "registry refused the image" >&2; exit 3; }' },
+        command: { run: 'env | grep -E ^DATAOPS_ | grep -v ^DATAOPS_REQUIRE_TOOLS= | sort > "$OUT"; test "$DATAOPS_DIGEST" != "sha256:ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff" || { echo "registry refused the image" >&2; exit 3; }' },
       },
     },
   });
