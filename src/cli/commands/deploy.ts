@@ -15,7 +15,8 @@ import { runUrl } from '../../core/runner-context.ts';
 import { loadProject } from '../../core/project.ts';
 import { action, EXIT, reportError } from '../errors.ts';
 import { color, progress } from '../ui.ts';
-import { cliGitHub, cliRunner } from '../context.ts';
+import { cliRunner } from '../context.ts';
+import { cliGitHub } from '../github.ts';
 
 interface Options {
   environment: string;

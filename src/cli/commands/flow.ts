@@ -10,7 +10,8 @@ import { runFlow } from '../../core/flow/runner.ts';
 import { FLOW_STAGES, selectStages } from '../../core/flow/stages/index.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, confirm, formatDuration, progress, statusLabel } from '../ui.ts';
-import { cliGitHub, cliRunner } from '../context.ts';
+import { cliRunner } from '../context.ts';
+import { cliGitHub } from '../github.ts';
 
 export function register(command: Command): void {
   command

@@ -10,7 +10,8 @@ import { checkProject } from '../../core/init/check.ts';
 import { PIPELINE_LANGUAGES, type PipelineLanguage } from '../../core/init/scaffold.ts';
 import { action, EXIT } from '../errors.ts';
 import { color } from '../ui.ts';
-import { cliGitHubApi, cliRunner } from '../context.ts';
+import { cliRunner } from '../context.ts';
+import { cliGitHubApi } from '../github.ts';
 
 interface InitCliOptions {
   dataset?: string[];

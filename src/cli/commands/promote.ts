@@ -26,7 +26,8 @@ import { checkEvidence } from '../../core/promotion/verify.ts';
 import { unwrapPromotion } from '../../core/promotion/transport/dispatch.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, confirm, progress } from '../ui.ts';
-import { cliGitHub, cliRunner } from '../context.ts';
+import { cliRunner } from '../context.ts';
+import { cliGitHub } from '../github.ts';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -18,7 +18,8 @@ import { verify } from '../../core/verify/verify.ts';
 import { GitHubDeployments } from '../../core/deploy/deployments.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, formatDuration, progress, statusLabel } from '../ui.ts';
-import { cliGitHub, cliRunner } from '../context.ts';
+import { cliRunner } from '../context.ts';
+import { cliGitHub } from '../github.ts';
 
 interface Options {
   image: string;

@@ -9,14 +9,16 @@
  *
  * On a warehouse every non-SQL dataset the suite needs must name a `table:`, and all of them one
  * connection (a suite's statements run in one place: a join across warehouses is not a thing).
+ *
+ * The warehouse engines (and their clients: `pg`, the BigQuery client) load only when a suite runs
+ * on one, so a DuckDB run does not pay for them at start.
  */
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import { resolvePostgres, type ConnectionSpec } from '../connections.ts';
 import type { DialectName } from '../engine/dialect.ts';
 export { ENGINE_KINDS } from '../engine/dialect.ts';
 import type { Engine } from '../engine/duckdb.ts';
-import { openPostgresEngine } from '../engine/postgres.ts';
-import { openBigQueryEngine, type BigQueryClient } from '../engine/bigquery.ts';
+import type { BigQueryClient } from '../engine/bigquery.ts';
 import type { RuntimeModules } from '../runtime/modules.ts';
 import type { DeclaredDataset, LoadedSuite } from './load.ts';
 
@@ -109,7 +111,9 @@ export async function openWarehouse(kind: Exclude<EngineKind, 'duckdb'>, needed:
   const env = opts.env ?? process.env;
   if (conn.spec.type === 'postgres') {
     const { statementTimeoutMs, ...connection } = resolvePostgres(conn.name, conn.spec, env);
+    const { openPostgresEngine } = await import('../engine/postgres.ts');
     return openPostgresEngine({ connection, statementTimeoutMs, trace: opts.trace });
   }
+  const { openBigQueryEngine } = await import('../engine/bigquery.ts');
   return openBigQueryEngine({ name: conn.name, spec: conn.spec, client: opts.bigqueryClient, runtime: opts.runtime, trace: opts.trace });
 }
