@@ -150,6 +150,53 @@ describe('unique reports distinct duplicated keys next to failing rows', () => {
   });
 });
 
+describe('composite unique is exact on the values (dbt semantics: rows with a NULL in the key are not compared)', () => {
+  /** Two different keys (id, code) whose 32-bit fingerprints, the candidates of phase 1, are equal: found with the engine itself. */
+  async function fingerprintCollision(): Promise<Array<[number, string]>> {
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(':memory:');
+    const conn = await db.connect();
+    try {
+      const rows = (await conn.runAndReadAll(`SELECT min(i) AS a, max(i) AS b FROM (SELECT i, (hash(i, 'k' || i) & 4294967295)::UINTEGER AS fp FROM range(300000) AS r(i)) GROUP BY fp HAVING count(*) > 1 ORDER BY a LIMIT 1`)).getRowObjects();
+      const { a, b } = rows[0]! as { a: bigint; b: bigint };
+      return [Number(a), Number(b)].map((i) => [i, `k${i}`]);
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  }
+  /** The recount: rows without a NULL in the key, grouped by the key's values. */
+  const recount = (rows: Array<[number | null, string | null]>) => {
+    const keyed = rows.filter(([a, b]) => a !== null && b !== null);
+    const dups = duplicates(keyed, ([a, b]) => `${a}|${b}`);
+    return { total_rows: keyed.length, failing_rows: keyed.length - distinct(keyed, ([a, b]) => `${a}|${b}`), failing_distinct: dups.length, failing_key_rows: dups.reduce((x, y) => x + y, 0) };
+  };
+  const write = (file: string, rows: Array<[number | null, string | null]>) => writeFileSync(path.join(tmp, file), `id,code\n${rows.map(([a, b]) => `${a ?? ''},${b ?? ''}`).join('\n')}\n`);
+
+  it('two keys with the same fingerprint are different keys (must-pass), duplicates of the values count like the recount (must-fail)', async () => {
+    const collision = await fingerprintCollision();
+    expect(collision[0]![0]).not.toBe(collision[1]![0]);
+    // no duplicate: the colliding keys, NULL-keyed rows repeated (never compared) and unique keys
+    const clean: Array<[number | null, string | null]> = [...collision, [2, null], [2, null], [null, 'b'], [null, 'b'], [null, null], [null, null], [3, 'c'], [4, 'c']];
+    // the same plus a key three times: rows beyond the first 2, one key, its 3 rows
+    const dirty: Array<[number | null, string | null]> = [...clean, [1, 'a'], [1, 'a'], [1, 'a']];
+    write('uclean.csv', clean);
+    write('udirty.csv', dirty);
+    const file = path.join(tmp, `s${++counter}.yml`);
+    writeFileSync(file, `version: 1\nsuite: s${counter}\ndatasets:\n  uclean: { path: uclean.csv }\n  udirty: { path: udirty.csv }\nchecks:\n  - { id: clean, type: unique, dataset: uclean, columns: [id, code] }\n  - { id: dirty, type: unique, dataset: udirty, columns: [id, code] }\n  - { id: one_column, type: unique, dataset: udirty, columns: code }\n`);
+    const r = await runSuite({ suiteFile: file, now: new Date('2026-01-01T00:00:00Z'), threads: 1, root: tmp });
+    expect(recount(clean)).toMatchObject({ failing_rows: 0 });
+    expect(byId(r, 'clean')).toMatchObject({ status: 'pass', ...recount(clean) });
+    expect(recount(dirty)).toMatchObject({ failing_rows: 2, failing_distinct: 1, failing_key_rows: 3 });
+    expect(byId(r, 'dirty')).toMatchObject({ status: 'fail', ...recount(dirty) });
+    expect(byId(r, 'dirty').samples).toEqual([{ id: 1, code: 'a', occurrences: 3 }]);
+    // one column: NULLs are not compared ('b' and 'c' twice, 'a' three times)
+    const codes = dirty.map(([, b]) => b).filter((b) => b !== null);
+    expect(duplicates(codes, (c) => c)).toEqual([2, 2, 3]);
+    expect(byId(r, 'one_column')).toMatchObject({ status: 'fail', total_rows: codes.length, failing_rows: codes.length - new Set(codes).size, failing_distinct: 3, failing_key_rows: 7 });
+  });
+});
+
 describe('relationships report distinct keys without a parent', () => {
   it('counts child rows and distinct orphan keys (must-fail) and passes on a filtered child (must-pass)', async () => {
     const parents = ['NY', 'CA', 'TX', 'FL', 'WA'];

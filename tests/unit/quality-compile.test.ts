@@ -47,15 +47,28 @@ describe('check compilation', () => {
     expect(n.aggregate?.failing).toContain('CAST(t."delay" AS VARCHAR)');
   });
 
-  it('composite unique hashes the key; the shared scan counts the keyed rows, a query of its own counts duplicates', () => {
+  it('composite unique is exact in two phases: repeated 32-bit fingerprints, then the real values of those rows only', () => {
     const c = compileCheck(check('type: unique\ndataset: flights\ncolumns: [date, origin, destination]'), flights, lookup);
     const notNull = '(t."date" IS NOT NULL AND t."origin" IS NOT NULL AND t."destination" IS NOT NULL)';
+    const hash = 'hash(t."date", t."origin", t."destination")';
+    const fp = `(${hash} & 4294967295)::UINTEGER`;
     expect(c.aggregate).toEqual({ total: `count_if(${notNull})` });
-    // sorting the key hashes and comparing neighbours while the rows fit in memory, else a distinct aggregate
-    expect(c.duplicateQuery?.(SORT_MAX_ROWS)).toBe(`SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT hash(t."date", t."origin", t."destination") AS k FROM "flights" AS t WHERE ${notNull}))`);
-    expect(c.duplicateQuery?.(SORT_MAX_ROWS + 1)).toBe(`SELECT count(*) - count(DISTINCT hash(t."date", t."origin", t."destination")) AS failing FROM "flights" AS t WHERE ${notNull}`);
-    expect(c.dupHashesQuery?.(5)).toContain('GROUP BY h HAVING count(*) > 1');
-    expect(c.samplesByHash?.(['18446744073709551615'], 5)).toContain(`hash(t."date", t."origin", t."destination") IN ('18446744073709551615'::UBIGINT) GROUP BY ALL ORDER BY occurrences DESC LIMIT 5`);
+    // phase 1 sorts the fingerprints and compares neighbours while the rows fit in memory, else groups them
+    const sorted = `SELECT DISTINCT k FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${fp} AS k FROM "flights" AS t WHERE ${notNull})) WHERE k = p`;
+    const grouped = `SELECT k FROM (SELECT ${fp} AS k FROM "flights" AS t WHERE ${notNull}) GROUP BY k HAVING count(*) > 1`;
+    // phase 2 groups the candidate rows by the key's values: a fingerprint collision never counts as a duplicate
+    const dupKeys = (candidates: string) => `SELECT ${hash} AS h, count(*) AS c FROM "flights" AS t WHERE ${notNull} AND ${fp} IN (${candidates}) GROUP BY h, t."date", t."origin", t."destination" HAVING count(*) > 1`;
+    expect(c.duplicateQuery?.(SORT_MAX_ROWS)).toBe(`SELECT coalesce(sum(c - 1), 0) AS failing FROM (${dupKeys(sorted)}) AS g`);
+    expect(c.duplicateQuery?.(SORT_MAX_ROWS + 1)).toBe(`SELECT coalesce(sum(c - 1), 0) AS failing FROM (${dupKeys(grouped)}) AS g`);
+    expect(c.dupHashesQuery?.(5, SORT_MAX_ROWS)).toBe(`SELECT max_by(h, c, 5) AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (${dupKeys(sorted)}) AS g`);
+    expect(c.samplesByHash?.(['18446744073709551615'], 5)).toContain(`${hash} IN ('18446744073709551615'::UBIGINT) GROUP BY ALL ORDER BY occurrences DESC LIMIT 5`);
+  });
+
+  it('one-column unique sorts the values themselves (exact in one pass), or distinct-counts them past SORT_MAX_ROWS', () => {
+    const c = compileCheck(check('type: unique\ndataset: flights\ncolumns: origin'), flights, lookup);
+    const notNull = '(t."origin" IS NOT NULL)';
+    expect(c.duplicateQuery?.(SORT_MAX_ROWS)).toBe(`SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT t."origin" AS k FROM "flights" AS t WHERE ${notNull}))`);
+    expect(c.duplicateQuery?.(SORT_MAX_ROWS + 1)).toBe(`SELECT count(*) - count(DISTINCT t."origin") AS failing FROM "flights" AS t WHERE ${notNull}`);
   });
 
   it('range honours inclusive on each side', () => {

@@ -266,7 +266,7 @@ export async function runChecks(engine: Engine, suite: LoadedSuite, states: Map<
     let sampleSql: string | undefined;
     try {
       if (p.compiled.dupHashesQuery && p.compiled.samplesByHash) {
-        const row = (await engine.select(p.compiled.dupHashesQuery(ctx.sampleN)))[0] ?? {};
+        const row = (await engine.select(p.compiled.dupHashesQuery(ctx.sampleN, st?.report.row_count ?? 0)))[0] ?? {};
         p.result.failing_distinct = Number(row.n_keys ?? 0);
         p.result.failing_key_rows = Number(row.key_rows ?? 0);
         const hashes = Array.isArray(row.dup_hashes) ? row.dup_hashes.map(String) : [];

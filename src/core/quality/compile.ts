@@ -10,12 +10,17 @@
  * and relationships as an uncorrelated `NOT IN (SELECT …)` (a hash mark join built once over the
  * parent). `unique` is the one check a shared scan cannot answer cheaply: its exact duplicate
  * count ({@link CompiledCheck.duplicateQuery}) runs as a query of its own once the shared scan has
- * counted the rows, by sorting the keys and comparing neighbours while they fit in memory
- * ({@link SORT_MAX_ROWS}; a fresh process sorts 3M keys in about half the time a distinct hash
- * table takes to build), else with a distinct aggregate (which spills more gracefully). Composite
- * keys are compared by their 64-bit `hash(a, b, c)`: a collision could hide a duplicate only
- * around 2^32 distinct keys. Samples and the distinct failing keys/values are fetched afterwards,
- * only for checks that did not pass, with targeted queries.
+ * counted the rows. A one-column key is sorted and compared with its neighbour while the rows fit
+ * in memory ({@link SORT_MAX_ROWS}; a fresh process sorts 3M keys in about half the time a
+ * distinct hash table takes to build), else distinct-counted (which spills more gracefully). A
+ * composite key is counted exactly in two phases: (1) the 32-bit fingerprints of the keys
+ * (`hash(a, b, c) & 0xFFFFFFFF`) are sorted the same way (or grouped, past SORT_MAX_ROWS) and
+ * those that repeat are the candidates; (2) only rows with a candidate fingerprint are grouped by
+ * the key's real values. A fingerprint collision costs a few rows more in phase 2, never a wrong
+ * count; a 4-byte sort key is ~20% cheaper than the 64-bit hash (3M flights: ~0.8 s vs ~1.0 s
+ * CPU). The counts of distinct duplicated keys come from the same groups. Samples and the
+ * distinct failing keys/values are fetched afterwards, only for checks that did not pass, with
+ * targeted queries.
  *
  * Values are compared in the column's own type: `accepted_values` casts each listed value to the
  * column's type (`'18'` and `18` both match 18.0 in a DOUBLE column); on a JSON column, strings are
@@ -71,9 +76,10 @@ export interface CompiledCheck {
   duplicateQuery?: (rows: number) => string;
   /**
    * For `unique`: one row, `dup_hashes` = hashes of up to `n` of the most repeated keys, `n_keys` =
-   * duplicated keys, `key_rows` = their rows (one grouped scan serves samples and counts).
+   * duplicated keys, `key_rows` = their rows (one grouped scan serves samples and counts), given
+   * the dataset's row count like {@link duplicateQuery}.
    */
-  dupHashesQuery?: (n: number) => string;
+  dupHashesQuery?: (n: number, rows: number) => string;
   /** For `unique`: the duplicated keys with their occurrences, given their hashes. */
   samplesByHash?: (hashes: string[], n: number) => string;
   /** For checks that did not pass: one row, `n` = distinct failing values or keys (see `failing_distinct` in report.ts). */
@@ -200,30 +206,36 @@ export function compileCheck(check: CheckSpec, ds: DatasetInfo, lookup: (name: s
       const cols = asList(check.columns).map((c) => resolveColumn(ds, c));
       const refs = cols.map((c) => `t.${ident(c)}`);
       const filter = and(refs.map((r) => `${r} IS NOT NULL`).join(' AND '));
-      const key = cols.length === 1 ? refs[0]! : d.keyHash(refs);
       const hashKey = d.keyHash(refs);
-      const duplicateQuery = (rows: number) =>
-        rows <= SORT_MAX_ROWS && d.name === 'duckdb'
-          ? `SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${key} AS k FROM ${from} WHERE ${filter}))`
-          : d.name === 'duckdb'
-            ? `SELECT count(*) - count(DISTINCT ${key}) AS failing FROM ${from} WHERE ${filter}`
-            : // a warehouse groups by the key itself (a hash aggregate, exact): rows beyond the first of each key
-              `SELECT coalesce(sum(c - 1), 0) AS failing FROM (SELECT count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${refs.join(', ')}) AS g`;
-      // Counting shares the dataset's single scan; only a failing check pays for a grouped scan
-      // that finds the most repeated keys (by hash), whose rows are then fetched by a filter scan.
+      if (d.name === 'duckdb') {
+        // exact on the values, in two phases (see the module doc): keys whose 32-bit fingerprint
+        // repeats are the candidates; only their rows are grouped by the key's real values
+        const fingerprint = `(${hashKey} & 4294967295)::UINTEGER`;
+        const candidates = (rows: number) =>
+          rows <= SORT_MAX_ROWS
+            ? `SELECT DISTINCT k FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${fingerprint} AS k FROM ${from} WHERE ${filter})) WHERE k = p`
+            : `SELECT k FROM (SELECT ${fingerprint} AS k FROM ${from} WHERE ${filter}) GROUP BY k HAVING count(*) > 1`;
+        const dupKeys = (rows: number) => `SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} AND ${fingerprint} IN (${candidates(rows)}) GROUP BY h, ${refs.join(', ')} HAVING count(*) > 1`;
+        // one column: sorted (or distinct-counted) as it is, exact in one pass
+        const duplicateQuery = (rows: number) =>
+          cols.length > 1
+            ? `SELECT coalesce(sum(c - 1), 0) AS failing FROM (${dupKeys(rows)}) AS g`
+            : rows <= SORT_MAX_ROWS
+              ? `SELECT count(*) FILTER (WHERE k = p) AS failing FROM (SELECT k, lag(k) OVER (ORDER BY k) AS p FROM (SELECT ${refs[0]!} AS k FROM ${from} WHERE ${filter}))`
+              : `SELECT count(*) - count(DISTINCT ${refs[0]!}) AS failing FROM ${from} WHERE ${filter}`;
+        // a failing check pays for the grouped scan that finds the most repeated keys, whose rows a filter scan then fetches
+        const dupHashesQuery = (n: number, rows: number) => `SELECT ${d.topN('h', 'c', Math.max(1, n))} AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (${dupKeys(rows)}) AS g`;
+        const samplesByHash = (hashes: string[], n: number) =>
+          `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map(d.hashValue).join(', ')}) GROUP BY ALL ORDER BY occurrences DESC LIMIT ${n}`;
+        return { kind: 'aggregate', columns: cols, aggregate: { total: d.countIf(filter) }, duplicateQuery, dupHashesQuery, samplesByHash };
+      }
+      // a warehouse groups by the key itself (a hash aggregate, exact): rows beyond the first of each key
+      const duplicateQuery = () => `SELECT coalesce(sum(c - 1), 0) AS failing FROM (SELECT count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${refs.join(', ')}) AS g`;
       const dupHashesQuery = (n: number) =>
-        `SELECT ${d.topN('h', 'c', Math.max(1, n))} AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY ${d.name === 'duckdb' ? 'h' : '1'} HAVING count(*) > 1) AS g`;
-      const groupBy = d.name === 'duckdb' ? 'ALL' : cols.map((_, i) => i + 1).join(', ');
+        `SELECT ${d.topN('h', 'c', Math.max(1, n))} AS dup_hashes, count(*) AS n_keys, sum(c) AS key_rows FROM (SELECT ${hashKey} AS h, count(*) AS c FROM ${from} WHERE ${filter} GROUP BY 1 HAVING count(*) > 1) AS g`;
       const samplesByHash = (hashes: string[], n: number) =>
-        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map(d.hashValue).join(', ')}) GROUP BY ${groupBy} ORDER BY occurrences DESC${d.name === 'duckdb' ? '' : `, ${refs.map((r, i) => d.orderKey(r, ds.columns.get(cols[i]!))).join(', ')}`} LIMIT ${n}`;
-      return {
-        kind: 'aggregate',
-        columns: cols,
-        aggregate: { total: d.countIf(filter) },
-        duplicateQuery,
-        dupHashesQuery,
-        samplesByHash,
-      };
+        `SELECT ${refs.map((r, i) => `${r} AS ${ident(cols[i]!)}`).join(', ')}, count(*) AS occurrences FROM ${from} WHERE ${filter} AND ${hashKey} IN (${hashes.map(d.hashValue).join(', ')}) GROUP BY ${cols.map((_, i) => i + 1).join(', ')} ORDER BY occurrences DESC, ${refs.map((r, i) => d.orderKey(r, ds.columns.get(cols[i]!))).join(', ')} LIMIT ${n}`;
+      return { kind: 'aggregate', columns: cols, aggregate: { total: d.countIf(filter) }, duplicateQuery, dupHashesQuery, samplesByHash };
     }
     case 'accepted_values': {
       const c = resolveColumn(ds, check.column);
