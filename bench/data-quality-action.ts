@@ -54,43 +54,74 @@ async function repeat(n: number, fn: () => Promise<number>): Promise<number[]> {
   return out;
 }
 
+/** A process to time: `node args…` in `cwd` with `env`. */
+export interface Command {
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+/**
+ * Sets the data-quality action up in `tmp` as a runner would hold it: the committed bundle copied
+ * away from the repository (no node_modules reachable), a workspace with a one-check suite, and
+ * the engine installed into a tool cache (timed: `installMs`).
+ * @returns the commands of a cached start of the action and of the engine load alone (import
+ *   @duckdb/node-api from the tool cache + open an in-memory instance).
+ */
+export async function prepareActionStart(tmp: string): Promise<{ installMs: number; action: () => Command; engineLoad: Command; bundle: string; lockFile: string; actionEnv: (toolCache: string) => NodeJS.ProcessEnv; ws: string; baseEnv: NodeJS.ProcessEnv }> {
+  const distDir = path.join(tmp, 'action', 'dist');
+  cpSync(path.join(ROOT, 'dist', 'package.json'), path.join(distDir, 'package.json'));
+  cpSync(path.join(ROOT, 'dist', 'actions'), path.join(distDir, 'actions'), { recursive: true });
+  cpSync(path.join(ROOT, 'dist', 'data-quality'), path.join(distDir, 'data-quality'), { recursive: true });
+  const bundle = path.join(distDir, 'data-quality', 'index.js');
+  const lockFile = path.join(distDir, 'actions', 'duckdb-lock.json');
+  const ws = path.join(tmp, 'ws');
+  mkdirSync(ws);
+  writeFileSync(path.join(ws, 'data.csv'), 'id,name\n1,a\n2,b\n');
+  writeFileSync(path.join(ws, 'one.yml'), 'version: 1\nsuite: one\ndatasets:\n  data: { path: data.csv }\nchecks:\n  - type: row_count\n    dataset: data\n    min: 1\n');
+  const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
+  const actionEnv = (toolCache: string): NodeJS.ProcessEnv => {
+    const dir = mkdtempSync(path.join(tmp, 'run-'));
+    writeFileSync(path.join(dir, 'out'), '');
+    writeFileSync(path.join(dir, 'summary'), '');
+    return { ...baseEnv, INPUT_SUITE: 'one.yml', 'INPUT_CHECK-RUN': 'false', GITHUB_OUTPUT: path.join(dir, 'out'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary'), RUNNER_TEMP: dir, RUNNER_TOOL_CACHE: toolCache, GITHUB_WORKSPACE: ws };
+  };
+  const lock = await readRuntimeLock(lockFile, DUCKDB);
+  const toolCache = path.join(tmp, 'tc-first');
+  const { installMs } = await ensureRuntimePackage(DUCKDB, { lockFile, toolCache });
+  const entry = pathToFileURL(path.join(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, DUCKDB)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
+  const engineLoadScript = `const d = await import(${JSON.stringify(entry)}); const i = await d.DuckDBInstance.create(':memory:'); const c = await i.connect(); await c.run('SELECT 1'); c.closeSync(); i.closeSync();`;
+  return {
+    installMs,
+    action: () => ({ args: [bundle], env: actionEnv(toolCache), cwd: ws }),
+    engineLoad: { args: ['--input-type=module', '-e', engineLoadScript], env: baseEnv, cwd: ws },
+    bundle,
+    lockFile,
+    actionEnv,
+    ws,
+    baseEnv,
+  };
+}
+
 /** Runs the bench and prints its figures; resolves them (milliseconds). */
 export async function measureActionStart(): Promise<Record<string, number>> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-dq-action-'));
   try {
-    const distDir = path.join(tmp, 'action', 'dist');
-    cpSync(path.join(ROOT, 'dist', 'package.json'), path.join(distDir, 'package.json'));
-    cpSync(path.join(ROOT, 'dist', 'actions'), path.join(distDir, 'actions'), { recursive: true });
-    cpSync(path.join(ROOT, 'dist', 'data-quality'), path.join(distDir, 'data-quality'), { recursive: true });
-    const bundle = path.join(distDir, 'data-quality', 'index.js');
-    const lockFile = path.join(distDir, 'actions', 'duckdb-lock.json');
-    const ws = path.join(tmp, 'ws');
-    mkdirSync(ws);
-    writeFileSync(path.join(ws, 'data.csv'), 'id,name\n1,a\n2,b\n');
-    writeFileSync(path.join(ws, 'one.yml'), 'version: 1\nsuite: one\ndatasets:\n  data: { path: data.csv }\nchecks:\n  - type: row_count\n    dataset: data\n    min: 1\n');
-    const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(INPUT_|GITHUB_|RUNNER_)/.test(k)));
-    const actionEnv = (toolCache: string): NodeJS.ProcessEnv => {
-      const dir = mkdtempSync(path.join(tmp, 'run-'));
-      writeFileSync(path.join(dir, 'out'), '');
-      writeFileSync(path.join(dir, 'summary'), '');
-      return { ...baseEnv, INPUT_SUITE: 'one.yml', 'INPUT_CHECK-RUN': 'false', GITHUB_OUTPUT: path.join(dir, 'out'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary'), RUNNER_TEMP: dir, RUNNER_TOOL_CACHE: toolCache, GITHUB_WORKSPACE: ws };
-    };
-
-    // engine packaging: first run (empty tool cache) vs cached
-    const lock = await readRuntimeLock(lockFile, DUCKDB);
+    const { installMs, action: actionCommand, engineLoad: engineCommand, bundle, lockFile, actionEnv, ws, baseEnv } = await prepareActionStart(tmp);
+    const first = { installMs };
     const firstCache = path.join(tmp, 'tc-first');
-    const first = await ensureRuntimePackage(DUCKDB, { lockFile, toolCache: firstCache });
+    // engine packaging: first run (empty tool cache) vs cached
     const cachedRuns = await repeat(REPEAT, async () => (await ensureRuntimePackage(DUCKDB, { lockFile, toolCache: firstCache })).installMs);
     // the whole action, first run on an empty tool cache vs warm
     const actionFirst = await timeRun([bundle], actionEnv(path.join(tmp, 'tc-action-first')), ws);
 
     // cold start with the engine cached
-    const toolCache = firstCache;
     const node0 = await repeat(REPEAT, () => timeRun(['-e', '0'], baseEnv, ws, 'node0'));
-    const entry = pathToFileURL(path.join(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, DUCKDB)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
-    const engineLoadScript = `const d = await import(${JSON.stringify(entry)}); const i = await d.DuckDBInstance.create(':memory:'); const c = await i.connect(); await c.run('SELECT 1'); c.closeSync(); i.closeSync();`;
-    const engineLoad = await repeat(REPEAT, () => timeRun(['--input-type=module', '-e', engineLoadScript], baseEnv, ws, 'engine'));
-    const action = await repeat(REPEAT, () => timeRun([bundle], actionEnv(toolCache), ws, 'action'));
+    const engineLoad = await repeat(REPEAT, () => timeRun(engineCommand.args, engineCommand.env, engineCommand.cwd, 'engine'));
+    const action = await repeat(REPEAT, () => {
+      const c = actionCommand();
+      return timeRun(c.args, c.env, c.cwd, 'action');
+    });
 
     const n0 = median(node0);
     const load = median(engineLoad) - n0;
