@@ -31,33 +31,38 @@ const exec = promisify(execFile);
 /** Preload printing the process's CPU time at exit (user + system, all threads), on stderr. */
 const CPU_PRELOAD = `data:text/javascript,${encodeURIComponent("import { writeSync } from 'node:fs'; process.on('exit', () => { const u = process.cpuUsage(); writeSync(2, '\\n__cpu_us ' + (u.user + u.system) + '\\n'); });")}`;
 
-interface Sample {
+/** One process run: wall time and CPU time (user + system, all threads), milliseconds. */
+export interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** The process's standard output. */
+  stdout: string;
 }
 
 /** Runs `node args…` once; wall time and CPU time. @throws when the process fails with other than `okCodes`. */
-async function timed(args: string[], okCodes: number[] = [0]): Promise<Sample> {
+export async function timed(args: string[], okCodes: number[] = [0]): Promise<Sample> {
   const t = performance.now();
   let stderr: string;
+  let stdout: string;
   try {
-    ({ stderr } = await exec(process.execPath, ['--import', CPU_PRELOAD, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }));
+    ({ stdout, stderr } = await exec(process.execPath, ['--import', CPU_PRELOAD, ...args], { cwd: ROOT, maxBuffer: 16 << 20 }));
   } catch (err) {
-    const e = err as { code?: number; stderr?: string };
+    const e = err as { code?: number; stderr?: string; stdout?: string };
     if (!okCodes.includes(e.code ?? -1)) throw err;
     stderr = e.stderr ?? '';
+    stdout = e.stdout ?? '';
   }
   const wallMs = performance.now() - t;
-  return { wallMs, cpuMs: Number(/__cpu_us (\d+)/.exec(stderr)?.[1] ?? NaN) / 1000 };
+  return { wallMs, cpuMs: Number(/__cpu_us (\d+)/.exec(stderr)?.[1] ?? NaN) / 1000, stdout };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const med = (s: Sample[]): Sample => ({ wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) });
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+export const med = (s: Sample[]): Omit<Sample, 'stdout'> => ({ wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) });
+export const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+export const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 /** `a` and `b` alternately, `n` times each (after one warm-up of each): the same machine state for both. */
-async function interleaved(n: number, a: () => Promise<Sample>, b: () => Promise<Sample>): Promise<[Sample[], Sample[]]> {
+export async function interleaved(n: number, a: () => Promise<Sample>, b: () => Promise<Sample>): Promise<[Sample[], Sample[]]> {
   await a();
   await b();
   const as: Sample[] = [];
