@@ -299,16 +299,19 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<ref>`: the stored bytes. When `reference` is a digest, the bytes are checked against it.
-   * @throws RegistryError (404 MANIFEST_UNKNOWN when absent, or a digest mismatch).
+   * With `maxBytes`, a body larger than that is not read past the limit.
+   * @throws RegistryError (404 MANIFEST_UNKNOWN when absent, a digest mismatch, or code SIZE_LIMIT past `maxBytes`).
    */
-  async getManifest(repository: string, reference: string): Promise<ManifestBytes> {
+  async getManifest(repository: string, reference: string, opts: { maxBytes?: number } = {}): Promise<ManifestBytes> {
+    const operation = `GET manifest ${reference}`;
     const a = await this.send({
       method: 'GET',
-      operation: `GET manifest ${reference}`,
+      operation,
       repository,
       scopes: [pull(repository)],
       prepare: () => ({ url: this.url(repository, `manifests/${reference}`), headers: { accept: MANIFEST_ACCEPT } }),
       ok: [200],
+      ...(opts.maxBytes !== undefined ? { read: (res: Response) => this.readLimited(res, opts.maxBytes!, repository, operation) } : {}),
     });
     const bytes = a.value;
     const digest = sha256(bytes);
@@ -389,6 +392,48 @@ export class RegistryClient {
   async hasBlob(repository: string, digest: string): Promise<boolean> {
     const a = await this.send({ method: 'HEAD', operation: `HEAD blob ${digest}`, repository, scopes: [pull(repository)], prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }), ok: [200, 404] });
     return a.status === 200;
+  }
+
+  /**
+   * `GET /v2/<name>/blobs/<digest>` into memory, at most `maxBytes` (a small document: a data
+   * manifest, a config), checked against the digest (a mismatch is retried, then thrown).
+   * @throws RegistryError (404 BLOB_UNKNOWN, code DIGEST_MISMATCH, or code SIZE_LIMIT past `maxBytes`).
+   */
+  async getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
+    const operation = `GET blob ${digest}`;
+    const a = await this.send({
+      method: 'GET',
+      operation,
+      repository,
+      scopes: [pull(repository)],
+      prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }),
+      ok: [200],
+      follow: true,
+      read: async (res) => {
+        const bytes = await this.readLimited(res, maxBytes, repository, operation);
+        const got = sha256(bytes);
+        if (got !== digest) throw new DigestMismatchError(digest, got);
+        return bytes;
+      },
+    });
+    return a.value;
+  }
+
+  /** A response body of at most `maxBytes` (the announced length is checked first; the stream is cancelled past the limit). */
+  private async readLimited(res: Response, maxBytes: number, repository: string, operation: string): Promise<Buffer> {
+    const tooLarge = () => new RegistryError({ registry: this.registry, repository, operation, code: 'SIZE_LIMIT', detail: `the body is larger than the limit of ${maxBytes} bytes; not read`, retryable: false });
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += (chunk as Uint8Array).byteLength;
+      if (size > maxBytes) throw tooLarge(); // leaving the loop cancels the stream
+      chunks.push(chunk as Uint8Array);
+    }
+    return Buffer.concat(chunks);
   }
 
   /**
