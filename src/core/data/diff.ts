@@ -3,10 +3,11 @@
  * schema changes (added, removed, retyped columns), the row-count change, and with a key a
  * row diff: rows added, removed and changed, per-column change counts and a few samples.
  *
- * The row diff reads both sides once in full: a FULL OUTER JOIN of (key, 64-bit hash of the
- * compared columns) keeps the keys that differ (as data-diff compares checksums); a second,
- * narrow pass fetches only those keys' values to count the changed rows per column (`IS DISTINCT
- * FROM`; a retyped column compares as text) and take samples. Keys are expected unique and not
+ * The row diff reads both sides in full: a FULL OUTER JOIN of (key, 64-bit hash of the compared
+ * columns) keeps the keys that differ (as data-diff compares checksums); a second pass joins each
+ * side with only those keys (their hash table is small; the side's scan probes it) to fetch their
+ * values, count the changed rows per column (`IS DISTINCT FROM`; a retyped column compares as
+ * text) and take samples. `npm run bench` (bench/data-diff.ts) measures it on 3M rows. Keys are expected unique and not
  * NULL on each side: a NULL key never matches (its row is added and removed), a duplicated key
  * multiplies its rows in the join (`checkKeys` counts such keys: {@link RowDiff.duplicate_keys}).
  *
