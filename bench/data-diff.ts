@@ -21,11 +21,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openEngine } from '../src/core/engine/duckdb.ts';
 import { literal } from '../src/core/engine/quote.ts';
-import { fmt, interleaved, med, timed, verdict } from './whole-process.ts';
+import { CLI, FLIGHTS, fmt, interleaved, med, ROOT, timed, verdict } from './whole-process.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'bin', 'dataops.js');
-const FLIGHTS = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
 const CACHE = path.join(ROOT, 'bench/.cache/data-diff');
 const REPEAT = 3;
 /** Every CHANGE_EVERY-th row of head has another delay. */

@@ -20,10 +20,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { measureActionStart } from './data-quality-action.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'bin', 'dataops.js');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'bin', 'dataops.js');
 const EXAMPLE = path.join(ROOT, 'templates/example-pipeline');
-const FLIGHTS = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
+export const FLIGHTS = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
 const HELP_REPEAT = 9;
 const SUITE_REPEAT = 3;
 const exec = promisify(execFile);

@@ -399,23 +399,18 @@ export class RegistryClient {
    * manifest, a config), checked against the digest (a mismatch is retried, then thrown).
    * @throws RegistryError (404 BLOB_UNKNOWN, code DIGEST_MISMATCH, or code SIZE_LIMIT past `maxBytes`).
    */
-  async getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
-    const operation = `GET blob ${digest}`;
-    const a = await this.send({
-      method: 'GET',
-      operation,
-      repository,
-      scopes: [pull(repository)],
-      prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }),
-      ok: [200],
-      follow: true,
-      read: async (res) => {
-        const bytes = await this.readLimited(res, maxBytes, repository, operation);
-        const got = sha256(bytes);
-        if (got !== digest) throw new DigestMismatchError(digest, got);
-        return bytes;
-      },
+  getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
+    return this.readBlob(repository, digest, async (res) => {
+      const bytes = await this.readLimited(res, maxBytes, repository, `GET blob ${digest}`);
+      const got = sha256(bytes);
+      if (got !== digest) throw new DigestMismatchError(digest, got);
+      return bytes;
     });
+  }
+
+  /** `GET /v2/<name>/blobs/<digest>` (redirects to storage followed), the body handed to `read`. */
+  private async readBlob<T>(repository: string, digest: string, read: (res: Response) => Promise<T>): Promise<T> {
+    const a = await this.send({ method: 'GET', operation: `GET blob ${digest}`, repository, scopes: [pull(repository)], prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }), ok: [200], follow: true, read });
     return a.value;
   }
 
@@ -440,37 +435,27 @@ export class RegistryClient {
    * `GET /v2/<name>/blobs/<digest>` streamed to `file`, checked against the digest (a mismatch is retried, then thrown).
    * @returns the number of bytes written.
    */
-  async downloadBlob(repository: string, digest: string, file: string): Promise<number> {
-    const a = await this.send({
-      method: 'GET',
-      operation: `GET blob ${digest}`,
-      repository,
-      scopes: [pull(repository)],
-      prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }),
-      ok: [200],
-      follow: true,
-      read: async (res) => {
-        const hash = createHash('sha256');
-        let size = 0;
-        const out = createWriteStream(file);
-        try {
-          for await (const chunk of res.body ?? []) {
-            hash.update(chunk as Uint8Array);
-            size += (chunk as Uint8Array).byteLength;
-            if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          }
-        } finally {
-          await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  downloadBlob(repository: string, digest: string, file: string): Promise<number> {
+    return this.readBlob(repository, digest, async (res) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      const out = createWriteStream(file);
+      try {
+        for await (const chunk of res.body ?? []) {
+          hash.update(chunk as Uint8Array);
+          size += (chunk as Uint8Array).byteLength;
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
-        const got = `sha256:${hash.digest('hex')}`;
-        if (got !== digest) {
-          await rm(file, { force: true });
-          throw new DigestMismatchError(digest, got);
-        }
-        return size;
-      },
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== digest) {
+        await rm(file, { force: true });
+        throw new DigestMismatchError(digest, got);
+      }
+      return size;
     });
-    return a.value;
   }
 
   /**
