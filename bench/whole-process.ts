@@ -22,47 +22,52 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { prepareActionStart, type Command } from './data-quality-action.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'bin', 'dataops.js');
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'bin', 'dataops.js');
 const EXAMPLE = path.join(ROOT, 'templates/example-pipeline');
-const FLIGHTS = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
+export const FLIGHTS = path.join(ROOT, 'node_modules/vega-datasets/data/flights-3m.parquet');
 const ROUNDS = 3;
 const exec = promisify(execFile);
 
 /** Preload printing the process's CPU time at exit (user + system, all threads), on stderr. */
 const CPU_PRELOAD = `data:text/javascript,${encodeURIComponent("import { writeSync } from 'node:fs'; process.on('exit', () => { const u = process.cpuUsage(); writeSync(2, '\\n__cpu_us ' + (u.user + u.system) + '\\n'); });")}`;
 
-interface Sample {
+/** One process run: wall time and CPU time (user + system, all threads), milliseconds. */
+export interface Sample {
   wallMs: number;
   cpuMs: number;
+  /** The process's standard output. */
+  stdout: string;
 }
 
 /** Runs `node args…` once; wall time and CPU time. @throws when the process fails with other than `okCodes`. */
-async function timed(args: string[], okCodes: number[] = [0], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Sample> {
+export async function timed(args: string[], okCodes: number[] = [0], where: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Sample> {
   const t = performance.now();
   let stderr: string;
+  let stdout: string;
   try {
-    ({ stderr } = await exec(process.execPath, ['--import', CPU_PRELOAD, ...args], { cwd: where.cwd ?? ROOT, env: where.env ?? process.env, maxBuffer: 16 << 20 }));
+    ({ stdout, stderr } = await exec(process.execPath, ['--import', CPU_PRELOAD, ...args], { cwd: where.cwd ?? ROOT, env: where.env ?? process.env, maxBuffer: 16 << 20 }));
   } catch (err) {
-    const e = err as { code?: number; stderr?: string };
+    const e = err as { code?: number; stderr?: string; stdout?: string };
     if (!okCodes.includes(e.code ?? -1)) throw err;
     stderr = e.stderr ?? '';
+    stdout = e.stdout ?? '';
   }
   const wallMs = performance.now() - t;
-  return { wallMs, cpuMs: Number(/__cpu_us (\d+)/.exec(stderr)?.[1] ?? NaN) / 1000 };
+  return { wallMs, cpuMs: Number(/__cpu_us (\d+)/.exec(stderr)?.[1] ?? NaN) / 1000, stdout };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const med = (s: Sample[]): Sample => ({ wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) });
-const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+export const med = (s: Sample[]): Omit<Sample, 'stdout'> => ({ wallMs: median(s.map((x) => x.wallMs)), cpuMs: median(s.map((x) => x.cpuMs)) });
+export const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+export const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
 /**
  * Runs every process of `runs` once per round, `rounds` rounds after one warm-up round, in an order
  * that rotates each round (each process meets the same machine states as the others).
  * @returns the samples of each process by name (warm-up left out)
  */
-async function rounds(n: number, runs: Record<string, () => Promise<Sample>>): Promise<Record<string, Sample[]>> {
+export async function rounds(n: number, runs: Record<string, () => Promise<Sample>>): Promise<Record<string, Sample[]>> {
   const names = Object.keys(runs);
   const out: Record<string, Sample[]> = Object.fromEntries(names.map((k) => [k, []]));
   for (let r = -1; r < n; r++) {
@@ -73,6 +78,12 @@ async function rounds(n: number, runs: Record<string, () => Promise<Sample>>): P
     }
   }
   return out;
+}
+
+/** `a` and `b` alternately, `n` times each (after one warm-up of each): the same machine state for both. */
+export async function interleaved(n: number, a: () => Promise<Sample>, b: () => Promise<Sample>): Promise<[Sample[], Sample[]]> {
+  const out = await rounds(n, { a, b });
+  return [out.a!, out.b!];
 }
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');

@@ -66,6 +66,17 @@ describe('quality runs write manifests', () => {
     for (const d of report.datasets) expect(d.manifest_digest, d.name).toBe(manifestDigest(by.get(d.name)!));
   });
 
+  it('with manifests and profiles both on, each dataset is profiled once: the report carries the manifest\'s profile', async () => {
+    const manifests: DataManifest[] = [];
+    const report = await runSuite({ suiteFile: path.join(tmp, 'suite.yml'), tempDirectory: tmp, manifests, profile: true });
+    const by = new Map(manifests.map((m) => [m.dataset.name, m]));
+    expect(report.datasets.map((d) => d.name).sort()).toEqual(['airports', 'contacts', 'people']);
+    // the same object, not an equal one computed by a second scan
+    for (const d of report.datasets) expect(d.profile, d.name).toBe(by.get(d.name)!.columns);
+    const alone = await runSuite({ suiteFile: path.join(tmp, 'suite.yml'), tempDirectory: tmp, profile: true });
+    for (const d of alone.datasets) expect(d.profile, d.name).toEqual(by.get(d.name)!.columns);
+  });
+
   it('without the option nothing changes in the report', async () => {
     const report = await runSuite({ suiteFile: path.join(tmp, 'suite.yml'), tempDirectory: tmp });
     for (const d of report.datasets) expect(d.manifest_digest).toBeUndefined();

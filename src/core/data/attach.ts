@@ -11,11 +11,12 @@
  * Readers ({@link readAttachedManifests}) ask the referrers API first and fall back to that tag.
  */
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, ConfigErrors } from '../errors.ts';
 import { sha256 } from '../hash.ts';
 import { MEDIA_TYPES, RegistryError, type RegistryClient } from '../registry/client.ts';
+import { formatPath } from '../yaml.ts';
 import { DATA_MANIFEST_MEDIA_TYPE, parseManifest, type DataManifest } from './manifest.ts';
 import type { RecordedManifest } from './record.ts';
 
@@ -105,14 +106,69 @@ export async function attachManifests(client: RegistryClient, repository: string
   return { digest, ref, via: 'tag-schema', tag };
 }
 
-/** Descriptors of the data-manifest artifacts whose subject is `subjectDigest` (referrers API, else the fallback tag), newest last. */
+/**
+ * Largest document read back from a registry for data manifests, in bytes: the fallback index, the
+ * artifact manifest and each data-manifest layer. 4 MiB, the limit the OCI distribution spec lets
+ * registries set on manifests (a manifest of a 1,000-column dataset is about 300 KB). A larger
+ * one is refused unread (its announced size first, then while streaming).
+ */
+export const MAX_READ_BACK_BYTES = 4 << 20;
+
+const digestSchema = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'expected sha256:<64 lower-case hex>');
+const descriptorSchema = z.looseObject({ mediaType: z.string(), digest: digestSchema, size: z.number().int().min(0), annotations: z.record(z.string(), z.string()).optional() });
+/** The fallback index (tag `sha256-<hex>`): an OCI image index. */
+const indexSchema = z.looseObject({ schemaVersion: z.literal(2), manifests: z.array(z.looseObject({ digest: z.unknown(), artifactType: z.unknown().optional() })) });
+/** The data-manifest artifact as {@link attachManifests} writes it. */
+const artifactSchema = z.looseObject({
+  schemaVersion: z.literal(2),
+  mediaType: z.literal(MEDIA_TYPES.ociManifest),
+  artifactType: z.literal(DATA_ARTIFACT_TYPE),
+  subject: descriptorSchema,
+  layers: z.array(descriptorSchema.extend({ mediaType: z.literal(DATA_MANIFEST_MEDIA_TYPE), size: z.number().int().min(0).max(MAX_READ_BACK_BYTES, `larger than the read-back limit of ${MAX_READ_BACK_BYTES} bytes`) })),
+});
+
+const READ_BACK_FIX = 'The registry holds a data-manifest artifact dataops-actions did not write (or damaged): push the image again and attach its manifests (`dataops push`).';
+
+/** A read-back document that is not what we wrote: one line naming it and the field, never its values. */
+function readBackError(where: string, field: string | undefined, problem: string): ConfigError {
+  return new ConfigError(problem, { location: { file: where, ...(field ? { field } : {}) }, fix: READ_BACK_FIX });
+}
+
+/** `text` parsed as JSON and validated by `schema`; @throws ConfigError naming `where` and the first bad field. */
+function parseReadBack<T>(bytes: Uint8Array, where: string, schema: z.ZodType<T>): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch {
+    throw readBackError(where, undefined, 'not JSON');
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const more = parsed.error.issues.length > 1 ? ` (and ${parsed.error.issues.length - 1} more problems)` : '';
+  throw readBackError(where, formatPath(issue.path.filter((x): x is string | number => typeof x !== 'symbol')) || undefined, `${issue.message}${more}`);
+}
+
+/** Registry failures that are the content's fault (too large, not the digest it is named by) as ConfigErrors naming it; others unchanged. */
+async function content<T>(where: string, field: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (err instanceof RegistryError && err.code === 'SIZE_LIMIT') throw readBackError(where, field, `larger than the read-back limit of ${MAX_READ_BACK_BYTES} bytes; not read`);
+    if (err instanceof RegistryError && (err.code === 'DIGEST_MISMATCH' || /served bytes with digest/.test(err.message))) throw readBackError(where, field, 'the content the registry serves does not match its digest');
+    throw err;
+  }
+}
+
+/** Descriptors of the data-manifest artifacts whose subject is `subjectDigest` (referrers API, else the fallback tag), newest last. @throws ConfigError when the fallback index is too large or malformed. */
 export async function findDataArtifacts(client: RegistryClient, repository: string, subjectDigest: string): Promise<{ via: ReferrersVia; digests: string[] }> {
   const api = await client.getReferrers(repository, subjectDigest, DATA_ARTIFACT_TYPE);
   if (api) return { via: 'referrers', digests: api.manifests.filter((m) => m.artifactType === DATA_ARTIFACT_TYPE).map((m) => String(m.digest)) };
   const tag = referrersTag(subjectDigest);
   if (!(await client.headManifest(repository, tag))) return { via: 'tag-schema', digests: [] };
-  const index = JSON.parse((await client.getManifest(repository, tag)).bytes.toString('utf8')) as { manifests?: Array<Record<string, unknown>> };
-  return { via: 'tag-schema', digests: (index.manifests ?? []).filter((m) => m.artifactType === DATA_ARTIFACT_TYPE).map((m) => String(m.digest)) };
+  const where = `${client.registry}/${repository}:${tag}`;
+  const index = parseReadBack((await content(where, 'manifests', () => client.getManifest(repository, tag, { maxBytes: MAX_READ_BACK_BYTES }))).bytes, where, indexSchema);
+  return { via: 'tag-schema', digests: index.manifests.filter((m) => m.artifactType === DATA_ARTIFACT_TYPE).map((m) => String(m.digest)) };
 }
 
 /** One data manifest read back from an image. */
@@ -127,28 +183,38 @@ export interface AttachedManifest {
 
 /**
  * The data manifests attached to `subjectDigest`: those of the newest artifact (the last one
- * listed), each checked against its digest and validated.
+ * listed), each checked against its digest and validated. Everything read back is hostile until
+ * checked: each document is read up to {@link MAX_READ_BACK_BYTES}, must hash to its digest and
+ * be what {@link attachManifests} writes (schemaVersion 2, the OCI manifest media type, our
+ * artifactType, data-manifest layers, a valid version-1 data manifest in each: a PII column
+ * carrying a value is refused, manifest.ts).
  * @returns undefined when no artifact is attached.
- * @throws RegistryError on registry failures; ConfigError when a layer is not a valid manifest.
+ * @throws RegistryError on registry failures; ConfigError, one line naming the artifact (or index)
+ *   and the field, when a document is too large, does not match its digest or is not valid.
  */
 export async function readAttachedManifests(client: RegistryClient, repository: string, subjectDigest: string): Promise<{ artifact: string; via: ReferrersVia; manifests: AttachedManifest[] } | undefined> {
   const found = await findDataArtifacts(client, repository, subjectDigest);
   const artifact = found.digests.at(-1);
   if (!artifact) return undefined;
-  const m = JSON.parse((await client.getManifest(repository, artifact)).bytes.toString('utf8')) as { subject?: { digest?: string }; layers?: Array<{ digest: string; mediaType: string; annotations?: Record<string, string> }> };
-  if (m.subject?.digest !== subjectDigest) throw new RegistryError({ registry: client.registry, repository, operation: `read data manifests of ${subjectDigest}`, detail: `artifact ${artifact} names another subject`, retryable: false });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'dataops-data-'));
-  try {
-    const out: AttachedManifest[] = [];
-    for (const [i, layer] of (m.layers ?? []).entries()) {
-      if (layer.mediaType !== DATA_MANIFEST_MEDIA_TYPE) continue;
-      const file = path.join(dir, `${i}.json`);
-      await client.downloadBlob(repository, layer.digest, file);
-      const a = layer.annotations ?? {};
-      out.push({ dataset: a[ANNOTATIONS.dataset] ?? '', stage: a[ANNOTATIONS.stage] ?? '', role: a[ANNOTATIONS.role] ?? '', digest: layer.digest, manifest: parseManifest(await readFile(file, 'utf8'), `${artifact} layer ${i}`) });
+  const where = `${client.registry}/${repository}@${artifact}`;
+  if (!digestSchema.safeParse(artifact).success) throw readBackError(`${client.registry}/${repository}:${referrersTag(subjectDigest)}`, `manifests[${found.digests.length - 1}].digest`, 'not a sha256 digest');
+  const m = parseReadBack((await content(where, 'manifest', () => client.getManifest(repository, artifact, { maxBytes: MAX_READ_BACK_BYTES }))).bytes, where, artifactSchema);
+  if (m.subject.digest !== subjectDigest) throw readBackError(where, 'subject.digest', `names another image than ${subjectDigest}`);
+  const out: AttachedManifest[] = [];
+  for (const [i, layer] of m.layers.entries()) {
+    const field = `layers[${i}]`;
+    const bytes = await content(where, `${field}.digest`, () => client.getBlob(repository, layer.digest, MAX_READ_BACK_BYTES));
+    let manifest: DataManifest;
+    try {
+      manifest = parseManifest(Buffer.from(bytes).toString('utf8'), `${where} ${field}`);
+    } catch (err) {
+      const first = err instanceof ConfigErrors ? (err.errors[0] ?? err) : err;
+      const more = err instanceof ConfigErrors && err.errors.length > 1 ? ` (and ${err.errors.length - 1} more problems)` : '';
+      if (first instanceof ConfigError) throw new ConfigError(`${first.message}${more}`, { location: first.location, preformatted: true });
+      throw err;
     }
-    return { artifact, via: found.via, manifests: out };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    const a = layer.annotations ?? {};
+    out.push({ dataset: a[ANNOTATIONS.dataset] ?? '', stage: a[ANNOTATIONS.stage] ?? '', role: a[ANNOTATIONS.role] ?? '', digest: layer.digest, manifest });
   }
+  return { artifact, via: found.via, manifests: out };
 }

@@ -3,10 +3,11 @@
  * schema changes (added, removed, retyped columns), the row-count change, and with a key a
  * row diff: rows added, removed and changed, per-column change counts and a few samples.
  *
- * The row diff reads both sides once in full: a FULL OUTER JOIN of (key, 64-bit hash of the
- * compared columns) keeps the keys that differ (as data-diff compares checksums); a second,
- * narrow pass fetches only those keys' values to count the changed rows per column (`IS DISTINCT
- * FROM`; a retyped column compares as text) and take samples. Keys are expected unique and not
+ * The row diff reads both sides in full: a FULL OUTER JOIN of (key, 64-bit hash of the compared
+ * columns) keeps the keys that differ (as data-diff compares checksums); a second pass joins each
+ * side with only those keys (their hash table is small; the side's scan probes it) to fetch their
+ * values, count the changed rows per column (`IS DISTINCT FROM`; a retyped column compares as
+ * text) and take samples. `npm run bench` (bench/data-diff.ts) measures it on 3M rows. Keys are expected unique and not
  * NULL on each side: a NULL key never matches (its row is added and removed), a duplicated key
  * multiplies its rows in the join (`checkKeys` counts such keys: {@link RowDiff.duplicate_keys}).
  *
@@ -112,28 +113,39 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
   const pii = opts.pii ?? new Set<string>();
   const n = opts.samples ?? 5;
   const on = key.map((k) => `a.${ident(k)} = b.${ident(k)}`).join(' AND ');
-  const cmp = (c: ColumnType) => (c.type === hTypes.get(c.name) ? [`a.${ident(c.name)}`, `b.${ident(c.name)}`] : [`CAST(a.${ident(c.name)} AS VARCHAR)`, `CAST(b.${ident(c.name)} AS VARCHAR)`]);
-  const flag = (c: ColumnType, i: number) => {
-    const [x, y] = cmp(c);
-    return `(t.__kind = 'changed' AND ${x} IS DISTINCT FROM ${y}) AS __c${i}`;
-  };
   const id = Math.random().toString(36).slice(2, 10);
   const keysTable = `__dataops_diffkeys_${id}`;
+  const sideTable = (side: 'a' | 'b') => `__dataops_diff${side}_${id}`;
   const table = `__dataops_diff_${id}`;
-  const rowHash = (compared.length ? `hash(${compared.map((c) => (c.type === hTypes.get(c.name) ? ident(c.name) : `CAST(${ident(c.name)} AS VARCHAR)`)).join(', ')})` : '0') + ` AS __h`;
-  const narrow = (rel: string) => `(SELECT ${key.map(ident).join(', ')}, ${rowHash}, true AS __in FROM ${rel})`;
-  // pass 1, over both sides: a narrow join of (key, row hash) keeps the keys that differ
-  await engine.run(`CREATE TEMP TABLE ${keysTable} AS
-    SELECT CASE WHEN a.__in IS NULL THEN 'added' WHEN b.__in IS NULL THEN 'removed' ELSE 'changed' END AS __kind,
-      ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')}
-    FROM ${narrow(base)} a FULL OUTER JOIN ${narrow(head)} b ON ${on}
-    WHERE a.__in IS NULL OR b.__in IS NULL OR a.__h <> b.__h`);
-  // pass 2, only the differing keys: their values on both sides and which columns changed
-  const back = (side: 'a' | 'b') => key.map((k, i) => `${side}.${ident(k)} = t.__k${i}`).join(' AND ');
-  await engine.run(`CREATE TEMP TABLE ${table} AS
-    SELECT t.*, ${compared.length ? compared.map((c, i) => `a.${ident(c.name)} AS __a${i}, b.${ident(c.name)} AS __b${i}, ${flag(c, i)}`).join(', ') + ',' : ''} true AS __x
-    FROM ${keysTable} t LEFT JOIN ${base} a ON t.__kind <> 'added' AND ${back('a')} LEFT JOIN ${head} b ON t.__kind <> 'removed' AND ${back('b')}`);
+  const rowHash = compared.length ? `hash(${compared.map((c) => (c.type === hTypes.get(c.name) ? ident(c.name) : `CAST(${ident(c.name)} AS VARCHAR)`)).join(', ')})` : '0';
+  // hash() is never NULL: a NULL __h is a key absent on that side
+  const narrow = (rel: string) => `(SELECT ${key.map(ident).join(', ')}, ${rowHash} AS __h FROM ${rel})`;
+  const keyCols = key.map((_, i) => `t.__k${i}`).join(', ');
   try {
+    // pass 1, over both sides: a narrow join of (key, row hash) keeps the keys that differ
+    await engine.run(`CREATE TEMP TABLE ${keysTable} AS
+      SELECT CASE WHEN a.__h IS NULL THEN 'added' WHEN b.__h IS NULL THEN 'removed' ELSE 'changed' END AS __kind,
+        ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')}
+      FROM ${narrow(base)} a FULL OUTER JOIN ${narrow(head)} b ON ${on}
+      WHERE a.__h IS NULL OR b.__h IS NULL OR a.__h <> b.__h`);
+    // pass 2, only the differing keys: each side's values of them (an inner join whose hash table is
+    // the few differing keys, probed by the side's scan), then which columns changed. Join
+    // conditions are key equalities only: a condition on the kind makes DuckDB fall back to a
+    // nested loop join (minutes on 3M rows)
+    const values = (rel: string, prefix: '__a' | '__b', side: 'a' | 'b') =>
+      engine.run(`CREATE TEMP TABLE ${sideTable(side)} AS SELECT ${keyCols}${compared.map((c, i) => `, x.${ident(c.name)} AS ${prefix}${i}`).join('')}, true AS ${prefix}_in
+        FROM ${keysTable} t JOIN ${rel} x ON ${key.map((k, i) => `x.${ident(k)} = t.__k${i}`).join(' AND ')}`);
+    await values(base, '__a', 'a');
+    await values(head, '__b', 'b');
+    const back = (side: 'a' | 'b') => key.map((_, i) => `${side}.__k${i} = t.__k${i}`).join(' AND ');
+    const flag = (c: ColumnType, i: number) => {
+      const same = c.type === hTypes.get(c.name);
+      const [x, y] = same ? [`a.__a${i}`, `b.__b${i}`] : [`CAST(a.__a${i} AS VARCHAR)`, `CAST(b.__b${i} AS VARCHAR)`];
+      return `(t.__kind = 'changed' AND ${x} IS DISTINCT FROM ${y}) AS __c${i}`;
+    };
+    await engine.run(`CREATE TEMP TABLE ${table} AS
+      SELECT t.*, ${compared.length ? compared.map((_, i) => `a.__a${i}, b.__b${i}, ${flag(compared[i]!, i)}`).join(', ') + ',' : ''} true AS __x
+      FROM ${keysTable} t LEFT JOIN ${sideTable('a')} a ON ${back('a')} LEFT JOIN ${sideTable('b')} b ON ${back('b')}`);
     const [counts] = await engine.query(
       `SELECT count(*) FILTER (WHERE __kind = 'added') AS added, count(*) FILTER (WHERE __kind = 'removed') AS removed, count(*) FILTER (WHERE __kind = 'changed') AS changed${compared.map((_, i) => `, count(*) FILTER (WHERE __c${i}) AS c${i}`).join('')} FROM ${table}`,
     );
@@ -165,7 +177,7 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
     };
     return { base: names.base, head: names.head, schema, row_count: rowCounts(Number(bn!.n), Number(hn!.n)), rows };
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${keysTable}`);
+    await engine.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${sideTable('a')}; DROP TABLE IF EXISTS ${sideTable('b')}; DROP TABLE IF EXISTS ${keysTable}`);
   }
 }
 

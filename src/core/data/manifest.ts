@@ -162,7 +162,9 @@ export function parseManifest(text: string, file: string): DataManifest {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ConfigError(`not JSON (${err instanceof Error ? err.message : String(err)})`, { location: { file }, fix: 'Give a data manifest written by dataops-actions (*.data-manifest.json).' });
+    // the parser's message quotes the text around the error: only its position is said (the text may hold anything)
+    const at = /at position (\d+)/.exec(err instanceof Error ? err.message : '')?.[1];
+    throw new ConfigError(`not JSON${at ? ` (syntax error at character ${at})` : ''}`, { location: { file }, fix: 'Give a data manifest written by dataops-actions (*.data-manifest.json).' });
   }
   const parsed = dataManifestSchema.safeParse(json);
   if (parsed.success) return parsed.data;

@@ -35,7 +35,14 @@ export const columnProfileSchema = z
     stddev: z.number().nullable().optional().describe('Numeric columns: sample standard deviation (12 significant digits); null for fewer than two values or PII.'),
     pii: z.boolean().optional().describe('True when the column holds personal data: only counts are profiled.'),
   })
-  .describe('Profile of one column.');
+  .superRefine((c, ctx) => {
+    // a profile read back (a manifest from a registry, a file in a pull request) is hostile: a PII column never carries a value
+    if (!c.pii) return;
+    for (const k of ['min', 'max', 'mean', 'stddev'] as const) {
+      if (c[k] !== null && c[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: 'a PII column carries a value: its profile holds counts only (nulls, distinct); the value is not shown' });
+    }
+  })
+  .describe('Profile of one column (a PII column has no min, max, mean or stddev).');
 export type ColumnProfile = z.output<typeof columnProfileSchema>;
 
 /** A column as DESCRIBE reports it. */

@@ -92,7 +92,7 @@ export class GitHistoryStore implements HistoryStore {
       this.clone = path.join(this.tmp, 'repo');
       await gitOk(['init', '--quiet', this.clone]);
       await this.run(['remote', 'add', 'origin', this.opts.remote]);
-      this.local = new LocalHistoryStore(this.clone, this.opts.engine);
+      this.local = new LocalHistoryStore(this.clone, this.opts.engine, this.location);
     }
     if (await this.remoteHasBranch()) {
       await this.run(['fetch', '--quiet', '--no-tags', 'origin', `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`]);

@@ -109,7 +109,8 @@ export async function runSuites(suites: readonly string[], options: RunSuitesOpt
       if (history.record !== false) await history.store.append(runRecord(judged, { ...history.identity, runAt }));
       return judged;
     } catch (err) {
-      outcome.failure = new Error(`quality history ${history.store.location}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      // a record the store cannot trust (history/local.ts) is the user's to fix: it stays a ConfigError (exit 2)
+      outcome.failure = isConfigError(err) ? err : new Error(`quality history ${history.store.location}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       return report;
     }
   };

@@ -71,10 +71,14 @@ export interface RunSuiteOptions extends EngineOptions, WarehouseOptions {
   manifests?: DataManifest[] | undefined;
 }
 
-/** Adds its column profile to the report of every dataset that could be read (a profile that fails is left out). */
+/**
+ * Adds its column profile to the report of every dataset that could be read and has none yet (a
+ * dataset whose data manifest was computed already carries the manifest's profile: one scan, not
+ * two); a profile that fails is left out.
+ */
 async function profileDatasets(engine: Engine, states: Map<string, DatasetState>): Promise<void> {
   for (const st of states.values()) {
-    if (!st.info || st.report.error) continue;
+    if (!st.info || st.report.error || st.report.profile) continue;
     try {
       st.report.profile = (await profileRelation(engine, ident(st.decl.name), { pii: st.pii })).columns;
     } catch {
@@ -174,6 +178,8 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
           });
           opts.manifests.push(m);
           s.report.manifest_digest = manifestDigest(m);
+          // the manifest's profile is the report's: the history records it without a second scan
+          if (opts.profile) s.report.profile = m.columns;
         } catch (err) {
           errors.push(`dataset "${s.decl.name}": no data manifest: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
         }

@@ -299,16 +299,19 @@ export class RegistryClient {
 
   /**
    * `GET /v2/<name>/manifests/<ref>`: the stored bytes. When `reference` is a digest, the bytes are checked against it.
-   * @throws RegistryError (404 MANIFEST_UNKNOWN when absent, or a digest mismatch).
+   * With `maxBytes`, a body larger than that is not read past the limit.
+   * @throws RegistryError (404 MANIFEST_UNKNOWN when absent, a digest mismatch, or code SIZE_LIMIT past `maxBytes`).
    */
-  async getManifest(repository: string, reference: string): Promise<ManifestBytes> {
+  async getManifest(repository: string, reference: string, opts: { maxBytes?: number } = {}): Promise<ManifestBytes> {
+    const operation = `GET manifest ${reference}`;
     const a = await this.send({
       method: 'GET',
-      operation: `GET manifest ${reference}`,
+      operation,
       repository,
       scopes: [pull(repository)],
       prepare: () => ({ url: this.url(repository, `manifests/${reference}`), headers: { accept: MANIFEST_ACCEPT } }),
       ok: [200],
+      ...(opts.maxBytes !== undefined ? { read: (res: Response) => this.readLimited(res, opts.maxBytes!, repository, operation) } : {}),
     });
     const bytes = a.value;
     const digest = sha256(bytes);
@@ -392,40 +395,67 @@ export class RegistryClient {
   }
 
   /**
+   * `GET /v2/<name>/blobs/<digest>` into memory, at most `maxBytes` (a small document: a data
+   * manifest, a config), checked against the digest (a mismatch is retried, then thrown).
+   * @throws RegistryError (404 BLOB_UNKNOWN, code DIGEST_MISMATCH, or code SIZE_LIMIT past `maxBytes`).
+   */
+  getBlob(repository: string, digest: string, maxBytes: number): Promise<Buffer> {
+    return this.readBlob(repository, digest, async (res) => {
+      const bytes = await this.readLimited(res, maxBytes, repository, `GET blob ${digest}`);
+      const got = sha256(bytes);
+      if (got !== digest) throw new DigestMismatchError(digest, got);
+      return bytes;
+    });
+  }
+
+  /** `GET /v2/<name>/blobs/<digest>` (redirects to storage followed), the body handed to `read`. */
+  private async readBlob<T>(repository: string, digest: string, read: (res: Response) => Promise<T>): Promise<T> {
+    const a = await this.send({ method: 'GET', operation: `GET blob ${digest}`, repository, scopes: [pull(repository)], prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }), ok: [200], follow: true, read });
+    return a.value;
+  }
+
+  /** A response body of at most `maxBytes` (the announced length is checked first; the stream is cancelled past the limit). */
+  private async readLimited(res: Response, maxBytes: number, repository: string, operation: string): Promise<Buffer> {
+    const tooLarge = () => new RegistryError({ registry: this.registry, repository, operation, code: 'SIZE_LIMIT', detail: `the body is larger than the limit of ${maxBytes} bytes; not read`, retryable: false });
+    if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body ?? []) {
+      size += (chunk as Uint8Array).byteLength;
+      if (size > maxBytes) throw tooLarge(); // leaving the loop cancels the stream
+      chunks.push(chunk as Uint8Array);
+    }
+    return Buffer.concat(chunks);
+  }
+
+  /**
    * `GET /v2/<name>/blobs/<digest>` streamed to `file`, checked against the digest (a mismatch is retried, then thrown).
    * @returns the number of bytes written.
    */
-  async downloadBlob(repository: string, digest: string, file: string): Promise<number> {
-    const a = await this.send({
-      method: 'GET',
-      operation: `GET blob ${digest}`,
-      repository,
-      scopes: [pull(repository)],
-      prepare: () => ({ url: this.url(repository, `blobs/${digest}`) }),
-      ok: [200],
-      follow: true,
-      read: async (res) => {
-        const hash = createHash('sha256');
-        let size = 0;
-        const out = createWriteStream(file);
-        try {
-          for await (const chunk of res.body ?? []) {
-            hash.update(chunk as Uint8Array);
-            size += (chunk as Uint8Array).byteLength;
-            if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-          }
-        } finally {
-          await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  downloadBlob(repository: string, digest: string, file: string): Promise<number> {
+    return this.readBlob(repository, digest, async (res) => {
+      const hash = createHash('sha256');
+      let size = 0;
+      const out = createWriteStream(file);
+      try {
+        for await (const chunk of res.body ?? []) {
+          hash.update(chunk as Uint8Array);
+          size += (chunk as Uint8Array).byteLength;
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         }
-        const got = `sha256:${hash.digest('hex')}`;
-        if (got !== digest) {
-          await rm(file, { force: true });
-          throw new DigestMismatchError(digest, got);
-        }
-        return size;
-      },
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
+      const got = `sha256:${hash.digest('hex')}`;
+      if (got !== digest) {
+        await rm(file, { force: true });
+        throw new DigestMismatchError(digest, got);
+      }
+      return size;
     });
-    return a.value;
   }
 
   /**
