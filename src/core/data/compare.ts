@@ -51,7 +51,7 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
   if (isManifest(base) !== isManifest(head)) throw new ConfigError('compare a manifest with a manifest, or data with data', { location: { field: 'head' } });
   if (isManifest(base)) {
     const [b, h] = await Promise.all([readManifest(base), readManifest(head)]);
-    return [{ base, head, schema: diffSchemas(b.schema, h.schema), row_count: { base: b.row_count, head: h.row_count, delta: h.row_count - b.row_count } }];
+    return [{ dataset: path.basename(head).replace(/\.data-manifest\.json$/, ''), base, head, schema: diffSchemas(b.schema, h.schema), row_count: { base: b.row_count, head: h.row_count, delta: h.row_count - b.row_count } }];
   }
   const bDir = statSync(base).isDirectory();
   if (bDir !== statSync(head).isDirectory()) throw new ConfigError('compare a directory with a directory, or a file with a file', { location: { field: 'head' } });
@@ -74,7 +74,7 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
       const h = reader(p.head, p.base!);
       const key = opts.keys?.[p.name] ?? opts.key;
       const names = { base: p.base ?? `(no ${p.name})`, head: p.head ?? `(no ${p.name})` };
-      out.push(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, checkKeys: opts.checkKeys, names }));
+      out.push({ dataset: p.name, ...(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, checkKeys: opts.checkKeys, names })) });
     }
     return out;
   } finally {
