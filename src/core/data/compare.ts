@@ -26,6 +26,31 @@ export interface DiffPathsOptions {
   engine?: EngineOptions | undefined;
 }
 
+/**
+ * Parses key settings, one per line: `col1, col2` is the key of every dataset; `<dataset>: col1, col2`
+ * (the dataset's path relative to the compared directories, e.g. `daily_routes.csv: date, origin`)
+ * the key of that dataset only.
+ * @throws ConfigError for a line with a dataset but no columns.
+ */
+export function parseKeySpec(text: string, field: string): { key: string[]; keys: Record<string, string[]> } {
+  const key: string[] = [];
+  const keys: Record<string, string[]> = {};
+  const columns = (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean);
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = /^([^:,]+):(.*)$/.exec(line);
+    if (!m) {
+      key.push(...columns(line));
+      continue;
+    }
+    const cols = columns(m[2]!);
+    if (!cols.length) throw new ConfigError(`"${line}" names no key column`, { location: { field }, fix: 'Write "<dataset>: column[, column…]", e.g. "daily_routes.csv: date, origin, destination".' });
+    keys[m[1]!.trim()] = cols;
+  }
+  return { key, keys };
+}
+
 const isManifest = (p: string) => p.endsWith('.data-manifest.json');
 
 /** Data files below `dir` by relative path (posix), sorted. */

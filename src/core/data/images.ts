@@ -40,7 +40,7 @@ export interface DiffImagesOptions {
   /** Extra container environment (wins over the project's). */
   env?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
-  /** How the outputs are diffed; `keys` and `pii` are added to the project's. */
+  /** How the outputs are diffed: `pii` is added to the project's; `keys` win over the project's, a global `key` replaces them. */
   diff?: DiffPathsOptions | undefined;
   cwd?: string | undefined;
 }
@@ -86,6 +86,6 @@ export async function diffImageOutputs(project: Project | undefined, opts: DiffI
   }
   const defaults = diffDefaultsOf(project);
   const pii = [...new Set([...defaults.pii, ...(opts.diff?.pii ?? [])].map((c) => c.toLowerCase()))];
-  const diffs = await diffPaths(outputs.base, outputs.head, { ...opts.diff, keys: { ...defaults.keys, ...opts.diff?.keys }, pii: new Set(pii) });
+  const diffs = await diffPaths(outputs.base, outputs.head, { ...opts.diff, keys: opts.diff?.key?.length ? { ...opts.diff.keys } : { ...defaults.keys, ...opts.diff?.keys }, pii: new Set(pii) });
   return { diffs, outputs, fixturesDir: fixtures, pii };
 }
