@@ -79,7 +79,8 @@ export async function diffImageOutputs(project: Project | undefined, opts: DiffI
     const { image, layoutDir } = opts[side];
     // the system test's container settings; no expected outputs are read (no comparisons)
     const resolved = await resolveSystemTestOptions(project, { image, layoutDir, fixtures, expected: fixtures, outputDir: outputs[side], runner: opts.runner, storageRoot: opts.storageRoot, env: opts.env }, cwd);
-    const run: SystemTestOptions = { ...resolved, comparisons: [], suites: [], outputs: {}, logDir: `${outputs[side]}-logs`, ...(opts.signal ? { signal: opts.signal } : {}) };
+    // the engine settings too: the system test opens an engine after the run (the runtime packages of a bundle)
+    const run: SystemTestOptions = { ...resolved, comparisons: [], suites: [], outputs: {}, logDir: `${outputs[side]}-logs`, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.diff?.engine ? { engine: opts.diff.engine } : {}) };
     const report = await runSystemTest(run);
     const container = report.checks.find((c) => c.id === 'container_run');
     if (container?.status !== 'pass') throw new ImageRunError(`the ${side} image ${image} did not produce its outputs on ${fixtures}: ${container?.message ?? report.errors.join('; ')}`);
