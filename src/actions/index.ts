@@ -18,6 +18,7 @@ import { runnerContext } from '../core/runner-context.ts';
 /** Every action and where its logic is. */
 const ACTIONS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'build-image': () => import('./build-image/main.ts'),
+  'data-diff': () => import('./data-diff/main.ts'),
   'data-quality': () => import('./data-quality/main.ts'),
   deploy: () => import('./deploy/main.ts'),
   lint: () => import('./lint/main.ts'),

@@ -168,5 +168,17 @@ describe('data diff on vega flights', () => {
       expect(bad.stderr.trim().split('\n')).toHaveLength(1);
       expect(bad.stderr).toMatch(/configuration error: .*(does not exist|key column "destination" is not in the head)/);
     }
+    // images: both or none, and not with paths
+    const image = `localhost/x@sha256:${'0'.repeat(64)}`;
+    for (const [args, message] of [
+      [['--base-image', image], /--head-image: give both --base-image and --head-image/],
+      [[path.join(tmp, 'a.parquet'), path.join(tmp, 'b.parquet'), '--base-image', image, '--head-image', image], /give either <base> <head> or --base-image\/--head-image, not both/],
+      [[path.join(tmp, 'a.parquet')], /<head>: name <base> and <head>, or --base-image and --head-image/],
+    ] as const) {
+      const bad = await cli([...args]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+      expect(bad.stderr).toMatch(message);
+    }
   });
 });

@@ -26,7 +26,7 @@ import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http-serv
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
 import { keyFixture } from '../helpers/promotion.ts';
 import { useRegistry } from '../helpers/registry.ts';
-import { commitAll, pushEvent, repositoryDispatchEvent, startWorkflowHarness, workflowDispatchEvent, type ConsumerRepo, type RunOptions, type WorkflowHarness, type WorkflowRun } from '../helpers/workflow-harness.ts';
+import { commitAll, pullRequestEvent, pushEvent, repositoryDispatchEvent, startWorkflowHarness, workflowDispatchEvent, type ConsumerRepo, type RunOptions, type WorkflowHarness, type WorkflowRun } from '../helpers/workflow-harness.ts';
 import { EXAMPLE_DIR, exampleRepo, type ExampleRepoOptions } from '../helpers/workflow-harness-example.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
@@ -180,8 +180,11 @@ describe.skipIf(!emulatorHost)('CD starter with its default inputs (push to main
       'cd/deploy-staging': 'success',
       'cd/verify': 'success',
     });
-    expect(Object.keys(results)).toEqual(['ci', 'ci/lint', 'ci/quality', 'ci/build', 'ci/system-test', 'cd', 'cd/deploy-staging', 'cd/verify', 'cd/publish-promotion']);
-    expect(run.jobs.map((j) => j.checkName)).toEqual(['CI', 'CI / lint', 'CI / data-quality', 'CI / build', 'CI / system-test', 'CD', 'CD / deploy staging', 'CD / verify staging', 'CD / publish promotion']);
+    expect(Object.keys(results)).toEqual(['ci', 'ci/lint', 'ci/quality', 'ci/build', 'ci/system-test', 'ci/data-diff', 'cd', 'cd/deploy-staging', 'cd/verify', 'cd/publish-promotion']);
+    expect(run.jobs.map((j) => j.checkName)).toEqual(['CI', 'CI / lint', 'CI / data-quality', 'CI / build', 'CI / system-test', 'CI / data-diff', 'CD', 'CD / deploy staging', 'CD / verify staging', 'CD / publish promotion']);
+    // the data diff is for pull requests: skipped on a push
+    expect(run.job('ci/data-diff')).toMatchObject({ result: 'skipped' });
+    expect(run.job('ci').outputs['data-changed']).toBe('');
     // CI outputs wired through needs into the CD call
     const ci = run.job('ci').outputs;
     expect(ci.image).toMatch(/^localhost\/flights-routes@sha256:[0-9a-f]{64}$/);
@@ -350,7 +353,6 @@ describe.skipIf(!emulatorHost)('stage and evidence combinations a user can choos
 
   it('quality warn: with quality-fail-on warn the data-quality check fails on the example\'s two warnings, and nothing is built', async () => {
     const adopted = await adoptedExample('flights-quality-warn', { starters: ['dataops-ci.yml'], starterEdits: { 'dataops-ci.yml': (t) => `${t.trimEnd()}\n      quality-fail-on: warn\n` } });
-    const { pullRequestEvent } = await import('../helpers/workflow-harness.ts');
     const run = await harness.run({ repo: adopted.repo, workflow: '.github/workflows/dataops-ci.yml', event: pullRequestEvent(adopted.repo, { head: 'main' }), runner: runner() });
     expect(run.job('ci').calls!.inputs['quality-fail-on']).toBe('warn');
     expect(run.job('ci/lint').result).toBe('success');
@@ -383,4 +385,51 @@ describe.skipIf(!emulatorHost)('stage and evidence combinations a user can choos
     expect(authIndex).toBeLessThan(job.steps.indexOf(deploy));
     expect(deploy.stdout).not.toMatch(/Could not load the default credentials/);
   }, 1_200_000);
+});
+
+describe.skipIf(!emulatorHost)('a pull request that changes a transformation (CI starter)', () => {
+  const scenario = once(async () => {
+    const adopted = await adoptedExample('flights-pr', { starters: ['dataops-ci.yml'] });
+    const { repo } = adopted;
+    // the pull request: a flight counts as on time under 10 minutes instead of 15
+    execFileSync('git', ['checkout', '--quiet', '-b', 'stricter-on-time'], { cwd: repo.dir });
+    const transform = path.join(repo.dir, 'pipeline', 'transform.mjs');
+    const { readFile, writeFile } = await import('node:fs/promises');
+    const before = await readFile(transform, 'utf8');
+    const after = before.replace('f.delay < 15', 'f.delay < 10');
+    if (after === before) throw new Error('the example transformation no longer has "f.delay < 15": update this test');
+    await writeFile(transform, after);
+    commitAll(repo, 'on time means under 10 minutes');
+    execFileSync('git', ['checkout', '--quiet', repo.defaultBranch], { cwd: repo.dir });
+    const event = pullRequestEvent(repo, { head: 'stricter-on-time', number: 12 });
+    return { adopted, event, run: await harness.run({ repo, workflow: '.github/workflows/dataops-ci.yml', event, runner: runner() }) };
+  });
+
+  it('the data-diff job builds the base commit\'s image, runs both on the same fixtures and posts the "data-diff" check run on the PR head', async () => {
+    const { event, run } = await scenario();
+    expect(run.job('ci/build').result, failureText(run, 'ci/build')).toBe('success');
+    expect(run.job('ci/data-diff').result, failureText(run, 'ci/data-diff')).toBe('success');
+    expect(run.job('ci/data-diff').checkName).toBe('CI / data-diff');
+    const granted = Object.entries(run.job('ci/data-diff').permissions).filter(([, a]) => a !== 'none').map(([sc, a]) => `${sc}: ${a}`).sort();
+    expect(granted).toEqual(['checks: write', 'contents: read']);
+    // the base image is the base commit's build, the head image the build job's: different digests
+    const base = run.step('ci/data-diff', 'base').outputs.image!;
+    const head = run.job('ci/build').outputs.image!;
+    expect(base).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(base).not.toBe(head);
+    const diff = run.step('ci/data-diff', 'diff');
+    expect(diff.with).toMatchObject({ 'base-image': base, 'head-image': head });
+    const changed = Number(diff.outputs['rows-changed']);
+    expect(diff.outputs).toMatchObject({ changed: 'true', 'rows-added': '0', 'rows-removed': '0', conclusion: 'neutral' });
+    expect(changed).toBeGreaterThan(0);
+    // the check run reached the fake GitHub, on the pull request's head commit
+    const checks = gh.checkRuns.filter((c) => c.name === 'data-diff' && c.head_sha === event.sha);
+    expect(checks).toHaveLength(1);
+    expect(checks[0]).toMatchObject({ status: 'completed', conclusion: 'neutral' });
+    expect(checks[0]!.output.title).toBe(`2 of 2 datasets changed: 0 rows added, 0 removed, ${changed} changed`);
+    expect(checks[0]!.output.summary).toContain(`| \`on_time_ratio\` | ${changed / 2} |`);
+    expect(run.job('ci').outputs['data-changed']).toBe('true');
+    // the same change fails the golden comparison of the system test: the data diff says what it is
+    expect(run.job('ci/system-test').result).toBe('failure');
+  }, 1_800_000);
 });

@@ -1,11 +1,11 @@
 /**
  * Runner glue shared by the actions that report in the check-report family (data-quality,
- * system-test, verify): paths for annotations, emitting annotations within GitHub's display
+ * system-test, verify; data-diff's check run): paths for annotations, emitting annotations within GitHub's display
  * limits, logging a report, and publishing check runs.
  */
 import path from 'node:path';
 import * as core from '@actions/core';
-import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations } from '../../core/github/checks.ts';
+import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations, upsertCheckRun, type CheckRunSpec, type CheckTarget, type PublishedCheckRun } from '../../core/github/checks.ts';
 import { limitAnnotations, type Annotation, type Overflow } from '../../core/report/annotations.ts';
 import type { Report } from '../../core/report/report.ts';
 import { CHECK_RUN_SUMMARY_LIMIT, renderSummary, sortChecks, statusLabel } from '../../core/report/summary.ts';
@@ -55,6 +55,37 @@ export interface CheckRunOptions {
   fallbackFile: (report: Report) => string;
 }
 
+/** The commit under test and a client for its repository, or undefined (logged: no token, repository or commit). */
+async function checkTarget(runner: RunnerContext, token: string | undefined, action: string): Promise<CheckTarget | undefined> {
+  const headSha = await resolveHeadSha(runner.github);
+  // the Octokit client loads only here: a run without check runs does not pay for it
+  const { runRepository } = await import('./github.ts');
+  const repo = runRepository(runner, token, { userAgent: `dataops-actions/${action}`, log: (l) => core.warning(l) });
+  if (!repo || !headSha) {
+    core.info(`check runs skipped: ${!token ? 'no token' : !runner.github.repository ? 'GITHUB_REPOSITORY is not set' : 'no commit SHA (GITHUB_SHA)'}`);
+    return undefined;
+  }
+  return { ...repo, headSha };
+}
+
+/** Logs what {@link publishCheckRun} did. */
+function logPublished(name: string, published: PublishedCheckRun): void {
+  core.info(`check run "${name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations sent${published.alreadyShown ? `, ${published.alreadyShown} already shown` : ''})`);
+}
+
+/**
+ * Warns about a failed check-run publication. @returns true for a token that may not write checks
+ * (the caller stops: further runs would hit the same wall).
+ */
+function warnUnpublished(action: string, what: string, err: unknown): boolean {
+  if (err instanceof ChecksPermissionError) {
+    core.warning(`${action}: ${err.message} The results are in the job summary and the report; no check runs were published.`, { title: `${action}: check runs skipped` });
+    return true;
+  }
+  core.warning(`${action}: could not publish the check run of "${what}": ${err instanceof Error ? err.message : String(err)}`);
+  return false;
+}
+
 /**
  * Publishes one check run per report on the commit under test, updated in place on re-runs
  * (src/core/github/checks.ts). Without a token, repository or commit the check runs are skipped
@@ -62,33 +93,41 @@ export interface CheckRunOptions {
  * failure warns for that report. Never throws: the reports are already written.
  */
 export async function publishCheckRuns(runner: RunnerContext, reports: readonly Report[], options: CheckRunOptions): Promise<void> {
-  const token = options.token ?? runner.github.token;
-  const headSha = await resolveHeadSha(runner.github);
-  // the Octokit client loads only here: a run without check runs does not pay for it
-  const { runRepository } = await import('./github.ts');
-  const repo = runRepository(runner, token, { userAgent: `dataops-actions/${options.action}`, log: (l) => core.warning(l) });
-  if (!repo || !headSha) {
-    core.info(`check runs skipped: ${!token ? 'no token' : !runner.github.repository ? 'GITHUB_REPOSITORY is not set' : 'no commit SHA (GITHUB_SHA)'}`);
-    return;
-  }
+  const target = await checkTarget(runner, options.token ?? runner.github.token, options.action);
+  if (!target) return;
   const detailsUrl = runUrl(runner.github);
   for (const r of reports) {
     const name = options.name?.(r);
     try {
-      const published = await publishCheckRun({ ...repo, headSha }, r, {
+      const published = await publishCheckRun(target, r, {
         ...(name ? { name } : {}),
         summary: renderSummary([r], { maxBytes: CHECK_RUN_SUMMARY_LIMIT }),
         annotations: toCheckRunAnnotations(options.annotations(r), options.fallbackFile(r)),
         ...(detailsUrl ? { detailsUrl } : {}),
       });
-      core.info(`check run "${name ?? r.suite.name}" ${published.created ? 'created' : 'updated'} (id ${published.id}, ${published.conclusion}, ${published.annotations} annotations sent${published.alreadyShown ? `, ${published.alreadyShown} already shown` : ''})`);
+      logPublished(name ?? r.suite.name, published);
     } catch (err) {
-      if (err instanceof ChecksPermissionError) {
-        core.warning(`${options.action}: ${err.message} The results are in the job summary and the report; no check runs were published.`, { title: `${options.action}: check runs skipped` });
-        return; // once: the other reports would hit the same wall
-      }
-      core.warning(`${options.action}: could not publish the check run of "${r.suite.name}": ${err instanceof Error ? err.message : String(err)}`);
+      if (warnUnpublished(options.action, r.suite.name, err)) return;
     }
+  }
+}
+
+/**
+ * Publishes check run `spec` (no annotations) with Markdown `summary` on the commit under test,
+ * updated in place on re-runs; skipped and warned like {@link publishCheckRuns}. Never throws.
+ * @returns what was published, undefined when skipped or refused.
+ */
+export async function publishCheckRunSpec(runner: RunnerContext, spec: CheckRunSpec, options: { action: string; token: string | undefined; summary: string }): Promise<PublishedCheckRun | undefined> {
+  const target = await checkTarget(runner, options.token ?? runner.github.token, options.action);
+  if (!target) return undefined;
+  const detailsUrl = runUrl(runner.github);
+  try {
+    const published = await upsertCheckRun(target, spec, { summary: options.summary, annotations: [], ...(detailsUrl ? { detailsUrl } : {}) });
+    logPublished(spec.name, published);
+    return published;
+  } catch (err) {
+    warnUnpublished(options.action, spec.name, err);
+    return undefined;
   }
 }
 

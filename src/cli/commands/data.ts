@@ -5,15 +5,26 @@
  *   content hash and manifest digest (`--json`: the manifests themselves).
  * - `dataops data diff <base> <head>` compares two data files, two directories of outputs, or two
  *   data manifests: schema changes, row counts and, with `--key`, the rows added, removed and
- *   changed per column, with a few samples (`--pii` columns masked). Markdown with `--markdown`.
+ *   changed per column, with a few samples (`--pii` columns masked). Markdown with `--markdown`,
+ *   the JSON report (totals and diffs) with `--report`.
+ * - `dataops data diff --base-image A@sha256:… --head-image B@sha256:… [--fixtures dir]` runs both
+ *   images on the same fixtures (src/core/data/images.ts: the system test's container settings of
+ *   the project) and diffs their outputs; keys and pii default to image.system_test.compare's.
  * Exit codes: 0 shown or compared (1 with `--exit-code` when something differs; 1 when an image
- * has no data manifests attached, or the registry failed), 2 configuration error.
+ * has no data manifests attached, the registry failed, or an image failed on the fixtures),
+ * 2 configuration error.
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { readAttachedManifests } from '../../core/data/attach.ts';
 import { diffPaths } from '../../core/data/compare.ts';
-import { isEmptyDiff, renderDiffMarkdown } from '../../core/data/diff.ts';
+import { isEmptyDiff, renderDiffMarkdown, type DataDiff } from '../../core/data/diff.ts';
+import { diffReport, writeDiffReport } from '../../core/data/diff-report.ts';
+import { diffImageOutputs, ImageRunError } from '../../core/data/images.ts';
+import { runnerSchema, type Runner } from '../../core/image/system-test-config.ts';
+import { loadProject, PROJECT_FILE } from '../../core/project.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { shortDigest } from '../../core/hash.ts';
 import { requireDigestRef } from '../../core/image/ref.ts';
@@ -22,6 +33,33 @@ import { RegistryClient, RegistryError } from '../../core/registry/client.ts';
 import { cliRunner } from '../context.ts';
 import { action, EXIT } from '../errors.ts';
 import { color, progress } from '../ui.ts';
+
+interface DiffOptions {
+  key: string[];
+  pii: string[];
+  samples: string;
+  markdown?: string;
+  report?: string;
+  json: boolean;
+  exitCode: boolean;
+  checkKeys: boolean;
+  baseImage?: string;
+  headImage?: string;
+  baseLayout?: string;
+  headLayout?: string;
+  fixtures?: string;
+  project?: string;
+  runner?: string;
+  storageRoot?: string;
+  workDir?: string;
+}
+
+function runnerOf(value: string | undefined): Runner | undefined {
+  if (value === undefined) return undefined;
+  const r = runnerSchema.safeParse(value);
+  if (!r.success) throw new ConfigError(`"${value}" is not allowed`, { location: { field: '--runner' }, fix: `Use one of: ${runnerSchema.options.join(', ')}.` });
+  return r.data;
+}
 
 const list = (value: string, previous: string[]) => [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
 
@@ -62,22 +100,68 @@ export function register(command: Command): void {
     );
   command
     .command('diff')
-    .description('Compare two data files, two output directories or two data manifests')
-    .argument('<base>', 'base version: a data file, a directory of data files, or a *.data-manifest.json')
-    .argument('<head>', 'head version, of the same kind')
+    .description('Compare two data files, two output directories, two data manifests, or the outputs of two images on the same fixtures')
+    .argument('[base]', 'base version: a data file, a directory of data files, or a *.data-manifest.json')
+    .argument('[head]', 'head version, of the same kind')
     .option('--key <columns>', 'key columns of the row diff, comma-separated or repeated', list, [])
     .option('--pii <columns>', 'columns whose values are never shown, comma-separated or repeated', list, [])
     .option('--samples <n>', 'samples kept per kind (added, removed, changed)', '5')
     .option('--markdown <file>', 'also write the diff as Markdown (job summary, PR comment)')
+    .option('--report <file>', 'also write the JSON report (totals and every diff)')
     .option('--json', 'print the diff as JSON', false)
     .option('--check-keys', 'count keys that occur more than once on a side (one more aggregate per side)', false)
     .option('--exit-code', 'exit 1 when something differs (as git diff --exit-code)', false)
+    .option('--base-image <ref>', 'instead of <base>: run this image (name@sha256:…) on the fixtures and diff its outputs')
+    .option('--head-image <ref>', 'instead of <head>: the other image, run on the same fixtures')
+    .option('--base-layout <dir>', 'OCI image layout holding --base-image (else it is pulled)')
+    .option('--head-layout <dir>', 'OCI image layout holding --head-image (else it is pulled)')
+    .option('--fixtures <dir>', 'fixtures both images run on (default: image.system_test.fixtures of the project)')
+    .option('-p, --project <dir|file>', `project directory or ${PROJECT_FILE}: container settings, keys and pii of image.system_test.compare (default: . when it holds one)`)
+    .option('--runner <runner>', 'auto | docker | podman | buildah (default: image.system_test.runner)')
+    .option('--storage-root <dir>', 'buildah storage root')
+    .option('--work-dir <dir>', 'where the images write their outputs (base/, head/; default: a new temp dir)')
     .action(
-      action('data diff', async (base: string, head: string, opts: { key: string[]; pii: string[]; samples: string; markdown?: string; json: boolean; exitCode: boolean; checkKeys: boolean }) => {
+      action('data diff', async (baseArg: string | undefined, headArg: string | undefined, opts: DiffOptions) => {
         if (!/^\d+$/.test(opts.samples)) throw new ConfigError(`"${opts.samples}" is not a whole number`, { location: { field: '--samples' } });
-        const diffs = await diffPaths(base, head, { key: opts.key, pii: new Set(opts.pii.map((c) => c.toLowerCase())), samples: Number(opts.samples), checkKeys: opts.checkKeys, engine: { tempDirectory: cliRunner().temp } });
+        const runner = cliRunner();
+        const diffOpts = { key: opts.key, samples: Number(opts.samples), checkKeys: opts.checkKeys, engine: { tempDirectory: runner.temp } };
+        let diffs: DataDiff[];
+        let sides: { base: string; head: string; pii: string[] };
+        const images = opts.baseImage !== undefined || opts.headImage !== undefined;
+        if (images) {
+          if (!opts.baseImage || !opts.headImage) throw new ConfigError('give both --base-image and --head-image', { location: { field: opts.baseImage ? '--head-image' : '--base-image' } });
+          if (baseArg !== undefined || headArg !== undefined) throw new ConfigError('give either <base> <head> or --base-image/--head-image, not both', { location: { field: '<base>' } });
+          const project = opts.project ? await loadProject(opts.project, { workspace: runner.workspace }) : existsSync(PROJECT_FILE) ? await loadProject('.', { workspace: runner.workspace }) : undefined;
+          const workDir = opts.workDir ?? (await mkdtemp(path.join(runner.temp, 'dataops-data-diff-')));
+          progress(color.bold(`dataops data diff: ${opts.baseImage} → ${opts.headImage}`));
+          try {
+            const r = await diffImageOutputs(project, {
+              base: { image: opts.baseImage, layoutDir: opts.baseLayout },
+              head: { image: opts.headImage, layoutDir: opts.headLayout },
+              fixtures: opts.fixtures,
+              workDir,
+              runner: runnerOf(opts.runner),
+              storageRoot: opts.storageRoot,
+              diff: { ...diffOpts, pii: new Set(opts.pii) },
+            });
+            progress(color.dim(`  fixtures ${r.fixturesDir} → outputs ${r.outputs.base}, ${r.outputs.head}`));
+            diffs = r.diffs;
+            sides = { base: opts.baseImage, head: opts.headImage, pii: r.pii };
+          } catch (err) {
+            if (!(err instanceof ImageRunError)) throw err;
+            progress(`dataops data diff: ${color.red('failed')}: ${err.message}`);
+            process.exitCode = EXIT.failed;
+            return;
+          }
+        } else {
+          if (baseArg === undefined || headArg === undefined) throw new ConfigError('name <base> and <head>, or --base-image and --head-image', { location: { field: baseArg === undefined ? '<base>' : '<head>' } });
+          const pii = opts.pii.map((c) => c.toLowerCase());
+          diffs = await diffPaths(baseArg, headArg, { ...diffOpts, pii: new Set(pii) });
+          sides = { base: baseArg, head: headArg, pii };
+        }
         const markdown = diffs.map((d) => renderDiffMarkdown(d)).join('\n');
         if (opts.markdown) await writeFile(opts.markdown, markdown);
+        if (opts.report) await writeDiffReport(opts.report, diffReport(diffs, sides));
         process.stdout.write(opts.json ? JSON.stringify(diffs, null, 2) + '\n' : markdown);
         if (opts.exitCode && diffs.some((d) => !isEmptyDiff(d))) process.exitCode = EXIT.failed;
       }),

@@ -26,6 +26,31 @@ export interface DiffPathsOptions {
   engine?: EngineOptions | undefined;
 }
 
+/**
+ * Parses key settings, one per line: `col1, col2` is the key of every dataset; `<dataset>: col1, col2`
+ * (the dataset's path relative to the compared directories, e.g. `daily_routes.csv: date, origin`)
+ * the key of that dataset only.
+ * @throws ConfigError for a line with a dataset but no columns.
+ */
+export function parseKeySpec(text: string, field: string): { key: string[]; keys: Record<string, string[]> } {
+  const key: string[] = [];
+  const keys: Record<string, string[]> = {};
+  const columns = (v: string) => v.split(',').map((c) => c.trim()).filter(Boolean);
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = /^([^:,]+):(.*)$/.exec(line);
+    if (!m) {
+      key.push(...columns(line));
+      continue;
+    }
+    const cols = columns(m[2]!);
+    if (!cols.length) throw new ConfigError(`"${line}" names no key column`, { location: { field }, fix: 'Write "<dataset>: column[, column…]", e.g. "daily_routes.csv: date, origin, destination".' });
+    keys[m[1]!.trim()] = cols;
+  }
+  return { key, keys };
+}
+
 const isManifest = (p: string) => p.endsWith('.data-manifest.json');
 
 /** Data files below `dir` by relative path (posix), sorted. */
@@ -51,7 +76,7 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
   if (isManifest(base) !== isManifest(head)) throw new ConfigError('compare a manifest with a manifest, or data with data', { location: { field: 'head' } });
   if (isManifest(base)) {
     const [b, h] = await Promise.all([readManifest(base), readManifest(head)]);
-    return [{ base, head, schema: diffSchemas(b.schema, h.schema), row_count: { base: b.row_count, head: h.row_count, delta: h.row_count - b.row_count } }];
+    return [{ dataset: path.basename(head).replace(/\.data-manifest\.json$/, ''), base, head, schema: diffSchemas(b.schema, h.schema), row_count: { base: b.row_count, head: h.row_count, delta: h.row_count - b.row_count } }];
   }
   const bDir = statSync(base).isDirectory();
   if (bDir !== statSync(head).isDirectory()) throw new ConfigError('compare a directory with a directory, or a file with a file', { location: { field: 'head' } });
@@ -74,7 +99,7 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
       const h = reader(p.head, p.base!);
       const key = opts.keys?.[p.name] ?? opts.key;
       const names = { base: p.base ?? `(no ${p.name})`, head: p.head ?? `(no ${p.name})` };
-      out.push(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, checkKeys: opts.checkKeys, names }));
+      out.push({ dataset: p.name, ...(await diffRelations(engine, b, h, { key, pii: opts.pii, samples: opts.samples, checkKeys: opts.checkKeys, names })) });
     }
     return out;
   } finally {

@@ -58,6 +58,8 @@ export interface RowDiff {
 
 /** A diff of two dataset versions. */
 export interface DataDiff {
+  /** The dataset's name: its path relative to the compared directories, or the head file's name (diffPaths). */
+  dataset?: string;
   base: string;
   head: string;
   schema: SchemaDiff;

@@ -114,17 +114,50 @@ function isPermissionError(err: unknown): boolean {
   return apiStatus(err) === 403 && !/rate limit/i.test((err as Error).message);
 }
 
+/** What a check run says, whatever produced it (a quality report, a data diff). */
+export interface CheckRunSpec {
+  /** The check run's name (one run per name and commit, updated in place). */
+  name: string;
+  conclusion: CheckConclusion;
+  /** `output.title`: one line (cut to 255 characters). */
+  title: string;
+  /** `external_id`: what the run is about (a suite name, `data-diff`). */
+  externalId: string;
+  /** ISO 8601 start time; default now. */
+  startedAt?: string;
+}
+
 /**
- * Creates or updates (in place) the check run of `report` on `target`.
+ * Creates or updates (in place) the check run of `report` on `target` ({@link upsertCheckRun},
+ * named {@link checkRunName} of the suite unless `options.name`, concluded by {@link conclusionFor}).
  * @throws ChecksPermissionError when the API answers 403 (e.g. "Resource not accessible by integration").
  * @throws the client's RequestError for other API failures (after its retries).
  */
 export async function publishCheckRun(target: CheckTarget, report: Report, options: PublishOptions): Promise<PublishedCheckRun> {
-  const { api, owner, repo, headSha } = target;
-  const name = options.name ?? checkRunName(report.suite.name);
-  const conclusion = conclusionFor(report);
   const c = report.counts;
-  const title = `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`;
+  const spec: CheckRunSpec = {
+    name: options.name ?? checkRunName(report.suite.name),
+    conclusion: conclusionFor(report),
+    title: `${report.status}: ${c.fail} failed, ${c.error} errors, ${c.warn} warned, ${c.pass} passed of ${c.total}`,
+    externalId: report.suite.name,
+    startedAt: report.started_at,
+  };
+  return upsertCheckRun(target, spec, options);
+}
+
+/**
+ * Creates or updates (in place) check run `spec.name` on `target`'s commit: `POST
+ * /repos/{owner}/{repo}/check-runs`, or `PATCH /repos/{owner}/{repo}/check-runs/{id}` of the run of
+ * that name already on the commit (found with `GET /repos/{owner}/{repo}/commits/{ref}/check-runs`);
+ * the summary is cut to {@link CHECK_RUN_SUMMARY_LIMIT} characters, annotations go in batches of
+ * {@link ANNOTATION_BATCH} and a re-run sends only those the run does not show yet.
+ * @throws ChecksPermissionError when the API answers 403 (e.g. "Resource not accessible by integration").
+ * @throws the client's RequestError for other API failures (after its retries).
+ */
+export async function upsertCheckRun(target: CheckTarget, spec: CheckRunSpec, options: Omit<PublishOptions, 'name'>): Promise<PublishedCheckRun> {
+  const { api, owner, repo, headSha } = target;
+  const { name, conclusion } = spec;
+  const title = spec.title.slice(0, 255);
   const summary = truncateChars(options.summary, CHECK_RUN_SUMMARY_LIMIT);
   let requests = 0;
   const output = (annotations: CheckRunAnnotation[] | undefined) => ({ title, summary, ...(annotations?.length ? { annotations } : {}) });
@@ -150,10 +183,10 @@ export async function publishCheckRun(target: CheckTarget, report: Report, optio
   }
   const batches: CheckRunAnnotation[][] = [];
   for (let i = 0; i < annotations.length; i += ANNOTATION_BATCH) batches.push(annotations.slice(i, i + ANNOTATION_BATCH));
-  const fields = { status: 'completed', conclusion, completed_at: new Date().toISOString(), external_id: report.suite.name, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) } as const;
+  const fields = { status: 'completed', conclusion, completed_at: new Date().toISOString(), external_id: spec.externalId, ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}) } as const;
   const run = existing
     ? (await call(() => api.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: existing.id, ...fields, output: output(batches[0]) }))).data
-    : (await call(() => api.request('POST /repos/{owner}/{repo}/check-runs', { owner, repo, name, head_sha: headSha, started_at: report.started_at, ...fields, output: output(batches[0]) }))).data;
+    : (await call(() => api.request('POST /repos/{owner}/{repo}/check-runs', { owner, repo, name, head_sha: headSha, started_at: spec.startedAt ?? new Date().toISOString(), ...fields, output: output(batches[0]) }))).data;
   for (const batch of batches.slice(1)) await call(() => api.request('PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}', { owner, repo, check_run_id: run.id, output: output(batch) }));
   return { id: Number(run.id), created: !existing, conclusion, requests, annotations: annotations.length, alreadyShown, ...(run.html_url ? { html_url: run.html_url } : {}) };
 }
