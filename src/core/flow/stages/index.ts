@@ -1,5 +1,5 @@
 /** The DataOps flow, in order. Each stage lives in its own module and reads/writes {@link FlowState}. */
-import { ConfigError } from '../../errors.ts';
+import { parseStageNames } from '../stage-names.ts';
 import type { Stage } from '../types.ts';
 import { lintStage } from './lint.ts';
 import { qualityStage } from './quality.ts';
@@ -26,16 +26,12 @@ export const FLOW_STAGES: readonly Stage[] = [
 
 /**
  * The stages named in `names` (comma-separated or a list; blanks ignored), in flow order: the one
- * stage vocabulary of `dataops flow --only` (lint, quality, build-image, system-test, push-image,
- * deploy-staging, verify-staging, publish-promotion, promote-production).
- * @throws ConfigError naming every unknown name (at `field`) and the known ones.
+ * stage vocabulary of `dataops flow --only` and of the root action's `stages` input (lint, quality,
+ * build-image, system-test, push-image, deploy-staging, verify-staging, publish-promotion,
+ * promote-production; `data-quality` is accepted for `quality`), read by {@link parseStageNames}.
+ * @throws ConfigError naming every unknown name (at `field`) and the known ones, or when no stage is named.
  */
 export function selectStages(names: string | readonly string[], field = 'stages'): Stage[] {
-  const wanted = (typeof names === 'string' ? names.split(',') : [...names]).map((n) => n.trim()).filter(Boolean);
-  const known = FLOW_STAGES.map((s) => s.name);
-  const unknown = wanted.filter((n) => !known.includes(n));
-  if (unknown.length) {
-    throw new ConfigError(`unknown stage name${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`, { location: { field }, fix: `Use the stage names ${known.join(', ')}.` });
-  }
-  return FLOW_STAGES.filter((s) => wanted.includes(s.name));
+  const wanted = parseStageNames(names, field);
+  return FLOW_STAGES.filter((s) => (wanted as readonly string[]).includes(s.name));
 }
