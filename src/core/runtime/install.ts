@@ -144,10 +144,12 @@ export interface RuntimeCache {
  * `dataops-runtime-<id>-<version>-<platform>-<arch>[-<libc>]-node<ABI>-<sha256 of the lock, hex>`.
  * Everything that changes the installed files is in it: the lock (versions and integrity of every
  * package), the OS, CPU and C library (which native binding npm installs) and Node's module ABI
- * (`process.versions.modules`), so an ARM or musl runner gets its own entry.
+ * (`process.versions.modules`), so an ARM or musl runner gets its own entry. The C library is
+ * named on Linux only (npm's `libc` field).
  */
-export function runtimeCacheKey(id: RuntimePackageSpec['id'], version: string, lockHash: string, platform = process.platform, arch = process.arch, libc = currentLibc(), abi = process.versions.modules): string {
-  return `dataops-runtime-${id}-${version}-${platformKey(platform, arch)}${libc ? `-${libc}` : ''}-node${abi}-${lockHash.replace(/^sha256:/, '')}`;
+export function runtimeCacheKey(id: RuntimePackageSpec['id'], version: string, lockHash: string, platform: string = process.platform, arch: string = process.arch, libc = currentLibc(), abi = process.versions.modules): string {
+  const c = platform === 'linux' && libc ? `-${libc}` : '';
+  return `dataops-runtime-${id}-${version}-${platformKey(platform, arch)}${c}-node${abi}-${lockHash.replace(/^sha256:/, '')}`;
 }
 
 /** Options of {@link ensureRuntimePackage}. */
