@@ -36,6 +36,19 @@ describe('runtimeLockFrom (DuckDB)', () => {
     for (const dep of Object.keys(lock.packages['node_modules/@duckdb/node-bindings']!.optionalDependencies ?? {})) expect(lock.packages[`node_modules/${dep}`]).toBeDefined();
   });
 
+  it('pins, with integrity, the bindings of the hosted runners: Linux x64 and ARM64, macOS, Windows', () => {
+    for (const [platform, arch, libc, binding] of [
+      ['linux', 'x64', 'glibc', 'linux-x64'],
+      ['linux', 'arm64', 'glibc', 'linux-arm64'],
+      ['linux', 'arm64', 'musl', 'linux-arm64-musl'],
+      ['darwin', 'arm64', undefined, 'darwin-arm64'],
+      ['win32', 'x64', undefined, 'win32-x64'],
+    ] as const) {
+      expect(nativeBinding(lock, duckdbSpec, platform, arch, libc)).toBe(`@duckdb/node-bindings-${binding}`);
+      expect(lock.packages[`node_modules/@duckdb/node-bindings-${binding}`]!.integrity).toMatch(/^sha512-/);
+    }
+  });
+
   it('names the binding of this platform and refuses an unpinned one', () => {
     expect(nativeBinding(lock, duckdbSpec)).toMatch(/^@duckdb\/node-bindings-/);
     expect(() => nativeBinding(lock, duckdbSpec, 'aix', 'ppc64')).toThrow(/pins no @duckdb\/node-bindings-\* binding for aix-ppc64/);
