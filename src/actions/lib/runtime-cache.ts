@@ -39,19 +39,22 @@ function annotationMessage(line: string): string | undefined {
  * goes to `failures`); everything else is written as usual.
  */
 async function capturingFailures<T>(call: () => Promise<T>, failures: string[]): Promise<T> {
-  const write = process.stdout.write;
-  process.stdout.write = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+  const stdout = process.stdout;
+  const own = Object.prototype.hasOwnProperty.call(stdout, 'write');
+  const write = Reflect.get(stdout, 'write') as (...args: unknown[]) => boolean;
+  stdout.write = (chunk: unknown, ...rest: unknown[]) => {
     const message = typeof chunk === 'string' ? annotationMessage(chunk) : undefined;
     if (message !== undefined && LIBRARY_FAILURE.test(message)) {
       failures.push(message);
       return true;
     }
-    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
-  } as typeof process.stdout.write;
+    return Reflect.apply(write, stdout, [chunk, ...rest]);
+  };
   try {
     return await call();
   } finally {
-    process.stdout.write = write;
+    if (own) Reflect.set(stdout, 'write', write);
+    else Reflect.deleteProperty(stdout, 'write');
   }
 }
 
