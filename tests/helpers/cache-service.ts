@@ -18,6 +18,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { putBlockBlob } from './artifact-service.ts';
 
 const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.CacheService/';
 const BLOB_PREFIX = '/cache-blob/';
@@ -93,13 +94,7 @@ export function cacheService(): CacheService {
       return;
     }
     if (req.method !== 'PUT' || entry.finalized) return void res.writeHead(409).end();
-    const comp = url.searchParams.get('comp');
-    if (comp === 'block') entry.blocks.set(url.searchParams.get('blockid') ?? '', data);
-    else if (comp === 'blocklist') {
-      const ids = [...data.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g)].map((m) => m[1]!);
-      entry.archive = Buffer.concat(ids.map((id) => entry.blocks.get(id) ?? Buffer.alloc(0)));
-    } else entry.archive = data; // a single Put Blob
-    res.writeHead(201, { 'x-ms-request-id': 'stand-in', 'x-ms-version': '2024-11-04', 'content-length': '0' }).end();
+    entry.archive = putBlockBlob(url, data, entry.blocks, res) ?? entry.archive;
   }
 
   return {
