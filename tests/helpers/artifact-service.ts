@@ -41,6 +41,23 @@ export interface ArtifactService {
   finalized(runId: string): string[];
 }
 
+/**
+ * Serves one Azure block-blob `PUT` of a signed URL (what `@azure/storage-blob`'s uploadStream and
+ * uploadFile send): `?comp=block&blockid=…` stages `data` in `blocks`; `?comp=blocklist` (the XML
+ * block list) and a plain Put Blob commit. Answers 201. @returns the committed blob, undefined after a staged block.
+ */
+export function putBlockBlob(url: URL, data: Buffer, blocks: Map<string, Buffer>, res: ServerResponse): Buffer | undefined {
+  const comp = url.searchParams.get('comp');
+  let committed: Buffer | undefined;
+  if (comp === 'block') blocks.set(url.searchParams.get('blockid') ?? '', data);
+  else if (comp === 'blocklist') {
+    const ids = [...data.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g)].map((m) => m[1]!);
+    committed = Buffer.concat(ids.map((id) => blocks.get(id) ?? Buffer.alloc(0)));
+  } else committed = data; // a single Put Blob
+  res.writeHead(201, { 'x-ms-request-id': 'stand-in', 'x-ms-version': '2024-11-04', 'content-length': '0' }).end();
+  return committed;
+}
+
 /** Starts an empty artifact service (no server of its own: the harness's server routes to it). */
 export function artifactService(): ArtifactService {
   const runs = new Map<string, RunStore>();
@@ -79,13 +96,7 @@ export function artifactService(): ArtifactService {
     const upload = runs.get(runId)?.uploads.get(file.replace(/\.zip$/, ''));
     const data = await body(req);
     if (!upload || req.method !== 'PUT') return void res.writeHead(404).end();
-    const comp = url.searchParams.get('comp');
-    if (comp === 'block') upload.blocks.set(url.searchParams.get('blockid') ?? '', data);
-    else if (comp === 'blocklist') {
-      const ids = [...data.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\//g)].map((m) => m[1]!);
-      upload.zip = Buffer.concat(ids.map((id) => upload.blocks.get(id) ?? Buffer.alloc(0)));
-    } else upload.zip = data; // a single Put Blob
-    res.writeHead(201, { 'x-ms-request-id': 'stand-in', 'x-ms-version': '2024-11-04', 'content-length': '0' }).end();
+    upload.zip = putBlockBlob(url, data, upload.blocks, res) ?? upload.zip;
   }
 
   return {

@@ -26,9 +26,12 @@
  *   JavaScript actions with the runner protocol, third-party actions through the stand-ins of
  *   tests/helpers/workflow-standins.ts; any other action is a {@link HarnessError};
  * - every `${{ }}` evaluated by GitHub's `@actions/expressions` over the `github` context of a
- *   push / pull_request / repository_dispatch / workflow_dispatch event.
+ *   push / pull_request / repository_dispatch / workflow_dispatch event;
+ * - the Actions runtime services our actions talk to through the real `@actions/*` libraries: the
+ *   artifact service (artifact-service.ts) and the cache service v2 (cache-service.ts; one store
+ *   for every run of the harness, as a repository's cache; no branch scopes).
  * What it does not model (say so, do not pretend): `services`/`container` jobs, `paths` filters,
- * parallel execution, cancellation, caching between runs, log masking. Jobs share the machine: one
+ * parallel execution, cancellation, the actions/cache action, log masking. Jobs share the machine: one
  * HOME, buildah storage and tool cache (like a warm self-hosted runner); each job gets its own
  * workspace and RUNNER_TEMP.
  */
@@ -45,6 +48,7 @@ import { asString, condition, evaluateValue, machineEnv, resolveUses, runSteps, 
 import type { FakeGitHub } from './github-server.ts';
 import { standIns as defaultStandIns } from './workflow-standins.ts';
 import { artifactService } from './artifact-service.ts';
+import { cacheService, type CacheService } from './cache-service.ts';
 
 /** A problem of the harness or of what it was asked to run, not an outcome of the workflow. */
 export class HarnessError extends Error {
@@ -199,6 +203,8 @@ export interface PlannedWorkflow {
 /** A harness instance: one OIDC token service, one work directory, many runs. */
 export interface WorkflowHarness {
   run(options: RunOptions): Promise<WorkflowRun>;
+  /** The Actions cache service of the harness (cache-service.ts), shared by every run, as a repository's cache is. */
+  cache: CacheService;
   /** Whether `event` triggers `workflow` of `repo` (GitHub's `on:` filters), and why not. */
   triggers(repo: ConsumerRepo, workflow: string, event: WorkflowEvent): Promise<{ triggered: boolean; reason?: string }>;
   /** Every workflow under .github/workflows at the event's commit: whether the event starts it, what it calls, its check names. Nothing runs. */
@@ -316,9 +322,11 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'dataops-workflow-harness-'));
   const oidc = new Map<string, { claims: Record<string, unknown>; record: JobRecord }>();
   const artifacts = artifactService();
+  const caches = cacheService();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (artifacts.handle(req, res, url, oidcUrl)) return;
+    if (caches.handle(req, res, url, oidcUrl)) return;
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     const entry = bearer ? oidc.get(bearer) : undefined;
     if (url.pathname !== '/token' || !entry) {
@@ -694,10 +702,11 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
         RUNNER_OS: 'Linux',
         RUNNER_TEMP: runnerTemp,
         RUNNER_TOOL_CACHE: options.runner?.env?.RUNNER_TOOL_CACHE ?? path.join(workDir, 'tool-cache'),
-        // the Actions runtime services: artifacts v4 through the artifact service stand-in (artifact-service.ts); the cache service answers 404
+        // the Actions runtime services: artifacts v4 and the cache service v2 (as on github.com) through the stand-ins (artifact-service.ts, cache-service.ts)
         ACTIONS_RUNTIME_TOKEN: artifacts.runtimeToken(runId, record.key, artifactsDir),
         ACTIONS_RESULTS_URL: `${oidcUrl}/results/`,
         ACTIONS_CACHE_URL: `${oidcUrl}/cache/`,
+        ACTIONS_CACHE_SERVICE_V2: 'True',
         ...envCtx,
       };
       if (record.permissions['id-token'] === 'write') {
@@ -766,6 +775,7 @@ export async function startWorkflowHarness(setup: HarnessSetup): Promise<Workflo
 
   return {
     run,
+    cache: caches,
     async triggers(repo, workflow, event) {
       const loaded = await loadWorkflow(workflow, readAt(repo, event.sha, workflow));
       return triggerOf(loaded, event);

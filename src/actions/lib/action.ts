@@ -1,7 +1,7 @@
 /**
  * Runner glue shared by every action entry: the runner context read once from the environment,
  * the runtime packages (installed on first use into the tool cache when the action runs from its
- * bundle), inputs parsed by a zod schema from the runner's `INPUT_*` protocol, and failures
+ * bundle, through the Actions cache across jobs), inputs parsed by a zod schema from the runner's `INPUT_*` protocol, and failures
  * prefixed with the action name and split into configuration errors (annotated at the file/line
  * they name) and bugs (with the stack, which the bundle's source map points at src/ lines).
  */
@@ -11,7 +11,9 @@ import * as core from '@actions/core';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
 import { runnerContext, type RunnerContext } from '../../core/runner-context.ts';
+import type { RuntimeCache } from '../../core/runtime/install.ts';
 import { bundledRuntime, type RuntimeModules } from '../../core/runtime/modules.ts';
+import { actionsRuntimeCache } from './runtime-cache.ts';
 
 /** What every action body gets. */
 export interface ActionContext {
@@ -22,6 +24,8 @@ export interface ActionContext {
    * first use into the tool cache; from source (tests, @github/local-action) node_modules serves.
    */
   runtime: RuntimeModules;
+  /** The Actions cache of installed runtime packages across jobs (one per step: it warns once). */
+  runtimeCache: RuntimeCache;
 }
 
 /** The directory of the running bundle (dist/<action>/) or, from source, of this file. */
@@ -30,7 +34,8 @@ const BUNDLE_DIR = path.dirname(fileURLToPath(import.meta.url));
 /** The context of the current step. */
 export function actionContext(): ActionContext {
   const runner = runnerContext();
-  return { runner, runtime: bundledRuntime(BUNDLE_DIR, { toolCache: runner.toolCache, log: (l) => core.info(l) }) };
+  const runtimeCache = actionsRuntimeCache(runner);
+  return { runner, runtimeCache, runtime: bundledRuntime(BUNDLE_DIR, { toolCache: runner.toolCache, cache: runtimeCache, log: (l) => core.info(l) }) };
 }
 
 /**

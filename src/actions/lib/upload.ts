@@ -23,7 +23,7 @@ const fromNodeModules = once<ArtifactModule>(() => import(/* webpackIgnore: true
 
 /** The loader of @actions/artifact: the tool cache from a bundle, else node_modules. */
 function artifactModule(ctx: ActionContext): Loader<ArtifactModule> {
-  return bundledLoader<ArtifactModule>(RUNTIME_PACKAGES.artifact, path.dirname(fileURLToPath(import.meta.url)), { toolCache: ctx.runner.toolCache, log: (l) => core.info(l) }) ?? fromNodeModules;
+  return bundledLoader<ArtifactModule>(RUNTIME_PACKAGES.artifact, path.dirname(fileURLToPath(import.meta.url)), { toolCache: ctx.runner.toolCache, cache: ctx.runtimeCache, log: (l) => core.info(l) }) ?? fromNodeModules;
 }
 
 /** Every file under `dir` (recursively), absolute paths, sorted. */

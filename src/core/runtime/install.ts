@@ -2,7 +2,10 @@
  * Run time: installs a runtime package (packages.ts) from the pinned lock next to a bundle
  * (lock.ts) into the runner's tool cache, `<toolCache>/dataops-<id>/<version>/<platform>-<arch>`,
  * with `npm ci --ignore-scripts`, which verifies every tarball against the lock's `integrity`; a
- * complete earlier install of the same lock is reused.
+ * complete earlier install of the same lock is reused. Given a {@link RuntimeCache} (the action
+ * layer passes the Actions cache), a directory missing from the tool cache is first restored from
+ * it ({@link runtimeCacheKey}) and saved to it after a fresh install, so only the first job of a
+ * lock, OS, architecture and Node ABI pays (and needs the registry for) `npm ci`.
  *
  * The directory is filled under a temporary name and renamed into place with a `.complete` marker,
  * so a crashed or concurrent install never leaves a half-populated directory that looks usable.
@@ -25,8 +28,10 @@ export interface RuntimeInstall {
   dir: string;
   /** Pinned version of the spec's first package. */
   version: string;
-  /** True when a complete earlier install was reused. */
+  /** True when a complete earlier install was reused (in the tool cache, or restored from the {@link RuntimeCache}). */
   cached: boolean;
+  /** The {@link RuntimeCache} key the directory was restored from; undefined when it was not. */
+  restoredKey?: string;
   /** Time spent checking and (when not cached) installing. */
   installMs: number;
 }
@@ -122,6 +127,31 @@ async function isComplete(dir: string, lock: RuntimeLock, lockHash: string, spec
   return true;
 }
 
+/**
+ * A cache of runtime-package directories across jobs, the seam in front of the Actions cache
+ * (`@actions/cache`'s restoreCache/saveCache: src/actions/lib/runtime-cache.ts). A cache is an
+ * optimisation: implementations report their own failures (a warning) and resolve as a miss.
+ */
+export interface RuntimeCache {
+  /** Restores the `paths` saved under exactly `key`; the key restored, undefined on a miss or a failure. */
+  restore(paths: string[], key: string): Promise<string | undefined>;
+  /** Saves `paths` under `key` (a key that exists already is left as it is). */
+  save(paths: string[], key: string): Promise<void>;
+}
+
+/**
+ * The {@link RuntimeCache} key of a runtime package:
+ * `dataops-runtime-<id>-<version>-<platform>-<arch>[-<libc>]-node<ABI>-<sha256 of the lock, hex>`.
+ * Everything that changes the installed files is in it: the lock (versions and integrity of every
+ * package), the OS, CPU and C library (which native binding npm installs) and Node's module ABI
+ * (`process.versions.modules`), so an ARM or musl runner gets its own entry. The C library is
+ * named on Linux only (npm's `libc` field).
+ */
+export function runtimeCacheKey(id: RuntimePackageSpec['id'], version: string, lockHash: string, platform: string = process.platform, arch: string = process.arch, libc = currentLibc(), abi = process.versions.modules): string {
+  const c = platform === 'linux' && libc ? `-${libc}` : '';
+  return `dataops-runtime-${id}-${version}-${platformKey(platform, arch)}${c}-node${abi}-${lockHash.replace(/^sha256:/, '')}`;
+}
+
 /** Options of {@link ensureRuntimePackage}. */
 export interface EnsureRuntimeOptions {
   /** Path of the lock written by the bundler (`<id>-lock.json`). */
@@ -134,13 +164,17 @@ export interface EnsureRuntimeOptions {
   timeoutMs?: number;
   /** Progress lines (e.g. core.info). */
   log?: (line: string) => void;
+  /** Cache across jobs: restored from before installing, saved to after a fresh install. */
+  cache?: RuntimeCache;
 }
 
 /**
  * Installs the pinned runtime package into `<toolCache>/dataops-<id>/<version>/<platform>-<arch>`
- * with `npm ci --ignore-scripts` unless a complete install of the same lock is already there, and
- * returns where it is. The directory is filled under a temporary name, marked `.complete` and
- * renamed into place.
+ * with `npm ci --ignore-scripts` unless a complete install of the same lock is already there or
+ * `options.cache` restores one (checked like a local one: marker, lock hash and installed versions;
+ * an incomplete restore is replaced by an install), and returns where it is. The directory is
+ * filled under a temporary name, marked `.complete` and renamed into place; a fresh install is
+ * then saved to `options.cache` under {@link runtimeCacheKey}.
  * @throws RuntimeInstallError when the lock is unusable or npm fails; an integrity mismatch says so and names the package.
  */
 export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: EnsureRuntimeOptions): Promise<RuntimeInstall> {
@@ -150,6 +184,13 @@ export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: En
   const lockHash = sha256(JSON.stringify(lock));
   const dir = runtimeDir(options.toolCache, spec.id, version);
   if (await isComplete(dir, lock, lockHash, spec)) return { dir, version, cached: true, installMs: performance.now() - started };
+  const log = options.log ?? (() => {});
+  const cacheKey = runtimeCacheKey(spec.id, version, lockHash);
+  if (options.cache) {
+    const restoredKey = await options.cache.restore([dir], cacheKey);
+    if (restoredKey && (await isComplete(dir, lock, lockHash, spec))) return { dir, version, cached: true, restoredKey, installMs: performance.now() - started };
+    if (restoredKey) log(`the cache entry ${restoredKey} of ${spec.label} is incomplete: installing`);
+  }
 
   const rootDeps: Record<string, string> = Object.fromEntries(spec.packages.map((name) => [name, lock.packages[`node_modules/${name}`]!.version]));
   const packages: Record<string, LockPackage> = { ...lock.packages };
@@ -159,7 +200,6 @@ export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: En
     packages[`node_modules/${binding}`] = required;
     rootDeps[binding] = required.version;
   }
-  const log = options.log ?? (() => {});
   log(`installing ${spec.label} ${version} (${platformKey()}) into ${dir}`);
   // same parent directory as the target, so the final rename is atomic on one file system
   const tmp = path.join(path.dirname(dir), `.tmp-${platformKey()}-${randomBytes(6).toString('hex')}`);
@@ -189,7 +229,9 @@ export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: En
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
-  return { dir, version, cached: false, installMs: performance.now() - started };
+  const installMs = performance.now() - started;
+  await options.cache?.save([dir], cacheKey);
+  return { dir, version, cached: false, installMs };
 }
 
 /** `npm ci --ignore-scripts` in `dir` under a timeout. @throws RuntimeInstallError naming what failed (npm missing, timeout, integrity, other). */

@@ -16,7 +16,7 @@ import type * as GoogleCloudPubSub from '@google-cloud/pubsub';
 import type * as GoogleCloudRun from '@google-cloud/run';
 import type * as SigstoreSign from '@sigstore/sign';
 import { ConfigError } from '../errors.ts';
-import { ensureRuntimePackage, importInstalled } from './install.ts';
+import { ensureRuntimePackage, importInstalled, type RuntimeCache } from './install.ts';
 import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from './packages.ts';
 
 /** The `@duckdb/node-api` module. */
@@ -102,6 +102,8 @@ export interface BundledRuntimeOptions {
   toolCache: string;
   /** Progress lines (core.info). */
   log?: (line: string) => void;
+  /** Cache of installed packages across jobs (the Actions cache, src/actions/lib/runtime-cache.ts). */
+  cache?: RuntimeCache;
 }
 
 /**
@@ -113,11 +115,11 @@ export function bundledLoader<T>(spec: RuntimePackageSpec, bundleDir: string, op
   const lockFile = path.join(bundleDir, runtimeLockName(spec.id));
   if (!existsSync(lockFile)) return undefined;
   return once(async () => {
-    const installed = await ensureRuntimePackage(spec, { lockFile, toolCache: options.toolCache, ...(options.log ? { log: options.log } : {}) });
+    const installed = await ensureRuntimePackage(spec, { lockFile, toolCache: options.toolCache, ...(options.log ? { log: options.log } : {}), ...(options.cache ? { cache: options.cache } : {}) });
     const t = performance.now();
     const name = spec.packages[0]!;
     const mod = spec.yields === 'directory' ? { dir: path.join(installed.dir, 'node_modules', ...name.split('/')) } : await importInstalled(installed.dir, name);
-    options.log?.(`${name} ${installed.version}: ${installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms, loaded in ${Math.round(performance.now() - t)} ms (${installed.dir})`);
+    options.log?.(`${name} ${installed.version}: ${installed.restoredKey ? 'restored from the Actions cache' : installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms, loaded in ${Math.round(performance.now() - t)} ms (${installed.dir})`);
     return mod as T;
   });
 }
