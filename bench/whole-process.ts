@@ -105,14 +105,14 @@ export async function run(): Promise<Record<string, number>> {
       floor: () => timed(['--input-type=module', '-e', floorScript]),
       suite: () => timed(suiteArgs, [0, 1]),
     });
-    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, med(v)])) as Record<keyof typeof samples, Sample>;
+    const m = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, med(v)])) as Record<keyof typeof samples, Omit<Sample, 'stdout'>>;
     const n0 = m.node0!;
     const h = m.help!;
     const f = m.floor!;
     const s = m.suite!;
     const a = m.action!;
     // target of the action: 2× node -e 0 + the engine load (the engine process minus its node start)
-    const target = (k: keyof Sample) => 2 * n0[k] + (m.engine![k] - n0[k]);
+    const target = (k: 'wallMs' | 'cpuMs') => 2 * n0[k] + (m.engine![k] - n0[k]);
     const figures = {
       node_e0_ms: n0.wallMs,
       node_e0_cpu_ms: n0.cpuMs,
@@ -129,7 +129,7 @@ export async function run(): Promise<Record<string, number>> {
       suite_ratio: s.wallMs / f.wallMs,
       suite_cpu_ratio: s.cpuMs / f.cpuMs,
     };
-    const both = (ok: (k: keyof Sample) => boolean) => `wall ${verdict(ok('wallMs'))}, CPU ${verdict(ok('cpuMs'))}`;
+    const both = (ok: (k: 'wallMs' | 'cpuMs') => boolean) => `wall ${verdict(ok('wallMs'))}, CPU ${verdict(ok('cpuMs'))}`;
     console.log(`\n## issue 14: whole processes, side by side in this run (median of ${ROUNDS} interleaved rounds after a warm-up)\n`);
     console.log('| figure | wall | CPU (user+sys) | target | verdict |');
     console.log('|---|---:|---:|---|---|');
