@@ -61,7 +61,7 @@ export interface RunnerContext {
   actionsCache: boolean;
   /** The Pub/Sub emulator to use instead of Google Cloud, `host:port` (PUBSUB_EMULATOR_HOST, the variable Google's clients read). */
   pubsubEmulatorHost?: string | undefined;
-  /** DATAOPS_TRACE_SQL=1: every engine statement is printed with its time to stderr. */
+  /** DATAOPS_TRACE_SQL=1: every engine statement is printed with its time to stderr, and each phase of a suite run with the process's time, CPU and page faults so far. */
   traceSql: boolean;
   /** The whole environment, for variables a user names (secrets) and the environment of child processes. */
   env: Env;

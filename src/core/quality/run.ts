@@ -87,6 +87,17 @@ async function profileDatasets(engine: Engine, states: Map<string, DatasetState>
   }
 }
 
+/**
+ * With `trace` (DATAOPS_TRACE_SQL=1): one stderr line per phase of a suite run, where the time of a
+ * whole `dataops quality` process goes: `[phase <name>: <wall> ms since process start, CPU <ms>
+ * (user + system, every thread, the engine's included), <n> minor page faults]`. Between the
+ * lines, the engine's own trace prints each statement with its time (engine/duckdb.ts).
+ */
+function tracePhase(name: string): void {
+  const cpu = process.cpuUsage();
+  process.stderr.write(`[phase ${name}: ${performance.now().toFixed(0)} ms since process start, CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms, ${process.resourceUsage().minorPageFault} minor page faults]\n`);
+}
+
 /** The engine name reports carry when no engine ran. */
 const ENGINE = 'duckdb';
 
@@ -134,6 +145,10 @@ async function resolveFiles(plan: { needed: string[] }, declared: ReturnType<typ
 export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
+  const phase = (name: string) => {
+    if (opts.trace) tracePhase(name);
+  };
+  phase('suite start');
   if (opts.memoryLimit !== undefined && !ENGINE_MEMORY_LIMIT.test(opts.memoryLimit)) {
     throw new ConfigError(`invalid memory limit "${opts.memoryLimit}"`, { location: { field: 'memory-limit' }, fix: 'Use a size like "256MB", "1GB" or "1.5GiB".' });
   }
@@ -145,6 +160,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
   const kind = engineKind(suite, declared, opts);
   // DuckDB parses every suite (plan.ts); on a warehouse it only parses, locked with no file at all
   const engine: Engine = await openEngine(opts);
+  phase('engine open');
   let exec: Engine = engine;
   try {
     const plan = await planSuite(engine, suite, declared, { warehouse: kind !== 'duckdb' });
@@ -158,10 +174,14 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
       exec = await openWarehouse(kind, plan.needed, declared, opts);
       await exec.lock({ allowedPaths: [] });
     }
+    phase('planned, locked');
     const hashing: Array<Promise<void>> = [];
     const states = await registerDatasets(exec, suite, declared, plan, files, errors, hashing);
+    phase('registered');
     const checks = await runChecks(exec, suite, states, declared, plan, { sampleN: opts.samples ?? 5, clock: opts.now ?? new Date(), errors });
+    phase('checks');
     await Promise.all(hashing);
+    phase('hashed');
     // data manifests and profiles are computed by DuckDB over the dataset's view; a warehouse run has neither (docs/warehouse.md)
     if (opts.manifests && engine.dialect.name === 'duckdb') {
       for (const s of states.values()) {
@@ -186,6 +206,7 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
       }
     }
     if (opts.profile && engine.dialect.name === 'duckdb') await profileDatasets(engine, states);
+    phase('done');
     return buildReport({
       engine: exec.version,
       suite: { name: suite.spec.suite, file: opts.suiteFile, sha256: suite.sha256, ...(suite.spec.description ? { description: suite.spec.description } : {}) },
