@@ -152,14 +152,28 @@ export async function runSuite(opts: RunSuiteOptions): Promise<Report> {
   if (opts.memoryLimit !== undefined && !ENGINE_MEMORY_LIMIT.test(opts.memoryLimit)) {
     throw new ConfigError(`invalid memory limit "${opts.memoryLimit}"`, { location: { field: 'memory-limit' }, fix: 'Use a size like "256MB", "1GB" or "1.5GiB".' });
   }
-  const suite = await loadSuite(opts.suiteFile);
-  const projectDir = opts.projectDatasets ? path.resolve(opts.projectDir ?? '.') : undefined;
-  const declared = mergeDatasets(suite, opts.projectDatasets && projectDir ? { datasets: opts.projectDatasets, dir: projectDir } : undefined);
+  // DuckDB parses every suite (plan.ts); on a warehouse it only parses, locked with no file at all.
+  // The instance starts while the suite loads (the engine creates it off the main thread); it
+  // reads nothing before it is locked, and is closed again when the suite is refused.
+  const opening = openEngine(opts);
+  // awaited below; until then a failure to open must not count as an unhandled rejection
+  opening.catch(() => undefined);
+  let suite: Awaited<ReturnType<typeof loadSuite>>;
+  let declared: ReturnType<typeof mergeDatasets>;
+  let roots: DataRoots;
+  let kind: ReturnType<typeof engineKind>;
+  try {
+    suite = await loadSuite(opts.suiteFile);
+    const projectDir = opts.projectDatasets ? path.resolve(opts.projectDir ?? '.') : undefined;
+    declared = mergeDatasets(suite, opts.projectDatasets && projectDir ? { datasets: opts.projectDatasets, dir: projectDir } : undefined);
+    roots = { root: projectRoot(suite.dir, opts.projectDir, opts.root), ...(opts.allowedRoots ? { extra: opts.allowedRoots } : {}), dataPackage: opts.runtime?.dataPackage };
+    kind = engineKind(suite, declared, opts);
+  } catch (err) {
+    opening.then((e) => e.close(), () => undefined);
+    throw err;
+  }
   const errors: string[] = [];
-  const roots: DataRoots = { root: projectRoot(suite.dir, opts.projectDir, opts.root), ...(opts.allowedRoots ? { extra: opts.allowedRoots } : {}), dataPackage: opts.runtime?.dataPackage };
-  const kind = engineKind(suite, declared, opts);
-  // DuckDB parses every suite (plan.ts); on a warehouse it only parses, locked with no file at all
-  const engine: Engine = await openEngine(opts);
+  const engine: Engine = await opening;
   phase('engine open');
   let exec: Engine = engine;
   try {
