@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEngine } from '../../src/core/engine/duckdb.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { runSuite } from '../../src/core/quality/run.ts';
 import type { CheckResult, Report } from '../../src/core/report/report.ts';
@@ -120,7 +121,11 @@ const figures = (c: CheckResult) => ({ status: c.status, failing_rows: c.failing
 
 let good: Report;
 let mixed: Report;
+let engineVersion: string;
 beforeAll(async () => {
+  const engine = await openEngine({ threads: 1 });
+  engineVersion = String((await engine.query<{ v: string }>('SELECT version() AS v'))[0]!.v);
+  engine.close();
   writeFileSync(path.join(tmp, 'items.csv'), `id,grp,code,amount,parent,day\n${rows.map((r) => [r.id, r.grp, r.code, r.amount ?? '', r.parent, r.day].join(',')).join('\n')}\n`);
   writeFileSync(path.join(tmp, 'parents.csv'), `key,name\n${PARENTS.map((k) => `${k},p${k}`).join('\n')}\n`);
   good = await runSuite({ suiteFile: suite('good', GOOD_CHECKS), now: NOW, threads: 1, root: tmp });
@@ -143,6 +148,8 @@ describe('the shared scan of a dataset', () => {
     expect(got.get('fresh')!.threshold.newest).toBe(newest(() => true));
     expect(got.get('fresh_grp1')!.threshold.newest).toBe(newest((r) => r.grp === 1));
     expect(good.datasets.find((d) => d.name === 'items')!.row_count).toBe(N);
+    // the engine names the version `SELECT version()` answers (read from the library, no statement)
+    expect(good.tool.engine).toBe(`duckdb ${engineVersion}`);
     // the filters really differ: a shared scan mixing them up could not match both
     expect(expected.amount_range_aa!.failing).not.toBe(expected.amount_range!.failing);
     expect(expected.amount_not_null_grp0!.total).not.toBe(expected.amount_not_null!.total);

@@ -200,7 +200,8 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
       prepared.destroySync();
     }
   };
-  const versionRows = await query<{ v: string }>('SELECT version() AS v');
+  // the library's version, as `SELECT version()` answers it, without a statement
+  const libraryVersion = duckdb.version();
   return {
     dialect: duckdbDialect,
     query,
@@ -230,7 +231,7 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
     get locked() {
       return locked;
     },
-    version: `duckdb ${versionRows[0]?.v ?? 'unknown'}`,
+    version: `duckdb ${libraryVersion || 'unknown'}`,
     close() {
       if (closed) return;
       closed = true;
