@@ -13,11 +13,9 @@
  *
  * PII: a column named in `pii` never shows a value; its samples read `***`.
  */
-import type { Engine } from '../engine/duckdb.ts';
+import type { DescribedColumn as ColumnType, Engine } from '../engine/duckdb.ts';
 import { ident } from '../engine/quote.ts';
 import { ConfigError } from '../errors.ts';
-import type { ColumnType } from './profile.ts';
-import { describeRelation } from './profile.ts';
 
 /** The masked form of a PII value in samples. */
 export const MASK = '***';
@@ -97,7 +95,8 @@ export interface DiffOptions {
  * @throws ConfigError when a key column is missing on a side; the engine's error when a side cannot be read.
  */
 export async function diffRelations(engine: Engine, base: string, head: string, opts: DiffOptions = {}): Promise<DataDiff> {
-  const [bCols, hCols] = await Promise.all([describeRelation(engine, base), describeRelation(engine, head)]);
+  const describe = (rel: string) => engine.describe(`SELECT * FROM ${rel}`);
+  const [bCols, hCols] = await Promise.all([describe(base), describe(head)]);
   const schema = diffSchemas(bCols, hCols);
   const names = opts.names ?? { base, head };
   const key = [...(opts.key ?? [])];
