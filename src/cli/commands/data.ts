@@ -25,7 +25,7 @@ import type { Runner } from '../../core/image/system-test-config.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { cliRunner } from '../context.ts';
 import { action, EXIT } from '../errors.ts';
-import { color, progress } from '../ui.ts';
+import { color, progress, terminalSafe, terminalSafeJson } from '../ui.ts';
 
 // Loaded when used: `data show` (the registry client) and `data diff` of two images (project,
 // system test) need modules a diff of two files does not; its start-up is part of what the
@@ -89,11 +89,12 @@ export function register(command: Command): void {
             return;
           }
           if (opts.json) {
-            process.stdout.write(JSON.stringify({ image, artifact: found.artifact, via: found.via, manifests: found.manifests }, null, 2) + '\n');
+            process.stdout.write(terminalSafeJson({ image, artifact: found.artifact, via: found.via, manifests: found.manifests }) + '\n');
             return;
           }
           progress(color.dim(`artifact ${found.artifact} (${found.via === 'referrers' ? 'referrers API' : 'referrers tag schema'})`));
-          const rows = found.manifests.map((m) => [m.stage, m.role, m.dataset, String(m.manifest.row_count), m.manifest.content_hash ? shortDigest(m.manifest.content_hash) : '(sql)', shortDigest(m.digest)]);
+          // stage, role and dataset are the artifact's annotations: text a registry hands back, shown escaped
+          const rows = found.manifests.map((m) => [m.stage, m.role, m.dataset, String(m.manifest.row_count), m.manifest.content_hash ? shortDigest(m.manifest.content_hash) : '(sql)', shortDigest(m.digest)].map(terminalSafe));
           const head = ['STAGE', 'ROLE', 'DATASET', 'ROWS', 'CONTENT', 'MANIFEST'];
           const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
           for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
