@@ -157,7 +157,8 @@ export function register(command: Command): void {
             sides = { base: opts.baseImage, head: opts.headImage, pii: r.pii };
           } catch (err) {
             if (!(err instanceof ImageRunError)) throw err;
-            progress(`dataops data diff: ${color.red('failed')}: ${err.message}`);
+            // the message quotes the container's stderr: text of the image, shown escaped
+            progress(`dataops data diff: ${color.red('failed')}: ${terminalSafe(err.message)}`);
             process.exitCode = EXIT.failed;
             return;
           }
