@@ -7,6 +7,10 @@
  */
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { FORMATS } from './formats.ts';
+
+/** A data file format (formats.ts: csv, tsv, parquet, json, ndjson). */
+export const formatSchema = z.enum(FORMATS);
 
 /** Letters, digits and `_`, not starting with a digit: dataset, suite and check names, variable names. */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -6,12 +6,11 @@
  * scaled input of the performance budget all type a file the same way because they all read it
  * through here.
  */
-import { z } from 'zod';
 import { literal, sqlValue } from './engine/quote.ts';
 
-/** File formats DuckDB reads for us. */
-export const formatSchema = z.enum(['csv', 'tsv', 'parquet', 'json', 'ndjson']);
-export type DatasetFormat = z.output<typeof formatSchema>;
+/** File formats DuckDB reads for us (their zod schema: `formatSchema` of fields.ts). */
+export const FORMATS = ['csv', 'tsv', 'parquet', 'json', 'ndjson'] as const;
+export type DatasetFormat = (typeof FORMATS)[number];
 
 /** Extension (lower case, without a compression suffix) → format. */
 const BY_EXTENSION: Readonly<Record<string, DatasetFormat>> = {

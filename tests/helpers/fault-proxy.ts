@@ -47,6 +47,13 @@ export interface FaultProxyOptions {
   redirect?: Record<string, (pathAndQuery: string) => string>;
   /** Headers set on forwarded requests (e.g. the credentials a storage host would hold itself). */
   upstreamHeaders?: () => Record<string, string> | Promise<Record<string, string>>;
+  /**
+   * Kinds the proxy answers itself (the registry never sees them), e.g. `referrers-get` for an API
+   * the registry lacks. Without `content-length` in `headers` the body goes out chunked.
+   */
+  answer?: Record<string, (pathAndQuery: string) => { status: number; headers: Record<string, string>; body: Buffer }>;
+  /** Kinds whose forwarded answers lose their `content-length` (sent chunked: the client learns the size only by reading). */
+  chunked?: string[];
 }
 
 export interface FaultProxy {
@@ -55,6 +62,8 @@ export interface FaultProxy {
   seen: Map<string, number>;
   /** Failures injected per kind. */
   injected: Map<string, number>;
+  /** Body bytes written to clients per kind (forwarded or answered): what a client that stops reading was sent. */
+  sent: Map<string, number>;
   /** Every request received, in order. */
   requests: SeenRequest[];
   /** Changes the failure plan and clears the counters. */
@@ -62,7 +71,7 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-/** Route class of a registry request: ping, blob-head, blob-get, upload-post, mount-post, upload-patch, upload-put, upload-get, upload-delete, manifest-head, manifest-get, manifest-put-digest, manifest-put-tag, manifest-delete, tags-list, token. */
+/** Route class of a registry request: ping, blob-head, blob-get, upload-post, mount-post, upload-patch, upload-put, upload-get, upload-delete, manifest-head, manifest-get, manifest-put-digest, manifest-put-tag, manifest-delete, tags-list, referrers-get, token. */
 export function routeKind(method: string, url: string): string {
   const u = new URL(url, 'http://x');
   const p = u.pathname;
@@ -73,6 +82,7 @@ export function routeKind(method: string, url: string): string {
   const m = /\/manifests\/([^/]+)$/.exec(p);
   if (m) return method === 'PUT' ? (m[1]!.startsWith('sha256:') ? 'manifest-put-digest' : 'manifest-put-tag') : `manifest-${method.toLowerCase()}`;
   if (p.endsWith('/tags/list')) return 'tags-list';
+  if (/\/referrers\/sha256:[^/]+$/.test(p)) return `referrers-${method.toLowerCase()}`;
   return `other-${method.toLowerCase()}`;
 }
 
@@ -81,11 +91,37 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const seen = new Map<string, number>();
   const injected = new Map<string, number>();
   const requests: SeenRequest[] = [];
+  const sent = new Map<string, number>();
+  /** Writes `chunk` to the client, counting it under `kind`; false when the client's buffer is full. */
+  const send = (kind: string, res: http.ServerResponse, chunk: Buffer): boolean => {
+    sent.set(kind, (sent.get(kind) ?? 0) + chunk.length);
+    return res.write(chunk);
+  };
   const server = http.createServer((req, res) => {
     const kind = routeKind(req.method ?? 'GET', req.url ?? '/');
     const n = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, n);
     requests.push({ kind, method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization });
+    const answer = plan.answer?.[kind];
+    if (answer) {
+      req.resume();
+      req.on('end', () => {
+        const a = answer(req.url ?? '/');
+        res.writeHead(a.status, a.headers);
+        // in 64 KiB pieces, each after the client took the previous one: a client that stops reading stops the answer
+        let at = 0;
+        const more = () => {
+          while (at < a.body.length && !res.destroyed) {
+            const piece = a.body.subarray(at, at + (64 << 10));
+            at += piece.length;
+            if (!send(kind, res, piece)) return void res.once('drain', more);
+          }
+          res.end();
+        };
+        more();
+      });
+      return;
+    }
     const to = plan.redirect?.[kind];
     if (to) {
       req.resume();
@@ -130,6 +166,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   });
   /** Forwards to the registry; with `drop`, the registry's answer is swallowed and `drop` called instead; with `corrupt`, its first body byte is flipped. */
   function forward(req: http.IncomingMessage, res: http.ServerResponse, drop?: () => void, corrupt = false): void {
+    const kind = routeKind(req.method ?? 'GET', req.url ?? '/');
     const [hostname, port] = opts.target.split(':');
     void Promise.resolve(plan.upstreamHeaders?.() ?? {}).then((extra) => {
       const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: { ...req.headers, ...extra } }, (up) => {
@@ -140,6 +177,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         }
         const headers = { ...up.headers };
         if (headers.location && plan.rewriteLocation) headers.location = plan.rewriteLocation(headers.location);
+        if (plan.chunked?.includes(kind)) delete headers['content-length'];
         res.writeHead(up.statusCode ?? 502, headers);
         if (corrupt) {
           let first = true;
@@ -153,7 +191,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           up.on('end', () => res.end());
           return;
         }
-        up.pipe(res);
+        up.on('data', (chunk: Buffer) => {
+          if (!send(kind, res, chunk)) {
+            up.pause();
+            res.once('drain', () => up.resume());
+          }
+        });
+        up.on('end', () => res.end());
+        res.on('close', () => up.destroy());
       });
       upstream.on('error', () => {
         if (!res.headersSent) res.writeHead(502);
@@ -168,11 +213,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     host: `127.0.0.1:${port}`,
     seen,
     injected,
+    sent,
     requests,
     configure(next) {
       plan = next;
       seen.clear();
       injected.clear();
+      sent.clear();
       requests.length = 0;
     },
     close: () =>

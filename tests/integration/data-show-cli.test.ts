@@ -7,11 +7,9 @@
  * not match its digest, a PII column carrying a value): each exits 2 with one line naming the
  * artifact and the field, no stack, no value.
  */
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attachManifests, MAX_READ_BACK_BYTES, referrersTag } from '../../src/core/data/attach.ts';
 import { serializeManifest, type DataManifest } from '../../src/core/data/manifest.ts';
@@ -19,6 +17,7 @@ import { recordDirectory, type RecordedManifest } from '../../src/core/data/reco
 import { sha256 } from '../../src/core/hash.ts';
 import { MEDIA_TYPES, RegistryClient } from '../../src/core/registry/client.ts';
 import { pushImage } from '../../src/core/registry/push.ts';
+import { dataopsIn, oneLine } from '../helpers/data-cli.ts';
 import { makeLayout } from '../helpers/oci-layout.ts';
 import { getManifest, useRegistry } from '../helpers/registry.ts';
 
@@ -29,24 +28,7 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'data-show-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const SECRET = 'ann.secret@example.com';
 
-async function dataops(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await promisify(execFile)(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), ...args], { cwd: tmp, env: { ...process.env, NO_COLOR: '1', DOCKER_CONFIG: path.join(tmp, 'docker') } });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** The one line of a failed run: no stack frame, nothing else on stderr. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trim().split('\n');
-  expect(lines, stderr).toHaveLength(1);
-  expect(stderr).not.toMatch(/^\s+at /m);
-  expect(stderr).not.toContain('internal error');
-  return lines[0]!;
-}
+const dataops = dataopsIn(tmp);
 
 let n = 0;
 /** A fresh image pushed to `flow/show<n>`: its repository and digest. */

@@ -18,21 +18,19 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readAttachedManifests } from '../../core/data/attach.ts';
 import { diffPaths } from '../../core/data/compare.ts';
 import { isEmptyDiff, renderDiffMarkdown, type DataDiff } from '../../core/data/diff.ts';
 import { diffReport, writeDiffReport } from '../../core/data/diff-report.ts';
-import { diffImageOutputs, ImageRunError } from '../../core/data/images.ts';
-import { runnerSchema, type Runner } from '../../core/image/system-test-config.ts';
-import { loadProject, PROJECT_FILE } from '../../core/project.ts';
+import type { Runner } from '../../core/image/system-test-config.ts';
 import { ConfigError } from '../../core/errors.ts';
-import { shortDigest } from '../../core/hash.ts';
-import { requireDigestRef } from '../../core/image/ref.ts';
-import { resolveCredentials } from '../../core/registry/auth.ts';
-import { RegistryClient, RegistryError } from '../../core/registry/client.ts';
 import { cliRunner } from '../context.ts';
 import { action, EXIT } from '../errors.ts';
-import { color, progress } from '../ui.ts';
+import { color, progress, terminalSafe, terminalSafeJson } from '../ui.ts';
+
+// Loaded when used: `data show` (the registry client) and `data diff` of two images (project,
+// system test) need modules a diff of two files does not; its start-up is part of what the
+// data-diff bench measures. The project file's name is repeated here for the same reason.
+const PROJECT_FILE = 'dataops.yml';
 
 interface DiffOptions {
   key: string[];
@@ -54,8 +52,9 @@ interface DiffOptions {
   workDir?: string;
 }
 
-function runnerOf(value: string | undefined): Runner | undefined {
+async function runnerOf(value: string | undefined): Promise<Runner | undefined> {
   if (value === undefined) return undefined;
+  const { runnerSchema } = await import('../../core/image/system-test-config.ts');
   const r = runnerSchema.safeParse(value);
   if (!r.success) throw new ConfigError(`"${value}" is not allowed`, { location: { field: '--runner' }, fix: `Use one of: ${runnerSchema.options.join(', ')}.` });
   return r.data;
@@ -72,6 +71,13 @@ export function register(command: Command): void {
     .option('--json', 'print the manifests as JSON', false)
     .action(
       action('data show', async (image: string, opts: { insecure: boolean; json: boolean }) => {
+        const [{ readAttachedManifests }, { shortDigest }, { requireDigestRef }, { resolveCredentials }, { RegistryClient, RegistryError }] = await Promise.all([
+          import('../../core/data/attach.ts'),
+          import('../../core/hash.ts'),
+          import('../../core/image/ref.ts'),
+          import('../../core/registry/auth.ts'),
+          import('../../core/registry/client.ts'),
+        ]);
         const ref = requireDigestRef(image, 'image');
         const credentials = resolveCredentials(ref.registry, { env: cliRunner().env }).credentials;
         const client = new RegistryClient({ registry: ref.registry, ...(opts.insecure ? { insecure: true } : {}), ...(credentials ? { credentials } : {}) });
@@ -83,11 +89,12 @@ export function register(command: Command): void {
             return;
           }
           if (opts.json) {
-            process.stdout.write(JSON.stringify({ image, artifact: found.artifact, via: found.via, manifests: found.manifests }, null, 2) + '\n');
+            process.stdout.write(terminalSafeJson({ image, artifact: found.artifact, via: found.via, manifests: found.manifests }) + '\n');
             return;
           }
           progress(color.dim(`artifact ${found.artifact} (${found.via === 'referrers' ? 'referrers API' : 'referrers tag schema'})`));
-          const rows = found.manifests.map((m) => [m.stage, m.role, m.dataset, String(m.manifest.row_count), m.manifest.content_hash ? shortDigest(m.manifest.content_hash) : '(sql)', shortDigest(m.digest)]);
+          // stage, role and dataset are the artifact's annotations: text a registry hands back, shown escaped
+          const rows = found.manifests.map((m) => [m.stage, m.role, m.dataset, String(m.manifest.row_count), m.manifest.content_hash ? shortDigest(m.manifest.content_hash) : '(sql)', shortDigest(m.digest)].map(terminalSafe));
           const head = ['STAGE', 'ROLE', 'DATASET', 'ROWS', 'CONTENT', 'MANIFEST'];
           const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
           for (const r of [head, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n');
@@ -131,6 +138,7 @@ export function register(command: Command): void {
         if (images) {
           if (!opts.baseImage || !opts.headImage) throw new ConfigError('give both --base-image and --head-image', { location: { field: opts.baseImage ? '--head-image' : '--base-image' } });
           if (baseArg !== undefined || headArg !== undefined) throw new ConfigError('give either <base> <head> or --base-image/--head-image, not both', { location: { field: '<base>' } });
+          const [{ diffImageOutputs, ImageRunError }, { loadProject }] = await Promise.all([import('../../core/data/images.ts'), import('../../core/project.ts')]);
           const project = opts.project ? await loadProject(opts.project, { workspace: runner.workspace }) : existsSync(PROJECT_FILE) ? await loadProject('.', { workspace: runner.workspace }) : undefined;
           const workDir = opts.workDir ?? (await mkdtemp(path.join(runner.temp, 'dataops-data-diff-')));
           progress(color.bold(`dataops data diff: ${opts.baseImage} → ${opts.headImage}`));
@@ -140,7 +148,7 @@ export function register(command: Command): void {
               head: { image: opts.headImage, layoutDir: opts.headLayout },
               fixtures: opts.fixtures,
               workDir,
-              runner: runnerOf(opts.runner),
+              runner: await runnerOf(opts.runner),
               storageRoot: opts.storageRoot,
               diff: { ...diffOpts, pii: new Set(opts.pii) },
             });
@@ -149,7 +157,8 @@ export function register(command: Command): void {
             sides = { base: opts.baseImage, head: opts.headImage, pii: r.pii };
           } catch (err) {
             if (!(err instanceof ImageRunError)) throw err;
-            progress(`dataops data diff: ${color.red('failed')}: ${err.message}`);
+            // the message quotes the container's stderr: text of the image, shown escaped
+            progress(`dataops data diff: ${color.red('failed')}: ${terminalSafe(err.message)}`);
             process.exitCode = EXIT.failed;
             return;
           }

@@ -155,14 +155,15 @@ async function content<T>(where: string, field: string, read: () => Promise<T>):
     return await read();
   } catch (err) {
     if (err instanceof RegistryError && err.code === 'SIZE_LIMIT') throw readBackError(where, field, `larger than the read-back limit of ${MAX_READ_BACK_BYTES} bytes; not read`);
+    if (err instanceof RegistryError && err.code === 'MALFORMED') throw readBackError(where, field, /\(([^()]*)\)$/.exec(err.message)?.[1] ?? 'malformed');
     if (err instanceof RegistryError && (err.code === 'DIGEST_MISMATCH' || /served bytes with digest/.test(err.message))) throw readBackError(where, field, 'the content the registry serves does not match its digest');
     throw err;
   }
 }
 
-/** Descriptors of the data-manifest artifacts whose subject is `subjectDigest` (referrers API, else the fallback tag), newest last. @throws ConfigError when the fallback index is too large or malformed. */
+/** Descriptors of the data-manifest artifacts whose subject is `subjectDigest` (referrers API, else the fallback tag), newest last. @throws ConfigError when the referrers answer or the fallback index is too large or malformed. */
 export async function findDataArtifacts(client: RegistryClient, repository: string, subjectDigest: string): Promise<{ via: ReferrersVia; digests: string[] }> {
-  const api = await client.getReferrers(repository, subjectDigest, DATA_ARTIFACT_TYPE);
+  const api = await content(`${client.registry}/${repository} referrers of ${subjectDigest}`, 'manifests', () => client.getReferrers(repository, subjectDigest, DATA_ARTIFACT_TYPE, { maxBytes: MAX_READ_BACK_BYTES }));
   if (api) return { via: 'referrers', digests: api.manifests.filter((m) => m.artifactType === DATA_ARTIFACT_TYPE).map((m) => String(m.digest)) };
   const tag = referrersTag(subjectDigest);
   if (!(await client.headManifest(repository, tag))) return { via: 'tag-schema', digests: [] };

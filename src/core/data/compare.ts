@@ -11,7 +11,6 @@ import { openEngine, type EngineOptions } from '../engine/duckdb.ts';
 import { ConfigError } from '../errors.ts';
 import { formatFromPath, readerSql } from '../formats.ts';
 import { diffRelations, diffSchemas, type DataDiff } from './diff.ts';
-import { readManifest } from './manifest.ts';
 
 /** Options of {@link diffPaths}. */
 export interface DiffPathsOptions {
@@ -75,6 +74,8 @@ export async function diffPaths(base: string, head: string, opts: DiffPathsOptio
   }
   if (isManifest(base) !== isManifest(head)) throw new ConfigError('compare a manifest with a manifest, or data with data', { location: { field: 'head' } });
   if (isManifest(base)) {
+    // loaded here: a diff of data files needs neither the manifest schema nor its YAML paths
+    const { readManifest } = await import('./manifest.ts');
     const [b, h] = await Promise.all([readManifest(base), readManifest(head)]);
     return [{ dataset: path.basename(head).replace(/\.data-manifest\.json$/, ''), base, head, schema: diffSchemas(b.schema, h.schema), row_count: { base: b.row_count, head: h.row_count, delta: h.row_count - b.row_count } }];
   }

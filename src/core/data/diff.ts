@@ -4,20 +4,20 @@
  * row diff: rows added, removed and changed, per-column change counts and a few samples.
  *
  * The row diff reads both sides in full: a FULL OUTER JOIN of (key, 64-bit hash of the compared
- * columns) keeps the keys that differ (as data-diff compares checksums); a second pass joins each
- * side with only those keys (their hash table is small; the side's scan probes it) to fetch their
- * values, count the changed rows per column (`IS DISTINCT FROM`; a retyped column compares as
- * text) and take samples. `npm run bench` (bench/data-diff.ts) measures it on 3M rows. Keys are expected unique and not
- * NULL on each side: a NULL key never matches (its row is added and removed), a duplicated key
- * multiplies its rows in the join (`checkKeys` counts such keys: {@link RowDiff.duplicate_keys}).
+ * columns) keeps the keys that differ (as data-diff compares checksums), head's values of them
+ * riding along (head streams through the join; the hash table holds base's keys and hashes only);
+ * a second pass joins base with only those keys (their hash table is small; base's scan probes
+ * it) to fetch base's values, count the changed rows per column (`IS DISTINCT FROM`; a retyped
+ * column compares as text) and take samples. `npm run bench` (bench/data-diff.ts) measures it on
+ * 3M rows. Keys are expected unique and not NULL on each side: a NULL key never matches (its row
+ * is added and removed), a duplicated key multiplies its rows in the join (`checkKeys` counts such
+ * keys: {@link RowDiff.duplicate_keys}).
  *
  * PII: a column named in `pii` never shows a value; its samples read `***`.
  */
-import type { Engine } from '../engine/duckdb.ts';
+import type { DescribedColumn as ColumnType, Engine } from '../engine/duckdb.ts';
 import { ident } from '../engine/quote.ts';
 import { ConfigError } from '../errors.ts';
-import type { ColumnType } from './profile.ts';
-import { describeRelation } from './profile.ts';
 
 /** The masked form of a PII value in samples. */
 export const MASK = '***';
@@ -97,7 +97,8 @@ export interface DiffOptions {
  * @throws ConfigError when a key column is missing on a side; the engine's error when a side cannot be read.
  */
 export async function diffRelations(engine: Engine, base: string, head: string, opts: DiffOptions = {}): Promise<DataDiff> {
-  const [bCols, hCols] = await Promise.all([describeRelation(engine, base), describeRelation(engine, head)]);
+  const describe = (rel: string) => engine.describe(`SELECT * FROM ${rel}`);
+  const [bCols, hCols] = await Promise.all([describe(base), describe(head)]);
   const schema = diffSchemas(bCols, hCols);
   const names = opts.names ?? { base, head };
   const key = [...(opts.key ?? [])];
@@ -117,37 +118,33 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
   const on = key.map((k) => `a.${ident(k)} = b.${ident(k)}`).join(' AND ');
   const id = Math.random().toString(36).slice(2, 10);
   const keysTable = `__dataops_diffkeys_${id}`;
-  const sideTable = (side: 'a' | 'b') => `__dataops_diff${side}_${id}`;
   const table = `__dataops_diff_${id}`;
   const rowHash = compared.length ? `hash(${compared.map((c) => (c.type === hTypes.get(c.name) ? ident(c.name) : `CAST(${ident(c.name)} AS VARCHAR)`)).join(', ')})` : '0';
   // hash() is never NULL: a NULL __h is a key absent on that side
-  const narrow = (rel: string) => `(SELECT ${key.map(ident).join(', ')}, ${rowHash} AS __h FROM ${rel})`;
-  const keyCols = key.map((_, i) => `t.__k${i}`).join(', ');
+  const sideOf = (rel: string, values: boolean) => `(SELECT ${key.map(ident).join(', ')}${values ? compared.map((c, i) => `, ${ident(c.name)} AS __b${i}`).join('') : ''}, ${rowHash} AS __h FROM ${rel})`;
+  const byKey = (x: string) => key.map((k, i) => `${x}.${ident(k)} = t.__k${i}`).join(' AND ');
   try {
-    // pass 1, over both sides: a narrow join of (key, row hash) keeps the keys that differ
+    // pass 1, over both sides: a join of (key, row hash) keeps the keys that differ. The head side
+    // also carries its values: DuckDB builds its hash table on the narrow base side (the smaller
+    // one by width) and streams head through it, so head's values of the differing keys come
+    // without a second scan of head
     await engine.run(`CREATE TEMP TABLE ${keysTable} AS
       SELECT CASE WHEN a.__h IS NULL THEN 'added' WHEN b.__h IS NULL THEN 'removed' ELSE 'changed' END AS __kind,
-        ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')}
-      FROM ${narrow(base)} a FULL OUTER JOIN ${narrow(head)} b ON ${on}
+        ${key.map((k, i) => `coalesce(a.${ident(k)}, b.${ident(k)}) AS __k${i}`).join(', ')}${compared.map((_, i) => `, b.__b${i}`).join('')}
+      FROM ${sideOf(base, false)} a FULL OUTER JOIN ${sideOf(head, true)} b ON ${on}
       WHERE a.__h IS NULL OR b.__h IS NULL OR a.__h <> b.__h`);
-    // pass 2, only the differing keys: each side's values of them (an inner join whose hash table is
-    // the few differing keys, probed by the side's scan), then which columns changed. Join
-    // conditions are key equalities only: a condition on the kind makes DuckDB fall back to a
-    // nested loop join (minutes on 3M rows)
-    const values = (rel: string, prefix: '__a' | '__b', side: 'a' | 'b') =>
-      engine.run(`CREATE TEMP TABLE ${sideTable(side)} AS SELECT ${keyCols}${compared.map((c, i) => `, x.${ident(c.name)} AS ${prefix}${i}`).join('')}, true AS ${prefix}_in
-        FROM ${keysTable} t JOIN ${rel} x ON ${key.map((k, i) => `x.${ident(k)} = t.__k${i}`).join(' AND ')}`);
-    await values(base, '__a', 'a');
-    await values(head, '__b', 'b');
-    const back = (side: 'a' | 'b') => key.map((_, i) => `${side}.__k${i} = t.__k${i}`).join(' AND ');
+    // pass 2, only the differing keys: base's values of them (a join whose hash table is the few
+    // differing keys, probed by base's scan), then which columns changed. The join condition is
+    // key equalities only: a condition on the kind makes DuckDB fall back to a nested loop join
+    // (minutes on 3M rows)
     const flag = (c: ColumnType, i: number) => {
       const same = c.type === hTypes.get(c.name);
-      const [x, y] = same ? [`a.__a${i}`, `b.__b${i}`] : [`CAST(a.__a${i} AS VARCHAR)`, `CAST(b.__b${i} AS VARCHAR)`];
+      const [x, y] = same ? [`x.${ident(c.name)}`, `t.__b${i}`] : [`CAST(x.${ident(c.name)} AS VARCHAR)`, `CAST(t.__b${i} AS VARCHAR)`];
       return `(t.__kind = 'changed' AND ${x} IS DISTINCT FROM ${y}) AS __c${i}`;
     };
     await engine.run(`CREATE TEMP TABLE ${table} AS
-      SELECT t.*, ${compared.length ? compared.map((_, i) => `a.__a${i}, b.__b${i}, ${flag(compared[i]!, i)}`).join(', ') + ',' : ''} true AS __x
-      FROM ${keysTable} t LEFT JOIN ${sideTable('a')} a ON ${back('a')} LEFT JOIN ${sideTable('b')} b ON ${back('b')}`);
+      SELECT t.*${compared.map((c, i) => `, x.${ident(c.name)} AS __a${i}, ${flag(c, i)}`).join('')}
+      FROM ${keysTable} t LEFT JOIN ${base} x ON ${byKey('x')}`);
     const [counts] = await engine.query(
       `SELECT count(*) FILTER (WHERE __kind = 'added') AS added, count(*) FILTER (WHERE __kind = 'removed') AS removed, count(*) FILTER (WHERE __kind = 'changed') AS changed${compared.map((_, i) => `, count(*) FILTER (WHERE __c${i}) AS c${i}`).join('')} FROM ${table}`,
     );
@@ -179,7 +176,7 @@ export async function diffRelations(engine: Engine, base: string, head: string, 
     };
     return { base: names.base, head: names.head, schema, row_count: rowCounts(Number(bn!.n), Number(hn!.n)), rows };
   } finally {
-    await engine.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${sideTable('a')}; DROP TABLE IF EXISTS ${sideTable('b')}; DROP TABLE IF EXISTS ${keysTable}`);
+    await engine.run(`DROP TABLE IF EXISTS ${table}; DROP TABLE IF EXISTS ${keysTable}`);
   }
 }
 

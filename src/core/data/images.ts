@@ -83,7 +83,11 @@ export async function diffImageOutputs(project: Project | undefined, opts: DiffI
     const run: SystemTestOptions = { ...resolved, comparisons: [], suites: [], outputs: {}, logDir: `${outputs[side]}-logs`, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.diff?.engine ? { engine: opts.diff.engine } : {}) };
     const report = await runSystemTest(run);
     const container = report.checks.find((c) => c.id === 'container_run');
-    if (container?.status !== 'pass') throw new ImageRunError(`the ${side} image ${image} did not produce its outputs on ${fixtures}: ${container?.message ?? report.errors.join('; ')}`);
+    if (container?.status !== 'pass') {
+      // one line: the run's message ends with the tail of the container's stderr, its lines joined
+      const why = (container?.message ?? report.errors.join('; ')).trim().split(/\s*\n\s*/).join(' | ');
+      throw new ImageRunError(`the ${side} image ${image} did not produce its outputs on ${fixtures}: ${why}`);
+    }
   }
   const defaults = diffDefaultsOf(project);
   const pii = [...new Set([...defaults.pii, ...(opts.diff?.pii ?? [])].map((c) => c.toLowerCase()))];

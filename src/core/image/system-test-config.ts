@@ -4,8 +4,7 @@
  * Paths are relative to dataops.yml; output paths are relative to the container's output directory.
  */
 import { z } from 'zod';
-import { containerMemorySchema, identifierSchema as identifier } from '../fields.ts';
-import { formatSchema } from '../formats.ts';
+import { containerMemorySchema, formatSchema, identifierSchema as identifier } from '../fields.ts';
 import { failOnSchema, severitySchema } from '../report/report.ts';
 const columns = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 

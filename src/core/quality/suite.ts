@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { durationSchema, identifierSchema } from '../fields.ts';
-import { formatSchema, READER_OPTIONS } from '../formats.ts';
+import { formatSchema } from '../fields.ts';
+import { READER_OPTIONS } from '../formats.ts';
 import { severitySchema } from '../report/report.ts';
 
 const identifier = identifierSchema;

@@ -42,6 +42,12 @@ export interface RegistryCredentials {
 }
 
 /** A failed registry operation. `status` is the HTTP status (absent for network errors); `code` the OCI error code (`MANIFEST_UNKNOWN`…). */
+/**
+ * Largest referrers answer read, in bytes: 4 MiB, the manifest size the OCI distribution spec lets
+ * registries refuse above (the answer is an image index, a manifest). A larger one is refused unread.
+ */
+export const MAX_REFERRERS_BYTES = 4 << 20;
+
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
   readonly registry: string;
@@ -344,25 +350,41 @@ export class RegistryClient {
   }
 
   /**
-   * `GET /v2/<name>/referrers/<digest>[?artifactType=…]` (OCI distribution spec 1.1): the image
-   * index of the manifests whose `subject` is `digest`. Undefined when the registry has no
-   * referrers API (404, e.g. docker-registry 2.8): use the referrers tag schema then.
-   * @throws RegistryError for other failures.
+   * `GET /v2/<name>/referrers/<digest>[?artifactType=…]` (OCI distribution spec 1.1, "Listing
+   * Referrers"): the image index of the manifests whose `subject` is `digest`, its `manifests`
+   * descriptors as the registry lists them. The body is read up to `maxBytes` (default
+   * {@link MAX_REFERRERS_BYTES}). Undefined when the registry has no referrers API (404, e.g.
+   * docker-registry 2.8): use the referrers tag schema then.
+   * @throws RegistryError: code SIZE_LIMIT for a body past `maxBytes` (not read further), code
+   *   MALFORMED for a body that is not an image index (not JSON, `manifests` not a list of
+   *   objects), and for other failures.
    */
-  async getReferrers(repository: string, digest: string, artifactType?: string): Promise<{ manifests: Array<Record<string, unknown>>; filtered: boolean } | undefined> {
+  async getReferrers(repository: string, digest: string, artifactType?: string, opts: { maxBytes?: number } = {}): Promise<{ manifests: Array<Record<string, unknown>>; filtered: boolean } | undefined> {
     const query = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    const operation = `GET referrers ${digest}`;
     const a = await this.send({
       method: 'GET',
-      operation: `GET referrers ${digest}`,
+      operation,
       repository,
       scopes: [pull(repository)],
       prepare: () => ({ url: this.url(repository, `referrers/${digest}${query}`), headers: { accept: MEDIA_TYPES.ociIndex } }),
       ok: [200, 404],
+      read: (res: Response) => this.readLimited(res, opts.maxBytes ?? MAX_REFERRERS_BYTES, repository, operation),
     });
     // a 404 with an index body is a registry that has the API and no referrer; other 404s have none
     if (a.status === 404 || !(a.headers.get('content-type') ?? '').startsWith(MEDIA_TYPES.ociIndex)) return undefined;
-    const index = JSON.parse(a.value.toString('utf8')) as { manifests?: Array<Record<string, unknown>> };
-    return { manifests: index.manifests ?? [], filtered: (a.headers.get('oci-filters-applied') ?? '').includes('artifactType') };
+    const malformed = (detail: string) => new RegistryError({ registry: this.registry, repository, operation, code: 'MALFORMED', detail: `the answer is not an OCI image index: ${detail}`, retryable: false });
+    let index: unknown;
+    try {
+      index = JSON.parse(a.value.toString('utf8'));
+    } catch {
+      throw malformed('not JSON');
+    }
+    const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    if (!isObject(index)) throw malformed('not a JSON object');
+    const manifests = index.manifests ?? [];
+    if (!Array.isArray(manifests) || !manifests.every(isObject)) throw malformed('"manifests" is not a list of descriptors');
+    return { manifests, filtered: (a.headers.get('oci-filters-applied') ?? '').includes('artifactType') };
   }
 
   /** `DELETE /v2/<name>/manifests/<ref>`; false when the registry does not support or allow it. */
