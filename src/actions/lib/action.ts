@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
 import { runnerContext, type RunnerContext } from '../../core/runner-context.ts';

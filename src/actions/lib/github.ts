@@ -14,7 +14,7 @@ import { parseRepository } from '../../core/fields.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import type { RunnerContext } from '../../core/runner-context.ts';
 
 /** The REST API version the toolkit is written against (https://docs.github.com/rest/about-the-rest-api/api-versions). */
