@@ -258,6 +258,15 @@ describe('data-quality action', () => {
     expect(builtins.filter((m) => ['http', 'https', 'tls', 'http2', 'zlib', 'worker_threads'].includes(m))).toEqual([]);
   });
 
+  it('reports an internal error with its stack at src/ lines (the bundle source maps)', async () => {
+    // a GITHUB_OUTPUT naming a missing file makes the first output fail: not a configuration error
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'check-run': 'false' }, { env: { GITHUB_OUTPUT: path.join(tmp, 'no-such-dir', 'output') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('data-quality: internal error');
+    expect(r.stdout).toMatch(/Missing file at path: .*no-such-dir/);
+    expect(r.stdout).toMatch(/src\/actions\/data-quality\/main\.ts:\d+:\d+/);
+  });
+
   it('fails on a malformed suite with an annotation at its line, and still reports what ran', async () => {
     suite('passing.yml', PASSING);
     const bad = suite('bad.yml', 'version: 1\nsuite: bad\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - type: row_count\n    dataset: people\n  - type: uniq\n    dataset: people\n    columns: id\n');
