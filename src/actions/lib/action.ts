@@ -101,6 +101,7 @@ export const input = {
  * error fails it as an internal error with its stack (bundle positions mapped to src/ lines).
  */
 export async function runAction(action: string, body: (ctx: ActionContext) => Promise<void>): Promise<void> {
+  await core.useToolkitFromSource();
   try {
     await body(actionContext());
   } catch (err) {

@@ -11,6 +11,10 @@
  * every start) even for an action that never makes a request, and the package exports nothing
  * but that entry. What needs the rest of the toolkit loads it when used: {@link jobSummary}
  * (the summary builder) and {@link getIDToken} import @actions/core on first call.
+ *
+ * From source (an action's `main.ts` run by @github/local-action, which replaces @actions/core
+ * with its own module to capture outputs, annotations and the failed status), every call goes to
+ * @actions/core itself once {@link useToolkitFromSource} ran (runAction calls it).
  */
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -20,6 +24,17 @@ import type * as ActionsCore from '@actions/core';
 
 /** Where an annotation points (as @actions/core's AnnotationProperties). */
 export type AnnotationProperties = ActionsCore.AnnotationProperties;
+
+/** @actions/core, when the action runs from source ({@link useToolkitFromSource}). */
+let toolkit: typeof ActionsCore | undefined;
+
+/**
+ * From source (this module is a `.ts` file, not the bundle's chunk), routes every call of this
+ * module to @actions/core, whichever module a local runner put in its place. A no-op in the bundle.
+ */
+export async function useToolkitFromSource(): Promise<void> {
+  if (/\.ts([?#]|$)/.test(import.meta.url)) toolkit ??= await import('@actions/core');
+}
 
 /** A value as the runner reads it: strings as they are, null/undefined empty, anything else JSON. */
 function commandValue(input: unknown): string {
@@ -42,6 +57,7 @@ function issueCommand(command: string, properties: Record<string, unknown>, mess
 
 /** Input `name` (`INPUT_<NAME>`, spaces as `_`), trimmed; '' when unset. */
 export function getInput(name: string): string {
+  if (toolkit) return toolkit.getInput(name);
   return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] || '').trim();
 }
 
@@ -50,6 +66,7 @@ export function getInput(name: string): string {
  * the deprecated `set-output` command. @throws Error when `$GITHUB_OUTPUT` names a missing file.
  */
 export function setOutput(name: string, value: unknown): void {
+  if (toolkit) return toolkit.setOutput(name, value);
   const file = process.env.GITHUB_OUTPUT || '';
   if (!file) {
     process.stdout.write(EOL);
@@ -66,16 +83,18 @@ export function setOutput(name: string, value: unknown): void {
 
 /** Masks `secret` in the log from now on. */
 export function setSecret(secret: string): void {
+  if (toolkit) return toolkit.setSecret(secret);
   issueCommand('add-mask', {}, secret);
 }
 
 /** A log line. */
 export function info(message: string): void {
+  if (toolkit) return toolkit.info(message);
   process.stdout.write(message + EOL);
 }
 
 const annotate = (level: 'error' | 'warning' | 'notice') => (message: string | Error, properties: AnnotationProperties = {}) =>
-  issueCommand(
+  toolkit ? toolkit[level](message, properties) : issueCommand(
     level,
     Object.keys(properties).length ? { title: properties.title, file: properties.file, line: properties.startLine, endLine: properties.endLine, col: properties.startColumn, endColumn: properties.endColumn } : {},
     message instanceof Error ? message.toString() : message,
@@ -90,17 +109,20 @@ export const notice = annotate('notice');
 
 /** Marks the step failed (exit code 1) with an error annotation. */
 export function setFailed(message: string | Error): void {
+  if (toolkit) return toolkit.setFailed(message);
   process.exitCode = 1;
   error(message);
 }
 
 /** Starts a foldable group of log lines. */
 export function startGroup(name: string): void {
+  if (toolkit) return toolkit.startGroup(name);
   issueCommand('group', {}, name);
 }
 
 /** Ends the current group. */
 export function endGroup(): void {
+  if (toolkit) return toolkit.endGroup();
   issueCommand('endgroup', {}, '');
 }
 
@@ -117,6 +139,10 @@ export async function jobSummary(): Promise<typeof ActionsCore.summary> {
  * @throws Error when the variable is unset or its file is not readable and writable.
  */
 export async function appendJobSummary(markdown: string): Promise<void> {
+  if (toolkit) {
+    await toolkit.summary.addRaw(markdown).write();
+    return;
+  }
   const file = process.env.GITHUB_STEP_SUMMARY;
   if (!file) throw new Error('Unable to find environment variable for $GITHUB_STEP_SUMMARY. Check if your runtime environment supports job summaries.');
   try {
