@@ -3,10 +3,10 @@
  * @vercel/ncc into ONE ESM bundle, dist/actions/: `main.js` (the dispatcher) and chunks
  * `<id>.index.js` (each action's logic, and the libraries several actions share, held once),
  * licenses alongside, and source maps of OUR code (`*.js.map`: segments of src/ only, without
- * sources content) so that an "internal error" stack names src/ files and lines. For each action
- * (a directory of actions/ with an action.yml) `dist/<name>/index.js`, the file its action.yml
- * runs, turns Node's source-map support on (Node applies maps only to code loaded afterwards) and
- * calls the dispatcher with the action's name; `dist/stages/index.js` is the same for the root
+ * sources content) so that an "internal error" stack names src/ files and lines (mapped when the
+ * error is reported: src/actions/lib/stack.ts). For each action (a directory of actions/ with an
+ * action.yml) `dist/<name>/index.js`, the file its action.yml runs, calls the dispatcher with the
+ * action's name; `dist/stages/index.js` is the same for the root
  * composite action's first step (src/actions/stages/main.ts). `dist/package.json` marks every file an ES module.
  *
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
@@ -44,9 +44,12 @@ const SPECS = Object.values(RUNTIME_PACKAGES) as RuntimePackageSpec[];
  */
 export const EXTERNALS = [...SPECS.flatMap((spec) => spec.packages), '@duckdb/node-bindings', 'iconv-lite'];
 
-/** The file action `name`'s action.yml runs: source maps on, then the bundle's dispatcher. */
-const entry = (name: string) =>
-  `// dataops-actions ${name}: source maps on (an internal error names src/ lines), then the bundle\nprocess.setSourceMapsEnabled(true);\nconst { main } = await import('../actions/main.js');\nawait main(${JSON.stringify(name)});\n`;
+/**
+ * The file action `name`'s action.yml runs: the bundle's dispatcher. Source maps stay off (Node
+ * would index every chunk's map as it loads): an internal error's stack is mapped when reported
+ * (src/actions/lib/stack.ts).
+ */
+const entry = (name: string) => `// dataops-actions ${name}: the bundle's dispatcher\nconst { main } = await import('../actions/main.js');\nawait main(${JSON.stringify(name)});\n`;
 
 interface RawMap {
   version: number;

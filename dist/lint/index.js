@@ -1,4 +1,3 @@
-// dataops-actions lint: source maps on (an internal error names src/ lines), then the bundle
-process.setSourceMapsEnabled(true);
+// dataops-actions lint: the bundle's dispatcher
 const { main } = await import('../actions/main.js');
 await main("lint");

@@ -1,4 +1,3 @@
-// dataops-actions promote: source maps on (an internal error names src/ lines), then the bundle
-process.setSourceMapsEnabled(true);
+// dataops-actions promote: the bundle's dispatcher
 const { main } = await import('../actions/main.js');
 await main("promote");

@@ -1,4 +1,3 @@
-// dataops-actions publish-promotion: source maps on (an internal error names src/ lines), then the bundle
-process.setSourceMapsEnabled(true);
+// dataops-actions publish-promotion: the bundle's dispatcher
 const { main } = await import('../actions/main.js');
 await main("publish-promotion");

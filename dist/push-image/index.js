@@ -1,4 +1,3 @@
-// dataops-actions push-image: source maps on (an internal error names src/ lines), then the bundle
-process.setSourceMapsEnabled(true);
+// dataops-actions push-image: the bundle's dispatcher
 const { main } = await import('../actions/main.js');
 await main("push-image");

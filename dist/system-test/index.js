@@ -1,4 +1,3 @@
-// dataops-actions system-test: source maps on (an internal error names src/ lines), then the bundle
-process.setSourceMapsEnabled(true);
+// dataops-actions system-test: the bundle's dispatcher
 const { main } = await import('../actions/main.js');
 await main("system-test");

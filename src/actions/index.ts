@@ -2,8 +2,9 @@
  * The one bundle of every action (dist/actions/main.js, built by scripts/bundle.ts with
  * @vercel/ncc). Each action's logic (`<name>/main.ts`) is a chunk of it, loaded only when that
  * action runs; what several actions use (zod, yaml, @actions/core…) sits in chunks shared by all,
- * so dist/ holds it once. `dist/<name>/index.js`, the file an action.yml runs, turns on source
- * maps (so an internal error names src/ lines) and calls {@link main} with the action's name.
+ * so dist/ holds it once. `dist/<name>/index.js`, the file an action.yml runs, calls {@link main}
+ * with the action's name (an internal error's stack is mapped to src/ lines when reported:
+ * lib/stack.ts).
  *
  * Before the action's code loads, Node's compile cache is turned on in
  * `$RUNNER_TOOL_CACHE/dataops-compile-cache` (the OS temp directory off a runner): the chunks and

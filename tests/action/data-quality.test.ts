@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/core/report/report.ts';
 import { startFakeGitHub, type FakeGitHub } from '../helpers/github-server.ts';
@@ -239,6 +240,31 @@ describe('data-quality action', () => {
     const r = await runAction({ suite: suite('passing.yml', PASSING), 'check-run': 'false' });
     expect(r.code).toBe(0);
     expect(gh.requests).toHaveLength(0);
+  });
+
+  it('starts without an HTTP stack when nothing calls GitHub: no http, https, tls, http2 or zlib module is loaded', async () => {
+    // the Node built-in modules the run loaded, written at exit by a preload (NODE_OPTIONS, as a user's would be)
+    const list = path.join(tmp, 'module-list.txt');
+    const preload = path.join(tmp, 'module-list.mjs');
+    writeFileSync(preload, `import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));`);
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'check-run': 'false' }, { env: { NODE_OPTIONS: `--import=${pathToFileURL(preload).href}` } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const builtins = readFileSync(list, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('NativeModule '))
+      .map((l) => l.slice('NativeModule '.length));
+    expect(builtins).toContain('fs'); // the list is the real one
+    // @actions/core's entry (its OIDC client → @actions/http-client → undici, tunnel) or Octokit would load these
+    expect(builtins.filter((m) => ['http', 'https', 'tls', 'http2', 'zlib', 'worker_threads'].includes(m))).toEqual([]);
+  });
+
+  it('reports an internal error with its stack at src/ lines (the bundle source maps)', async () => {
+    // a GITHUB_OUTPUT naming a missing file makes the first output fail: not a configuration error
+    const r = await runAction({ suite: suite('passing.yml', PASSING), 'check-run': 'false' }, { env: { GITHUB_OUTPUT: path.join(tmp, 'no-such-dir', 'output') } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('data-quality: internal error');
+    expect(r.stdout).toMatch(/Missing file at path: .*no-such-dir/);
+    expect(r.stdout).toMatch(/src\/actions\/data-quality\/main\.ts:\d+:\d+/);
   });
 
   it('fails on a malformed suite with an annotation at its line, and still reports what ran', async () => {

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { imageConfigSchema, type ImageConfig } from '../../core/image/config.ts';
@@ -116,7 +116,7 @@ export async function run(): Promise<void> {
     core.setOutput('layout-dir', result.layoutDir);
     core.info(`built ${result.ref}`);
     await uploadIfAsked(ctx, ACTION, inputs, 'dataops-image', () => filesUnder(result.layoutDir), result.layoutDir);
-    await core.summary
+    await (await core.jobSummary())
       .addHeading('dataops build-image', 2)
       .addTable([
         [

@@ -13,7 +13,7 @@
  */
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { diffPaths, parseKeySpec } from '../../core/data/compare.ts';
 import { diffConclusion, diffReport, diffTitle, renderDiffReport, writeDiffReport } from '../../core/data/diff-report.ts';
@@ -129,7 +129,7 @@ export async function run(): Promise<void> {
       core.info(`  ${isEmptyDiff(d) ? 'same   ' : 'changed'} ${d.dataset ?? d.head}: rows ${d.row_count.base} → ${d.row_count.head}${r ? `, ${r.added} added, ${r.removed} removed, ${r.changed} changed` : ' (no key)'}, schema +${d.schema.added.length} -${d.schema.removed.length} ~${d.schema.retyped.length}`);
     }
     core.endGroup();
-    if (runner.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(markdown).write();
+    if (runner.env.GITHUB_STEP_SUMMARY) await core.appendJobSummary(markdown);
     core.info(`report: ${reportPath}`);
     if (inputs['check-run']) await publishCheckRunSpec(runner, { name: inputs['check-name'], conclusion, title, externalId: ACTION }, { action: ACTION, token: inputs.token, summary: markdown });
     await uploadIfAsked(ctx, ACTION, inputs, 'dataops-data-diff', [reportPath, path.join(dir, 'data-diff.md')], dir);

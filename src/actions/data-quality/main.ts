@@ -13,12 +13,11 @@
  * configuration error and its report records it.
  */
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { ENGINE_KINDS, type DialectName } from '../../core/engine/dialect.ts';
 import { engineMemoryLimitSchema, identifierSchema } from '../../core/fields.ts';
-import { loadProject } from '../../core/project.ts';
 import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { configErrorOf, expandSuites, runSuites, writeSuiteReports } from '../../core/quality/run-suites.ts';
 import { checkAnnotations, type Annotation } from '../../core/report/annotations.ts';
@@ -65,8 +64,8 @@ const inputsSchema = z.object({
 export async function run(): Promise<void> {
   await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
     const { runner } = ctx;
-    // only with a project: keeps every stage's settings schema out of the cold start
-    const project = inputs.project ? await loadProject(inputs.project, { workspace: runner.workspace }) : undefined;
+    // only with a project: every stage's settings schema (project.ts) stays out of the cold start
+    const project = inputs.project ? await (await import('../../core/project.ts')).loadProject(inputs.project, { workspace: runner.workspace }) : undefined;
     const settings = project?.config.quality;
     const failOn = inputs['fail-on'] ?? settings?.fail_on ?? 'error';
     let patterns = inputs.suite;

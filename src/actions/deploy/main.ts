@@ -6,7 +6,7 @@
  * A GitOps repository on GitHub is pushed to with `gitops-token` (sent as an HTTP extra header
  * the way actions/checkout does, never written to disk).
  */
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { deploy } from '../../core/deploy/deploy.ts';
 import { ConfigError } from '../../core/errors.ts';
@@ -84,7 +84,7 @@ export async function run(): Promise<void> {
     core.setOutput('commit-sha', result.commitSha ?? '');
     core.setOutput('pull-request-url', result.pullRequestUrl ?? '');
     const verb = result.unchanged ? 'already runs' : result.pullRequestUrl ? 'pull request opened for' : result.rollback ? 'rolled back to' : 'now runs';
-    await core.summary
+    await (await core.jobSummary())
       .addHeading(`Deploy ${inputs.environment}`, 3)
       .addTable([
         [

@@ -3,17 +3,18 @@
  * the runtime packages (installed on first use into the tool cache when the action runs from its
  * bundle, through the Actions cache across jobs), inputs parsed by a zod schema from the runner's `INPUT_*` protocol, and failures
  * prefixed with the action name and split into configuration errors (annotated at the file/line
- * they name) and bugs (with the stack, which the bundle's source map points at src/ lines).
+ * they name) and bugs (with the stack, mapped through the bundle's source maps to src/ lines: ./stack.ts).
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
 import { runnerContext, type RunnerContext } from '../../core/runner-context.ts';
 import type { RuntimeCache } from '../../core/runtime/install.ts';
 import { bundledRuntime, type RuntimeModules } from '../../core/runtime/modules.ts';
 import { actionsRuntimeCache } from './runtime-cache.ts';
+import { sourceMappedStack } from './stack.ts';
 
 /** What every action body gets. */
 export interface ActionContext {
@@ -97,9 +98,10 @@ export const input = {
 /**
  * Runs an action body with the step's context: on a thrown ConfigError the step fails with
  * `<action>: configuration error: …` and an error annotation at the named file/line; any other
- * error fails it as an internal error with its stack.
+ * error fails it as an internal error with its stack (bundle positions mapped to src/ lines).
  */
 export async function runAction(action: string, body: (ctx: ActionContext) => Promise<void>): Promise<void> {
+  await core.useToolkitFromSource();
   try {
     await body(actionContext());
   } catch (err) {
@@ -113,6 +115,7 @@ export async function runAction(action: string, body: (ctx: ActionContext) => Pr
         });
       }
     }
+    else if (err instanceof Error && err.stack) err.stack = sourceMappedStack(err.stack);
     core.setFailed(describeError(action, err));
   }
 }

@@ -5,16 +5,16 @@
  * twice; writes spaced as GitHub asks), the REST API of the run's server (`GITHUB_API_URL`: GitHub
  * Enterprise Server answers at https://HOST/api/v3), the documented API version header and a
  * timeout per attempt (a timed-out attempt is retried like a 5xx). The core receives it as a {@link GitHubApi} (src/core/github/api.ts).
+ * Octokit and its plugins (with @actions/http-client and undici) load on the first request, not
+ * when this module or a client is made: an action or CLI command that never calls GitHub starts
+ * without them.
  */
-import { GitHub } from '@actions/github/lib/utils';
-import { retry } from '@octokit/plugin-retry';
-import { throttling } from '@octokit/plugin-throttling';
 import type { GitHubApi, GitHubRepo } from '../../core/github/api.ts';
 import { parseRepository } from '../../core/fields.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import type { RunnerContext } from '../../core/runner-context.ts';
 
 /** The REST API version the toolkit is written against (https://docs.github.com/rest/about-the-rest-api/api-versions). */
@@ -38,10 +38,31 @@ export interface GitHubClientOptions {
   log?: (line: string) => void;
 }
 
-/** Builds the client. */
+/** The Octokit class with the retry and throttling plugins, loaded once on first use. */
+let octokitClass: ReturnType<typeof pluginsOn> | undefined;
+async function pluginsOn() {
+  const [{ GitHub }, { retry }, { throttling }] = await Promise.all([import('@actions/github/lib/utils'), import('@octokit/plugin-retry'), import('@octokit/plugin-throttling')]);
+  return GitHub.plugin(retry, throttling);
+}
+
+/** Builds the client; Octokit loads on its first request (a failed load is retried by the next one). */
 export function githubClient(options: GitHubClientOptions): GitHubApi {
+  let client: ReturnType<typeof octokitOf> | undefined;
+  const request = (async (route: string, parameters?: Record<string, unknown>) => {
+    client ??= octokitOf(options).catch((err: unknown) => {
+      client = undefined;
+      octokitClass = undefined;
+      throw err;
+    });
+    return (await client).request(route, parameters);
+  }) as GitHubApi['request'];
+  return { request };
+}
+
+/** The Octokit of {@link githubClient}: plugins, server, user agent, API version header, timeout per attempt. */
+async function octokitOf(options: GitHubClientOptions) {
   const log = options.log ?? (() => undefined);
-  const Client = GitHub.plugin(retry, throttling);
+  const Client = await (octokitClass ??= pluginsOn());
   const octokit = new Client({
       ...(options.token ? { auth: options.token } : {}),
       baseUrl: options.apiUrl.replace(/\/+$/, ''),

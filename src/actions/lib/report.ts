@@ -4,7 +4,7 @@
  * limits, logging a report, and publishing check runs.
  */
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import { ChecksPermissionError, publishCheckRun, resolveHeadSha, toCheckRunAnnotations, upsertCheckRun, type CheckRunSpec, type CheckTarget, type PublishedCheckRun } from '../../core/github/checks.ts';
 import { limitAnnotations, type Annotation, type Overflow } from '../../core/report/annotations.ts';
 import type { Report } from '../../core/report/report.ts';
@@ -133,5 +133,5 @@ export async function publishCheckRunSpec(runner: RunnerContext, spec: CheckRunS
 
 /** Writes the job summary of `reports` (when the runner gives a summary file). */
 export async function writeJobSummary(runner: RunnerContext, reports: readonly Report[], reportPath: string): Promise<void> {
-  if (runner.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(reports, { reportPath })).write();
+  if (runner.env.GITHUB_STEP_SUMMARY) await core.appendJobSummary(renderSummary(reports, { reportPath }));
 }

@@ -14,7 +14,7 @@
  * `@actions/cache` (Azure storage SDK included) is a chunk of the bundle loaded only when a runtime
  * package is missing from the tool cache: a step that finds everything installed never loads it.
  */
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import type { RunnerContext } from '../../core/runner-context.ts';
 import type { RuntimeCache } from '../../core/runtime/install.ts';
 

@@ -10,7 +10,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as ActionsArtifact from '@actions/artifact';
-import * as core from '@actions/core';
+import * as core from './core.ts';
 import { z } from 'zod';
 import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
 import { RUNTIME_PACKAGES } from '../../core/runtime/packages.ts';

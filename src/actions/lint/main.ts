@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { countFindings } from '../../core/lint/render.ts';
 import { failsAt, lintPath, renderSummary, toSarif } from '../../core/lint/index.ts';
@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
     core.setOutput('warnings', c.warnings);
     core.setOutput('sarif-path', sarifPath);
     core.setOutput('skipped-linters', report.skipped.map((s) => s.name).join(','));
-    if (ctx.runner.env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(renderSummary(report, failed)).write();
+    if (ctx.runner.env.GITHUB_STEP_SUMMARY) await core.appendJobSummary(renderSummary(report, failed));
     await uploadIfAsked(ctx, ACTION, opts, 'dataops-lint-sarif', [sarifPath], path.dirname(sarifPath));
     if (failed) core.setFailed(`${ACTION}: ${c.errors} error(s), ${c.warnings} warning(s) at or above fail-on "${opts['fail-on']}"; see the annotations and ${sarifPath}`);
   });

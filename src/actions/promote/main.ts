@@ -7,7 +7,7 @@
  * the evidence. A redelivered promotion deploys nothing (`status: duplicate`).
  */
 import { readFile } from 'node:fs/promises';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { shortDigest } from '../../core/hash.ts';
@@ -87,7 +87,7 @@ export async function run(): Promise<void> {
     core.setOutput('deployment-id', result.deploymentId !== undefined ? String(result.deploymentId) : '');
     if (result.running) core.warning(`promotion ${result.eventId} was already deployed, but production now runs ${result.running.image} (deployment ${result.running.deploymentId}); nothing was deployed`);
     const d = result.verified.event.data;
-    await core.summary
+    await (await core.jobSummary())
       .addHeading(result.status === 'duplicate' ? 'Promotion already deployed' : 'Promoted to production', 3)
       .addTable([
         [{ data: 'Field', header: true }, { data: 'Value', header: true }],

@@ -7,7 +7,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { shortDigest } from '../../core/hash.ts';
@@ -105,7 +105,7 @@ export async function run(): Promise<void> {
     core.setOutput('message', JSON.stringify(signed));
     core.setOutput('message-file', file);
     core.info(`${ACTION}: promotion ${signed.id} of ${signed.data.image} signed (${mode}) and sent via ${sent.transport}${sent.messageId ? ` (message ${sent.messageId})` : ''}`);
-    await core.summary
+    await (await core.jobSummary())
       .addHeading('Promotion published', 3)
       .addTable([
         [{ data: 'Field', header: true }, { data: 'Value', header: true }],

@@ -3,7 +3,7 @@
  * or copied from another registry) to each destination, reads the digest back, then tags it.
  * Outputs the references by digest. Secrets are masked before any request is made.
  */
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { ConfigError } from '../../core/errors.ts';
 import { requireDigestRef } from '../../core/image/ref.ts';
@@ -98,7 +98,7 @@ export async function run(): Promise<void> {
     core.setOutput('digest', digest);
     core.setOutput('image', refs[0]);
     core.setOutput('tags', tagged.join('\n'));
-    await core.summary
+    await (await core.jobSummary())
       .addHeading('push-image', 2)
       .addRaw(`Pushed <code>${digest}</code> and read it back from every destination before tagging.`, true)
       .addTable([

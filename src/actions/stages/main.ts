@@ -7,7 +7,7 @@
  * run, like `push-image`) fails the step with exit code 2 and one error line naming it and the
  * accepted names. Exports `run()`; src/actions/index.ts dispatches to it (dist/stages/index.js).
  */
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { describeError, isConfigError } from '../../core/errors.ts';
 import { parseStageNames, type StageName } from '../../core/flow/stage-names.ts';
 

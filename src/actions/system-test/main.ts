@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { containerMemorySchema } from '../../core/fields.ts';
 import { runnerSchema } from '../../core/image/system-test-config.ts';

@@ -8,7 +8,7 @@
  * `deploy.verify.baseline_dir`.
  */
 import path from 'node:path';
-import * as core from '@actions/core';
+import * as core from '../lib/core.ts';
 import { z } from 'zod';
 import { GitHubDeployments } from '../../core/deploy/deployments.ts';
 import { ConfigError } from '../../core/errors.ts';
