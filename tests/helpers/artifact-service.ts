@@ -15,7 +15,8 @@
  * (HTTP 409), as GitHub answers. Not modelled: signatures of the URLs, retention, listing, downloads
  * through the library, `skipArchive`.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -113,6 +114,29 @@ export function artifactService(): ArtifactService {
       return true;
     },
     finalized: (runId) => [...(runs.get(runId)?.finalized ?? [])],
+  };
+}
+
+/** An {@link artifactService} on its own loopback server (outside the workflow harness). */
+export interface RunningArtifactService extends ArtifactService {
+  /** The environment of job `jobId` of run `runId` (artifacts unpacked into `artifactsDir`): `ACTIONS_RESULTS_URL`, `ACTIONS_RUNTIME_TOKEN`, github.com as the server. */
+  env(runId: string, jobId: string, artifactsDir: string): Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** Starts an {@link artifactService} on a loopback port. Close it after the tests. */
+export async function startArtifactService(): Promise<RunningArtifactService> {
+  const service = artifactService();
+  let origin = '';
+  const server = createServer((req, res) => {
+    if (!service.handle(req, res, new URL(req.url ?? '/', 'http://localhost'), origin)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    ...service,
+    env: (runId, jobId, artifactsDir) => ({ ACTIONS_RESULTS_URL: `${origin}/`, ACTIONS_RUNTIME_TOKEN: service.runtimeToken(runId, jobId, artifactsDir), GITHUB_SERVER_URL: 'https://github.com' }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
 

@@ -6,7 +6,9 @@
  * missing tool is an error that fails the test file: a broken bootstrap, emulator or buildah must
  * never go green.
  */
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { hasTool } from '../../src/core/exec.ts';
 
@@ -48,4 +50,17 @@ function memoryCgroupWritable(): boolean {
 /** A writable memory cgroup (OOM and memory-limit tests of the container runner); see {@link required}. */
 export function memoryCgroup(): boolean {
   return required('a writable memory cgroup', memoryCgroupWritable(), 'run as root with cgroup v1 memory or cgroup v2 delegated');
+}
+
+/**
+ * A Node.js 20 executable: the `node` on PATH of GitHub-hosted runners, which a composite action's
+ * `run: node …` step gets (the root action.yml's `stages` step). The first of `$DATAOPS_NODE20`,
+ * `/usr/bin/node` and `$DATAOPS_TOOLS/node-v20.*` (scripts/bootstrap installs one there) whose
+ * `--version` is v20; undefined when none is (see {@link required}: in CI that fails the test file).
+ */
+export function node20(): string | undefined {
+  const tools = process.env.DATAOPS_TOOLS ?? path.join(os.homedir(), '.cache', 'dataops-tools');
+  const installed = existsSync(tools) ? readdirSync(tools).filter((d) => d.startsWith('node-v20.')).map((d) => path.join(tools, d, 'bin', 'node')) : [];
+  const found = [process.env.DATAOPS_NODE20, '/usr/bin/node', ...installed].find((bin) => bin && existsSync(bin) && /^v20\./.test(spawnSync(bin, ['--version'], { encoding: 'utf8' }).stdout ?? ''));
+  return required('Node.js 20 (the `node` of GitHub-hosted runners)', found !== undefined, 'run scripts/bootstrap, or set DATAOPS_NODE20 to a Node 20 executable') ? found : undefined;
 }

@@ -9,11 +9,13 @@
  * - no cache service for the job (no ACTIONS_RUNTIME_TOKEN, or no ACTIONS_RESULTS_URL /
  *   ACTIONS_CACHE_URL: outside GitHub Actions, GitHub Enterprise Server without the cache);
  * - a failing service: @actions/cache swallows its errors and prints them itself (`Failed to
- *   restore: …` as a warning, or as an *error* annotation for a 5xx), so while one of its calls
- *   runs, those annotation commands are taken off stdout and reported as our one warning.
+ *   restore: …` as a warning, or as an *error* annotation for a 5xx) and has no logging hook, so
+ *   those annotation commands, when written by one of its calls (and only then: its async context
+ *   is tracked, {@link captureLibraryFailures}), are taken off stdout and reported as our one warning.
  * `@actions/cache` (Azure storage SDK included) is a chunk of the bundle loaded only when a runtime
  * package is missing from the tool cache: a step that finds everything installed never loads it.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as core from './core.ts';
 import type { RunnerContext } from '../../core/runner-context.ts';
 import type { RuntimeCache } from '../../core/runtime/install.ts';
@@ -30,31 +32,70 @@ const LIBRARY_FAILURE = /^(Failed to (restore|save): |Cache reservation failed: 
 
 /** `::warning::` / `::error::` workflow command line (as @actions/core writes it) → its unescaped message. */
 function annotationMessage(line: string): string | undefined {
-  const m = /^::(?:warning|error)(?: [^:]*)?::(.*?)\r?\n?$/s.exec(line);
+  const m = /^::(?:warning|error)(?: [^:]*)?::(.*?)\r?$/s.exec(line);
   return m?.[1]?.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
 }
 
+/** The failures of the library call running in the current async context (see {@link captureLibraryFailures}). */
+const libraryCall = new AsyncLocalStorage<string[]>();
+
+type Write = (chunk: unknown, ...rest: unknown[]) => boolean;
+
 /**
- * Runs `call` while the library's failure annotations are taken off stdout (each one, unescaped,
- * goes to `failures`); everything else is written as usual.
+ * `chunk` without the library's failure annotations (their messages go to `failures`): the lines
+ * kept, or undefined when the chunk is no text (written as it is).
  */
-async function capturingFailures<T>(call: () => Promise<T>, failures: string[]): Promise<T> {
+function withoutFailures(chunk: unknown, encoding: unknown, failures: string[]): string | undefined {
+  const text = typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString(typeof encoding === 'string' && Buffer.isEncoding(encoding) ? encoding : 'utf8') : undefined;
+  if (text === undefined) return undefined;
+  const lines = text.split(/(?<=\n)/);
+  const kept = lines.filter((line) => {
+    const message = annotationMessage(line.replace(/\n$/, ''));
+    if (message === undefined || !LIBRARY_FAILURE.test(message)) return true;
+    failures.push(message);
+    return false;
+  });
+  return kept.length === lines.length ? undefined : kept.join('');
+}
+
+/**
+ * Runs `call` (one `@actions/cache` call) and resolves its value and the failure messages the
+ * library printed instead of throwing (each unescaped; such an annotation is not written). Only
+ * what `call` itself writes is looked at: its async context is tracked with AsyncLocalStorage, so
+ * a write of any other code running meanwhile (another step's log line, an annotation of ours) goes
+ * out untouched, as does every other workflow command of the library (`::debug::`,
+ * `::add-mask::`…). `process.stdout.write` is wrapped for the call only and put back afterwards,
+ * whether `call` resolves or throws, unless other code wrapped it again meanwhile (then that
+ * wrapper is kept, and ours below it forwards everything once the call is over). A write whose
+ * lines are all taken off still calls its callback.
+ */
+export async function captureLibraryFailures<T>(call: () => Promise<T>): Promise<{ value: T; failures: string[] }> {
   const stdout = process.stdout;
   const own = Object.prototype.hasOwnProperty.call(stdout, 'write');
-  const write = Reflect.get(stdout, 'write') as (...args: unknown[]) => boolean;
-  stdout.write = (chunk: unknown, ...rest: unknown[]) => {
-    const message = typeof chunk === 'string' ? annotationMessage(chunk) : undefined;
-    if (message !== undefined && LIBRARY_FAILURE.test(message)) {
-      failures.push(message);
-      return true;
+  const write = Reflect.get(stdout, 'write') as Write;
+  const wrapper: Write = (chunk, ...rest) => {
+    const failures = libraryCall.getStore();
+    let kept: string | undefined;
+    try {
+      kept = failures ? withoutFailures(chunk, rest[0], failures) : undefined;
+    } catch {
+      kept = undefined; // never lose a write to a parsing problem
     }
-    return Reflect.apply(write, stdout, [chunk, ...rest]);
+    if (kept === undefined) return Reflect.apply(write, stdout, [chunk, ...rest]);
+    const callback = rest.find((r): r is (err?: Error | null) => void => typeof r === 'function');
+    if (kept) return Reflect.apply(write, stdout, [kept, ...(callback ? [callback] : [])]);
+    if (callback) process.nextTick(callback, null);
+    return true;
   };
+  Reflect.set(stdout, 'write', wrapper);
+  const failures: string[] = [];
   try {
-    return await call();
+    return { value: await libraryCall.run(failures, call), failures };
   } finally {
-    if (own) Reflect.set(stdout, 'write', write);
-    else Reflect.deleteProperty(stdout, 'write');
+    if (Reflect.get(stdout, 'write') === wrapper) {
+      if (own) Reflect.set(stdout, 'write', write);
+      else Reflect.deleteProperty(stdout, 'write');
+    }
   }
 }
 
@@ -72,7 +113,7 @@ export function actionsRuntimeCache(runner: RunnerContext): RuntimeCache {
     off = true;
     core.warning(`runtime packages are not cached across jobs in this step: ${why}. They are installed from the npm registry (npm ci) instead.`);
   };
-  /** Runs `op` after the previous cache operation (one stdout capture at a time); resolves `fallback` when the cache is off or fails. */
+  /** Runs `op` after the previous cache operation; resolves `fallback` when the cache is off or fails. */
   const serial = <T>(op: (client: ActionsCacheClient) => Promise<T>, fallback: T): Promise<T> => {
     const next = queue.then(async () => {
       if (off) return fallback;
@@ -80,14 +121,13 @@ export function actionsRuntimeCache(runner: RunnerContext): RuntimeCache {
         fail('the Actions cache service is not available to this job (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set: outside GitHub Actions, or GitHub Enterprise Server without Actions cache)');
         return fallback;
       }
-      const failures: string[] = [];
       try {
         const client = await load();
         if (!client.isFeatureAvailable()) {
           fail('the Actions cache service is not available to this job');
           return fallback;
         }
-        const value = await capturingFailures(() => op(client), failures);
+        const { value, failures } = await captureLibraryFailures(() => op(client));
         if (failures.length) fail(`the Actions cache failed (${failures[0]})`);
         return failures.length ? fallback : value;
       } catch (err) {

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -173,7 +173,8 @@ export interface EnsureRuntimeOptions {
  * with `npm ci --ignore-scripts` unless a complete install of the same lock is already there or
  * `options.cache` restores one (checked like a local one: marker, lock hash and installed versions;
  * an incomplete restore is replaced by an install), and returns where it is. The directory is
- * filled under a temporary name, marked `.complete` and renamed into place; a fresh install is
+ * filled under a temporary name, pruned of what nothing loads at run time ({@link pruneInstall};
+ * not for data packages), marked `.complete` and renamed into place; a fresh install is
  * then saved to `options.cache` under {@link runtimeCacheKey}.
  * @throws RuntimeInstallError when the lock is unusable or npm fails; an integrity mismatch says so and names the package.
  */
@@ -215,6 +216,10 @@ export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: En
     await npmCi(tmp, spec, options, lock);
     if (binding && !existsSync(path.join(tmp, 'node_modules', binding, 'package.json'))) throw new RuntimeInstallError(`npm ci finished but did not install ${binding}`);
     for (const [pkg, v] of Object.entries(rootDeps)) if ((await installedVersion(tmp, pkg)) !== v) throw new RuntimeInstallError(`npm ci finished but ${pkg} ${v} is not in ${tmp}/node_modules`);
+    if (!spec.data) {
+      const pruned = await pruneInstall(tmp);
+      log(`left out ${pruned.files} files nothing loads at run time (${(pruned.bytes / 2 ** 20).toFixed(1)} MiB of type declarations, TypeScript sources, source maps, docs)`);
+    }
     await writeFile(path.join(tmp, MARKER), JSON.stringify({ version, lock: lockHash } satisfies Marker) + '\n');
     if (existsSync(dir)) {
       // another job finished first, or an older incomplete install: keep a complete one, replace the rest
@@ -232,6 +237,35 @@ export async function ensureRuntimePackage(spec: RuntimePackageSpec, options: En
   const installMs = performance.now() - started;
   await options.cache?.save([dir], cacheKey);
   return { dir, version, cached: false, installMs };
+}
+
+/**
+ * Files of an install that Node never loads at run time: TypeScript sources and declarations
+ * (`.ts`, `.d.ts`, `.mts`, `.cts`: Node does not strip types under node_modules), source maps of
+ * JavaScript and declarations (`*.js.map`, `*.d.ts.map`…: a missing map only costs a mapped stack
+ * frame) and Markdown docs. Licence and notice files are kept.
+ */
+const NOT_LOADED = /\.[cm]?ts$|\.[cm]?[jt]s\.map$|\.(md|markdown)$/i;
+const KEPT = /^(licen[cs]e|notice|copying)/i;
+
+/**
+ * Deletes from the `node_modules` of install directory `dir` the files nothing loads at run time
+ * ({@link NOT_LOADED}), so the directory and its Actions cache entry carry fewer files and bytes
+ * (the Pub/Sub client: 2,339 of 4,148 files, 32.6 of 53.9 MiB). Not for data packages, whose files
+ * are read by name. @returns how many files and bytes went.
+ */
+export async function pruneInstall(dir: string): Promise<{ files: number; bytes: number }> {
+  const entries = await readdir(path.join(dir, 'node_modules'), { recursive: true, withFileTypes: true });
+  let files = 0;
+  let bytes = 0;
+  for (const e of entries) {
+    if (!e.isFile() || !NOT_LOADED.test(e.name) || KEPT.test(e.name)) continue;
+    const file = path.join(e.parentPath, e.name);
+    bytes += (await stat(file)).size;
+    await rm(file);
+    files++;
+  }
+  return { files, bytes };
 }
 
 /** `npm ci --ignore-scripts` in `dir` under a timeout. @throws RuntimeInstallError naming what failed (npm missing, timeout, integrity, other). */

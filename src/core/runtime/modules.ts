@@ -53,7 +53,7 @@ export interface RuntimeModules {
   dataPackage?: (name: string) => Promise<string | undefined>;
 }
 
-/** The key of {@link RuntimeModules} each runtime package of the core fills (`artifact` is the action layer's own). */
+/** The key of {@link RuntimeModules} each runtime package of the core fills. */
 const MODULE_KEY: Partial<Record<RuntimePackageSpec['id'], keyof RuntimeModules>> = { duckdb: 'duckdb', pubsub: 'pubsub', 'cloud-run': 'cloudRun', 'sigstore-sign': 'sigstoreSign', actionlint: 'actionlint', bigquery: 'bigquery' };
 
 /** `load`, run at most once (a failure is not kept: the next call tries again). */

