@@ -1,8 +1,8 @@
 /**
  * Where the last successful performance measurement of an environment is kept: a JSON file
  * (`.dataops/baselines/<environment>.json`, laptops and self-hosted runners with a persistent
- * workspace) or GitHub deployment records (Actions: `@actions/artifact` is not installable from
- * this project's registry mirror, so the baseline travels in the payload of a deployment of the
+ * workspace) or GitHub deployment records (Actions: a workflow artifact belongs to one run and
+ * expires, while deployment records are listed from any later run, so the baseline travels in the payload of a deployment of the
  * environment `<environment>-perf-baseline`, task `dataops:baseline`, whose statuses never touch the real environment).
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
