@@ -41,13 +41,13 @@ export interface RegistryCredentials {
   identityToken?: string;
 }
 
-/** A failed registry operation. `status` is the HTTP status (absent for network errors); `code` the OCI error code (`MANIFEST_UNKNOWN`…). */
 /**
  * Largest referrers answer read, in bytes: 4 MiB, the manifest size the OCI distribution spec lets
  * registries refuse above (the answer is an image index, a manifest). A larger one is refused unread.
  */
 export const MAX_REFERRERS_BYTES = 4 << 20;
 
+/** A failed registry operation. `status` is the HTTP status (absent for network errors); `code` the OCI error code (`MANIFEST_UNKNOWN`…). */
 export class RegistryError extends Error {
   override readonly name = 'RegistryError';
   readonly registry: string;
