@@ -3,8 +3,8 @@
  * repository so no node_modules is reachable) on a one-check suite, started as GitHub starts it.
  *
  * - cold start: wall time of `node dist/data-quality/index.js` with the engine already in the tool
- *   cache, next to `node -e 0` and the engine load alone (import @duckdb/node-api from the tool
- *   cache + open an in-memory instance). Target (issue 2 §3): ≤ 2× `node -e 0` + engine load.
+ *   cache, next to `node -e 0` and the engine load alone (import @duckdb/node-api, as npm installs
+ *   it, from a tool cache + open an in-memory instance; the bundle carries the API itself). Target (issue 2 §3): ≤ 2× `node -e 0` + engine load.
  * - engine packaging: first-run overhead (npm ci of the pinned engine into an empty tool cache; the
  *   runner's npm cache is warm here, a fresh runner also downloads ~30 MB) vs the cached-run
  *   overhead (marker and version check).
@@ -13,13 +13,14 @@
  * bench/whole-process.ts, next to the CLI's start-up and the suite-speed figures (issue 14).
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { ensureRuntimePackage, pinnedVersion, readRuntimeLock, runtimeDir } from '../src/core/runtime/install.ts';
-import { RUNTIME_PACKAGES } from '../src/core/runtime/packages.ts';
+import { ensureRuntimePackage } from '../src/core/runtime/install.ts';
+import { runtimeLockFrom, type PackageLock } from '../src/core/runtime/lock.ts';
+import { RUNTIME_PACKAGES, type RuntimePackageSpec } from '../src/core/runtime/packages.ts';
 
 const DUCKDB = RUNTIME_PACKAGES.duckdb;
 
@@ -66,7 +67,7 @@ export interface Command {
  * away from the repository (no node_modules reachable), a workspace with a one-check suite, and
  * the engine installed into a tool cache (timed: `installMs`).
  * @returns the commands of a cached start of the action and of the engine load alone (import
- *   @duckdb/node-api from the tool cache + open an in-memory instance).
+ *   @duckdb/node-api as npm installs it, from a tool cache + open an in-memory instance).
  */
 export async function prepareActionStart(tmp: string): Promise<{ installMs: number; action: () => Command; engineLoad: Command; bundle: string; lockFile: string; actionEnv: (toolCache: string) => NodeJS.ProcessEnv; ws: string; baseEnv: NodeJS.ProcessEnv }> {
   const distDir = path.join(tmp, 'action', 'dist');
@@ -86,10 +87,16 @@ export async function prepareActionStart(tmp: string): Promise<{ installMs: numb
     writeFileSync(path.join(dir, 'summary'), '');
     return { ...baseEnv, INPUT_SUITE: 'one.yml', 'INPUT_CHECK-RUN': 'false', GITHUB_OUTPUT: path.join(dir, 'out'), GITHUB_STEP_SUMMARY: path.join(dir, 'summary'), RUNNER_TEMP: dir, RUNNER_TOOL_CACHE: toolCache, GITHUB_WORKSPACE: ws };
   };
-  const lock = await readRuntimeLock(lockFile, DUCKDB);
   const toolCache = path.join(tmp, 'tc-first');
   const { installMs } = await ensureRuntimePackage(DUCKDB, { lockFile, toolCache });
-  const entry = pathToFileURL(path.join(runtimeDir(toolCache, 'duckdb', pinnedVersion(lock, DUCKDB)), 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
+  // The engine load as a program pays it that installs @duckdb/node-api with npm (the bundle carries
+  // the API and installs only its bindings): the API and its bindings, pinned by the same
+  // package-lock.json, installed and pruned the same way into a tool cache of their own.
+  const apiSpec: RuntimePackageSpec = { id: 'duckdb', label: '@duckdb/node-api', packages: ['@duckdb/node-api'], nativeBindings: '@duckdb/node-bindings-' };
+  const apiLockFile = path.join(tmp, 'node-api-lock.json');
+  writeFileSync(apiLockFile, JSON.stringify(runtimeLockFrom(JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as PackageLock, apiSpec)));
+  const apiInstall = await ensureRuntimePackage(apiSpec, { lockFile: apiLockFile, toolCache: path.join(tmp, 'tc-node-api') });
+  const entry = pathToFileURL(path.join(apiInstall.dir, 'node_modules', '@duckdb', 'node-api', 'lib', 'index.js')).href;
   const engineLoadScript = `const d = await import(${JSON.stringify(entry)}); const i = await d.DuckDBInstance.create(':memory:'); const c = await i.connect(); await c.run('SELECT 1'); c.closeSync(); i.closeSync();`;
   return {
     installMs,

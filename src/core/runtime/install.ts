@@ -111,7 +111,8 @@ async function readMarker(dir: string): Promise<Marker | undefined> {
   }
 }
 
-async function installedVersion(dir: string, name: string): Promise<string | undefined> {
+/** The version of package `name` installed in `dir` (its `node_modules/<name>/package.json`), undefined when there is none. */
+export async function installedVersion(dir: string, name: string): Promise<string | undefined> {
   try {
     return (JSON.parse(await readFile(path.join(dir, 'node_modules', ...name.split('/'), 'package.json'), 'utf8')) as { version: string }).version;
   } catch {

