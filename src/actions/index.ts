@@ -15,10 +15,9 @@
 import module from 'node:module';
 import path from 'node:path';
 import { runnerContext } from '../core/runner-context.ts';
-import type { ActionContext } from './lib/context.ts';
 
 /** Every action and where its logic is, plus the root composite action's `stages` step. */
-const ACTIONS: Record<string, () => Promise<{ run: (started?: ActionContext) => Promise<void> }>> = {
+const ACTIONS: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   'build-image': () => import('./build-image/main.ts'),
   'data-diff': () => import('./data-diff/main.ts'),
   'data-quality': () => import('./data-quality/main.ts'),
@@ -33,13 +32,6 @@ const ACTIONS: Record<string, () => Promise<{ run: (started?: ActionContext) => 
   stages: () => import('./stages/main.ts'),
 };
 
-/**
- * Actions whose first engine is started before their code loads (lib/context.ts startAction): the
- * engine module loads and DuckDB creates its instance, off the main thread, while the action's
- * chunks evaluate.
- */
-const STARTS_ENGINE = new Set(['data-quality']);
-
 /** The names of the actions (the directories under actions/). */
 export const ACTION_NAMES = Object.keys(ACTIONS).filter((name) => name !== 'stages');
 
@@ -52,8 +44,5 @@ export async function main(name: string): Promise<void> {
   } catch {
     // not fatal: compiled without the cache
   }
-  // the engine's module loads first (main thread), its instance is created while the action's code loads;
-  // a failure to start is the action's to report (it makes its context again)
-  const started = STARTS_ENGINE.has(name) ? await import('./lib/context.ts').then((m) => m.startAction({ engine: true })).catch(() => undefined) : undefined;
-  await (await load()).run(started);
+  await (await load()).run();
 }

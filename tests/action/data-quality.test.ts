@@ -353,29 +353,6 @@ describe('data-quality action', () => {
     expect(ok.code, ok.stdout).toBe(0);
   });
 
-  it('starts the engine before its code loads once the tool cache holds it: the first suite runs on that instance, memory limit applied, locked', async () => {
-    await runAction({ suite: suite('passing.yml', PASSING) }); // the tool cache holds the engine from here on
-    const traced = { DATAOPS_TRACE_SQL: '1' };
-    const r = await runAction({ suite: `${suite('passing.yml', PASSING)}\n${suite('passing-too.yml', PASSING.replace('suite: passing', 'suite: passing_too'))}`, 'memory-limit': '256MB', 'check-run': 'false' }, { env: traced });
-    expect(r.code, r.stdout).toBe(0);
-    // one started instance, taken by the first suite only; its memory limit set before the lock
-    expect(r.stderr.match(/\[engine: the instance started ahead/g)).toHaveLength(1);
-    const first = r.stderr.slice(r.stderr.indexOf('[engine: the instance started ahead'));
-    expect(first.indexOf("SET memory_limit = '256MB'")).toBeGreaterThan(0);
-    expect(first.indexOf("SET memory_limit = '256MB'")).toBeLessThan(first.indexOf('[phase planned, locked'));
-    // a suite still reads nothing it does not declare on the started instance
-    const canary = `CANARY-started-${process.pid}`;
-    const secret = path.join(tmp, 'started-outside', 'canary.txt');
-    mkdirSync(path.dirname(secret), { recursive: true });
-    writeFileSync(secret, canary);
-    const attack = await runAction({ suite: suite('a_started.yml', `version: 1\nsuite: a_started\ndatasets:\n  people: { path: people.csv }\nchecks:\n  - { id: x, type: sql, dataset: people, query: "SELECT content FROM read_text('${secret}')" }\n`), 'check-run': 'false' }, { env: traced });
-    expect(attack.code).toBe(1);
-    // refused by the lock, by DuckDB itself
-    expect(attack.stdout).toMatch(/reaches outside the declared datasets .*Permission Error: Cannot access file/);
-    expect(attack.stderr).toContain('[engine: the instance started ahead');
-    expect([attack.stdout, attack.stderr, attack.summary].join('\n')).not.toContain(canary);
-  });
-
   it('keeps one report per suite when two suites share a name', async () => {
     mkdirSync(path.join(ws, 'same', 'a'), { recursive: true });
     mkdirSync(path.join(ws, 'same', 'b'), { recursive: true });

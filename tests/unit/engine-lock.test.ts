@@ -6,8 +6,8 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { EngineError, openEngine, startEngine, StatementShapeError } from '../../src/core/engine/duckdb.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineError, openEngine, StatementShapeError } from '../../src/core/engine/duckdb.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'engine-lock-'));
 const allowed = path.join(tmp, 'allowed.csv');
@@ -81,47 +81,5 @@ describe('Engine.select', () => {
     } finally {
       engine.close();
     }
-  });
-});
-
-describe('startEngine (an instance created ahead, as the data-quality action starts it)', () => {
-  const spills = (dir: string) => readdirSync(dir).filter((f) => f.startsWith('dataops-duckdb-'));
-
-  it('is taken by the first openEngine only, with its memory limit set, and is locked like any other', async () => {
-    const dir = mkdtempSync(path.join(tmp, 'start-'));
-    const start = startEngine({ tempDirectory: dir });
-    const engine = await openEngine({ tempDirectory: dir, memoryLimit: '256MB', start });
-    const second = await openEngine({ tempDirectory: dir, start });
-    try {
-      // one instance each: the first open created none of its own
-      expect(spills(dir)).toHaveLength(2);
-      expect(await engine.query("SELECT current_setting('memory_limit') AS m")).toEqual([{ m: '244.1 MiB' }]);
-      expect((await second.query("SELECT current_setting('memory_limit') AS m"))[0]!.m).not.toBe('244.1 MiB');
-      await engine.lock({ allowedPaths: [allowed] });
-      expect(await engine.select(`SELECT * FROM read_csv('${allowed}')`)).toEqual([{ a: 1 }]);
-      await expect(engine.select(`SELECT * FROM read_csv('${other}')`)).rejects.toThrow(/Permission Error/);
-      await expect(engine.run("SET memory_limit = '1GB'")).rejects.toThrow(/locked/);
-    } finally {
-      engine.close();
-      second.close();
-    }
-    expect(spills(dir)).toEqual([]);
-  });
-
-  it('is closed, spill directory removed, when nobody took it; not taken for another temp directory', async () => {
-    const dir = mkdtempSync(path.join(tmp, 'start-'));
-    const start = startEngine({ tempDirectory: dir });
-    const elsewhere = mkdtempSync(path.join(tmp, 'elsewhere-'));
-    const engine = await openEngine({ tempDirectory: elsewhere, start });
-    engine.close();
-    await vi.waitFor(() => expect(spills(dir)).toHaveLength(1));
-    start.close();
-    await vi.waitFor(() => expect(spills(dir)).toEqual([]));
-    expect(await start.take()).toBeUndefined();
-  });
-
-  it('keeps a failure to load the engine for the open that takes it', async () => {
-    const start = startEngine({ tempDirectory: tmp, runtime: { duckdb: () => Promise.reject(new Error('no engine here')) } });
-    await expect(openEngine({ tempDirectory: tmp, start })).rejects.toThrow('no engine here');
   });
 });

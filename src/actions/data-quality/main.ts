@@ -24,7 +24,7 @@ import { checkAnnotations, type Annotation } from '../../core/report/annotations
 import { failOnSchema } from '../../core/report/report.ts';
 import { overallStatus } from '../../core/report/summary.ts';
 import { RuntimeInstallError } from '../../core/runtime/install.ts';
-import { input, runActionWith, type ActionContext } from '../lib/action.ts';
+import { input, runActionWith } from '../lib/action.ts';
 import { emitAnnotations, logReport, publishCheckRuns, repoPath, writeJobSummary } from '../lib/report.ts';
 import { UPLOAD_INPUTS, uploadIfAsked } from '../lib/upload.ts';
 
@@ -60,11 +60,8 @@ const inputsSchema = z.object({
   'base-ref': z.string().optional(),
 });
 
-/**
- * Runs the action (entry: the dispatcher, src/actions/index.ts, after it enabled the compile cache
- * and started the DuckDB engine: `started`, which the first suite takes).
- */
-export async function run(started?: ActionContext): Promise<void> {
+/** Runs the action (entry: ../data-quality.ts, after it enabled the compile cache). */
+export async function run(): Promise<void> {
   await runActionWith(ACTION, inputsSchema, async (ctx, inputs) => {
     const { runner } = ctx;
     // only with a project: every stage's settings schema (project.ts) stays out of the cold start
@@ -104,7 +101,6 @@ export async function run(started?: ActionContext): Promise<void> {
       // datasets read inside the checked-out repository only
       root: runner.workspace,
       runtime: ctx.runtime,
-      start: ctx.engine,
       trace: runner.traceSql,
     }).finally(() => history?.store.close());
     const { reports } = outcome;
@@ -152,5 +148,5 @@ export async function run(started?: ActionContext): Promise<void> {
         `${ACTION}: ${failing.map((r) => `suite ${r.suite.name} ${r.status} (${r.counts.fail} failed, ${r.counts.error} errors, ${r.counts.warn} warned of ${r.counts.total})`).join('; ')} — fail-on: ${failOn}. See the job summary.`,
       );
     }
-  }, started);
+  });
 }

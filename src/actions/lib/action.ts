@@ -1,17 +1,43 @@
 /**
- * Runner glue shared by every action entry: the step's context (./context.ts: the runner context
- * read once from the environment, the runtime packages, an engine started ahead), inputs parsed
- * by a zod schema from the runner's `INPUT_*` protocol, and failures
+ * Runner glue shared by every action entry: the runner context read once from the environment,
+ * the runtime packages (installed on first use into the tool cache when the action runs from its
+ * bundle, through the Actions cache across jobs), inputs parsed by a zod schema from the runner's `INPUT_*` protocol, and failures
  * prefixed with the action name and split into configuration errors (annotated at the file/line
  * they name) and bugs (with the stack, mapped through the bundle's source maps to src/ lines: ./stack.ts).
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as core from './core.ts';
 import { z } from 'zod';
 import { ConfigError, ConfigErrors, describeError, isConfigError } from '../../core/errors.ts';
-import { actionContext, type ActionContext } from './context.ts';
+import { runnerContext, type RunnerContext } from '../../core/runner-context.ts';
+import type { RuntimeCache } from '../../core/runtime/install.ts';
+import { bundledRuntime, type RuntimeModules } from '../../core/runtime/modules.ts';
+import { actionsRuntimeCache } from './runtime-cache.ts';
 import { sourceMappedStack } from './stack.ts';
 
-export type { ActionContext } from './context.ts';
+/** What every action body gets. */
+export interface ActionContext {
+  /** The runner, read once at the start of the step. */
+  runner: RunnerContext;
+  /**
+   * The runtime packages: from the bundle, each one whose lock lies next to it is installed on
+   * first use into the tool cache; from source (tests, @github/local-action) node_modules serves.
+   */
+  runtime: RuntimeModules;
+  /** The Actions cache of installed runtime packages across jobs (one per step: it warns once). */
+  runtimeCache: RuntimeCache;
+}
+
+/** The directory of the running bundle (dist/<action>/) or, from source, of this file. */
+const BUNDLE_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+/** The context of the current step. */
+export function actionContext(): ActionContext {
+  const runner = runnerContext();
+  const runtimeCache = actionsRuntimeCache(runner);
+  return { runner, runtimeCache, runtime: bundledRuntime(BUNDLE_DIR, { toolCache: runner.toolCache, cache: runtimeCache, log: (l) => core.info(l) }) };
+}
 
 /**
  * Reads every input named in `schema`'s shape from the environment (`core.getInput`), turning empty
@@ -70,16 +96,14 @@ export const input = {
 };
 
 /**
- * Runs an action body with the step's context (`started` when the dispatcher made it: startAction of ./context.ts):
- * on a thrown ConfigError the step fails with
+ * Runs an action body with the step's context: on a thrown ConfigError the step fails with
  * `<action>: configuration error: …` and an error annotation at the named file/line; any other
  * error fails it as an internal error with its stack (bundle positions mapped to src/ lines).
  */
-export async function runAction(action: string, body: (ctx: ActionContext) => Promise<void>, started?: ActionContext): Promise<void> {
+export async function runAction(action: string, body: (ctx: ActionContext) => Promise<void>): Promise<void> {
   await core.useToolkitFromSource();
-  const ctx = started ?? actionContext();
   try {
-    await body(ctx);
+    await body(actionContext());
   } catch (err) {
     if (isConfigError(err)) {
       const errors = err instanceof ConfigErrors ? err.errors : [err];
@@ -93,8 +117,6 @@ export async function runAction(action: string, body: (ctx: ActionContext) => Pr
     }
     else if (err instanceof Error && err.stack) err.stack = sourceMappedStack(err.stack);
     core.setFailed(describeError(action, err));
-  } finally {
-    ctx.engine?.close();
   }
 }
 
@@ -102,6 +124,6 @@ export async function runAction(action: string, body: (ctx: ActionContext) => Pr
  * {@link runAction} with the step's inputs read and validated by `schema` first ({@link readInputs}):
  * a bad input fails the step as a configuration error before the body runs.
  */
-export async function runActionWith<S extends z.ZodObject>(action: string, schema: S, body: (ctx: ActionContext, inputs: z.output<S>) => Promise<void>, started?: ActionContext): Promise<void> {
-  await runAction(action, (ctx) => body(ctx, readInputs(schema)), started);
+export async function runActionWith<S extends z.ZodObject>(action: string, schema: S, body: (ctx: ActionContext, inputs: z.output<S>) => Promise<void>): Promise<void> {
+  await runAction(action, (ctx) => body(ctx, readInputs(schema)));
 }

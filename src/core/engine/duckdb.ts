@@ -38,8 +38,6 @@ export interface EngineOptions {
   runtime?: RuntimeModules | undefined;
   /** Print every statement with its time to stderr. */
   trace?: boolean | undefined;
-  /** An instance started ahead ({@link startEngine}): the first {@link openEngine} takes it. */
-  start?: EngineStart | undefined;
 }
 
 /** A plain JS row: BIGINT as number when safe (string otherwise), timestamps/dates as ISO-like strings. */
@@ -139,15 +137,11 @@ export interface Engine {
   close(): void;
 }
 
-/** An instance of the engine module with its private spill directory (removed when the instance closes). */
-interface Created {
-  duckdb: DuckDBModule;
-  instance: DuckDB.DuckDBInstance;
-  spill: string;
-}
-
-/** Loads the engine module (the `duckdb` loader) and creates an in-memory instance with the settings of `opts`. */
-async function createInstance(opts: EngineOptions): Promise<Created> {
+/**
+ * Opens an in-memory engine instance and a connection to it.
+ * @throws the loader's error when the engine cannot be loaded (a setup problem, not a data problem).
+ */
+export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const duckdb = await (opts.runtime?.duckdb ?? fromNodeModules)();
   const base = path.resolve(opts.tempDirectory ?? os.tmpdir());
   mkdirSync(base, { recursive: true });
@@ -160,72 +154,13 @@ async function createInstance(opts: EngineOptions): Promise<Created> {
   };
   if (opts.memoryLimit) config.memory_limit = opts.memoryLimit;
   if (opts.threads) config.threads = String(opts.threads);
+  let instance: DuckDB.DuckDBInstance;
   try {
-    return { duckdb, instance: await duckdb.DuckDBInstance.create(':memory:', config), spill };
+    instance = await duckdb.DuckDBInstance.create(':memory:', config);
   } catch (err) {
     rmSync(spill, { recursive: true, force: true });
     throw err;
   }
-}
-
-/**
- * An engine instance whose loading and creation started ahead of its use ({@link startEngine}):
- * the first {@link openEngine} given it takes it instead of creating one, so that loading the
- * engine module and DuckDB's instance creation (off the main thread) overlap whatever the process
- * does meanwhile (an action loading its code, reading its inputs and suites).
- */
-export interface EngineStart {
-  /** The settings the instance is created with. */
-  readonly options: EngineOptions;
-  /** The started instance, once (the first call); undefined afterwards and after {@link close}. Rejects as {@link openEngine} would. */
-  take(): Promise<Created | undefined>;
-  /** Closes the instance (when it is created) unless it was taken. Idempotent. */
-  close(): void;
-}
-
-/**
- * Starts loading the engine module and creating an in-memory instance with the settings of `opts`
- * now, for a later {@link openEngine} (option `start`). The instance reads nothing: it is an empty
- * in-memory database, locked by its user before any suite SQL runs, as one opened later would be.
- * A failure is kept for {@link EngineStart.take} (no unhandled rejection).
- */
-export function startEngine(opts: EngineOptions = {}): EngineStart {
-  const { start: _start, ...options } = opts;
-  const pending = createInstance(options);
-  pending.catch(() => undefined);
-  let taken = false;
-  let closed = false;
-  return {
-    options,
-    take() {
-      if (taken || closed) return Promise.resolve(undefined);
-      taken = true;
-      return pending;
-    },
-    close() {
-      if (taken || closed) return;
-      closed = true;
-      pending.then(
-        (c) => {
-          c.instance.closeSync();
-          rmSync(c.spill, { recursive: true, force: true });
-        },
-        () => undefined,
-      );
-    },
-  };
-}
-
-/**
- * Opens an in-memory engine instance and a connection to it: the instance of `opts.start` when it
- * has not been taken yet (its memory limit and threads set to those of `opts` when they differ,
- * before anything runs), else a new one.
- * @throws the loader's error when the engine cannot be loaded (a setup problem, not a data problem).
- */
-export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
-  // an instance started ahead spills where this one would
-  const started = opts.start && path.resolve(opts.start.options.tempDirectory ?? os.tmpdir()) === path.resolve(opts.tempDirectory ?? os.tmpdir()) ? await opts.start.take() : undefined;
-  const { duckdb, instance, spill } = started ?? (await createInstance(opts));
   const conn = await instance.connect();
   let closed = false;
   let locked = false;
@@ -233,23 +168,6 @@ export async function openEngine(opts: EngineOptions = {}): Promise<Engine> {
   const traced = (sql: string, t: number) => {
     if (trace) process.stderr.write(`[sql ${(performance.now() - t).toFixed(1)} ms] ${sql.length > 300 ? sql.slice(0, 300) + '…' : sql}\n`);
   };
-  if (started) {
-    if (trace) process.stderr.write('[engine: the instance started ahead (startEngine)]\n');
-    // the settings the instance was created without, before anything runs
-    const settings = [opts.memoryLimit && opts.memoryLimit !== opts.start!.options.memoryLimit ? `SET memory_limit = ${literal(opts.memoryLimit)}` : '', opts.threads && opts.threads !== opts.start!.options.threads ? `SET threads = ${Number(opts.threads)}` : ''];
-    try {
-      for (const sql of settings.filter(Boolean)) {
-        const t = trace ? performance.now() : 0;
-        await conn.run(sql);
-        traced(sql, t);
-      }
-    } catch (err) {
-      conn.closeSync();
-      instance.closeSync();
-      rmSync(spill, { recursive: true, force: true });
-      throw err;
-    }
-  }
   const query = async <T extends Row = Row>(sql: string, params?: Param[]): Promise<T[]> => {
     const t = trace ? performance.now() : 0;
     const reader = params?.length ? await conn.runAndReadAll(sql, params) : await conn.runAndReadAll(sql);

@@ -129,20 +129,6 @@ async function isComplete(dir: string, lock: RuntimeLock, lockHash: string, spec
 }
 
 /**
- * True when `options.toolCache` holds a complete install of the lock `options.lockFile`, one that
- * {@link ensureRuntimePackage} would reuse as it is (nothing to download); false otherwise, the
- * lock being unreadable included.
- */
-export async function isRuntimeInstalled(spec: RuntimePackageSpec, options: Pick<EnsureRuntimeOptions, 'lockFile' | 'toolCache'>): Promise<boolean> {
-  try {
-    const lock = await readRuntimeLock(options.lockFile, spec);
-    return await isComplete(runtimeDir(options.toolCache, spec.id, pinnedVersion(lock, spec)), lock, sha256(JSON.stringify(lock)), spec);
-  } catch {
-    return false;
-  }
-}
-
-/**
  * A cache of runtime-package directories across jobs, the seam in front of the Actions cache
  * (`@actions/cache`'s restoreCache/saveCache: src/actions/lib/runtime-cache.ts). A cache is an
  * optimisation: implementations report their own failures (a warning) and resolve as a miss.
