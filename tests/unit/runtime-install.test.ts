@@ -104,6 +104,10 @@ describe('ensureRuntimePackage (DuckDB)', () => {
     instance.closeSync();
     // the bundled API, not a copy installed next to the bindings
     expect(existsSync(path.join(first.dir, 'node_modules', '@duckdb', 'node-api'))).toBe(false);
+    // handed the one installed binding (npm's choice for this platform) without the bindings' own loader
+    const loaded = Object.keys(createRequire(import.meta.url).cache).filter((f) => f.startsWith(first.dir));
+    expect(loaded).toContain(path.join(first.dir, 'node_modules', nativeBinding(lock, duckdbSpec), 'duckdb.node'));
+    expect(loaded.filter((f) => f.endsWith('.js'))).toEqual([]);
   });
 
   it('refuses a bundled API built against other bindings than those installed, and a bundle without its API', async () => {

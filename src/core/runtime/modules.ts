@@ -7,6 +7,7 @@
  * (install.ts) and imported from there.
  */
 import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -152,7 +153,22 @@ async function loadBundledApi(spec: RuntimePackageSpec, bundleDir: string, dir: 
   if (!existsSync(file)) throw new RuntimeInstallError(`${file} is missing: the bundle is incomplete; rebuild it (npm run bundle)`);
   const api = (await import(/* webpackIgnore: true */ pathToFileURL(file).href)) as BundledApi;
   await checkBundledApi(api, dir);
-  return api.load(createRequire(path.join(dir, 'package.json')));
+  const require = createRequire(path.join(dir, 'package.json'));
+  const binding = await installedBinding(spec, dir);
+  return api.load(binding ? (id): unknown => require(id === spec.packages[0] ? binding : id) : require);
+}
+
+/**
+ * `<binding package>/<bindingFile>` of the one native binding package installed in `dir` (the one
+ * npm chose for this platform), or undefined when the spec names none or `dir` does not hold
+ * exactly one (then the bindings' own loader chooses).
+ */
+async function installedBinding(spec: RuntimePackageSpec, dir: string): Promise<string | undefined> {
+  if (!spec.nativeBindings || !spec.bindingFile) return undefined;
+  const scope = spec.nativeBindings.includes('/') ? spec.nativeBindings.slice(0, spec.nativeBindings.indexOf('/')) : '';
+  const prefix = spec.nativeBindings.slice(scope ? scope.length + 1 : 0);
+  const found = (await readdir(path.join(dir, 'node_modules', scope)).catch(() => [])).filter((name) => name.startsWith(prefix));
+  return found.length === 1 ? `${scope ? `${scope}/` : ''}${found[0]}/${spec.bindingFile}` : undefined;
 }
 
 /**
