@@ -133,12 +133,13 @@ async function writeBundledApi(spec: RuntimePackageSpec & { bundledApi: string }
     `export const name = ${JSON.stringify(manifest.name)};`,
     `export const version = ${JSON.stringify(manifest.version)};`,
     `export const dependencies = ${JSON.stringify(dependencies)};`,
-    'export function load(require) {',
+    // parenthesized: V8 compiles the function eagerly, so Node's compile cache holds its code (~15 ms of CPU per start)
+    'export const load = (function load(require) {',
     'const module = { exports: {} };',
     'const exports = module.exports;',
     result.outputFiles[0]!.text.trim(),
     'return module.exports;',
-    '}',
+    '});',
     '',
   ].join('\n');
   await writeFile(path.join(out, bundledApiName(spec.id)), code);
