@@ -7,8 +7,9 @@
  * and JUnit XML, outputs, (with a token allowed `checks: write`) one check run per suite, updated
  * in place on re-runs, and (with `upload: true`) a workflow artifact of the reports.
  *
- * The DuckDB engine is not bundled: from the bundle it is installed on first use from the pinned
- * `duckdb-lock.json` next to it into the runner's tool cache (src/core/runtime/).
+ * The DuckDB engine's native bindings are not bundled (its JavaScript API is: duckdb-api.js): from
+ * the bundle they are installed on first use from the pinned `duckdb-lock.json` next to it into the
+ * runner's tool cache (src/core/runtime/).
  * A failing suite still writes everything before the step fails; a malformed suite is a
  * configuration error and its report records it.
  */
