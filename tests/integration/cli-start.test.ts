@@ -1,7 +1,8 @@
 /**
  * What `dataops` loads before it does anything (issue 14, fast start): the CLI resolves only the
  * module of the command it runs, and a command loads GitHub's client (Octokit, @actions/http-client,
- * undici) or the DuckDB engine only when it calls them. Each case runs bin/dataops.js in a child
+ * undici) or the DuckDB engine only when it calls them; `quality` loads the quality history's
+ * stores only when a history is named. Each case runs bin/dataops.js in a child
  * process with a preload that records every module Node loads (module.registerHooks).
  */
 import { execFile } from 'node:child_process';
@@ -60,4 +61,15 @@ describe('dataops start-up', () => {
     expect(files).toContain(`src/cli/commands/${name}.ts`); // the command's module graph was loaded
     expect(packages(files).filter((p) => HEAVY.includes(p))).toEqual([]);
   });
+
+  it('quality loads the quality history stores (history/open.ts, local, git) only when a history is named', async () => {
+    writeFileSync(path.join(tmp, 'empty.yml'), 'version: 1\nsuite: empty\ndatasets:\n  d: { sql: "SELECT 1 AS x" }\nchecks:\n  - { type: row_count, dataset: d, min: 1 }\n');
+    const history = (files: string[]) => files.filter((f) => ['src/core/history/open.ts', 'src/core/history/local.ts', 'src/core/history/git.ts'].includes(f)).sort();
+    const without = await started(['quality', '--suite', 'empty.yml']);
+    expect(without.stdout).toContain('suite empty');
+    expect(history(without.files)).toEqual([]);
+    const named = await started(['quality', '--suite', 'empty.yml', '--history', path.join(tmp, 'history'), '--branch', 'main', '--commit', '0'.repeat(40)]);
+    expect(named.stdout).toContain('suite empty');
+    expect(history(named.files)).toEqual(['src/core/history/git.ts', 'src/core/history/local.ts', 'src/core/history/open.ts']);
+  }, 60_000);
 });

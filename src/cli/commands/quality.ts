@@ -14,8 +14,8 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, describeError, isConfigError } from '../../core/errors.ts';
+import type { OpenedHistory } from '../../core/history/open.ts';
 import { loadProject, PROJECT_FILE } from '../../core/project.ts';
-import { openRunHistory, parseHistorySpec, specOfConfig } from '../../core/history/open.ts';
 import { expandSuites, runSuites, type SuiteProject } from '../../core/quality/run-suites.ts';
 import { ENGINE_KINDS, type EngineKind } from '../../core/quality/warehouse.ts';
 import { renderJUnit } from '../../core/report/junit.ts';
@@ -137,15 +137,20 @@ export function register(command: Command): void {
             return undefined;
           }
         };
-        const spec = opts.history !== undefined ? (opts.history === 'none' ? undefined : parseHistorySpec(opts.history)) : settings?.history && project ? specOfConfig(settings.history, project.dir) : undefined;
-        const history = await openRunHistory(spec, failOn, '--history', {
-          cwd: process.cwd(),
-          env: runner.env,
-          token: runner.github.token,
-          tempDirectory: runner.temp,
-          log: (m) => progress(color.dim(m)),
-          overrides: { branch: opts.branch, base: opts.base, commit: opts.commit },
-        });
+        // the history's modules (stores, git) load only when a history is named, or --fail-on new asks for one
+        let history: OpenedHistory | undefined;
+        if ((opts.history !== undefined ? opts.history !== 'none' : !!(settings?.history && project)) || failOn === 'new') {
+          const { openRunHistory, parseHistorySpec, specOfConfig } = await import('../../core/history/open.ts');
+          const spec = opts.history !== undefined ? (opts.history === 'none' ? undefined : parseHistorySpec(opts.history)) : settings?.history && project ? specOfConfig(settings.history, project.dir) : undefined;
+          history = await openRunHistory(spec, failOn, '--history', {
+            cwd: process.cwd(),
+            env: runner.env,
+            token: runner.github.token,
+            tempDirectory: runner.temp,
+            log: (m) => progress(color.dim(m)),
+            overrides: { branch: opts.branch, base: opts.base, commit: opts.commit },
+          });
+        }
         if (history) progress(color.dim(`quality history: ${history.store.location} (${history.identity.branch}@${history.identity.commit.slice(0, 7)}, compared with ${history.base ?? history.identity.branch})`));
         const outcome = await runSuites(suites, {
           history,
