@@ -102,6 +102,11 @@ export async function run(): Promise<Record<string, number>> {
       help: () => timed([CLI, '--help']),
       engine: () => command(action.engineLoad),
       action: () => command(action.action()),
+      // the first action of a job on a hosted runner: Node's compile cache (in the tool cache) still empty
+      actionUncompiled: () => {
+        const c = action.action();
+        return timed(c.args, [0], { cwd: c.cwd, env: { ...c.env, NODE_DISABLE_COMPILE_CACHE: '1' } });
+      },
       floor: () => timed(['--input-type=module', '-e', floorScript]),
       suite: () => timed(suiteArgs, [0, 1]),
     });
@@ -111,6 +116,7 @@ export async function run(): Promise<Record<string, number>> {
     const f = m.floor!;
     const s = m.suite!;
     const a = m.action!;
+    const au = m.actionUncompiled!;
     // target of the action: 2× node -e 0 + the engine load (the engine process minus its node start)
     const target = (k: 'wallMs' | 'cpuMs') => 2 * n0[k] + (m.engine![k] - n0[k]);
     const figures = {
@@ -122,6 +128,8 @@ export async function run(): Promise<Record<string, number>> {
       action_cold_start_cpu_ms: a.cpuMs,
       action_cold_start_target_ms: target('wallMs'),
       action_cold_start_cpu_target_ms: target('cpuMs'),
+      action_cold_start_uncompiled_ms: au.wallMs,
+      action_cold_start_uncompiled_cpu_ms: au.cpuMs,
       floor_process_ms: f.wallMs,
       floor_process_cpu_ms: f.cpuMs,
       suite_process_ms: s.wallMs,
@@ -136,12 +144,13 @@ export async function run(): Promise<Record<string, number>> {
     console.log(`| \`node -e 0\` | ${fmt(n0.wallMs)} ms | ${fmt(n0.cpuMs)} ms | | |`);
     console.log(`| 3. \`dataops --help\` | ${fmt(h.wallMs)} ms | ${fmt(h.cpuMs)} ms | ≤ 150 ms | ${both((k) => h[k] <= 150)} |`);
     console.log(`| engine load process (import @duckdb/node-api as npm installs it + open) | ${fmt(m.engine!.wallMs)} ms | ${fmt(m.engine!.cpuMs)} ms | | |`);
-    console.log(`| 3. data-quality action cold start, engine cached | ${fmt(a.wallMs)} ms | ${fmt(a.cpuMs)} ms | ≤ 2× node -e 0 + engine load = ${fmt(target('wallMs'))} ms wall, ${fmt(target('cpuMs'))} ms CPU | ${both((k) => a[k] <= target(k))} |`);
+    console.log(`| 3. data-quality action cold start, engine cached (and Node's compile cache warm) | ${fmt(a.wallMs)} ms | ${fmt(a.cpuMs)} ms | ≤ 2× node -e 0 + engine load = ${fmt(target('wallMs'))} ms wall, ${fmt(target('cpuMs'))} ms CPU | ${both((k) => a[k] <= target(k))} |`);
+    console.log(`| same, first action of a hosted job (compile cache empty: \`NODE_DISABLE_COMPILE_CACHE=1\`) | ${fmt(au.wallMs)} ms | ${fmt(au.cpuMs)} ms | same | ${both((k) => au[k] <= target(k))} |`);
     console.log(`| bare DuckDB process, \`sum(hash(COLUMNS(*)))\` over flights-3m.parquet | ${fmt(f.wallMs)} ms | ${fmt(f.cpuMs)} ms | | |`);
     console.log(`| 4. \`dataops quality\` flights suite, 3M rows | ${fmt(s.wallMs)} ms | ${fmt(s.cpuMs)} ms | | |`);
     console.log(`| 4. ratio suite / bare scan | ${fmt(figures.suite_ratio, 2)}× | ${fmt(figures.suite_cpu_ratio, 2)}× | ≤ 2.5× | ${both((k) => s[k] / f[k] <= 2.5)} |`);
     const list = (k: string) => samples[k]!.map((x) => `${fmt(x.wallMs)}/${fmt(x.cpuMs)}`).join(', ');
-    console.log(`\nruns (wall/CPU ms): node -e 0 ${list('node0')}; --help ${list('help')}; engine ${list('engine')}; action ${list('action')}; bare scan ${list('floor')}; suite ${list('suite')}`);
+    console.log(`\nruns (wall/CPU ms): node -e 0 ${list('node0')}; --help ${list('help')}; engine ${list('engine')}; action ${list('action')}; action, compile cache empty ${list('actionUncompiled')}; bare scan ${list('floor')}; suite ${list('suite')}`);
     console.log(`engine install into an empty tool cache: ${fmt(action.installMs)} ms; load average (1, 5, 15 min) before ${loadBefore}, after ${load()} on ${os.cpus().length} CPUs`);
     return figures;
   } finally {
