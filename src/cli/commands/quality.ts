@@ -139,9 +139,11 @@ export function register(command: Command): void {
         };
         // the history's modules (stores, git) load only when a history is named, or --fail-on new asks for one
         let history: OpenedHistory | undefined;
-        if ((opts.history !== undefined ? opts.history !== 'none' : !!(settings?.history && project)) || failOn === 'new') {
+        const named = opts.history !== 'none' ? opts.history : undefined;
+        const configured = opts.history === undefined && project && settings?.history ? { history: settings.history, dir: project.dir } : undefined;
+        if (named !== undefined || configured || failOn === 'new') {
           const { openRunHistory, parseHistorySpec, specOfConfig } = await import('../../core/history/open.ts');
-          const spec = opts.history !== undefined ? (opts.history === 'none' ? undefined : parseHistorySpec(opts.history)) : settings?.history && project ? specOfConfig(settings.history, project.dir) : undefined;
+          const spec = named !== undefined ? parseHistorySpec(named) : configured ? specOfConfig(configured.history, configured.dir) : undefined;
           history = await openRunHistory(spec, failOn, '--history', {
             cwd: process.cwd(),
             env: runner.env,

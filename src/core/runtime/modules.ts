@@ -165,10 +165,11 @@ async function loadBundledApi(spec: RuntimePackageSpec, bundleDir: string, dir: 
  */
 async function installedBinding(spec: RuntimePackageSpec, dir: string): Promise<string | undefined> {
   if (!spec.nativeBindings || !spec.bindingFile) return undefined;
-  const scope = spec.nativeBindings.includes('/') ? spec.nativeBindings.slice(0, spec.nativeBindings.indexOf('/')) : '';
-  const prefix = spec.nativeBindings.slice(scope ? scope.length + 1 : 0);
+  // `@scope/name-` → the entries of node_modules/@scope whose names start with `name-`
+  const scope = path.posix.dirname(spec.nativeBindings);
+  const prefix = path.posix.basename(spec.nativeBindings);
   const found = (await readdir(path.join(dir, 'node_modules', scope)).catch(() => [])).filter((name) => name.startsWith(prefix));
-  return found.length === 1 ? `${scope ? `${scope}/` : ''}${found[0]}/${spec.bindingFile}` : undefined;
+  return found.length === 1 ? path.posix.join(scope, found[0]!, spec.bindingFile) : undefined;
 }
 
 /**
